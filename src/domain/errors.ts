@@ -1,0 +1,56 @@
+/**
+ * The one error type of ktrlplane. Every failure a caller can see carries a stable `code`;
+ * the transport maps codes to HTTP statuses through `httpStatusOf` and nothing else.
+ */
+export const errorCodes = {
+  malformed_json: 400,
+  invalid_signature: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  billing_setup_required: 402,
+  billing_account_inactive: 402,
+  forbidden: 403,
+  not_found: 404,
+  user_not_found: 404,
+  email_taken: 409,
+  conflict: 409,
+  validation_failed: 422,
+  organization_required: 422,
+  idempotency_key_reused: 422,
+  unknown_resource_type: 422,
+  unknown_sku: 422,
+  currency_mismatch: 422,
+  rate_limited: 429,
+  internal: 500,
+  provider_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** The request field at fault, as a JSON pointer-ish dotted path (`project.billing.mode`). */
+  readonly field: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(options: {
+    code: ErrorCode;
+    message: string;
+    field?: string;
+    details?: Record<string, unknown>;
+  }) {
+    super(options.message);
+    this.name = "AppError";
+    this.code = options.code;
+    this.field = options.field;
+    this.details = options.details;
+  }
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return errorCodes[code];
+}
+
+export function notFound(what: string): AppError {
+  return new AppError({ code: "not_found", message: `${what} not found` });
+}
