@@ -1,0 +1,192 @@
+import { Component, type ErrorInfo, type ReactNode, useEffect, useState } from "react";
+import { ErrorNotice, Loading } from "./components/ui";
+import { AccountPage, AccountSetupPage } from "./pages/account-setup";
+import { LoginPage, SignupPage } from "./pages/auth";
+import { CostsPage } from "./pages/costs";
+import { LandingPage } from "./pages/landing";
+import { NewProjectPage } from "./pages/new-project";
+import { OrgBillingPage } from "./pages/org-billing";
+import { ProjectPage } from "./pages/project";
+import { ProjectBillingPage } from "./pages/project-billing";
+import { ResourcePage } from "./pages/resource";
+import { ResourceWizardPage } from "./pages/resource-wizard";
+import { Link, matchPath, navigate, useLocation } from "./router";
+import { SessionProvider, useSession } from "./session";
+
+type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode];
+const routes: Route[] = [
+  ["/", () => <LandingPage />],
+  ["/projects/new", () => <NewProjectPage />],
+  ["/projects/:id", (p) => <ProjectPage id={p.id as string} />],
+  ["/projects/:id/billing", (p) => <ProjectBillingPage id={p.id as string} />],
+  ["/resources/new", () => <ResourceWizardPage />],
+  ["/resources/:id", (p) => <ResourcePage id={p.id as string} />],
+  ["/billing-accounts/:id", (p) => <AccountPage id={p.id as string} />],
+  ["/billing-accounts/:id/setup", (p) => <AccountSetupPage id={p.id as string} />],
+  ["/organizations/:id/billing", (p) => <OrgBillingPage id={p.id as string} />],
+  ["/organizations/:id/costs", (p) => <CostsPage id={p.id as string} />],
+];
+
+function resolve(path: string): ReactNode {
+  for (const [pattern, render] of routes) {
+    const params = matchPath(pattern, path);
+    if (params) return render(params);
+  }
+  return (
+    <div className="panel">
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at this address. <Link to="/">Go to the start page</Link>.
+      </p>
+    </div>
+  );
+}
+
+const ORG_KEY = "ktrlplane.org";
+
+function TopBar() {
+  const { me, signOut } = useSession();
+  const { path } = useLocation();
+  const orgs = me?.organizations ?? [];
+  const [orgId, setOrgId] = useState(() => localStorage.getItem(ORG_KEY) ?? "");
+  const routeOrg = matchPath("/organizations/:id/:page", path)?.id;
+  const current = orgs.find((o) => o.id === (routeOrg ?? orgId)) ?? orgs[0];
+  useEffect(() => {
+    if (current) localStorage.setItem(ORG_KEY, current.id);
+  }, [current]);
+  const active = (prefix: string) => (path.startsWith(prefix) ? "nav-active" : undefined);
+
+  return (
+    <header className="topbar">
+      <Link to="/" className="brand">
+        <span className="brand-mark" aria-hidden="true" />
+        ktrlplane
+      </Link>
+      {me ? (
+        <nav aria-label="Main" className="mainnav">
+          <Link to="/" className={path === "/" ? "nav-active" : undefined}>
+            Home
+          </Link>
+          {current ? (
+            <>
+              <Link
+                to={`/organizations/${current.id}/billing`}
+                className={active(`/organizations/${current.id}/billing`)}
+              >
+                Billing
+              </Link>
+              <Link
+                to={`/organizations/${current.id}/costs`}
+                className={active(`/organizations/${current.id}/costs`)}
+              >
+                Costs
+              </Link>
+            </>
+          ) : null}
+        </nav>
+      ) : null}
+      <span className="spacer" />
+      {me && orgs.length > 1 ? (
+        <label className="org-switch">
+          <span className="visually-hidden">Organization</span>
+          <select
+            value={current?.id ?? ""}
+            onChange={(e) => {
+              setOrgId(e.target.value);
+              localStorage.setItem(ORG_KEY, e.target.value);
+              if (routeOrg) navigate(path.replace(routeOrg, e.target.value));
+            }}
+          >
+            {orgs.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : me && current ? (
+        <span className="org-name">{current.name}</span>
+      ) : null}
+      {me ? (
+        <>
+          <span className="user" title={me.user.email}>
+            {me.user.name}
+          </span>
+          <button type="button" className="button-ghost" onClick={signOut}>
+            Log out
+          </button>
+        </>
+      ) : null}
+    </header>
+  );
+}
+
+function Pages() {
+  const { token, me, loading, error } = useSession();
+  const { path, query } = useLocation();
+  const publicPage = path === "/login" || path === "/signup";
+
+  useEffect(() => {
+    if (!token && !publicPage) {
+      const next =
+        path === "/" ? "" : `?next=${encodeURIComponent(path + (query.size ? `?${query}` : ""))}`;
+      navigate(`/login${next}`, { replace: true });
+    }
+  }, [token, publicPage, path, query]);
+
+  if (path === "/signup") return <SignupPage />;
+  if (path === "/login") return <LoginPage />;
+  if (!token) return null;
+  if (loading && !me) return <Loading what="Signing you in" />;
+  if (!me)
+    return (
+      <div className="panel">
+        <ErrorNotice error={error} title="Your account could not be loaded." />
+        <button type="button" className="button-secondary" onClick={() => window.location.reload()}>
+          Try again
+        </button>
+      </div>
+    );
+  return <>{resolve(path)}</>;
+}
+
+class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state = { error: null as Error | null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override componentDidCatch(error: Error, info: ErrorInfo) {
+    console.error(error, info.componentStack);
+  }
+  override render() {
+    if (this.state.error)
+      return (
+        <div className="panel">
+          <h1>Something went wrong on this page</h1>
+          <p>The console hit an unexpected problem. Your data is safe.</p>
+          <button
+            type="button"
+            className="button-primary"
+            onClick={() => window.location.assign("/")}
+          >
+            Back to the start page
+          </button>
+        </div>
+      );
+    return this.props.children;
+  }
+}
+
+export function App() {
+  const { path } = useLocation();
+  return (
+    <SessionProvider>
+      <TopBar />
+      <main className="main" id="main">
+        <ErrorBoundary key={path}>
+          <Pages />
+        </ErrorBoundary>
+      </main>
+    </SessionProvider>
+  );
+}

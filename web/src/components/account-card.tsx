@@ -1,0 +1,142 @@
+/** A billing account: status, items (price × quantity), charges so far and the upcoming invoice. */
+import { api } from "../api";
+import { formatDate, formatMoney, formatPeriodEnd } from "../money";
+import { Link } from "../router";
+import { useApi } from "../use-api";
+import { ErrorNotice, Loading, Money, StatusBadge } from "./ui";
+
+export function AccountCard({ accountId, highlight }: { accountId: string; highlight?: boolean }) {
+  const account = useApi(() => api.account(accountId), [accountId]);
+  const charges = useApi(() => api.charges(accountId), [accountId]);
+  const upcoming = useApi(() => api.upcomingInvoice(accountId), [accountId]);
+  const a = account.data;
+
+  return (
+    <article
+      className={`card account-card ${highlight ? "card-highlight" : ""}`}
+      data-testid="account-card"
+      aria-label={a ? `Billing account ${a.name}` : "Billing account"}
+    >
+      {account.loading ? <Loading what="Loading the account" /> : null}
+      <ErrorNotice error={account.error} title="This billing account could not be loaded." />
+      {a ? (
+        <>
+          <header className="account-head">
+            <div>
+              <h3>
+                <Link to={`/billing-accounts/${a.id}`}>{a.name}</Link>
+              </h3>
+              <p className="muted small">
+                {a.scope === "project" ? "Project account" : "Organization account"} ·{" "}
+                {a.currency.toUpperCase()}
+                {a.current_period
+                  ? ` · period ${formatDate(a.current_period.start)} – ${formatPeriodEnd(a.current_period.end)}`
+                  : ""}
+              </p>
+            </div>
+            <StatusBadge status={a.status} />
+          </header>
+          {a.status === "setup_required" ? (
+            <p>
+              <Link to={`/billing-accounts/${a.id}/setup`}>Set up payment for this account</Link>
+            </p>
+          ) : null}
+          {a.projects && a.projects.length > 0 ? (
+            <p className="small">
+              Pays for:{" "}
+              {a.projects.map((p, i) => (
+                <span key={p.id}>
+                  {i > 0 ? ", " : ""}
+                  <Link to={`/projects/${p.id}`}>{p.name}</Link>
+                </span>
+              ))}
+            </p>
+          ) : (
+            <p className="small muted">No project is billed to this account yet.</p>
+          )}
+          <h4>Items</h4>
+          {a.items && a.items.length > 0 ? (
+            <table className="table compact">
+              <thead>
+                <tr>
+                  <th scope="col">Type</th>
+                  <th scope="col">SKU</th>
+                  <th scope="col" className="num">
+                    Price × quantity
+                  </th>
+                  <th scope="col" className="num">
+                    Amount / month
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {a.items.map((item) => (
+                  <tr key={`${item.resource_type}/${item.sku}`}>
+                    <td>{item.resource_type}</td>
+                    <td>{item.sku}</td>
+                    <td className="num">
+                      {formatMoney(item.unit_amount, a.currency)} × {item.quantity}
+                    </td>
+                    <td className="num">
+                      <Money amount={item.amount} currency={a.currency} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p className="small muted">No running resources.</p>
+          )}
+          <div className="account-totals">
+            <div>
+              <span className="label">Charges this period so far</span>
+              {charges.data ? (
+                <strong data-testid="charges-total">
+                  <Money amount={charges.data.total} currency={charges.data.currency} />
+                </strong>
+              ) : charges.loading ? (
+                <span className="muted">…</span>
+              ) : null}
+              <ErrorNotice error={charges.error} />
+            </div>
+            <div>
+              <span className="label">
+                Upcoming invoice
+                {upcoming.data ? ` (${formatPeriodEnd(upcoming.data.period.end)})` : ""}
+              </span>
+              {upcoming.data ? (
+                <strong data-testid="upcoming-total">
+                  <Money amount={upcoming.data.total} currency={upcoming.data.currency} />
+                </strong>
+              ) : upcoming.loading ? (
+                <span className="muted">…</span>
+              ) : null}
+              <ErrorNotice error={upcoming.error} />
+            </div>
+          </div>
+          {upcoming.data && upcoming.data.lines.length > 0 ? (
+            <details className="invoice-lines">
+              <summary>Upcoming invoice lines ({upcoming.data.lines.length})</summary>
+              <table className="table compact">
+                <tbody>
+                  {upcoming.data.lines.map((line) => (
+                    <tr key={`${line.resource_type}-${line.sku}-${line.description}`}>
+                      <td>{line.description}</td>
+                      <td className="num">{line.quantity}</td>
+                      <td className="num">
+                        <Money
+                          amount={line.amount}
+                          currency={upcoming.data?.currency ?? a.currency}
+                        />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
+          ) : null}
+        </>
+      ) : null}
+    </article>
+  );
+}

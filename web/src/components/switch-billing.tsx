@@ -1,0 +1,130 @@
+/** One dialog to switch a project's billing: choose, see what moves and from when, confirm. */
+import { type FormEvent, useState } from "react";
+import { type ApiError, api, type BillingSwitch, type Project } from "../api";
+import { formatDateTime } from "../money";
+import { BillingChoice, type BillingChoiceValue, billingBody } from "./billing-choice";
+import { Dialog, ErrorNotice, Loading } from "./ui";
+
+export function SwitchBillingDialog({
+  project,
+  organizationName,
+  open,
+  onClose,
+  onSwitched,
+}: {
+  project: Project;
+  organizationName: string | undefined;
+  open: boolean;
+  onClose(): void;
+  onSwitched(result: BillingSwitch): void;
+}) {
+  const [choice, setChoice] = useState<BillingChoiceValue>(
+    project.billing.mode === "inherit" ? { mode: "separate", account: "new" } : { mode: "inherit" },
+  );
+  const [plan, setPlan] = useState<BillingSwitch | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  function change(next: BillingChoiceValue) {
+    setChoice(next);
+    setPlan(null);
+    setError(null);
+  }
+
+  async function review(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setPlan(await api.switchProjectBilling(project.id, billingBody(choice), true));
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function apply() {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await api.switchProjectBilling(project.id, billingBody(choice), false);
+      onSwitched(result);
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog title={`Change billing for ${project.name}`} open={open} onClose={onClose}>
+      <form onSubmit={review} aria-label="Change billing">
+        <p className="muted">
+          Currently billed to <strong>{project.billing.billing_account.name}</strong> (
+          {project.billing.inherited ? "inherited" : "separate"}).
+        </p>
+        <BillingChoice
+          organizationId={project.organization_id}
+          organizationName={organizationName}
+          value={choice}
+          onChange={change}
+          legend="Bill this project to"
+        />
+        {!plan ? (
+          <div className="form-actions">
+            <button type="submit" className="button-primary" disabled={busy}>
+              {busy ? "Checking…" : "Review change"}
+            </button>
+            <button type="button" className="button-secondary" onClick={onClose}>
+              Cancel
+            </button>
+          </div>
+        ) : null}
+      </form>
+      {busy && !plan ? <Loading what="Working out what moves" /> : null}
+      {plan ? (
+        <section className="switch-plan" aria-label="What moves" data-testid="switch-plan">
+          <h3>What moves</h3>
+          <p>
+            From <strong>{plan.effective_at ? formatDateTime(plan.effective_at) : "now"}</strong>,{" "}
+            {plan.moved.length === 0
+              ? "no resources move (the project has none yet); new resources"
+              : `${plan.moved.length} resource${plan.moved.length === 1 ? "" : "s"}`}{" "}
+            will be billed to <strong>{plan.billing_account.name}</strong> instead of{" "}
+            <strong>{plan.from.name}</strong>. Charges up to that moment stay on {plan.from.name}.
+          </p>
+          {plan.moved.length > 0 ? (
+            <table className="table compact">
+              <thead>
+                <tr>
+                  <th scope="col">Resource</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">SKU</th>
+                </tr>
+              </thead>
+              <tbody>
+                {plan.moved.map((m) => (
+                  <tr key={m.resource_id}>
+                    <td>{m.name}</td>
+                    <td>{m.resource_type}</td>
+                    <td>{m.sku}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+          <div className="form-actions">
+            <button type="button" className="button-primary" onClick={apply} disabled={busy}>
+              {busy ? "Switching…" : "Switch billing"}
+            </button>
+            <button type="button" className="button-secondary" onClick={() => setPlan(null)}>
+              Back
+            </button>
+          </div>
+        </section>
+      ) : null}
+      <ErrorNotice error={error} title="Billing was not changed." />
+    </Dialog>
+  );
+}

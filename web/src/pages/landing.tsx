@@ -1,0 +1,107 @@
+import { api, type Project } from "../api";
+import { BillingBadge, ErrorNotice, Loading, Notice } from "../components/ui";
+import { Link, useLocation } from "../router";
+import { useSession } from "../session";
+import { useApi } from "../use-api";
+
+export function LandingPage() {
+  const { me } = useSession();
+  const { query } = useLocation();
+  const orgs = me?.organizations ?? [];
+  const projects = useApi(async () => {
+    const lists = await Promise.all(
+      orgs.map(async (org) => {
+        try {
+          return { org, projects: await api.organizationProjects(org.id), error: null };
+        } catch (error) {
+          return { org, projects: [] as Project[], error: error as Error };
+        }
+      }),
+    );
+    return lists;
+  }, [orgs.map((o) => o.id).join(",")]);
+
+  const firstName = me?.user.name.split(" ")[0] ?? "";
+  const total = projects.data?.reduce((n, l) => n + l.projects.length, 0) ?? 0;
+
+  return (
+    <div className="landing">
+      <section className="hero">
+        <h1>
+          {query.get("welcome") ? `Welcome to ktrlplane, ${firstName}` : `Hello, ${firstName}`}
+        </h1>
+        <p className="muted">
+          Resources live in projects; projects are billed to your organization unless you choose
+          separate billing. You see the price before anything is created.
+        </p>
+      </section>
+      <section className="action-cards" aria-label="Get started">
+        <Link to="/projects/new" className="action-card">
+          <span className="action-icon" aria-hidden="true">
+            ▣
+          </span>
+          <span className="action-title">Create project</span>
+          <span className="action-text">
+            A home for related resources, billed to your organization or separately.
+          </span>
+        </Link>
+        <Link to="/resources/new" className="action-card">
+          <span className="action-icon" aria-hidden="true">
+            ◆
+          </span>
+          <span className="action-title">Create resource</span>
+          <span className="action-text">
+            Pick a type and size, see the price, launch. We set up a project if you need one.
+          </span>
+        </Link>
+      </section>
+
+      <section aria-labelledby="projects-heading" className="panel">
+        <h2 id="projects-heading">Your projects</h2>
+        {projects.loading ? <Loading what="Loading projects" /> : null}
+        {projects.data?.map(({ org, projects: list, error }) => (
+          <div key={org.id} className="org-group">
+            <div className="org-group-head">
+              <h3>{org.name}</h3>
+              <span className="muted small">{roleWord(org.role)}</span>
+              <span className="spacer" />
+              <Link to={`/organizations/${org.id}/billing`}>Billing</Link>
+              <Link to={`/organizations/${org.id}/costs`}>Costs</Link>
+            </div>
+            {error ? <ErrorNotice error={error} title="Could not load projects." /> : null}
+            {list.length > 0 ? (
+              <ul className="project-list">
+                {list.map((p) => (
+                  <li key={p.id}>
+                    <Link to={`/projects/${p.id}`} className="project-link">
+                      {p.name}
+                    </Link>
+                    <BillingBadge billing={p.billing} />
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        ))}
+        {!projects.loading && total === 0 ? (
+          <Notice>No projects yet. Create a project or go straight to a resource.</Notice>
+        ) : null}
+      </section>
+    </div>
+  );
+}
+
+export function roleWord(role: string | null | undefined): string {
+  switch (role) {
+    case "owner":
+      return "Owner";
+    case "billing_admin":
+      return "Billing admin";
+    case "editor":
+      return "Editor";
+    case "viewer":
+      return "Viewer";
+    default:
+      return "Project member";
+  }
+}

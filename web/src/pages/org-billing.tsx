@@ -1,0 +1,116 @@
+import { type FormEvent, useState } from "react";
+import { type ApiError, api } from "../api";
+import { AccountCard } from "../components/account-card";
+import { Breadcrumbs, ErrorNotice, Field, Loading, Notice, PageHeader } from "../components/ui";
+import { Link, useLocation } from "../router";
+import { useApi } from "../use-api";
+
+export function OrgBillingPage({ id }: { id: string }) {
+  const { query } = useLocation();
+  const fromProject = query.get("from_project");
+  const org = useApi(() => api.organization(id), [id]);
+  const accounts = useApi(() => api.organizationAccounts(id), [id]);
+  const project = useApi(
+    async () => (fromProject ? api.project(fromProject) : undefined),
+    [fromProject],
+  );
+  const [name, setName] = useState("");
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [adding, setAdding] = useState(false);
+
+  async function add(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.createAccount(id, { name });
+      setName("");
+      setAdding(false);
+      accounts.reload();
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const orgName = org.data?.name ?? "Organization";
+  return (
+    <div>
+      <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: orgName }, { label: "Billing" }]} />
+      {fromProject ? (
+        <Notice>
+          <span data-testid="from-project">
+            Project “{project.data?.name ?? "…"}” inherits its billing from {orgName}, so its
+            billing is managed here.
+          </span>{" "}
+          <Link to={`/projects/${fromProject}`}>
+            ← Back to {project.data?.name ?? "the project"}
+          </Link>
+        </Notice>
+      ) : null}
+      <PageHeader
+        eyebrow={orgName}
+        title="Organization billing"
+        actions={
+          <>
+            <Link to={`/organizations/${id}/costs`} className="button button-secondary">
+              Cost breakdown
+            </Link>
+            <button
+              type="button"
+              className="button-primary"
+              onClick={() => setAdding((v) => !v)}
+              aria-expanded={adding}
+            >
+              Add billing account
+            </button>
+          </>
+        }
+      />
+      <ErrorNotice error={org.error} title="The organization could not be loaded." />
+      {adding ? (
+        <form className="card form inline-form" onSubmit={add} aria-label="Add billing account">
+          <Field
+            label="Account name"
+            hint="For a department or cost center, e.g. “Marketing”. Projects can then be billed to it."
+            error={error?.field === "name" ? error.message : undefined}
+          >
+            {(p) => (
+              <input
+                {...p}
+                name="account-name"
+                required
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+              />
+            )}
+          </Field>
+          {error && error.field !== "name" ? (
+            <ErrorNotice error={error} title="The account was not added." />
+          ) : null}
+          <div className="form-actions">
+            <button type="submit" className="button-primary" disabled={busy}>
+              {busy ? "Adding…" : "Add account"}
+            </button>
+            <button type="button" className="button-secondary" onClick={() => setAdding(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : null}
+      {accounts.loading && !accounts.data ? <Loading what="Loading billing accounts" /> : null}
+      <ErrorNotice error={accounts.error} title="Billing accounts could not be loaded." />
+      <div className="account-grid">
+        {accounts.data?.map((a) => (
+          <AccountCard
+            key={a.id}
+            accountId={a.id}
+            highlight={a.id === org.data?.primary_billing_account_id}
+          />
+        ))}
+      </div>
+    </div>
+  );
+}

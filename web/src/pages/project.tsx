@@ -1,0 +1,200 @@
+import { useState } from "react";
+import { type ApiError, api, type BillingSwitch } from "../api";
+import { describePrice, findSku, typeName } from "../catalog";
+import { SwitchBillingDialog } from "../components/switch-billing";
+import {
+  BillingBadge,
+  Breadcrumbs,
+  Dialog,
+  ErrorNotice,
+  Loading,
+  Notice,
+  PageHeader,
+  StatusBadge,
+} from "../components/ui";
+import { formatDate, formatDateTime } from "../money";
+import { Link, navigate, useLocation } from "../router";
+import { useSession } from "../session";
+import { useApi } from "../use-api";
+
+export function ProjectPage({ id }: { id: string }) {
+  const { me } = useSession();
+  const { query } = useLocation();
+  const project = useApi(() => api.project(id), [id]);
+  const billing = useApi(() => api.projectBilling(id), [id]);
+  const resources = useApi(() => api.projectResources(id), [id]);
+  const types = useApi(() => api.resourceTypes(), []);
+  const [switching, setSwitching] = useState(false);
+  const [switched, setSwitched] = useState<BillingSwitch | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<ApiError | null>(null);
+
+  if (project.loading && !project.data) return <Loading what="Loading the project" />;
+  if (project.error || !project.data)
+    return (
+      <div>
+        <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "Project" }]} />
+        <ErrorNotice error={project.error} title="The project could not be loaded." />
+      </div>
+    );
+  const p = project.data;
+  const org = me?.organizations.find((o) => o.id === p.organization_id);
+  const canManage = billing.data?.can_manage_billing ?? false;
+
+  async function remove() {
+    setDeleteError(null);
+    try {
+      await api.deleteProject(id);
+      navigate("/");
+    } catch (e) {
+      setDeleteError(e as ApiError);
+    }
+  }
+
+  return (
+    <div>
+      <Breadcrumbs
+        items={[
+          { label: "Home", to: "/" },
+          { label: org?.name ?? "Organization" },
+          { label: p.name },
+        ]}
+      />
+      <PageHeader
+        eyebrow="Project"
+        title={p.name}
+        actions={
+          <>
+            <Link to={`/resources/new?project=${p.id}`} className="button button-primary">
+              Add resource
+            </Link>
+            <Link to={`/projects/${p.id}/billing`} className="button button-secondary">
+              Billing
+            </Link>
+          </>
+        }
+      >
+        <div className="header-meta">
+          <BillingBadge billing={p.billing} />
+          <StatusBadge status={p.billing.billing_account.status} />
+          {canManage ? (
+            <button type="button" className="button-link" onClick={() => setSwitching(true)}>
+              Change billing
+            </button>
+          ) : null}
+        </div>
+      </PageHeader>
+
+      {query.get("created") ? (
+        <Notice kind="success">
+          Project “{p.name}” created — billed to{" "}
+          <strong data-testid="created-billed-to">
+            {p.billing.inherited
+              ? (org?.name ?? p.billing.billing_account.name)
+              : p.billing.billing_account.name}{" "}
+            ({p.billing.inherited ? "inherited" : "separate"})
+          </strong>
+          .
+        </Notice>
+      ) : null}
+      {switched ? (
+        <Notice kind="success">
+          Billing changed: from {formatDateTime(switched.effective_at)} this project is billed to{" "}
+          <strong>{switched.billing_account.name}</strong> (
+          {switched.inherited ? "inherited" : "separate"}). {switched.moved.length} resource
+          {switched.moved.length === 1 ? "" : "s"} moved from {switched.from.name}.
+          {switched.billing_account.status === "setup_required" && switched.billing_account_id ? (
+            <>
+              {" "}
+              <Link to={`/billing-accounts/${switched.billing_account_id}/setup?project=${p.id}`}>
+                Set up payment
+              </Link>
+            </>
+          ) : null}
+        </Notice>
+      ) : null}
+      <ErrorNotice error={billing.error} title="Billing details could not be loaded." />
+
+      <section className="panel" aria-labelledby="resources-heading">
+        <h2 id="resources-heading">Resources</h2>
+        {resources.loading ? <Loading what="Loading resources" /> : null}
+        <ErrorNotice error={resources.error} title="Resources could not be loaded." />
+        {resources.data && resources.data.length === 0 ? (
+          <Notice>
+            No resources yet. <Link to={`/resources/new?project=${p.id}`}>Add the first one</Link> —
+            you will see its price first.
+          </Notice>
+        ) : null}
+        {resources.data && resources.data.length > 0 ? (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Type</th>
+                <th scope="col">SKU</th>
+                <th scope="col">Price</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {resources.data.map((r) => {
+                const sku = findSku(types.data, r.resource_type, r.sku);
+                return (
+                  <tr key={r.id}>
+                    <td>
+                      <Link to={`/resources/${r.id}`}>{r.name}</Link>
+                    </td>
+                    <td>{typeName(types.data, r.resource_type)}</td>
+                    <td>{r.sku}</td>
+                    <td>{sku ? describePrice(sku) : "—"}</td>
+                    <td>{formatDate(r.created_at)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+
+      <section className="panel danger-zone" aria-labelledby="danger-heading">
+        <h2 id="danger-heading">Delete project</h2>
+        <p className="muted">
+          Deleting the project stops billing for all its resources from that moment.
+        </p>
+        <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
+          Delete project…
+        </button>
+      </section>
+
+      {switching ? (
+        <SwitchBillingDialog
+          project={p}
+          organizationName={org?.name}
+          open={switching}
+          onClose={() => setSwitching(false)}
+          onSwitched={(result) => {
+            setSwitching(false);
+            setSwitched(result);
+            project.reload();
+            billing.reload();
+          }}
+        />
+      ) : null}
+      <Dialog title={`Delete ${p.name}?`} open={deleting} onClose={() => setDeleting(false)}>
+        <p>
+          The project and its {resources.data?.length ?? 0} resource(s) will be deleted and their
+          billing stops now.
+        </p>
+        <ErrorNotice error={deleteError} title="The project was not deleted." />
+        <div className="form-actions">
+          <button type="button" className="button-danger" onClick={remove}>
+            Delete project
+          </button>
+          <button type="button" className="button-secondary" onClick={() => setDeleting(false)}>
+            Cancel
+          </button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}

@@ -1,0 +1,438 @@
+/**
+ * Flow 2: the resource wizard. Step 1 picks a project or creates one inline (with its billing),
+ * step 2 the type and SKU from the catalog, step 3 shows the price preview — monthly price, the
+ * charge for the rest of this period and the account that pays — before the confirm button.
+ */
+import { type FormEvent, useMemo, useState } from "react";
+import { type ApiError, api, type Preview, type Project } from "../api";
+import { describePrice, findSku } from "../catalog";
+import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
+import {
+  Breadcrumbs,
+  ErrorNotice,
+  Field,
+  Loading,
+  Money,
+  Notice,
+  PageHeader,
+} from "../components/ui";
+import { formatPeriodEnd } from "../money";
+import { navigate, useLocation } from "../router";
+import { useSession } from "../session";
+import { useApi } from "../use-api";
+
+type Step = 1 | 2 | 3;
+
+function newKey(): string {
+  if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function")
+    return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+export function ResourceWizardPage() {
+  const { me, refresh } = useSession();
+  const { query } = useLocation();
+  const orgs = me?.organizations ?? [];
+  const [step, setStep] = useState<Step>(1);
+  const [idempotencyKey] = useState(newKey);
+
+  const projects = useApi(async () => {
+    const lists = await Promise.all(
+      orgs.map((o) => api.organizationProjects(o.id).catch(() => [] as Project[])),
+    );
+    return lists.flat();
+  }, [orgs.map((o) => o.id).join(",")]);
+  const types = useApi(() => api.resourceTypes(), []);
+
+  const preselected = query.get("project");
+  const [projectChoice, setProjectChoice] = useState<"existing" | "new" | null>(null);
+  const [projectId, setProjectId] = useState<string>(preselected ?? "");
+  const [projectName, setProjectName] = useState("");
+  const [orgId, setOrgId] = useState<string>(orgs[0]?.id ?? "");
+  const [billing, setBilling] = useState<BillingChoiceValue>({ mode: "inherit" });
+
+  const [type, setType] = useState("");
+  const [sku, setSku] = useState("");
+  const [name, setName] = useState("");
+
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [previewError, setPreviewError] = useState<ApiError | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const projectList = projects.data ?? [];
+  const hasProjects = projectList.length > 0;
+  const mode: "existing" | "new" =
+    projectChoice ?? (hasProjects || preselected ? "existing" : "new");
+  const project =
+    projectList.find((p) => p.id === projectId) ??
+    (mode === "existing" ? projectList[0] : undefined);
+  const org = orgs.find((o) => o.id === orgId);
+  const selectedType = types.data?.find((t) => t.type === type);
+  const selectedSku = findSku(types.data, type, sku);
+
+  const payerMode = useMemo(() => {
+    if (mode === "existing")
+      return project?.billing.inherited ?? project?.billing.mode === "inherit";
+    return billing.mode === "inherit";
+  }, [mode, project, billing]);
+
+  function step1(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (mode === "existing" && !project) return;
+    if (mode === "existing" && project) setProjectId(project.id);
+    setStep(2);
+  }
+
+  async function step2(event: FormEvent) {
+    event.preventDefault();
+    if (!selectedSku) return;
+    setStep(3);
+    setPreview(null);
+    setPreviewError(null);
+    try {
+      const body =
+        mode === "existing" && project
+          ? { project_id: project.id, resource_type: type, sku }
+          : {
+              ...(orgId ? { organization_id: orgId } : {}),
+              resource_type: type,
+              sku,
+              project_billing: billingBody(billing),
+            };
+      setPreview(await api.preview(body));
+    } catch (e) {
+      setPreviewError(e as ApiError);
+    }
+  }
+
+  async function confirm(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const resource = await api.createResource(
+        mode === "existing" && project
+          ? { project_id: project.id, resource_type: type, sku, name }
+          : {
+              project: {
+                name: projectName,
+                ...(orgId ? { organization_id: orgId } : {}),
+                billing: billingBody(billing),
+              },
+              resource_type: type,
+              sku,
+              name,
+            },
+        idempotencyKey,
+      );
+      await refresh();
+      const newSeparate =
+        mode === "new" && billing.mode === "separate" && billing.account === "new";
+      if (newSeparate && resource.billing.billing_account_id) {
+        navigate(
+          `/billing-accounts/${resource.billing.billing_account_id}/setup?project=${resource.project_id}&resource=${resource.id}&created=1`,
+        );
+      } else {
+        navigate(`/resources/${resource.id}?created=1`);
+      }
+    } catch (e) {
+      const err = e as ApiError;
+      setError(err);
+      // Send the user back to the step where the field lives.
+      if (err.field?.startsWith("project") || err.field === "organization_id") setStep(1);
+      else if (err.field === "name" || err.field === "resource_type" || err.field === "sku")
+        setStep(2);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const projectFieldError =
+    error?.field && (error.field.startsWith("project") || error.field === "organization_id")
+      ? error
+      : null;
+  const resourceFieldError =
+    error?.field && ["name", "resource_type", "sku"].includes(error.field) ? error : null;
+
+  return (
+    <div className="narrow">
+      <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "New resource" }]} />
+      <PageHeader title="Create resource" />
+      <ol className="steps" aria-label="Steps">
+        {["Project", "Type & size", "Price & confirm"].map((label, i) => (
+          <li
+            key={label}
+            className={step === i + 1 ? "step-current" : step > i + 1 ? "step-done" : ""}
+            aria-current={step === i + 1 ? "step" : undefined}
+          >
+            <span className="step-num">{i + 1}</span> {label}
+          </li>
+        ))}
+      </ol>
+
+      {step === 1 ? (
+        <form className="card form" onSubmit={step1} aria-label="Choose a project">
+          {projects.loading ? <Loading what="Loading your projects" /> : null}
+          {!projects.loading ? (
+            <fieldset>
+              <legend>Project</legend>
+              {hasProjects ? (
+                <label className={`choice ${mode === "existing" ? "choice-selected" : ""}`}>
+                  <input
+                    type="radio"
+                    name="project-mode"
+                    value="existing"
+                    checked={mode === "existing"}
+                    onChange={() => setProjectChoice("existing")}
+                  />
+                  <span>
+                    <span className="choice-title">An existing project</span>
+                  </span>
+                </label>
+              ) : (
+                <Notice>
+                  You have no project yet — create one here, without leaving the wizard.
+                </Notice>
+              )}
+              {mode === "existing" && hasProjects ? (
+                <div className="choice-nested">
+                  <Field label="Existing project">
+                    {(p) => (
+                      <select
+                        {...p}
+                        name="project"
+                        value={project?.id ?? ""}
+                        onChange={(e) => setProjectId(e.target.value)}
+                      >
+                        {projectList.map((p2) => (
+                          <option key={p2.id} value={p2.id}>
+                            {p2.name} — billed to {p2.billing.billing_account.name} (
+                            {p2.billing.inherited ? "inherited" : "separate"})
+                          </option>
+                        ))}
+                      </select>
+                    )}
+                  </Field>
+                </div>
+              ) : null}
+              {hasProjects ? (
+                <label className={`choice ${mode === "new" ? "choice-selected" : ""}`}>
+                  <input
+                    type="radio"
+                    name="project-mode"
+                    value="new"
+                    checked={mode === "new"}
+                    onChange={() => setProjectChoice("new")}
+                  />
+                  <span>
+                    <span className="choice-title">A new project</span>
+                  </span>
+                </label>
+              ) : null}
+              {mode === "new" ? (
+                <div className={hasProjects ? "choice-nested" : ""}>
+                  <Field
+                    label="New project name"
+                    error={
+                      projectFieldError?.field === "project.name"
+                        ? projectFieldError.message
+                        : undefined
+                    }
+                  >
+                    {(p) => (
+                      <input
+                        {...p}
+                        name="project-name"
+                        required
+                        value={projectName}
+                        onChange={(e) => setProjectName(e.target.value)}
+                        placeholder="e.g. Website"
+                      />
+                    )}
+                  </Field>
+                  {orgs.length > 0 ? (
+                    <Field label="Organization">
+                      {(p) => (
+                        <select
+                          {...p}
+                          name="organization"
+                          value={orgId}
+                          onChange={(e) => setOrgId(e.target.value)}
+                        >
+                          {orgs.map((o) => (
+                            <option key={o.id} value={o.id}>
+                              {o.name}
+                            </option>
+                          ))}
+                        </select>
+                      )}
+                    </Field>
+                  ) : (
+                    <p className="hint">
+                      We will create your organization and its billing account with the project.
+                    </p>
+                  )}
+                  <BillingChoice
+                    organizationId={org?.id}
+                    organizationName={org?.name}
+                    value={billing}
+                    onChange={setBilling}
+                    legend="Billing for the new project"
+                  />
+                </div>
+              ) : null}
+            </fieldset>
+          ) : null}
+          <ErrorNotice error={projectFieldError ?? null} />
+          <div className="form-actions">
+            <button type="submit" className="button-primary" disabled={projects.loading}>
+              Next: type &amp; size
+            </button>
+          </div>
+        </form>
+      ) : null}
+
+      {step === 2 ? (
+        <form className="card form" onSubmit={step2} aria-label="Choose type and size">
+          {types.loading ? <Loading what="Loading the catalog" /> : null}
+          <ErrorNotice error={types.error} title="The catalog could not be loaded." />
+          {types.data ? (
+            <fieldset>
+              <legend>Resource type</legend>
+              <div className="type-grid">
+                {types.data.map((t) => (
+                  <label
+                    key={t.type}
+                    className={`choice ${type === t.type ? "choice-selected" : ""}`}
+                  >
+                    <input
+                      type="radio"
+                      name="resource-type"
+                      value={t.type}
+                      checked={type === t.type}
+                      onChange={() => {
+                        setType(t.type);
+                        setSku(t.skus[0]?.sku ?? "");
+                      }}
+                    />
+                    <span>
+                      <span className="choice-title">{t.name}</span>
+                      <span className="choice-text">
+                        {t.skus.length} size{t.skus.length === 1 ? "" : "s"}
+                      </span>
+                    </span>
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+          ) : null}
+          {selectedType ? (
+            <fieldset>
+              <legend>Size (SKU)</legend>
+              {selectedType.skus.map((s) => (
+                <label
+                  key={s.sku}
+                  className={`choice choice-small ${sku === s.sku ? "choice-selected" : ""}`}
+                >
+                  <input
+                    type="radio"
+                    name="sku"
+                    value={s.sku}
+                    checked={sku === s.sku}
+                    onChange={() => setSku(s.sku)}
+                  />
+                  <span>
+                    <span className="choice-title">{s.sku}</span>
+                    <span className="choice-text">{describePrice(s)}</span>
+                  </span>
+                </label>
+              ))}
+            </fieldset>
+          ) : null}
+          <Field
+            label="Resource name"
+            error={resourceFieldError?.field === "name" ? resourceFieldError.message : undefined}
+          >
+            {(p) => (
+              <input
+                {...p}
+                name="resource-name"
+                required
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                placeholder="e.g. main-graph"
+              />
+            )}
+          </Field>
+          {resourceFieldError && resourceFieldError.field !== "name" ? (
+            <ErrorNotice error={resourceFieldError} />
+          ) : null}
+          <div className="form-actions">
+            <button type="submit" className="button-primary" disabled={!selectedSku}>
+              Next: see the price
+            </button>
+            <button type="button" className="button-secondary" onClick={() => setStep(1)}>
+              Back
+            </button>
+          </div>
+        </form>
+      ) : null}
+
+      {step === 3 ? (
+        <form className="card form" onSubmit={confirm} aria-label="Price and confirm">
+          <dl className="summary">
+            <dt>Project</dt>
+            <dd>{mode === "existing" ? project?.name : `${projectName} (new)`}</dd>
+            <dt>Resource</dt>
+            <dd>
+              {name} · {selectedType?.name ?? type} · {sku}
+            </dd>
+          </dl>
+          {!preview && !previewError ? <Loading what="Calculating the price" /> : null}
+          <ErrorNotice error={previewError} title="The price could not be calculated." />
+          {preview ? (
+            <section className="preview" aria-label="Price preview" data-testid="price-preview">
+              <div className="preview-row">
+                <span>Monthly price</span>
+                <strong data-testid="preview-monthly">
+                  <Money amount={preview.monthly_amount} currency={preview.currency} />
+                </strong>
+              </div>
+              <div className="preview-row">
+                <span>
+                  Charged for the rest of this period (until {formatPeriodEnd(preview.period_end)})
+                </span>
+                <strong data-testid="preview-prorated">
+                  <Money amount={preview.prorated_amount} currency={preview.currency} />
+                </strong>
+              </div>
+              <div className="preview-row preview-payer">
+                <span>Paid by</span>
+                <strong data-testid="preview-payer">
+                  {preview.billing_account.name} ({payerMode ? "inherited" : "separate"})
+                </strong>
+              </div>
+              {preview.billing_model === "metered" ? (
+                <p className="hint">Metered: the final amount depends on usage.</p>
+              ) : null}
+            </section>
+          ) : null}
+          <ErrorNotice
+            error={error && !projectFieldError && !resourceFieldError ? error : null}
+            title="The resource was not created."
+          />
+          <div className="form-actions">
+            <button type="submit" className="button-primary" disabled={busy || !preview}>
+              {busy ? "Creating…" : "Create resource"}
+            </button>
+            <button type="button" className="button-secondary" onClick={() => setStep(2)}>
+              Back
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </div>
+  );
+}

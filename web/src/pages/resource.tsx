@@ -1,0 +1,118 @@
+import { useState } from "react";
+import { type ApiError, api } from "../api";
+import { describePrice, findSku, typeName } from "../catalog";
+import {
+  BillingBadge,
+  Breadcrumbs,
+  Dialog,
+  ErrorNotice,
+  Loading,
+  Notice,
+  PageHeader,
+} from "../components/ui";
+import { formatDateTime } from "../money";
+import { Link, navigate, useLocation } from "../router";
+import { useApi } from "../use-api";
+
+export function ResourcePage({ id }: { id: string }) {
+  const { query } = useLocation();
+  const resource = useApi(() => api.resource(id), [id]);
+  const types = useApi(() => api.resourceTypes(), []);
+  const project = useApi(
+    async () => (resource.data ? api.project(resource.data.project_id) : undefined),
+    [resource.data?.project_id],
+  );
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<ApiError | null>(null);
+
+  if (resource.loading && !resource.data) return <Loading what="Loading the resource" />;
+  if (resource.error || !resource.data)
+    return (
+      <div>
+        <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "Resource" }]} />
+        <ErrorNotice error={resource.error} title="The resource could not be loaded." />
+      </div>
+    );
+  const r = resource.data;
+  const sku = findSku(types.data, r.resource_type, r.sku);
+
+  async function remove() {
+    setDeleteError(null);
+    try {
+      await api.deleteResource(id);
+      navigate(`/projects/${r.project_id}`);
+    } catch (e) {
+      setDeleteError(e as ApiError);
+    }
+  }
+
+  return (
+    <div>
+      <Breadcrumbs
+        items={[
+          { label: "Home", to: "/" },
+          { label: project.data?.name ?? "Project", to: `/projects/${r.project_id}` },
+          { label: r.name },
+        ]}
+      />
+      <PageHeader
+        eyebrow="Resource"
+        title={r.name}
+        actions={
+          <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
+            Delete…
+          </button>
+        }
+      >
+        <div className="header-meta">
+          <BillingBadge billing={r.billing} />
+        </div>
+      </PageHeader>
+      {query.get("created") ? (
+        <Notice kind="success">
+          Resource “{r.name}” created and billed to {r.billing.billing_account.name} from{" "}
+          {formatDateTime(r.created_at)}.
+        </Notice>
+      ) : null}
+      <section className="panel">
+        <dl className="details">
+          <dt>Type</dt>
+          <dd>{typeName(types.data, r.resource_type)}</dd>
+          <dt>SKU</dt>
+          <dd>{r.sku}</dd>
+          <dt>Price</dt>
+          <dd>{sku ? describePrice(sku) : "—"}</dd>
+          <dt>Project</dt>
+          <dd>
+            <Link to={`/projects/${r.project_id}`}>{project.data?.name ?? r.project_id}</Link>
+          </dd>
+          <dt>Billing</dt>
+          <dd>
+            {r.billing.billing_account.name} (
+            {r.billing.inherited
+              ? "inherited from the organization"
+              : "separate billing of the project"}
+            ) · <Link to={`/projects/${r.project_id}/billing`}>project billing</Link>
+          </dd>
+          <dt>Created</dt>
+          <dd>{formatDateTime(r.created_at)}</dd>
+        </dl>
+      </section>
+      <Dialog title={`Delete ${r.name}?`} open={deleting} onClose={() => setDeleting(false)}>
+        <p>
+          Billing for this resource stops the moment it is deleted; time used so far stays on the
+          bill.
+        </p>
+        <ErrorNotice error={deleteError} title="The resource was not deleted." />
+        <div className="form-actions">
+          <button type="button" className="button-danger" onClick={remove}>
+            Delete resource
+          </button>
+          <button type="button" className="button-secondary" onClick={() => setDeleting(false)}>
+            Cancel
+          </button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}
