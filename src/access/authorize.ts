@@ -1,0 +1,70 @@
+import type { Queryable } from "../db/database.js";
+import { rolesOf } from "../db/memberships.js";
+import { getOrganization, type OrganizationRow } from "../db/organizations.js";
+import { getProject, type ProjectRow } from "../db/projects.js";
+import { AppError, notFound } from "../domain/errors.js";
+import { type Action, type Role, rolesAllow } from "../domain/roles.js";
+
+function forbidden(action: Action): AppError {
+  return new AppError({
+    code: "forbidden",
+    message: `Your role does not allow ${action.replaceAll("_", " ")} here`,
+  });
+}
+
+/**
+ * Organization-wide actions need a role held at organization scope. Someone with no role at all
+ * in the organization is told it does not exist: ids of other tenants are never confirmed.
+ */
+export async function authorizeOrganization(options: {
+  db: Queryable;
+  userId: string;
+  organizationId: string;
+  action: Action;
+}): Promise<{ organization: OrganizationRow; role: Role | null }> {
+  const { db, userId, organizationId, action } = options;
+  const organization = await getOrganization({ db, id: organizationId });
+  if (!organization) throw notFound("Organization");
+  const { organizationRole, projectRoles } = await rolesOf({ db, userId, organizationId });
+  if (organizationRole === null && projectRoles.size === 0) throw notFound("Organization");
+  if (organizationRole === null || !rolesAllow({ roles: [organizationRole], action })) {
+    throw forbidden(action);
+  }
+  return { organization, role: organizationRole };
+}
+
+/** Any role in the organization, at either scope, may see the organization itself. */
+export async function authorizeOrganizationMember(options: {
+  db: Queryable;
+  userId: string;
+  organizationId: string;
+}): Promise<{ organization: OrganizationRow; role: Role | null; projectIds: string[] }> {
+  const organization = await getOrganization({ db: options.db, id: options.organizationId });
+  if (!organization) throw notFound("Organization");
+  const { organizationRole, projectRoles } = await rolesOf(options);
+  if (organizationRole === null && projectRoles.size === 0) throw notFound("Organization");
+  return { organization, role: organizationRole, projectIds: [...projectRoles.keys()] };
+}
+
+export async function authorizeProject(options: {
+  db: Queryable;
+  userId: string;
+  projectId: string;
+  action: Action;
+  lock?: "share" | "update";
+}): Promise<{ project: ProjectRow; roles: Role[] }> {
+  const { db, userId, projectId, action, lock } = options;
+  const project = await getProject({ db, id: projectId, lock });
+  if (!project) throw notFound("Project");
+  const { organizationRole, projectRoles } = await rolesOf({
+    db,
+    userId,
+    organizationId: project.organization_id,
+  });
+  const roles = [organizationRole, projectRoles.get(projectId) ?? null].filter(
+    (r): r is Role => r !== null,
+  );
+  if (roles.length === 0) throw notFound("Project");
+  if (!rolesAllow({ roles, action })) throw forbidden(action);
+  return { project, roles };
+}

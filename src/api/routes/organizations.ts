@@ -1,0 +1,268 @@
+import { z } from "zod";
+import { authorizeOrganization, authorizeOrganizationMember } from "../../access/authorize.js";
+import { addBillingAccount } from "../../billing/add-billing-account.js";
+import { costBreakdown } from "../../billing/cost-breakdown.js";
+import { describeBillingAccount } from "../../billing/describe-billing-account.js";
+import { resolveProjectBilling } from "../../billing/project-billing.js";
+import { listAudit } from "../../db/audit.js";
+import { listBillingAccounts } from "../../db/billing-accounts.js";
+import { listMembers } from "../../db/memberships.js";
+import { listOrganizationsOfUser } from "../../db/organizations.js";
+import { listProjects } from "../../db/projects.js";
+import { calendarMonthOf } from "../../domain/billing-period.js";
+import { AppError } from "../../domain/errors.js";
+import { addMember } from "../../organizations/add-member.js";
+import { createOrganization } from "../../organizations/create-organization.js";
+import { presentBillingAccount, presentOrganization, presentProject } from "../presenters.js";
+import { Respond, route } from "../route.js";
+import {
+  billingAccountBody,
+  billingAccountResponse,
+  costsQuery,
+  costsResponse,
+  listOf,
+  memberBody,
+  organizationBody,
+  organizationResponse,
+  projectResponse,
+} from "../schemas.js";
+
+const memberResponse = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.string(),
+  scope: z.enum(["organization", "project"]),
+});
+
+export const organizationRoutes = [
+  route({
+    method: "POST",
+    url: "/v1/organizations",
+    summary: "Create an organization with its primary billing account",
+    tag: "organizations",
+    body: organizationBody,
+    status: 201,
+    response: organizationResponse,
+    handler: async ({ ctx, user, body }) => {
+      const organization = await ctx.db.transaction((tx) =>
+        createOrganization({ ctx, tx, userId: user.id, name: body.name, at: ctx.clock() }),
+      );
+      return presentOrganization(organization, "owner");
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/organizations",
+    summary: "Organizations the caller belongs to",
+    tag: "organizations",
+    response: listOf(organizationResponse),
+    handler: async ({ ctx, user }) => {
+      const organizations = await listOrganizationsOfUser({ db: ctx.db, userId: user.id });
+      return { data: organizations.map((o) => presentOrganization(o, o.role)) };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/organizations/:id",
+    summary: "One organization",
+    tag: "organizations",
+    response: organizationResponse,
+    handler: async ({ ctx, user, params }) => {
+      const { organization, role } = await authorizeOrganizationMember({
+        db: ctx.db,
+        userId: user.id,
+        organizationId: params.id ?? "",
+      });
+      return presentOrganization(organization, role);
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/organizations/:id/members",
+    summary: "Grant a role in the organization (owners only); an existing member's role is changed",
+    tag: "organizations",
+    body: memberBody,
+    status: 201,
+    response: memberResponse,
+    handler: async ({ ctx, user, params, body }) => {
+      const { created, member } = await ctx.db.transaction((tx) =>
+        addMember({
+          ctx,
+          tx,
+          actorUserId: user.id,
+          organizationId: params.id ?? "",
+          email: body.email,
+          role: body.role,
+        }),
+      );
+      return new Respond(created ? 201 : 200, { ...member, scope: "organization" });
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/organizations/:id/members",
+    summary: "Members with a role at organization scope",
+    tag: "organizations",
+    response: listOf(memberResponse),
+    handler: async ({ ctx, user, params }) => {
+      const { organization } = await authorizeOrganization({
+        db: ctx.db,
+        userId: user.id,
+        organizationId: params.id ?? "",
+        action: "read",
+      });
+      const members = await listMembers({ db: ctx.db, organizationId: organization.id });
+      return {
+        data: members.map((m) => ({
+          user_id: m.user_id,
+          email: m.email,
+          name: m.name,
+          role: m.role,
+          scope: "organization",
+        })),
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/organizations/:id/billing-accounts",
+    summary: "The organization's billing accounts",
+    tag: "billing",
+    response: listOf(billingAccountResponse),
+    handler: async ({ ctx, user, params }) => {
+      const { organization } = await authorizeOrganization({
+        db: ctx.db,
+        userId: user.id,
+        organizationId: params.id ?? "",
+        action: "read",
+      });
+      const accounts = await listBillingAccounts({ db: ctx.db, organizationId: organization.id });
+      const described = [];
+      for (const account of accounts)
+        described.push(await describeBillingAccount({ ctx, db: ctx.db, account }));
+      return { data: described.map(presentBillingAccount) };
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/organizations/:id/billing-accounts",
+    summary: "Add a billing account (a department)",
+    tag: "billing",
+    body: billingAccountBody,
+    status: 201,
+    response: billingAccountResponse,
+    handler: async ({ ctx, user, params, body }) => {
+      const account = await ctx.db.transaction((tx) =>
+        addBillingAccount({
+          ctx,
+          tx,
+          userId: user.id,
+          organizationId: params.id ?? "",
+          input: body,
+        }),
+      );
+      return presentBillingAccount(await describeBillingAccount({ ctx, db: ctx.db, account }));
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/organizations/:id/projects",
+    summary: "Projects of the organization the caller may read",
+    tag: "projects",
+    response: listOf(projectResponse),
+    handler: async ({ ctx, user, params }) => {
+      const { organization, role, projectIds } = await authorizeOrganizationMember({
+        db: ctx.db,
+        userId: user.id,
+        organizationId: params.id ?? "",
+      });
+      const projects = (await listProjects({ db: ctx.db, organizationId: organization.id })).filter(
+        (p) => role !== null || projectIds.includes(p.id),
+      );
+      const data = [];
+      for (const project of projects)
+        data.push(presentProject(project, await resolveProjectBilling({ db: ctx.db, project })));
+      return { data };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/organizations/:id/costs",
+    summary: "Accrued and projected cost in [from, to), grouped; groups sum exactly to the totals",
+    tag: "billing",
+    query: costsQuery,
+    response: costsResponse,
+    handler: async ({ ctx, user, params, query }) => {
+      const { organization } = await authorizeOrganization({
+        db: ctx.db,
+        userId: user.id,
+        organizationId: params.id ?? "",
+        action: "read",
+      });
+      const period = calendarMonthOf(ctx.clock());
+      const from = query.from ? new Date(query.from) : period.start;
+      const to = query.to ? new Date(query.to) : period.end;
+      if (to.getTime() <= from.getTime()) {
+        throw new AppError({
+          code: "validation_failed",
+          message: "to must be after from",
+          field: "to",
+        });
+      }
+      if (to.getTime() - from.getTime() > 366 * 24 * 3600 * 1000) {
+        throw new AppError({
+          code: "validation_failed",
+          message: "the window may span at most 366 days",
+          field: "to",
+        });
+      }
+      return costBreakdown({
+        ctx,
+        db: ctx.db,
+        organizationId: organization.id,
+        currency: organization.currency,
+        from,
+        to,
+        groupBy: query.group_by,
+      });
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/organizations/:id/audit",
+    summary: "Billing changes: who, when, from what, to what (owners and billing admins)",
+    tag: "organizations",
+    response: listOf(
+      z.object({
+        id: z.number(),
+        at: z.string(),
+        actor: z.object({ id: z.string(), email: z.string() }),
+        action: z.string(),
+        subject: z.object({ type: z.string(), id: z.string() }),
+        before: z.unknown(),
+        after: z.unknown(),
+      }),
+    ),
+    handler: async ({ ctx, user, params }) => {
+      const { organization } = await authorizeOrganization({
+        db: ctx.db,
+        userId: user.id,
+        organizationId: params.id ?? "",
+        action: "read_audit",
+      });
+      const rows = await listAudit({ db: ctx.db, organizationId: organization.id });
+      return {
+        data: rows.map((r) => ({
+          id: Number(r.id),
+          at: r.at,
+          actor: { id: r.actor_user_id, email: r.actor_email },
+          action: r.action,
+          subject: { type: r.subject_type, id: r.subject_id },
+          before: r.before,
+          after: r.after,
+        })),
+      };
+    },
+  }),
+];

@@ -1,0 +1,214 @@
+import { z } from "zod";
+import { authorizeOrganization, authorizeProject } from "../../access/authorize.js";
+import { resolveProjectBilling } from "../../billing/project-billing.js";
+import {
+  applyProjectBillingSwitch,
+  planProjectBillingSwitch,
+} from "../../billing/switch-project-billing.js";
+import { listMembers } from "../../db/memberships.js";
+import { listResources } from "../../db/resources.js";
+import { rolesAllow } from "../../domain/roles.js";
+import { addMember } from "../../organizations/add-member.js";
+import { createProject } from "../../projects/create-project.js";
+import { deleteProject } from "../../projects/delete-project.js";
+import { presentBilling, presentProject, presentResource } from "../presenters.js";
+import { Respond, route } from "../route.js";
+import {
+  listOf,
+  memberBody,
+  projectBillingBody,
+  projectBillingQuery,
+  projectBillingResponse,
+  projectBody,
+  projectResponse,
+  resourceResponse,
+} from "../schemas.js";
+
+const billingSwitchResponse = projectBillingResponse
+  .pick({ mode: true, billing_account_id: true, inherited: true })
+  .extend({
+    billing_account: z.object({ id: z.string().nullable(), name: z.string() }),
+    effective_at: z.string(),
+    dry_run: z.boolean(),
+    from: z.object({ billing_account_id: z.string(), name: z.string() }),
+    moved: z.array(
+      z.object({
+        resource_id: z.string(),
+        name: z.string(),
+        resource_type: z.string(),
+        sku: z.string(),
+      }),
+    ),
+  });
+
+export const projectRoutes = [
+  route({
+    method: "POST",
+    url: "/v1/projects",
+    summary:
+      "Create a project (and, for a caller without one, its organization); billing inherits by default",
+    tag: "projects",
+    body: projectBody,
+    status: 201,
+    response: projectResponse,
+    handler: async ({ ctx, user, body }) =>
+      ctx.db.transaction(async (tx) => {
+        const project = await createProject({ ctx, tx, userId: user.id, input: body });
+        return presentProject(project, await resolveProjectBilling({ db: tx, project }));
+      }),
+  }),
+  route({
+    method: "GET",
+    url: "/v1/projects/:id",
+    summary: "One project with the account that pays for it",
+    tag: "projects",
+    response: projectResponse,
+    handler: async ({ ctx, user, params }) => {
+      const { project } = await authorizeProject({
+        db: ctx.db,
+        userId: user.id,
+        projectId: params.id ?? "",
+        action: "read",
+      });
+      return presentProject(project, await resolveProjectBilling({ db: ctx.db, project }));
+    },
+  }),
+  route({
+    method: "DELETE",
+    url: "/v1/projects/:id",
+    summary: "Delete a project and stop billing all of its resources",
+    tag: "projects",
+    handler: async ({ ctx, user, params }) => {
+      await ctx.db.transaction((tx) =>
+        deleteProject({ ctx, tx, userId: user.id, projectId: params.id ?? "" }),
+      );
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/projects/:id/members",
+    summary: "Grant a role on this project only",
+    tag: "projects",
+    body: memberBody,
+    status: 201,
+    handler: async ({ ctx, user, params, body }) => {
+      const { created, member } = await ctx.db.transaction((tx) =>
+        addMember({
+          ctx,
+          tx,
+          actorUserId: user.id,
+          projectId: params.id ?? "",
+          email: body.email,
+          role: body.role,
+        }),
+      );
+      return new Respond(created ? 201 : 200, {
+        ...member,
+        scope: "project",
+        project_id: params.id,
+      });
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/projects/:id/resources",
+    summary: "The project's resources (deleted ones are not listed)",
+    tag: "resources",
+    response: listOf(resourceResponse),
+    handler: async ({ ctx, user, params }) => {
+      const { project } = await authorizeProject({
+        db: ctx.db,
+        userId: user.id,
+        projectId: params.id ?? "",
+        action: "read",
+      });
+      const billing = await resolveProjectBilling({ db: ctx.db, project });
+      const resources = await listResources({ db: ctx.db, projectId: project.id });
+      return { data: resources.map((r) => presentResource(r, billing)) };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/projects/:id/billing",
+    summary: "Who pays for the project, whether it is inherited, and who may change it",
+    tag: "billing",
+    response: projectBillingResponse,
+    handler: async ({ ctx, user, params }) => {
+      const { project, roles } = await authorizeProject({
+        db: ctx.db,
+        userId: user.id,
+        projectId: params.id ?? "",
+        action: "read",
+      });
+      const billing = await resolveProjectBilling({ db: ctx.db, project });
+      const organizationAccess = await authorizeOrganization({
+        db: ctx.db,
+        userId: user.id,
+        organizationId: project.organization_id,
+        action: "manage_billing",
+      }).then(
+        () => true,
+        () => false,
+      );
+      const managers = [
+        ...(await listMembers({ db: ctx.db, organizationId: project.organization_id })),
+        ...(await listMembers({
+          db: ctx.db,
+          organizationId: project.organization_id,
+          projectId: project.id,
+        })),
+      ].filter((m) => rolesAllow({ roles: [m.role], action: "manage_billing" }));
+      return {
+        ...presentBilling(billing),
+        can_manage_billing: rolesAllow({ roles, action: "manage_billing" }),
+        can_manage_organization_billing: organizationAccess,
+        managed_by: managers.map((m) => ({ email: m.email, name: m.name, role: m.role })),
+      };
+    },
+  }),
+  route({
+    method: "PUT",
+    url: "/v1/projects/:id/billing",
+    summary:
+      "Switch the project's billing; every open interval moves at one instant. ?dry_run=true previews",
+    tag: "billing",
+    body: projectBillingBody,
+    query: projectBillingQuery,
+    response: billingSwitchResponse,
+    handler: async ({ ctx, user, params, body, query }) => {
+      const dryRun = query.dry_run === "true";
+      return ctx.db.transaction(async (tx) => {
+        const change = await planProjectBillingSwitch({
+          ctx,
+          tx,
+          userId: user.id,
+          projectId: params.id ?? "",
+          input: body,
+        });
+        if (!dryRun) await applyProjectBillingSwitch({ ctx, tx, userId: user.id, change });
+        const movedIds = new Set(change.plan.open.map((i) => i.resource_id));
+        const moved = (await listResources({ db: tx, projectId: change.project.id })).filter((r) =>
+          movedIds.has(r.id),
+        );
+        return {
+          mode: change.mode,
+          billing_account_id: change.to.create && dryRun ? null : change.to.billing_account_id,
+          inherited: change.mode === "inherit",
+          billing_account: {
+            id: change.to.create && dryRun ? null : change.to.billing_account_id,
+            name: change.to.name,
+          },
+          effective_at: change.plan.at,
+          dry_run: dryRun,
+          from: change.from,
+          moved: moved.map((r) => ({
+            resource_id: r.id,
+            name: r.name,
+            resource_type: r.resource_type,
+            sku: r.sku,
+          })),
+        };
+      });
+    },
+  }),
+];

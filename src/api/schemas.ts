@@ -1,0 +1,177 @@
+import { z } from "zod";
+import { isCurrency } from "../domain/money.js";
+import { roles } from "../domain/roles.js";
+
+// Requests: strict objects, so an unknown or misspelt field is a 422 naming it, not silently dropped.
+const name = z
+  .string()
+  .trim()
+  .min(1, "must not be blank")
+  .max(200, "must be at most 200 characters");
+const id = z.string().min(1).max(100);
+const slug = z.string().min(1).max(100);
+
+const billingChoice = z.discriminatedUnion("mode", [
+  z.strictObject({ mode: z.literal("inherit") }),
+  z.strictObject({ mode: z.literal("separate"), billing_account_id: id.optional() }),
+]);
+
+export const signUpBody = z.strictObject({
+  email: z.email().max(320),
+  password: z.string().min(8, "must be at least 8 characters").max(200),
+  name,
+});
+export const logInBody = z.strictObject({
+  email: z.string().max(320),
+  password: z.string().max(200),
+});
+export const organizationBody = z.strictObject({ name });
+export const memberBody = z.strictObject({ email: z.email().max(320), role: z.enum(roles) });
+export const billingAccountBody = z.strictObject({
+  name,
+  currency: z
+    .string()
+    .transform((c) => c.toLowerCase())
+    .refine(isCurrency, "must be an ISO 4217 currency code such as usd")
+    .optional(),
+});
+export const projectBody = z.strictObject({
+  name,
+  organization_id: id.optional(),
+  billing: billingChoice.optional(),
+});
+export const projectBillingBody = billingChoice;
+export const projectBillingQuery = z.strictObject({
+  dry_run: z.enum(["true", "false"]).optional(),
+});
+export const pricePreviewBody = z.strictObject({
+  project_id: id.optional(),
+  organization_id: id.optional(),
+  project_billing: billingChoice.optional(),
+  resource_type: slug,
+  sku: slug,
+});
+export const resourceBody = z
+  .strictObject({
+    project_id: id.optional(),
+    project: projectBody.optional(),
+    resource_type: slug,
+    sku: slug,
+    name,
+  })
+  .refine((b) => (b.project_id === undefined) !== (b.project === undefined), {
+    message: "give either project_id or project, not both or neither",
+    path: ["project_id"],
+  });
+export const costsQuery = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  group_by: z.enum(["project", "resource_type", "resource", "billing_account"]).default("project"),
+});
+
+// Responses: documented in the OpenAPI document.
+const timestamp = z.string().describe("ISO 8601 UTC");
+const accountRef = z.object({
+  id: z.string(),
+  name: z.string(),
+  scope: z.enum(["organization", "project"]),
+  status: z.string(),
+});
+const billingState = z.object({
+  mode: z.enum(["inherit", "separate"]),
+  billing_account_id: z.string(),
+  inherited: z.boolean(),
+  billing_account: accountRef,
+});
+export const userResponse = z.object({ id: z.string(), email: z.string(), name: z.string() });
+export const organizationResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  currency: z.string(),
+  primary_billing_account_id: z.string(),
+  role: z.enum(roles).nullable(),
+  created_at: timestamp,
+});
+export const projectResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  organization_id: z.string(),
+  billing: billingState,
+  created_at: timestamp,
+});
+export const projectBillingResponse = billingState.extend({
+  can_manage_billing: z.boolean(),
+  can_manage_organization_billing: z.boolean(),
+  managed_by: z.array(z.object({ email: z.string(), name: z.string(), role: z.string() })),
+});
+export const resourceResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  project_id: z.string(),
+  organization_id: z.string(),
+  resource_type: z.string(),
+  sku: z.string(),
+  created_at: timestamp,
+  billing: billingState,
+});
+const money = { currency: z.string() };
+export const billingAccountResponse = z.object({
+  id: z.string(),
+  organization_id: z.string(),
+  name: z.string(),
+  scope: z.enum(["organization", "project"]),
+  currency: z.string(),
+  status: z.string(),
+  current_period: z.object({ start: timestamp, end: timestamp }),
+  items: z.array(
+    z.object({
+      resource_type: z.string(),
+      sku: z.string(),
+      quantity: z.number().int(),
+      unit_amount: z.number().int().nullable(),
+      amount: z.number().int(),
+    }),
+  ),
+  projects: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+export const chargesResponse = z.object({
+  period: z.object({ start: timestamp, end: timestamp }),
+  lines: z.array(
+    z.object({
+      resource_type: z.string(),
+      sku: z.string(),
+      description: z.string(),
+      quantity: z.number().int(),
+      amount: z.number().int(),
+    }),
+  ),
+  total: z.number().int(),
+  ...money,
+});
+export const pricePreviewResponse = z.object({
+  billing_account_id: z.string().nullable(),
+  billing_account: z.object({ id: z.string().nullable(), name: z.string(), scope: z.string() }),
+  billing_model: z.string(),
+  monthly_amount: z.number().int(),
+  prorated_amount: z.number().int(),
+  period_end: timestamp,
+  ...money,
+});
+export const costsResponse = z.object({
+  from: timestamp,
+  to: timestamp,
+  total: z.number().int(),
+  projected_total: z.number().int(),
+  groups: z.array(
+    z.object({
+      key: z.string(),
+      name: z.string(),
+      amount: z.number().int(),
+      projected_amount: z.number().int(),
+    }),
+  ),
+  ...money,
+});
+export function listOf(item: z.ZodType) {
+  return z.object({ data: z.array(item) });
+}

@@ -1,0 +1,61 @@
+import type { AppContext } from "../context.js";
+import type { BillingAccountRow } from "../db/billing-accounts.js";
+import type { Queryable } from "../db/database.js";
+import { intervalsOverlapping } from "../db/ledger.js";
+import { calendarMonthOf, type Period } from "../domain/billing-period.js";
+import { computeCharges } from "../domain/charges.js";
+
+export interface ChargesStatement {
+  period: Period;
+  lines: {
+    resource_type: string;
+    sku: string;
+    description: string;
+    quantity: number;
+    amount: number;
+  }[];
+  total: number;
+  currency: string;
+}
+
+/**
+ * The local provider's view of an account's current period from the ledger: `until: "now"` is
+ * what has been charged so far, `until: "period_end"` the upcoming invoice if nothing changes.
+ * Each line is prorated by the second and rounded once.
+ */
+export async function accountCharges(options: {
+  ctx: AppContext;
+  db: Queryable;
+  account: BillingAccountRow;
+  until: "now" | "period_end";
+}): Promise<ChargesStatement> {
+  const { ctx, db, account } = options;
+  const now = ctx.clock();
+  const period = calendarMonthOf(now);
+  const intervals = await intervalsOverlapping({
+    db,
+    billingAccountIds: [account.id],
+    from: period.start,
+    to: period.end,
+  });
+  const { lines, total } = computeCharges({
+    intervals,
+    prices: ctx.catalog.prices,
+    from: period.start,
+    to: period.end,
+    openUntil: options.until === "now" ? now : period.end,
+  });
+  const typeNames = new Map(ctx.catalog.resourceTypes.map((t) => [t.type, t.name]));
+  return {
+    period,
+    lines: lines.map((line) => ({
+      resource_type: line.resource_type,
+      sku: line.sku,
+      description: `${typeNames.get(line.resource_type) ?? line.resource_type} (${line.sku})`,
+      quantity: line.quantity_at_end,
+      amount: line.amount,
+    })),
+    total,
+    currency: account.currency,
+  };
+}

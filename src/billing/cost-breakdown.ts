@@ -1,0 +1,118 @@
+import type { AppContext } from "../context.js";
+import { listBillingAccounts } from "../db/billing-accounts.js";
+import type { Queryable } from "../db/database.js";
+import { intervalsOverlapping } from "../db/ledger.js";
+import { projectNames } from "../db/projects.js";
+import { resourceNames } from "../db/resources.js";
+import { type ChargeShare, computeCharges } from "../domain/charges.js";
+
+export type CostGrouping = "project" | "resource_type" | "resource" | "billing_account";
+
+export interface CostGroup {
+  key: string;
+  name: string;
+  amount: number;
+  projected_amount: number;
+}
+
+export interface CostBreakdown {
+  currency: string;
+  from: Date;
+  to: Date;
+  total: number;
+  projected_total: number;
+  groups: CostGroup[];
+}
+
+const groupKey: Record<CostGrouping, (share: ChargeShare) => string> = {
+  project: (s) => s.project_id,
+  resource_type: (s) => s.resource_type,
+  resource: (s) => s.resource_id,
+  billing_account: (s) => s.billing_account_id,
+};
+
+/**
+ * Accrued cost of an organization in [from, to) and what it will be at `to` if what runs now keeps
+ * running. Groups are sums of per-resource shares that the domain already split exactly, so they
+ * add up to the totals to the minor unit, inherited projects included.
+ */
+export async function costBreakdown(options: {
+  ctx: AppContext;
+  db: Queryable;
+  organizationId: string;
+  currency: string;
+  from: Date;
+  to: Date;
+  groupBy: CostGrouping;
+}): Promise<CostBreakdown> {
+  const { ctx, db, organizationId, from, to, groupBy } = options;
+  const accounts = await listBillingAccounts({ db, organizationId });
+  const intervals = await intervalsOverlapping({
+    db,
+    billingAccountIds: accounts.map((a) => a.id),
+    from,
+    to,
+  });
+  const now = ctx.clock();
+  const accruedUntil = new Date(Math.min(Math.max(now.getTime(), from.getTime()), to.getTime()));
+  const accrued = computeCharges({
+    intervals,
+    prices: ctx.catalog.prices,
+    from,
+    to,
+    openUntil: accruedUntil,
+  });
+  const projected = computeCharges({
+    intervals,
+    prices: ctx.catalog.prices,
+    from,
+    to,
+    openUntil: to,
+  });
+
+  const groups = new Map<string, CostGroup>();
+  const groupOf = (share: ChargeShare) => {
+    const key = groupKey[groupBy](share);
+    let group = groups.get(key);
+    if (!group) {
+      group = { key, name: key, amount: 0, projected_amount: 0 };
+      groups.set(key, group);
+    }
+    return group;
+  };
+  for (const share of accrued.shares) groupOf(share).amount += share.amount;
+  for (const share of projected.shares) groupOf(share).projected_amount += share.amount;
+
+  const names = await groupNames({ ctx, db, groupBy, keys: [...groups.keys()], accounts });
+  for (const group of groups.values()) group.name = names.get(group.key) ?? group.key;
+  return {
+    currency: options.currency,
+    from,
+    to,
+    total: accrued.total,
+    projected_total: projected.total,
+    groups: [...groups.values()].sort(
+      (a, b) => b.projected_amount - a.projected_amount || a.name.localeCompare(b.name),
+    ),
+  };
+}
+
+async function groupNames(options: {
+  ctx: AppContext;
+  db: Queryable;
+  groupBy: CostGrouping;
+  keys: string[];
+  accounts: { id: string; name: string }[];
+}): Promise<Map<string, string>> {
+  const { ctx, db, groupBy, keys } = options;
+  switch (groupBy) {
+    case "project":
+      return projectNames({ db, ids: keys });
+    case "resource":
+      return resourceNames({ db, ids: keys });
+    case "billing_account":
+      return new Map(options.accounts.map((a) => [a.id, a.name]));
+    case "resource_type":
+      return new Map(ctx.catalog.resourceTypes.map((t) => [t.type, t.name]));
+  }
+}

@@ -1,0 +1,88 @@
+import { authorizeProject } from "../access/authorize.js";
+import type { AppContext } from "../context.js";
+import type { Queryable } from "../db/database.js";
+import { newId } from "../db/ids.js";
+import { openIntervals } from "../db/ledger.js";
+import type { ProjectRow } from "../db/projects.js";
+import { insertResource, type ResourceRow } from "../db/resources.js";
+import { type CreateProjectInput, createProject } from "../projects/create-project.js";
+import { checkAccountAccepts } from "./check-account-accepts.js";
+import { findPrice } from "./find-price.js";
+import { type ProjectBilling, resolveProjectBilling } from "./project-billing.js";
+
+export interface CreateResourceInput {
+  project_id?: string;
+  project?: CreateProjectInput;
+  resource_type: string;
+  sku: string;
+  name: string;
+}
+
+/**
+ * Creates the resource and opens its ledger interval on the account that pays for its project,
+ * in the caller's transaction: a resource never exists unbilled, nor billed without existing.
+ * Flow 2: with `project` instead of `project_id` the project (and a first organization) is
+ * created in the same transaction.
+ */
+export async function createResource(options: {
+  ctx: AppContext;
+  tx: Queryable;
+  userId: string;
+  input: CreateResourceInput;
+}): Promise<{ resource: ResourceRow; project: ProjectRow; billing: ProjectBilling }> {
+  const { ctx, tx, userId, input } = options;
+  const price = findPrice({
+    catalog: ctx.catalog,
+    resourceType: input.resource_type,
+    sku: input.sku,
+  });
+  let project: ProjectRow;
+  if (input.project) {
+    project = await createProject({
+      ctx,
+      tx,
+      userId,
+      input: input.project,
+      fieldPrefix: "project.",
+    });
+    // The new project is ours alone, but the creator may lack rights over resources in it.
+    await authorizeProject({ db: tx, userId, projectId: project.id, action: "write_resources" });
+  } else {
+    // A share lock: resources may come and go side by side, but not during a billing switch.
+    ({ project } = await authorizeProject({
+      db: tx,
+      userId,
+      projectId: input.project_id ?? "",
+      action: "write_resources",
+      lock: "share",
+    }));
+  }
+  const billing = await resolveProjectBilling({ db: tx, project });
+  checkAccountAccepts({ account: billing.account, price });
+  const at = ctx.clock();
+  const resource: ResourceRow = {
+    id: newId("res"),
+    organization_id: project.organization_id,
+    project_id: project.id,
+    name: input.name,
+    resource_type: price.resource_type,
+    sku: price.sku,
+    created_at: at,
+    deleted_at: null,
+  };
+  await insertResource({ db: tx, resource });
+  await openIntervals({
+    db: tx,
+    intervals: [
+      {
+        resource_id: resource.id,
+        project_id: project.id,
+        billing_account_id: billing.billing_account_id,
+        resource_type: price.resource_type,
+        sku: price.sku,
+      },
+    ],
+    at,
+  });
+  return { resource, project, billing };
+}

@@ -1,0 +1,32 @@
+import { authorizeProject } from "../access/authorize.js";
+import type { AppContext } from "../context.js";
+import type { Queryable } from "../db/database.js";
+import { closeIntervals } from "../db/ledger.js";
+import { getResource, markResourcesDeleted } from "../db/resources.js";
+import { notFound } from "../domain/errors.js";
+
+/** Stops billing this one resource; every other resource on the account is untouched. */
+export async function deleteResource(options: {
+  ctx: AppContext;
+  tx: Queryable;
+  userId: string;
+  resourceId: string;
+}): Promise<void> {
+  const { ctx, tx, userId, resourceId } = options;
+  const found = await getResource({ db: tx, id: resourceId });
+  if (!found) throw notFound("Resource");
+  // Project first, then resource: the same lock order as a billing switch, so no deadlock and no
+  // interval reopened on a resource being deleted.
+  await authorizeProject({
+    db: tx,
+    userId,
+    projectId: found.project_id,
+    action: "write_resources",
+    lock: "share",
+  });
+  const resource = await getResource({ db: tx, id: resourceId, lock: true });
+  if (!resource) throw notFound("Resource");
+  const at = ctx.clock();
+  await markResourcesDeleted({ db: tx, ids: [resource.id], at });
+  await closeIntervals({ db: tx, resourceIds: [resource.id], at });
+}

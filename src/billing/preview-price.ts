@@ -1,0 +1,132 @@
+import { authorizeOrganization, authorizeProject } from "../access/authorize.js";
+import type { AppContext } from "../context.js";
+import type { Queryable } from "../db/database.js";
+import { activeQuantities } from "../db/ledger.js";
+import { listOrganizationsOfUser } from "../db/organizations.js";
+import { findUserById } from "../db/users.js";
+import { AppError } from "../domain/errors.js";
+import { previewCharge } from "../domain/preview-charge.js";
+import type { ProjectBillingInput } from "../projects/create-project.js";
+import { findOrganizationAccount } from "./find-organization-account.js";
+import { findPrice } from "./find-price.js";
+import { resolveProjectBilling } from "./project-billing.js";
+
+export interface PricePreviewInput {
+  project_id?: string;
+  organization_id?: string;
+  /** For a project not created yet: the billing it will be created with. */
+  project_billing?: ProjectBillingInput;
+  resource_type: string;
+  sku: string;
+}
+
+export interface PricePreview {
+  /** Null when the paying account would be created along with the project or organization. */
+  billing_account_id: string | null;
+  billing_account: { id: string | null; name: string; scope: "organization" | "project" };
+  currency: string;
+  billing_model: string;
+  monthly_amount: number;
+  prorated_amount: number;
+  period_end: Date;
+}
+
+type Payer = { account: PricePreview["billing_account"]; currentQuantity: number };
+
+/** What creating the resource now would cost, and who would pay: the same resolution as creating it. */
+export async function previewPrice(options: {
+  ctx: AppContext;
+  db: Queryable;
+  userId: string;
+  input: PricePreviewInput;
+}): Promise<PricePreview> {
+  const { ctx, db, userId, input } = options;
+  const price = findPrice({
+    catalog: ctx.catalog,
+    resourceType: input.resource_type,
+    sku: input.sku,
+  });
+  const quantityOn = async (billingAccountId: string) =>
+    (await activeQuantities({ db, billingAccountId })).find(
+      (q) => q.resource_type === price.resource_type && q.sku === price.sku,
+    )?.quantity ?? 0;
+
+  let payer: Payer;
+  if (input.project_id) {
+    const { project } = await authorizeProject({
+      db,
+      userId,
+      projectId: input.project_id,
+      action: "read",
+    });
+    const billing = await resolveProjectBilling({ db, project });
+    payer = {
+      account: { id: billing.account.id, name: billing.account.name, scope: billing.account.scope },
+      currentQuantity: await quantityOn(billing.account.id),
+    };
+  } else if (input.organization_id) {
+    const { organization } = await authorizeOrganization({
+      db,
+      userId,
+      organizationId: input.organization_id,
+      action: "read",
+    });
+    const billing = input.project_billing ?? { mode: "inherit" };
+    if (billing.mode === "separate" && !billing.billing_account_id) {
+      payer = {
+        account: { id: null, name: "New account for this project", scope: "project" },
+        currentQuantity: 0,
+      };
+    } else {
+      const account = await findOrganizationAccount({
+        db,
+        organizationId: organization.id,
+        billingAccountId: billing.billing_account_id ?? organization.primary_billing_account_id,
+        field: billing.billing_account_id
+          ? "project_billing.billing_account_id"
+          : "organization_id",
+      });
+      payer = {
+        account: { id: account.id, name: account.name, scope: account.scope },
+        currentQuantity: await quantityOn(account.id),
+      };
+    }
+  } else {
+    payer = await firstOrganizationPayer({ db, userId, input });
+  }
+  const charge = previewCharge({ price, currentQuantity: payer.currentQuantity, at: ctx.clock() });
+  return {
+    billing_account_id: payer.account.id,
+    billing_account: payer.account,
+    currency: price.currency,
+    billing_model: price.billing_model,
+    monthly_amount: charge.monthly_amount,
+    prorated_amount: charge.prorated_amount,
+    period_end: charge.period.end,
+  };
+}
+
+/** A caller with no organization yet: the organization created with the project would pay. */
+async function firstOrganizationPayer(options: {
+  db: Queryable;
+  userId: string;
+  input: PricePreviewInput;
+}): Promise<Payer> {
+  const { db, userId, input } = options;
+  const organizations = await listOrganizationsOfUser({ db, userId });
+  if (organizations.length > 0) {
+    throw new AppError({
+      code: "organization_required",
+      message: "Say which project or organization the resource would belong to",
+      field: "project_id",
+    });
+  }
+  const user = await findUserById({ db, id: userId });
+  const separate = input.project_billing?.mode === "separate";
+  return {
+    account: separate
+      ? { id: null, name: "New account for this project", scope: "project" }
+      : { id: null, name: user?.name ?? "Your new organization", scope: "organization" },
+    currentQuantity: 0,
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The one database port. Both adapters (PostgreSQL through `pg`, embedded PGlite) run the same SQL;
+ * repositories only see `Queryable`, so they work inside or outside a transaction alike.
+ */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: "postgres" | "pglite";
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

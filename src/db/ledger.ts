@@ -1,0 +1,122 @@
+import type { LedgerInterval } from "../domain/charges.js";
+import type { Queryable } from "./database.js";
+
+export interface OpenInterval {
+  resource_id: string;
+  project_id: string;
+  billing_account_id: string;
+  resource_type: string;
+  sku: string;
+}
+
+/**
+ * Every ledger write leaves a dirty mark on the accounts it touched, in the caller's transaction:
+ * the provider's worker brings those accounts in step with the ledger afterwards.
+ */
+async function markAccountsChanged(options: {
+  db: Queryable;
+  accountIds: Iterable<string>;
+  at: Date;
+}): Promise<void> {
+  const ids = [...new Set(options.accountIds)];
+  if (ids.length === 0) return;
+  await options.db.query(
+    `INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at)
+     SELECT unnest($1::text[]), $2`,
+    [ids, options.at],
+  );
+}
+
+export async function openIntervals(options: {
+  db: Queryable;
+  intervals: OpenInterval[];
+  at: Date;
+}): Promise<void> {
+  const { db, intervals, at } = options;
+  if (intervals.length === 0) return;
+  await db.query(
+    `INSERT INTO ktrlplane.billing_intervals
+       (resource_id, project_id, billing_account_id, resource_type, sku, started_at)
+     SELECT * , $6::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
+    [
+      intervals.map((i) => i.resource_id),
+      intervals.map((i) => i.project_id),
+      intervals.map((i) => i.billing_account_id),
+      intervals.map((i) => i.resource_type),
+      intervals.map((i) => i.sku),
+      at,
+    ],
+  );
+  await markAccountsChanged({ db, accountIds: intervals.map((i) => i.billing_account_id), at });
+}
+
+/** Closes the open intervals of these resources at `at` and returns what was closed. */
+export async function closeIntervals(options: {
+  db: Queryable;
+  resourceIds: string[];
+  at: Date;
+}): Promise<OpenInterval[]> {
+  const { db, resourceIds, at } = options;
+  if (resourceIds.length === 0) return [];
+  const closed = await db.query<OpenInterval>(
+    `UPDATE ktrlplane.billing_intervals SET ended_at = GREATEST($2::timestamptz, started_at)
+     WHERE resource_id = ANY($1::text[]) AND ended_at IS NULL
+     RETURNING resource_id, project_id, billing_account_id, resource_type, sku`,
+    [resourceIds, at],
+  );
+  await markAccountsChanged({ db, accountIds: closed.map((i) => i.billing_account_id), at });
+  return closed;
+}
+
+export async function openIntervalsOfProject(options: {
+  db: Queryable;
+  projectId: string;
+}): Promise<OpenInterval[]> {
+  return options.db.query<OpenInterval>(
+    `SELECT resource_id, project_id, billing_account_id, resource_type, sku
+     FROM ktrlplane.billing_intervals WHERE project_id = $1 AND ended_at IS NULL
+     ORDER BY resource_id`,
+    [options.projectId],
+  );
+}
+
+export async function openIntervalOfResource(options: {
+  db: Queryable;
+  resourceId: string;
+}): Promise<OpenInterval | undefined> {
+  const rows = await options.db.query<OpenInterval>(
+    `SELECT resource_id, project_id, billing_account_id, resource_type, sku
+     FROM ktrlplane.billing_intervals WHERE resource_id = $1 AND ended_at IS NULL`,
+    [options.resourceId],
+  );
+  return rows[0];
+}
+
+/** Active quantity per price on an account: the count of its open intervals. */
+export async function activeQuantities(options: {
+  db: Queryable;
+  billingAccountId: string;
+}): Promise<{ resource_type: string; sku: string; quantity: number }[]> {
+  return options.db.query(
+    `SELECT resource_type, sku, count(*)::int AS quantity FROM ktrlplane.billing_intervals
+     WHERE billing_account_id = $1 AND ended_at IS NULL
+     GROUP BY resource_type, sku ORDER BY resource_type, sku`,
+    [options.billingAccountId],
+  );
+}
+
+/** The intervals that overlap [from, to) on the given accounts. */
+export async function intervalsOverlapping(options: {
+  db: Queryable;
+  billingAccountIds: string[];
+  from: Date;
+  to: Date;
+}): Promise<LedgerInterval[]> {
+  return options.db.query<LedgerInterval>(
+    `SELECT resource_id, project_id, billing_account_id, resource_type, sku, started_at, ended_at
+     FROM ktrlplane.billing_intervals
+     WHERE billing_account_id = ANY($1::text[]) AND started_at < $3 AND (ended_at IS NULL OR ended_at > $2)
+     ORDER BY id`,
+    [options.billingAccountIds, options.from, options.to],
+  );
+}

@@ -1,0 +1,43 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Database } from "./database.js";
+
+const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/**
+ * Applies the numbered SQL files in `migrations/` that have not run yet, each in its own
+ * transaction. An advisory lock keeps two processes starting at once from racing.
+ */
+export async function migrate(options: { db: Database }): Promise<string[]> {
+  const { db } = options;
+  const files = (await readdir(migrationsDir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  await db.query("CREATE SCHEMA IF NOT EXISTS ktrlplane");
+  await db.query(
+    "CREATE TABLE IF NOT EXISTS ktrlplane.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+  );
+  const applied: string[] = [];
+  for (const file of files) {
+    const ran = await db.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(7242001)");
+      const done = await tx.query("SELECT 1 FROM ktrlplane.schema_migrations WHERE name = $1", [
+        file,
+      ]);
+      if (done.length > 0) return false;
+      const sql = await readFile(path.join(migrationsDir, file), "utf8");
+      for (const statement of splitStatements(sql)) await tx.query(statement);
+      await tx.query("INSERT INTO ktrlplane.schema_migrations (name) VALUES ($1)", [file]);
+      return true;
+    });
+    if (ran) applied.push(file);
+  }
+  return applied;
+}
+
+// Extended-protocol queries take one statement each; our migrations keep `;` out of literals.
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,78 @@
+import type { Queryable } from "./database.js";
+
+export interface ResourceRow {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  name: string;
+  resource_type: string;
+  sku: string;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+export async function insertResource(options: {
+  db: Queryable;
+  resource: ResourceRow;
+}): Promise<void> {
+  const r = options.resource;
+  await options.db.query(
+    `INSERT INTO ktrlplane.resources (id, organization_id, project_id, name, resource_type, sku, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [r.id, r.organization_id, r.project_id, r.name, r.resource_type, r.sku, r.created_at],
+  );
+}
+
+export async function getResource(options: {
+  db: Queryable;
+  id: string;
+  lock?: boolean;
+}): Promise<ResourceRow | undefined> {
+  const rows = await options.db.query<ResourceRow>(
+    `SELECT * FROM ktrlplane.resources WHERE id = $1 AND deleted_at IS NULL ${options.lock ? "FOR UPDATE" : ""}`,
+    [options.id],
+  );
+  return rows[0];
+}
+
+export async function listResources(options: {
+  db: Queryable;
+  projectId: string;
+}): Promise<ResourceRow[]> {
+  return options.db.query<ResourceRow>(
+    `SELECT * FROM ktrlplane.resources WHERE project_id = $1 AND deleted_at IS NULL
+     ORDER BY created_at, id`,
+    [options.projectId],
+  );
+}
+
+/** Marks deleted and returns the ids, so that their ledger intervals can be closed alike. */
+export async function markResourcesDeleted(options: {
+  db: Queryable;
+  ids?: string[];
+  projectId?: string;
+  at: Date;
+}): Promise<string[]> {
+  const rows = options.ids
+    ? await options.db.query<{ id: string }>(
+        "UPDATE ktrlplane.resources SET deleted_at = $2 WHERE id = ANY($1) AND deleted_at IS NULL RETURNING id",
+        [options.ids, options.at],
+      )
+    : await options.db.query<{ id: string }>(
+        "UPDATE ktrlplane.resources SET deleted_at = $2 WHERE project_id = $1 AND deleted_at IS NULL RETURNING id",
+        [options.projectId, options.at],
+      );
+  return rows.map((r) => r.id);
+}
+
+/** Names of resources by id, deleted ones included: past costs still need a label. */
+export async function resourceNames(options: {
+  db: Queryable;
+  ids: string[];
+}): Promise<Map<string, string>> {
+  const rows = await options.db.query<{ id: string; name: string }>(
+    "SELECT id, name FROM ktrlplane.resources WHERE id = ANY($1::text[])",
+    [options.ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
