@@ -1,0 +1,126 @@
+import { createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import type { AppContext } from "../../src/context.js";
+import { openTestDatabase } from "./test-database.js";
+
+/** A clock that only moves when told: proration and periods become exact to check. */
+export class TestClock {
+  constructor(private current: Date) {}
+  now = (): Date => new Date(this.current);
+  set(at: string | Date): void {
+    this.current = new Date(at);
+  }
+  advance(options: { seconds?: number; days?: number }): void {
+    const ms = ((options.seconds ?? 0) + (options.days ?? 0) * 86_400) * 1000;
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface ApiClient {
+  get<T = any>(path: string): Promise<ApiResponse<T>>;
+  post<T = any>(
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<T>>;
+  put<T = any>(path: string, body?: unknown): Promise<ApiResponse<T>>;
+  delete<T = any>(path: string): Promise<ApiResponse<T>>;
+  /** Raw body, for malformed input. */
+  send<T = any>(
+    method: string,
+    path: string,
+    raw: string,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<T>>;
+}
+
+export interface TestApp {
+  url: string;
+  clock: TestClock;
+  ctx: AppContext;
+  /** A client with no token, or with the token of a user. */
+  client(token?: string): ApiClient;
+  /** Signs a new user up; returns their client, token and user. */
+  signUp(options?: {
+    name?: string;
+    email?: string;
+  }): Promise<{ api: ApiClient; token: string; user: { id: string; email: string; name: string } }>;
+  close(): Promise<void>;
+}
+
+let userCounter = 0;
+
+/** The real server on a real socket over a fresh database of the project's kind. */
+export async function startTestApp(options: { at?: string } = {}): Promise<TestApp> {
+  const db = await openTestDatabase();
+  const clock = new TestClock(new Date(options.at ?? "2026-11-10T00:00:00Z"));
+  const config = loadConfig({ LOG_LEVEL: "silent", KTRLPLANE_WORKER: "off" });
+  const { ctx, server } = await createApp({ config, db, clock: clock.now });
+  await server.listen({ port: 0, host: "127.0.0.1" });
+  const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+
+  const client = (token?: string): ApiClient => {
+    const request = async (
+      method: string,
+      path: string,
+      raw?: string,
+      headers: Record<string, string> = {},
+    ) => {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(raw !== undefined ? { "content-type": "application/json" } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
+        body: raw,
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
+        headers: response.headers,
+      };
+    };
+    return {
+      get: (path) => request("GET", path),
+      post: (path, body, headers) => request("POST", path, JSON.stringify(body ?? {}), headers),
+      put: (path, body) => request("PUT", path, JSON.stringify(body ?? {})),
+      delete: (path) => request("DELETE", path),
+      send: (method, path, raw, headers) => request(method, path, raw, headers),
+    };
+  };
+
+  return {
+    url,
+    clock,
+    ctx,
+    client,
+    async signUp(options = {}) {
+      userCounter += 1;
+      const email = options.email ?? `user${userCounter}-${Date.now()}@example.com`;
+      const response = await client().post("/v1/auth/signup", {
+        email,
+        password: "correct horse battery",
+        name: options.name ?? `User ${userCounter}`,
+      });
+      if (response.status !== 201)
+        throw new Error(`sign-up failed: ${JSON.stringify(response.body)}`);
+      return {
+        api: client(response.body.token),
+        token: response.body.token,
+        user: response.body.user,
+      };
+    },
+    async close() {
+      await server.close();
+      await db.drop();
+    },
+  };
+}
