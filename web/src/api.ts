@@ -60,7 +60,8 @@ export interface Tier {
 export interface Sku {
   sku: string;
   billing_model: "free" | "per_unit" | "tiered" | "metered";
-  unit_amount: number;
+  /** Null for free and tiered prices (the server sends null; tiers carry the amounts). */
+  unit_amount: number | null;
   interval: string;
   tiers_mode?: "graduated" | "volume";
   tiers?: Tier[];

@@ -18,10 +18,16 @@ export function describePrice(sku: Sku): string {
     case "metered":
       return `${formatMoney(sku.unit_amount, sku.currency)} per unit used, billed each ${per}`;
     case "tiered": {
-      const first = sku.tiers?.[0];
-      const from = first ? formatMoney(first.flat_amount ?? first.unit_amount, sku.currency) : null;
-      const mode = sku.tiers_mode === "graduated" ? "graduated" : "volume";
-      return from ? `Tiered (${mode}), from ${from} / ${per}` : `Tiered (${mode}) / ${per}`;
+      const mode = sku.tiers_mode === "graduated" ? "Graduated" : "Volume";
+      const tiers = sku.tiers ?? [];
+      if (tiers.length === 0) return `${mode} pricing / ${per}`;
+      const parts = tiers.map((t, i) => {
+        const each = `${formatMoney(t.unit_amount, sku.currency)} each`;
+        const flat = t.flat_amount ? ` + ${formatMoney(t.flat_amount, sku.currency)}` : "";
+        if (t.up_to !== null) return `${each}${flat} up to ${t.up_to}`;
+        return i === 0 ? `${each}${flat}` : `${each}${flat} beyond`;
+      });
+      return `${mode} tiers: ${parts.join(", ")} / ${per}`;
     }
     default:
       return `${formatMoney(sku.unit_amount, sku.currency)} / ${per}`;

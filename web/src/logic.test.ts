@@ -49,9 +49,16 @@ describe("catalog prices", () => {
         ...base,
         billing_model: "tiered",
         tiers_mode: "volume",
-        tiers: [{ up_to: 10, unit_amount: 100 }],
+        unit_amount: null,
+        tiers: [
+          { up_to: 5, unit_amount: 2000 },
+          { up_to: null, unit_amount: 1500 },
+        ],
       }),
-    ).toBe("Tiered (volume), from $1.00 / month");
+    ).toBe("Volume tiers: $20.00 each up to 5, $15.00 each beyond / month");
+    expect(describePrice({ ...base, billing_model: "metered", unit_amount: 2 })).toBe(
+      "$0.02 per unit used, billed each month",
+    );
   });
 });
 

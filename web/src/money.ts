@@ -18,7 +18,8 @@ export function fractionDigits(currency: string): number {
   return formatter(currency).resolvedOptions().maximumFractionDigits ?? 2;
 }
 
-export function formatMoney(minor: number, currency: string): string {
+export function formatMoney(minor: number | null | undefined, currency: string): string {
+  if (typeof minor !== "number" || !Number.isFinite(minor)) return "—";
   return formatter(currency).format(minor / 10 ** fractionDigits(currency));
 }
 
