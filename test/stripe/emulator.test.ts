@@ -1,0 +1,429 @@
+import Stripe from "stripe";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type StripeEmulator,
+  signedEvent,
+  startStripeEmulator,
+} from "../support/stripe-emulator/index.js";
+
+// The real SDK against the emulator: every assertion goes through Stripe's own client code.
+let emulator: StripeEmulator;
+let stripe: Stripe;
+
+beforeAll(async () => {
+  emulator = await startStripeEmulator({ seed: 42 });
+  stripe = emulator.client();
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+beforeEach(() => {
+  emulator.reset();
+});
+
+/** Awaits a promise expected to fail with a Stripe error and returns that error. */
+async function stripeError(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
+  const error = await promise.then(
+    () => {
+      throw new Error("expected the request to fail");
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Stripe.errors.StripeError);
+  return error as Stripe.errors.StripeError;
+}
+
+async function monthlyPrice(unitAmount: number, lookupKey?: string): Promise<Stripe.Price> {
+  return stripe.prices.create({
+    currency: "usd",
+    unit_amount: unitAmount,
+    recurring: { interval: "month" },
+    product_data: { name: `Product ${unitAmount}` },
+    ...(lookupKey === undefined ? {} : { lookup_key: lookupKey }),
+  });
+}
+
+describe("idempotency", () => {
+  it("replays the stored response for the same key and parameters", async () => {
+    const params = { email: "a@example.com", metadata: { account: "acc_1" } };
+    const first = await stripe.customers.create(params, { idempotencyKey: "create-acc_1" });
+    const second = await stripe.customers.create(params, { idempotencyKey: "create-acc_1" });
+
+    expect(second.id).toBe(first.id);
+    expect(emulator.state.customers.size).toBe(1);
+    const [a, b] = emulator.requests;
+    expect(a?.replayed).toBe(false);
+    expect(b?.replayed).toBe(true);
+    expect(emulator.writeCount()).toBe(1);
+    expect(second.lastResponse.headers["idempotent-replayed"]).toBe("true");
+  });
+
+  it("rejects the same key with other parameters", async () => {
+    await stripe.customers.create({ email: "a@example.com" }, { idempotencyKey: "k-1" });
+    await expect(
+      stripe.customers.create({ email: "b@example.com" }, { idempotencyKey: "k-1" }),
+    ).rejects.toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+    expect(emulator.state.customers.size).toBe(1);
+  });
+
+  it("scopes keys per API key", async () => {
+    const other = emulator.client({ apiKey: "sk_test_other" });
+    const a = await stripe.customers.create({ email: "a@example.com" }, { idempotencyKey: "same" });
+    const b = await other.customers.create({ email: "b@example.com" }, { idempotencyKey: "same" });
+    expect(b.id).not.toBe(a.id);
+  });
+
+  it("does not store validation failures, so a corrected retry is not poisoned", async () => {
+    await expect(
+      stripe.customers.create({ email: "a@example.com", bogus: "x" } as never, {
+        idempotencyKey: "v",
+      }),
+    ).rejects.toThrow();
+    const created = await stripe.customers.create(
+      { email: "a@example.com" },
+      { idempotencyKey: "v2" },
+    );
+    expect(created.email).toBe("a@example.com");
+  });
+});
+
+describe("requests and errors", () => {
+  it("requires a test secret key", async () => {
+    const bad = emulator.client({ apiKey: "pk_live_nope" });
+    await expect(bad.customers.list()).rejects.toBeInstanceOf(
+      Stripe.errors.StripeAuthenticationError,
+    );
+  });
+
+  it("answers unknown parameters with parameter_unknown and the param path", async () => {
+    const error = await stripe.customers
+      .create({ email: "a@example.com", favourite_colour: "green" } as never)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    const e = error as Stripe.errors.StripeInvalidRequestError;
+    expect(e.code).toBe("parameter_unknown");
+    expect(e.param).toBe("favourite_colour");
+  });
+
+  it("names nested unknown parameters by their full path", async () => {
+    const price = await monthlyPrice(100);
+    const customer = await stripe.customers.create({});
+    const error = await stripeError(
+      stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: price.id, colour: "red" }],
+      } as never),
+    );
+    expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(error.code).toBe("parameter_unknown");
+    expect(error.param).toBe("items[0][colour]");
+  });
+
+  it("answers 404 resource_missing for unknown ids", async () => {
+    const error = await stripeError(stripe.customers.retrieve("cus_missing"));
+    expect(error.statusCode).toBe(404);
+    expect(error.code).toBe("resource_missing");
+  });
+});
+
+describe("catalog", () => {
+  it("round-trips a graduated tiered price, tiers only when expanded", async () => {
+    const price = await stripe.prices.create({
+      currency: "usd",
+      product_data: { name: "Storage" },
+      billing_scheme: "tiered",
+      tiers_mode: "graduated",
+      recurring: { interval: "month" },
+      lookup_key: "storage_gb",
+      metadata: { sku: "gb" },
+      tiers: [
+        { up_to: 10, unit_amount: 0 },
+        { up_to: 100, unit_amount: 50 },
+        { up_to: "inf", unit_amount: 20, flat_amount: 100 },
+      ],
+    });
+    expect(price.id).toMatch(/^price_/);
+    expect(price.tiers).toBeUndefined();
+
+    const fetched = await stripe.prices.retrieve(price.id, { expand: ["tiers"] });
+    expect(fetched.tiers?.map((t) => [t.up_to, t.unit_amount, t.flat_amount])).toEqual([
+      [10, 0, null],
+      [100, 50, null],
+      [null, 20, 100],
+    ]);
+    expect(fetched.tiers_mode).toBe("graduated");
+    expect(fetched.metadata).toEqual({ sku: "gb" });
+
+    const byKey = await stripe.prices.list({ lookup_keys: ["storage_gb"] });
+    expect(byKey.data.map((p) => p.id)).toEqual([price.id]);
+    expect(byKey.object).toBe("list");
+    expect(byKey.url).toBe("/v1/prices");
+  });
+
+  it("refuses a lookup key already in use unless transferred", async () => {
+    await monthlyPrice(100, "cpu");
+    await expect(monthlyPrice(200, "cpu")).rejects.toBeInstanceOf(
+      Stripe.errors.StripeInvalidRequestError,
+    );
+  });
+});
+
+describe("subscriptions", () => {
+  it("rejects more than 20 items", async () => {
+    const customer = await stripe.customers.create({});
+    const prices = await Promise.all(Array.from({ length: 21 }, (_, i) => monthlyPrice(100 + i)));
+    const error = await stripe.subscriptions
+      .create({
+        customer: customer.id,
+        collection_method: "send_invoice",
+        days_until_due: 30,
+        items: prices.map((p) => ({ price: p.id, quantity: 1 })),
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(emulator.state.subscriptions.size).toBe(0);
+
+    const ok = await stripe.subscriptions.create({
+      customer: customer.id,
+      collection_method: "send_invoice",
+      days_until_due: 30,
+      items: prices.slice(0, 20).map((p) => ({ price: p.id })),
+    });
+    expect(ok.items.data).toHaveLength(20);
+    await expect(
+      stripe.subscriptionItems.create({ subscription: ok.id, price: prices[20]?.id as string }),
+    ).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+  });
+
+  it("updates an item's quantity absolutely and records the event", async () => {
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(1000);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      collection_method: "send_invoice",
+      days_until_due: 7,
+      items: [{ price: price.id, quantity: 2 }],
+      metadata: { account: "acc_1" },
+    });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    expect(item.quantity).toBe(2);
+    expect(item.current_period_end).toBeGreaterThan(item.current_period_start);
+
+    const updated = await stripe.subscriptionItems.update(item.id, {
+      quantity: 5,
+      proration_behavior: "none",
+    });
+    expect(updated.quantity).toBe(5);
+    const again = await stripe.subscriptions.retrieve(sub.id);
+    expect(again.items.data[0]?.quantity).toBe(5);
+
+    const viaSubscription = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: item.id, quantity: 3 }],
+      proration_behavior: "none",
+    });
+    expect(viaSubscription.items.data[0]?.quantity).toBe(3);
+
+    const updates = emulator.events("customer.subscription.updated");
+    expect(updates).toHaveLength(2);
+    expect(updates[1]?.data.previous_attributes).toHaveProperty("items");
+
+    const listed = await stripe.subscriptions.list({ customer: customer.id });
+    expect(listed.data.map((s) => s.id)).toEqual([sub.id]);
+  });
+
+  it("refuses two items with the same price and removing the last item", async () => {
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(100);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      collection_method: "send_invoice",
+      days_until_due: 7,
+      items: [{ price: price.id }],
+    });
+    await expect(
+      stripe.subscriptions.update(sub.id, { items: [{ price: price.id }] }),
+    ).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    await expect(
+      stripe.subscriptionItems.del(sub.items.data[0]?.id as string),
+    ).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+
+    const canceled = await stripe.subscriptions.cancel(sub.id);
+    expect(canceled.status).toBe("canceled");
+    expect(emulator.events("customer.subscription.deleted")).toHaveLength(1);
+    expect((await stripe.subscriptions.list({ customer: customer.id })).data).toHaveLength(0);
+  });
+
+  it("lets the dashboard drift a quantity, with an event that has no request id", async () => {
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(100);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      collection_method: "send_invoice",
+      days_until_due: 7,
+      items: [{ price: price.id, quantity: 4 }],
+    });
+    emulator.dashboard.setItemQuantity(sub.id, price.id, 9);
+    const drifted = await stripe.subscriptions.retrieve(sub.id);
+    expect(drifted.items.data[0]?.quantity).toBe(9);
+    const event = emulator.events("customer.subscription.updated").at(-1);
+    expect(event?.request.id).toBeNull();
+  });
+});
+
+describe("faults", () => {
+  it("failAfterWrite + SDK retries: the write happens once, the retry is a replay", async () => {
+    const retrying = emulator.client({ maxNetworkRetries: 2 });
+    emulator.faults.once({ failAfterWriteRate: 1 }, { path: "/v1/customers", method: "POST" });
+
+    const customer = await retrying.customers.create({ email: "once@example.com" });
+
+    expect(emulator.state.customers.size).toBe(1);
+    expect(emulator.state.customers.get(customer.id)?.email).toBe("once@example.com");
+    const posts = emulator.requests.filter((r) => r.path === "/v1/customers");
+    expect(posts.map((r) => [r.fault, r.replayed])).toEqual([
+      ["failAfterWrite", false],
+      [null, true],
+    ]);
+    expect(emulator.writeCount()).toBe(1);
+  });
+
+  it("429 with stripe-should-retry is retried by the SDK", async () => {
+    const retrying = emulator.client({ maxNetworkRetries: 3 });
+    emulator.faults.add({ rateLimitRate: 1, times: 2 });
+    const list = await retrying.customers.list();
+    expect(list.data).toEqual([]);
+    expect(emulator.requests.map((r) => r.status)).toEqual([429, 429, 200]);
+  });
+
+  it("enforces a per-second rate limit", async () => {
+    emulator.setRateLimit(3);
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => stripe.customers.list()),
+    );
+    const limited = results.filter(
+      (r) => r.status === "rejected" && r.reason instanceof Stripe.errors.StripeRateLimitError,
+    );
+    expect(limited).toHaveLength(2);
+    expect(emulator.peakRequestsPerSecond((r) => r.status === 200)).toBe(3);
+    emulator.setRateLimit(undefined);
+  });
+
+  it("500s before execution are retried and create nothing extra", async () => {
+    const retrying = emulator.client({ maxNetworkRetries: 2 });
+    emulator.faults.once({ errorRate: 1 });
+    const customer = await retrying.customers.create({ email: "x@example.com" });
+    expect(emulator.state.customers.size).toBe(1);
+    expect(customer.email).toBe("x@example.com");
+    expect(emulator.requests.map((r) => r.status)).toEqual([500, 200]);
+  });
+
+  it("is deterministic for a seed", async () => {
+    const run = async () => {
+      emulator.reset();
+      emulator.faults.seed(7);
+      emulator.faults.errorRate = 0.5;
+      const outcomes: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        outcomes.push(
+          await stripe.customers.list().then(
+            () => "ok",
+            () => "err",
+          ),
+        );
+      }
+      return outcomes.join(",");
+    };
+    expect(await run()).toBe(await run());
+  });
+});
+
+describe("search, previews, checkout, webhooks", () => {
+  it("searches customers by metadata", async () => {
+    const a = await stripe.customers.create({ metadata: { billing_account: "ba_1" } });
+    await stripe.customers.create({ metadata: { billing_account: "ba_2" } });
+    const found = await stripe.customers.search({ query: "metadata['billing_account']:'ba_1'" });
+    expect(found.data.map((c) => c.id)).toEqual([a.id]);
+  });
+
+  it("previews the invoice of a graduated tier", async () => {
+    const customer = await stripe.customers.create({});
+    const price = await stripe.prices.create({
+      currency: "usd",
+      product_data: { name: "Compute" },
+      billing_scheme: "tiered",
+      tiers_mode: "graduated",
+      recurring: { interval: "month" },
+      tiers: [
+        { up_to: 5, unit_amount: 1000 },
+        { up_to: "inf", unit_amount: 500, flat_amount: 200 },
+      ],
+    });
+    // 5 × 10.00 + 3 × 5.00 + 2.00 flat = 67.00
+    const preview = await stripe.invoices.createPreview({
+      customer: customer.id,
+      subscription_details: { items: [{ price: price.id, quantity: 8 }] },
+    });
+    expect(preview.total).toBe(6700);
+    expect(preview.amount_due).toBe(6700);
+    expect(preview.lines.data).toHaveLength(1);
+    expect(preview.currency).toBe("usd");
+    expect(emulator.writeCount()).toBe(2); // the customer and the price; the preview writes nothing
+  });
+
+  it("previews a quantity change on an existing subscription", async () => {
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(1000);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      collection_method: "send_invoice",
+      days_until_due: 7,
+      items: [{ price: price.id, quantity: 1 }],
+    });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const preview = await stripe.invoices.createPreview({
+      subscription: sub.id,
+      subscription_details: {
+        items: [{ id: item.id, quantity: 3 }],
+        proration_behavior: "none",
+      },
+    });
+    expect(preview.total).toBe(3000);
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.quantity).toBe(1);
+  });
+
+  it("completes a setup checkout session", async () => {
+    const customer = await stripe.customers.create({ email: "pay@example.com" });
+    const session = await stripe.checkout.sessions.create({
+      mode: "setup",
+      customer: customer.id,
+      currency: "usd",
+      success_url: "http://app.test/billing/ok",
+      cancel_url: "http://app.test/billing/cancel",
+    });
+    expect(session.url).toContain(emulator.url);
+    expect(session.status).toBe("open");
+
+    emulator.completeCheckoutSession(session.id);
+
+    const refreshed = await stripe.customers.retrieve(customer.id);
+    expect((refreshed as Stripe.Customer).invoice_settings.default_payment_method).toMatch(/^pm_/);
+    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe("complete");
+    const events = await stripe.events.list({ type: "checkout.session.completed" });
+    expect(events.data).toHaveLength(1);
+    const completed = events.data[0]?.data.object as Stripe.Checkout.Session | undefined;
+    expect(completed?.id).toBe(session.id);
+  });
+
+  it("signs webhook deliveries that constructEvent accepts", async () => {
+    await stripe.customers.create({ email: "hook@example.com" });
+    const event = emulator.events("customer.created")[0];
+    const secret = "whsec_test_secret";
+    const { payload, header } = signedEvent({ secret, event });
+    const verified = Stripe.webhooks.constructEvent(payload, header, secret);
+    expect(verified.id).toBe(event?.id);
+    expect(verified.type).toBe("customer.created");
+    expect(() => Stripe.webhooks.constructEvent(payload, header, "whsec_wrong")).toThrow();
+  });
+});
