@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../support/test-app.js";
+import { testDatabaseAvailable } from "../support/test-database.js";
+
+describe.skipIf(!testDatabaseAvailable)("concurrent writes and idempotent retries", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const graph = (projectId: string, name: string) => ({
+    project_id: projectId,
+    resource_type: "graph",
+    sku: "standard",
+    name,
+  });
+
+  it("parallel creates and deletes on one account never lose an update", async () => {
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Busy" })).body;
+    const accountId = project.billing.billing_account_id;
+    const created = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => api.post("/v1/resources", graph(project.id, `r${i}`))),
+    );
+    expect(created.map((r) => r.status)).toEqual(Array(40).fill(201));
+    expect((await api.get(`/v1/billing-accounts/${accountId}`)).body.items[0].quantity).toBe(40);
+
+    const deletions = created.slice(0, 20).map((r) => api.delete(`/v1/resources/${r.body.id}`));
+    const creations = Array.from({ length: 10 }, (_, i) =>
+      api.post("/v1/resources", graph(project.id, `s${i}`)),
+    );
+    const results = await Promise.all([...deletions, ...creations]);
+    expect(results.map((r) => r.status).sort()).toEqual([
+      ...Array(10).fill(201),
+      ...Array(20).fill(204),
+    ]);
+    expect((await api.get(`/v1/billing-accounts/${accountId}`)).body.items[0].quantity).toBe(30);
+    expect((await api.get(`/v1/projects/${project.id}/resources`)).body.data).toHaveLength(30);
+  });
+
+  it("creates racing a billing switch all end up on the account the project resolves to", async () => {
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Racing" })).body;
+    const primaryId = project.billing.billing_account_id;
+    const work = [
+      ...Array.from({ length: 15 }, (_, i) =>
+        api.post("/v1/resources", graph(project.id, `a${i}`)),
+      ),
+      api.put(`/v1/projects/${project.id}/billing`, { mode: "separate" }),
+      ...Array.from({ length: 15 }, (_, i) =>
+        api.post("/v1/resources", graph(project.id, `b${i}`)),
+      ),
+    ];
+    const results = await Promise.all(work);
+    expect(results.every((r) => r.status === 200 || r.status === 201)).toBe(true);
+    const billing = (await api.get(`/v1/projects/${project.id}/billing`)).body;
+    expect(billing.mode).toBe("separate");
+    expect(
+      (await api.get(`/v1/billing-accounts/${billing.billing_account_id}`)).body.items[0].quantity,
+    ).toBe(30);
+    expect((await api.get(`/v1/billing-accounts/${primaryId}`)).body.items).toEqual([]);
+  });
+
+  it("a retried create with the same Idempotency-Key returns the first result and bills once", async () => {
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Retry" })).body;
+    const headers = { "Idempotency-Key": "create-db-1" };
+    const first = await api.post("/v1/resources", graph(project.id, "db"), headers);
+    const second = await api.post("/v1/resources", graph(project.id, "db"), headers);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body).toEqual(first.body);
+
+    // Ten clients retrying at once: still one resource.
+    const racing = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        api.post("/v1/resources", graph(project.id, "cache"), {
+          "Idempotency-Key": "create-cache",
+        }),
+      ),
+    );
+    expect(new Set(racing.map((r) => r.body.id)).size).toBe(1);
+    const account = await api.get(`/v1/billing-accounts/${project.billing.billing_account_id}`);
+    expect(account.body.items[0].quantity).toBe(2);
+
+    const reused = await api.post("/v1/resources", graph(project.id, "other"), headers);
+    expect(reused.status).toBe(422);
+    expect(reused.body).toMatchObject({ code: "idempotency_key_reused", field: "Idempotency-Key" });
+
+    // Keys belong to their caller: someone else's identical key is a new request.
+    const other = await app.signUp();
+    const theirProject = (await other.api.post("/v1/projects", { name: "Theirs" })).body;
+    const theirs = await other.api.post("/v1/resources", graph(theirProject.id, "db"), headers);
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.id).not.toBe(first.body.id);
+  });
+
+  it("a create that failed leaves its key unused, so the corrected retry goes through", async () => {
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Fix" })).body;
+    const headers = { "Idempotency-Key": "fix-1" };
+    const failed = await api.post(
+      "/v1/resources",
+      { ...graph(project.id, "x"), sku: "nope" },
+      headers,
+    );
+    expect(failed.status).toBe(422);
+    const again = await api.post(
+      "/v1/resources",
+      { ...graph(project.id, "x"), sku: "nope" },
+      headers,
+    );
+    expect(again.status).toBe(422);
+    const corrected = await api.post("/v1/resources", graph(project.id, "x"), headers);
+    expect(corrected.status).toBe(201);
+  });
+});
