@@ -88,7 +88,7 @@ function TopBar() {
       <span className="spacer" />
       {me && orgs.length > 1 ? (
         <label className="org-switch">
-          <span className="visually-hidden">Organization</span>
+          <span className="muted-on-dark">Organization</span>
           <select
             value={current?.id ?? ""}
             onChange={(e) => {
@@ -105,11 +105,16 @@ function TopBar() {
           </select>
         </label>
       ) : me && current ? (
-        <span className="org-name">{current.name}</span>
+        <span className="org-name">
+          <span className="muted-on-dark">Organization</span> {current.name}
+        </span>
       ) : null}
       {me ? (
         <>
           <span className="user" title={me.user.email}>
+            <span className="avatar" aria-hidden="true">
+              {me.user.name.slice(0, 1).toUpperCase()}
+            </span>
             {me.user.name}
           </span>
           <button type="button" className="button-ghost" onClick={signOut}>

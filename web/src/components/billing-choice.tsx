@@ -37,7 +37,15 @@ export function BillingChoice({
     async () => (organizationId ? api.organizationAccounts(organizationId) : []),
     [organizationId],
   );
-  const orgAccounts = (accounts.data ?? []).filter((a) => a.scope !== "project");
+  const organization = useApi(
+    async () => (organizationId ? api.organization(organizationId) : undefined),
+    [organizationId],
+  );
+  // The primary account is what "inherit" pays with; offer the organization's other accounts.
+  const primaryId = organization.data?.primary_billing_account_id;
+  const orgAccounts = (accounts.data ?? []).filter(
+    (a) => a.scope !== "project" && a.id !== primaryId,
+  );
   const orgLabel = organizationName ? `“${organizationName}”` : "your new organization";
 
   return (

@@ -65,8 +65,12 @@ export function LandingPage() {
               <h3>{org.name}</h3>
               <span className="muted small">{roleWord(org.role)}</span>
               <span className="spacer" />
-              <Link to={`/organizations/${org.id}/billing`}>Billing</Link>
-              <Link to={`/organizations/${org.id}/costs`}>Costs</Link>
+              {org.role ? (
+                <>
+                  <Link to={`/organizations/${org.id}/billing`}>Billing</Link>
+                  <Link to={`/organizations/${org.id}/costs`}>Costs</Link>
+                </>
+              ) : null}
             </div>
             {error ? <ErrorNotice error={error} title="Could not load projects." /> : null}
             {list.length > 0 ? (

@@ -3,10 +3,14 @@ import { type ApiError, api } from "../api";
 import { AccountCard } from "../components/account-card";
 import { Breadcrumbs, ErrorNotice, Field, Loading, Notice, PageHeader } from "../components/ui";
 import { Link, useLocation } from "../router";
+import { useSession } from "../session";
 import { useApi } from "../use-api";
 
 export function OrgBillingPage({ id }: { id: string }) {
   const { query } = useLocation();
+  const { me } = useSession();
+  const role = me?.organizations.find((o) => o.id === id)?.role;
+  const canManage = role === "owner" || role === "billing_admin";
   const fromProject = query.get("from_project");
   const org = useApi(() => api.organization(id), [id]);
   const accounts = useApi(() => api.organizationAccounts(id), [id]);

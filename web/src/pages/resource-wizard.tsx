@@ -414,6 +414,13 @@ export function ResourceWizardPage() {
                   {preview.billing_account.name} ({payerMode ? "inherited" : "separate"})
                 </strong>
               </div>
+              {preview.billing_account_id === null ? (
+                <p className="hint">
+                  {payerMode
+                    ? "This account is created together with your organization and the project."
+                    : "This account is created together with the project; you can set up its payment right after."}
+                </p>
+              ) : null}
               {preview.billing_model === "metered" ? (
                 <p className="hint">Metered: the final amount depends on usage.</p>
               ) : null}
