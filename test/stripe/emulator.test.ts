@@ -427,3 +427,117 @@ describe("search, previews, checkout, webhooks", () => {
     expect(() => Stripe.webhooks.constructEvent(payload, header, "whsec_wrong")).toThrow();
   });
 });
+
+describe("more faults and billing semantics", () => {
+  it("a dropped connection before execution is retried and creates one object", async () => {
+    const retrying = emulator.client({ maxNetworkRetries: 2 });
+    emulator.faults.once({ dropConnectionRate: 1 }, { path: "/v1/products" });
+    await retrying.products.create({ name: "Disk" });
+    expect(emulator.state.products.size).toBe(1);
+    expect(emulator.requests.map((r) => [r.fault, r.replayed])).toEqual([
+      ["drop", false],
+      [null, false],
+    ]);
+  });
+
+  it("create_prorations leaves pending prorations that the next preview includes", async () => {
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(3000);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      collection_method: "send_invoice",
+      days_until_due: 7,
+      items: [{ price: price.id, quantity: 1 }],
+    });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const halfway = Math.floor((item.current_period_start + item.current_period_end) / 2);
+    await stripe.subscriptionItems.update(item.id, {
+      quantity: 2,
+      proration_behavior: "create_prorations",
+      proration_date: halfway,
+    });
+    const preview = await stripe.invoices.createPreview({ subscription: sub.id });
+    const prorations = preview.lines.data.filter(
+      (l) => l.parent?.subscription_item_details?.proration === true,
+    );
+    // Half a period: −15.00 for the unused single unit, +30.00 for the two — about +15.00.
+    const net = prorations.reduce((sum, l) => sum + l.amount, 0);
+    expect(prorations).toHaveLength(2);
+    expect(Math.abs(net - 1500)).toBeLessThanOrEqual(1);
+    expect(preview.total).toBe(6000 + net);
+  });
+
+  it("bills metered usage from meter events in the preview", async () => {
+    const meter = await stripe.billing.meters.create({
+      display_name: "API calls",
+      event_name: "api_call",
+      default_aggregation: { formula: "sum" },
+    });
+    const price = await stripe.prices.create({
+      currency: "usd",
+      unit_amount: 2,
+      product_data: { name: "Calls" },
+      recurring: { interval: "month", usage_type: "metered", meter: meter.id },
+    });
+    const customer = await stripe.customers.create({});
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      collection_method: "send_invoice",
+      days_until_due: 7,
+      items: [{ price: price.id }],
+    });
+    for (const [identifier, value] of [
+      ["e1", "10"],
+      ["e2", "5"],
+      ["e1", "10"],
+    ] as const) {
+      await stripe.billing.meterEvents.create({
+        event_name: "api_call",
+        identifier,
+        payload: { stripe_customer_id: customer.id, value },
+      });
+    }
+    const preview = await stripe.invoices.createPreview({ subscription: sub.id });
+    expect(preview.total).toBe(30); // 15 calls (the repeated identifier counts once) × 2
+  });
+
+  it("charges a customer with a default payment method; failed payments make it past_due", async () => {
+    const customer = await stripe.customers.create({});
+    const session = await stripe.checkout.sessions.create({
+      mode: "setup",
+      customer: customer.id,
+      currency: "usd",
+      success_url: "http://app.test/ok",
+    });
+    emulator.completeCheckoutSession(session.id);
+    const price = await monthlyPrice(500);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id, quantity: 2 }],
+      expand: ["latest_invoice"],
+    });
+    expect(sub.status).toBe("active");
+    const invoice = sub.latest_invoice as Stripe.Invoice;
+    expect(invoice.status).toBe("paid");
+    expect(invoice.amount_paid).toBe(1000);
+
+    const other = await stripe.customers.create({});
+    const unpaid = await stripe.subscriptions.create({
+      customer: other.id,
+      items: [{ price: price.id }],
+      payment_behavior: "default_incomplete",
+    });
+    expect(unpaid.status).toBe("incomplete");
+    emulator.dashboard.payInvoice(unpaid.latest_invoice as string);
+    expect(emulator.state.subscriptions.get(unpaid.id)?.status).toBe("active");
+
+    const renewal = await stripe.subscriptions.update(unpaid.id, {
+      items: [{ id: unpaid.items.data[0]?.id as string, quantity: 3 }],
+      proration_behavior: "always_invoice",
+    });
+    expect(renewal.latest_invoice).not.toBe(unpaid.latest_invoice);
+    emulator.dashboard.failInvoicePayment(renewal.latest_invoice as string);
+    expect(emulator.state.subscriptions.get(unpaid.id)?.status).toBe("past_due");
+    expect(emulator.events("invoice.payment_failed")).toHaveLength(1);
+  });
+});

@@ -10,7 +10,7 @@ import {
   type ProrationBehavior,
   renderSubscription,
   updateSubscription,
-} from "./resources/subscriptions.js";
+} from "./resources/subscription-model.js";
 
 /**
  * Changes made "by someone in the Stripe dashboard" (or by Stripe itself), for drift and

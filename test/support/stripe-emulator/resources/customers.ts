@@ -16,7 +16,7 @@ import {
   str,
 } from "../params.js";
 import { compileQuery } from "../search.js";
-import { cancelSubscriptionNow } from "./subscriptions.js";
+import { cancelSubscriptionNow } from "./subscription-model.js";
 
 const invoiceSettings = obj({
   default_payment_method: emptyable(str()),

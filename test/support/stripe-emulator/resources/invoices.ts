@@ -13,7 +13,7 @@ import {
   getSubscription,
   itemChangeShape,
   pendingLines,
-} from "./subscriptions.js";
+} from "./subscription-model.js";
 
 /**
  * `POST /v1/invoices/create_preview`: what the next invoice would be, without changing anything.

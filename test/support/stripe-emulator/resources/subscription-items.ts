@@ -7,7 +7,7 @@ import {
   prorationShape,
   renderItem,
   updateSubscription,
-} from "./subscriptions.js";
+} from "./subscription-model.js";
 
 /**
  * Subscription items go through the same update path as `POST /v1/subscriptions/:id`, so the
