@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserRequired, chromiumOrSkip, launchChromium } from "./support/browser";
 import { ensureConsoleBuilt, type RunningServer, repoRoot, startServer } from "./support/server";
@@ -23,6 +23,11 @@ if (!chromiumPath && browserRequired) {
       );
     });
   });
+}
+
+/** The text a locator shows, trimmed (textContent: the tests only compare short runs of text). */
+async function text(locator: Locator): Promise<string> {
+  return ((await locator.textContent()) ?? "").replace(/\s+/g, " ").trim();
 }
 
 /** "$1,234.56" → 123456 (USD, the default catalog's currency). */
@@ -85,8 +90,8 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
 
   /** No page shows raw JSON. */
   async function expectNoRawJson(page: Page): Promise<void> {
-    const text = await page.locator("body").innerText();
-    expect(text).not.toMatch(/\{\s*"[a-z_]+"\s*:/);
+    const body = await text(page.locator("body"));
+    expect(body).not.toMatch(/\{\s*"[a-z_]+"\s*:/);
   }
 
   /** Every form control on the page has a label (or an accessible name). */
@@ -149,7 +154,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await shot(page, "signup");
 
     await signUp(page, "Alice Smith", "alice@example.com");
-    expect(await page.getByRole("heading", { level: 1 }).innerText()).toContain(
+    expect(await text(page.getByRole("heading", { level: 1 }))).toContain(
       "Welcome to ktrlplane, Alice",
     );
     await page.getByRole("link", { name: /Create resource/ }).waitFor();
@@ -178,8 +183,8 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/projects\/[^/]+\?created=1$/);
     const confirmation = page.getByTestId("created-billed-to");
-    expect(await confirmation.innerText()).toBe(`${state.orgName} (inherited)`);
-    expect(await page.getByTestId("billing-badge").innerText()).toBe(
+    expect(await text(confirmation)).toBe(`${state.orgName} (inherited)`);
+    expect(await text(page.getByTestId("billing-badge"))).toBe(
       `Billed to: ${state.orgName} (inherited)`,
     );
     await shot(page, "project-created");
@@ -216,9 +221,9 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
 
     await page.getByTestId("price-preview").waitFor();
     const bobToken = await tokenOf(page);
-    expect(await page.getByTestId("preview-monthly").innerText()).toBe("$99.00");
-    expect(await page.getByTestId("preview-payer").innerText()).toBe("Bob Jones (inherited)");
-    const shown = minor(await page.getByTestId("preview-prorated").innerText());
+    expect(await text(page.getByTestId("preview-monthly"))).toBe("$99.00");
+    expect(await text(page.getByTestId("preview-payer"))).toBe("Bob Jones (inherited)");
+    const shown = minor(await text(page.getByTestId("preview-prorated")));
     const expected = await api<{ prorated_amount: number; period_end: string }>(
       bobToken,
       "POST",
@@ -240,9 +245,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
 
     await page.getByRole("button", { name: "Create resource" }).click();
     await page.waitForURL(/\/resources\/[^/]+\?created=1$/);
-    expect(await page.getByTestId("billing-badge").innerText()).toBe(
-      "Billed to: Bob Jones (inherited)",
-    );
+    expect(await text(page.getByTestId("billing-badge"))).toBe("Billed to: Bob Jones (inherited)");
     await shot(page, "resource");
 
     // The wizard never left; the project and organization exist now and the primary account pays.
@@ -282,7 +285,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.getByRole("button", { name: "Create project" }).click();
 
     await page.waitForURL(/\/billing-accounts\/[^/]+\/setup\?/);
-    const status = await page.getByTestId("account-status").innerText();
+    const status = await text(page.getByTestId("account-status"));
     expect(["Active", "Set-up required"]).toContain(status);
     await page.getByText("created with separate billing").waitFor();
     await shot(page, "billing-setup");
@@ -290,9 +293,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.getByRole("link", { name: /Continue to Client X/ }).click();
     await page.waitForURL(/\/projects\/[^/?]+$/);
     state.clientXId = new URL(page.url()).pathname.split("/")[2] as string;
-    expect(await page.getByTestId("billing-badge").innerText()).toBe(
-      "Billed to: Client X (separate)",
-    );
+    expect(await text(page.getByTestId("billing-badge"))).toBe("Billed to: Client X (separate)");
 
     // The wizard from the project: the preview names the project's own account.
     await page.getByRole("link", { name: "Add resource" }).click();
@@ -306,13 +307,11 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.getByLabel("Resource name").fill("client-graph");
     await page.getByRole("button", { name: /see the price/ }).click();
     await page.getByTestId("price-preview").waitFor();
-    expect(await page.getByTestId("preview-payer").innerText()).toBe("Client X (separate)");
-    expect(await page.getByTestId("preview-monthly").innerText()).toBe("$299.00");
+    expect(await text(page.getByTestId("preview-payer"))).toBe("Client X (separate)");
+    expect(await text(page.getByTestId("preview-monthly"))).toBe("$299.00");
     await page.getByRole("button", { name: "Create resource" }).click();
     await page.waitForURL(/\/resources\/[^/]+\?created=1$/);
-    expect(await page.getByTestId("billing-badge").innerText()).toBe(
-      "Billed to: Client X (separate)",
-    );
+    expect(await text(page.getByTestId("billing-badge"))).toBe("Billed to: Client X (separate)");
   });
 
   it("project billing page: redirects an org billing manager, explains to anyone else", async () => {
@@ -334,11 +333,11 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await logIn(carol, "carol@example.com", `/projects/${state.websiteId}/billing`);
     const explanation = carol.getByTestId("billing-explanation");
     await explanation.waitFor();
-    const text = await explanation.innerText();
-    expect(text).toContain(state.orgName);
-    expect(text).toContain("alice@example.com");
+    const explained = await text(explanation);
+    expect(explained).toContain(state.orgName);
+    expect(explained).toContain("alice@example.com");
     expect(new URL(carol.url()).pathname).toBe(`/projects/${state.websiteId}/billing`);
-    expect(await carol.getByTestId("billing-badge").innerText()).toBe(
+    expect(await text(carol.getByTestId("billing-badge"))).toBe(
       `Billed to: ${state.orgName} (inherited)`,
     );
     await shot(carol, "project-billing-explanation");
@@ -385,7 +384,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await dialog.getByRole("button", { name: "Review change" }).click();
     const plan = dialog.getByTestId("switch-plan");
     await plan.waitFor();
-    const planText = await plan.innerText();
+    const planText = await text(plan);
     expect(planText).toContain("main-graph");
     expect(planText).toMatch(/From \w{3} \d+, \d{4}/);
     expect(planText).toContain(`instead of ${state.orgName}`);
@@ -395,9 +394,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.waitForFunction(() =>
       document.querySelector("[data-testid=billing-badge]")?.textContent?.endsWith("(separate)"),
     );
-    expect(await page.getByTestId("billing-badge").innerText()).toMatch(
-      /^Billed to: .+ \(separate\)$/,
-    );
+    expect(await text(page.getByTestId("billing-badge"))).toMatch(/^Billed to: .+ \(separate\)$/);
     await shot(page, "project-switched");
 
     const billing = await api<{ mode: string; inherited: boolean }>(
@@ -424,7 +421,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.getByLabel("Account name").fill("   ");
     await page.getByRole("button", { name: "Add account" }).click();
     await page.locator(".field-error").waitFor();
-    expect(await page.locator(".field-error").innerText()).toMatch(/blank|required|empty/i);
+    expect(await text(page.locator(".field-error"))).toMatch(/blank|required|empty/i);
     await expectNoRawJson(page);
 
     await page.getByLabel("Account name").fill("Marketing");
@@ -466,8 +463,8 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
         .evaluateAll((trs) =>
           trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
         );
-      const total = minor(await page.getByTestId("costs-total").innerText());
-      const projected = minor(await page.getByTestId("costs-projected").innerText());
+      const total = minor(await text(page.getByTestId("costs-total")));
+      const projected = minor(await text(page.getByTestId("costs-projected")));
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.reduce((sum, r) => sum + minor(r[1] ?? ""), 0)).toBe(total);
       expect(rows.reduce((sum, r) => sum + minor(r[2] ?? ""), 0)).toBe(projected);
@@ -501,7 +498,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.getByRole("button", { name: "Sign up" }).click();
     const problem = page.locator(".field-error, [role=alert]").first();
     await problem.waitFor();
-    expect((await problem.innerText()).length).toBeGreaterThan(5);
+    expect((await text(problem)).length).toBeGreaterThan(5);
     await expectNoRawJson(page);
     await shot(page, "signup-error");
 
@@ -519,7 +516,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.goto(`${server.baseUrl}/projects/prj_doesnotexist`);
     const alert = page.getByRole("alert");
     await alert.waitFor();
-    expect(await alert.innerText()).toMatch(/not found/i);
+    expect(await text(alert)).toMatch(/not found/i);
     await expectNoRawJson(page);
     await shot(page, "project-not-found");
 

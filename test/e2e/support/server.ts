@@ -121,18 +121,18 @@ export async function startServer(): Promise<RunningServer> {
         const done = new Promise((r) => child.once("exit", r));
         stopProcess(child);
         await Promise.race([done, new Promise((r) => setTimeout(r, 5_000))]);
-        if (exited === null && child.pid) process.kill(-child.pid, "SIGKILL");
+        if (exited === null) stopProcess(child, "SIGKILL");
       }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-function stopProcess(child: ChildProcess): void {
+function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
   if (!child.pid) return;
   try {
     // The server runs in its own process group (detached); end exactly that group.
-    process.kill(-child.pid, "SIGTERM");
+    process.kill(-child.pid, signal);
   } catch {
     // already gone
   }

@@ -62,14 +62,16 @@ export function OrgBillingPage({ id }: { id: string }) {
             <Link to={`/organizations/${id}/costs`} className="button button-secondary">
               Cost breakdown
             </Link>
-            <button
-              type="button"
-              className="button-primary"
-              onClick={() => setAdding((v) => !v)}
-              aria-expanded={adding}
-            >
-              Add billing account
-            </button>
+            {canManage ? (
+              <button
+                type="button"
+                className="button-primary"
+                onClick={() => setAdding((v) => !v)}
+                aria-expanded={adding}
+              >
+                Add billing account
+              </button>
+            ) : null}
           </>
         }
       />
