@@ -312,6 +312,13 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.getByRole("button", { name: "Create resource" }).click();
     await page.waitForURL(/\/resources\/[^/]+\?created=1$/);
     expect(await text(page.getByTestId("billing-badge"))).toBe("Billed to: Client X (separate)");
+
+    // A separate project's billing page shows its own account: items are price × quantity.
+    await page.goto(`${server.baseUrl}/projects/${state.clientXId}/billing`);
+    await page.getByText("$299.00 × 1").waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/projects/${state.clientXId}/billing`);
+    await page.getByTestId("upcoming-total").waitFor();
+    await shot(page, "project-billing-separate");
   });
 
   it("project billing page: redirects an org billing manager, explains to anyone else", async () => {

@@ -245,6 +245,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 }
 
 const q = encodeURIComponent;
+let catalogRequest: Promise<ResourceType[]> | null = null;
 type List<T> = { data: T[] };
 
 export const api = {
@@ -301,7 +302,16 @@ export const api = {
   addProjectMember: (id: string, body: { email: string; role: Role }) =>
     request<unknown>(`/v1/projects/${q(id)}/members`, { method: "POST", body }),
 
-  resourceTypes: () => request<List<ResourceType>>("/v1/resource-types").then((r) => r.data),
+  /** The catalog changes only with a deploy: fetched once per page load (again after a failure). */
+  resourceTypes: (): Promise<ResourceType[]> => {
+    catalogRequest ??= request<List<ResourceType>>("/v1/resource-types")
+      .then((r) => r.data)
+      .catch((error) => {
+        catalogRequest = null;
+        throw error;
+      });
+    return catalogRequest;
+  },
   preview: (body: {
     project_id?: string;
     organization_id?: string;

@@ -1,5 +1,6 @@
 /** A billing account: status, items (price × quantity), charges so far and the upcoming invoice. */
 import { api } from "../api";
+import { typeName } from "../catalog";
 import { formatDate, formatMoney, formatPeriodEnd } from "../money";
 import { Link } from "../router";
 import { useApi } from "../use-api";
@@ -7,6 +8,7 @@ import { ErrorNotice, Loading, Money, StatusBadge } from "./ui";
 
 export function AccountCard({ accountId, highlight }: { accountId: string; highlight?: boolean }) {
   const account = useApi(() => api.account(accountId), [accountId]);
+  const types = useApi(() => api.resourceTypes(), []);
   const charges = useApi(() => api.charges(accountId), [accountId]);
   const upcoming = useApi(() => api.upcomingInvoice(accountId), [accountId]);
   const a = account.data;
@@ -25,6 +27,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
             <div>
               <h3>
                 <Link to={`/billing-accounts/${a.id}`}>{a.name}</Link>
+                {highlight ? <span className="pill pill-neutral">Primary</span> : null}
               </h3>
               <p className="muted small">
                 {a.scope === "project" ? "Project account" : "Organization account"} ·{" "}
@@ -72,7 +75,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
               <tbody>
                 {a.items.map((item) => (
                   <tr key={`${item.resource_type}/${item.sku}`}>
-                    <td>{item.resource_type}</td>
+                    <td>{typeName(types.data, item.resource_type)}</td>
                     <td>{item.sku}</td>
                     <td className="num">
                       {formatMoney(item.unit_amount, a.currency)} × {item.quantity}
