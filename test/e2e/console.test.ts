@@ -496,6 +496,24 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     }
   });
 
+  it("the cost breakdown for a closed month with no usage is empty, not broken", async () => {
+    const page = await newPage();
+    await page.addInitScript(
+      (token) => localStorage.setItem("ktrlplane.token", token),
+      state.aliceToken,
+    );
+    const now = new Date();
+    const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
+      .toISOString()
+      .slice(0, 7);
+    await page.goto(
+      `${server.baseUrl}/organizations/${state.orgId}/costs?month=${previous}&group_by=resource`,
+    );
+    await page.getByText("No costs in this period.").waitFor();
+    expect(await text(page.getByTestId("costs-total"))).toBe("$0.00");
+    expect(await page.getByRole("alert").count()).toBe(0);
+  });
+
   it("shows API errors in words where they happen, never raw JSON or a blank page", async () => {
     const page = await newPage();
     await page.goto(`${server.baseUrl}/signup`);

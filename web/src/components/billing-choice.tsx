@@ -86,7 +86,9 @@ export function BillingChoice({
       </label>
       {value.mode === "separate" ? (
         <div className="choice-nested">
-          <label className="choice choice-small">
+          <label
+            className={`choice choice-small ${value.account === "new" ? "choice-selected" : ""}`}
+          >
             <input
               type="radio"
               name={`${name}-account`}
@@ -100,7 +102,10 @@ export function BillingChoice({
             </span>
           </label>
           {orgAccounts.map((account) => (
-            <label key={account.id} className="choice choice-small">
+            <label
+              key={account.id}
+              className={`choice choice-small ${value.account === account.id ? "choice-selected" : ""}`}
+            >
               <input
                 type="radio"
                 name={`${name}-account`}
