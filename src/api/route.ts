@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { AppContext } from "../context.js";
 import type { UserRow } from "../db/users.js";
+import { AppError } from "../domain/errors.js";
 import { authenticate } from "../identity/authenticate.js";
 import { validationError } from "./problem.js";
 
@@ -64,14 +65,19 @@ export function registerRoutes(options: {
           spec.auth === false
             ? (undefined as unknown as UserRow)
             : await authenticate({ db: ctx.db, authorization: request.headers.authorization });
-        const body = parse({ schema: spec.body, value: request.body ?? {}, prefix: undefined });
-        const query = parse({ schema: spec.query, value: request.query ?? {}, prefix: undefined });
+        const params = request.params as Record<string, string>;
+        // Ids are ours: anything that cannot be one names nothing that exists.
+        if (Object.values(params).some((id) => id.length > 100 || id.includes("\u0000"))) {
+          throw new AppError({ code: "not_found", message: "Not found" });
+        }
+        const body = parse({ schema: spec.body, value: request.body ?? {} });
+        const query = parse({ schema: spec.query, value: request.query ?? {} });
         const result = await spec.handler({
           ctx,
           user,
           body,
           query,
-          params: request.params as Record<string, string>,
+          params,
           request,
         });
         if (result instanceof Respond) {
@@ -85,13 +91,30 @@ export function registerRoutes(options: {
   }
 }
 
-function parse(options: {
-  schema: z.ZodType | undefined;
-  value: unknown;
-  prefix: string | undefined;
-}): unknown {
+function parse(options: { schema: z.ZodType | undefined; value: unknown }): unknown {
   if (!options.schema) return undefined;
   const parsed = options.schema.safeParse(options.value);
-  if (!parsed.success) throw validationError({ error: parsed.error, prefix: options.prefix });
+  if (!parsed.success) throw validationError({ error: parsed.error });
+  const nul = pathOfNul(parsed.data, []);
+  if (nul) {
+    // PostgreSQL text cannot hold U+0000: refuse it here, naming the field, rather than fail later.
+    const field = nul.join(".");
+    throw new AppError({
+      code: "validation_failed",
+      message: `${field}: must not contain a NUL character`,
+      field,
+    });
+  }
   return parsed.data;
+}
+
+function pathOfNul(value: unknown, path: string[]): string[] | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  if (value && typeof value === "object") {
+    for (const [key, inner] of Object.entries(value)) {
+      const found = pathOfNul(inner, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import { closeIntervals } from "../db/ledger.js";
 import { getResource, markResourcesDeleted } from "../db/resources.js";
-import { notFound } from "../domain/errors.js";
+import { AppError, notFound } from "../domain/errors.js";
 
 /** Stops billing this one resource; every other resource on the account is untouched. */
 export async function deleteResource(options: {
@@ -23,6 +23,9 @@ export async function deleteResource(options: {
     projectId: found.project_id,
     action: "write_resources",
     lock: "share",
+  }).catch((error) => {
+    // Someone else's resource is answered exactly like one that does not exist.
+    throw error instanceof AppError && error.code === "not_found" ? notFound("Resource") : error;
   });
   const resource = await getResource({ db: tx, id: resourceId, lock: true });
   if (!resource) throw notFound("Resource");

@@ -4,6 +4,7 @@
  */
 export const errorCodes = {
   malformed_json: 400,
+  bad_request: 400,
   invalid_signature: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
@@ -15,6 +16,7 @@ export const errorCodes = {
   user_not_found: 404,
   email_taken: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   conflict: 409,
   validation_failed: 422,

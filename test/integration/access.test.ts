@@ -670,11 +670,18 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
       expectStatus(await owner.api.get(`/v1/projects/${p1.id}`), 200);
     });
 
+    it("deleting another tenant's resource is 404, worded like a resource that does not exist", async () => {
+      const foreign = await outsider.api.delete(`/v1/resources/${resourceA.id}`);
+      const missing = await outsider.api.delete("/v1/resources/res_doesnotexist");
+      expectProblem(foreign, 404, "not_found");
+      expectProblem(missing, 404, "not_found");
+      expect(foreign.body.detail).toBe(missing.body.detail);
+      expectStatus(await owner.api.get(`/v1/resources/${resourceA.id}`), 200);
+    });
+
     it("writes against another tenant's path ids are 404 and change nothing", async () => {
       const api = outsider.api;
       const auditBefore = await auditOf(orgA.id);
-      expectProblem(await api.delete(`/v1/resources/${resourceA.id}`), 404, "not_found");
-      expectStatus(await owner.api.get(`/v1/resources/${resourceA.id}`), 200);
       expectProblem(
         await api.put(`/v1/projects/${p1.id}/billing`, { mode: "separate" }),
         404,

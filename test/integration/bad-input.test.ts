@@ -714,5 +714,74 @@ describe.skipIf(!testDatabaseAvailable)("bad input", () => {
       expect(await projectIds()).toEqual([project.id]);
       expect((await api.get(`/v1/projects/${project.id}/billing`)).body.mode).toBe("inherit");
     });
+
+    it("text with a NUL character is refused (422 naming the field) or stored, never a 500", async () => {
+      const cases: Array<[ApiClient, string, unknown, string]> = [
+        [api, "/v1/organizations", { name: "nul\u0000byte" }, "name"],
+        [api, "/v1/projects", { name: "nul\u0000byte", organization_id: organization.id }, "name"],
+        [api, "/v1/projects", { name: "x", organization_id: "org\u0000" }, "organization_id"],
+        [
+          api,
+          "/v1/resources",
+          { project_id: project.id, ...validResource, name: "g\u0000" },
+          "name",
+        ],
+        [api, "/v1/resources", { project_id: "prj\u0000", ...validResource }, "project_id"],
+        [
+          app.client(),
+          "/v1/auth/signup",
+          { email: "nul@example.com", password: "correct horse battery", name: "nul\u0000" },
+          "name",
+        ],
+        [
+          app.client(),
+          "/v1/auth/login",
+          { email: "nul\u0000@example.com", password: "correct horse battery" },
+          "email",
+        ],
+      ];
+      const failures: string[] = [];
+      for (const [client, path, body, field] of cases) {
+        const response = await client.post(path, body);
+        const acceptable =
+          response.status < 300 ||
+          (response.status === 401 && path === "/v1/auth/login") ||
+          (response.status === 422 && response.body.field === field);
+        if (!acceptable)
+          failures.push(`POST ${path} ${field}: ${response.status} ${response.body?.code}`);
+      }
+      for (const path of [
+        "/v1/projects/%00",
+        "/v1/resources/%00",
+        "/v1/organizations/%00",
+        "/v1/billing-accounts/%00",
+      ]) {
+        const response = await api.get(path);
+        if (response.status !== 404)
+          failures.push(`GET ${path}: ${response.status} ${response.body?.code}`);
+      }
+      const deleted = await api.delete("/v1/resources/%00");
+      if (deleted.status !== 404) failures.push(`DELETE /v1/resources/%00: ${deleted.status}`);
+      expect(failures).toEqual([]);
+      expect(await projectIds()).toEqual([project.id]);
+    });
+
+    it("a path id over Fastify's 100-character limit, or a broken %-escape, still answers a problem", async () => {
+      for (const path of [
+        `/v1/projects/${"x".repeat(101)}`,
+        "/v1/projects/%ZZ",
+        "/v1/resources/%C0%AF",
+      ]) {
+        const response = await api.get(path);
+        expect(response.status, path).toBeLessThan(500);
+        expect(
+          response.headers.get("content-type"),
+          `${path} ${JSON.stringify(response.body)}`,
+        ).toMatch(/^application\/problem\+json/);
+        expect(response.body).toMatchObject({ status: response.status });
+        expect(typeof response.body.code).toBe("string");
+        expect(typeof response.body.detail).toBe("string");
+      }
+    });
   });
 });
