@@ -8,7 +8,9 @@ import type { AppContext } from "./context.js";
 import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { storeCatalog } from "./db/resource-pricing.js";
-import { createLocalProvider } from "./providers/local/local-provider.js";
+import type { BillingProvider } from "./providers/billing-provider.js";
+import { createProvider } from "./providers/create-provider.js";
+import { type Reconciler, startReconciler } from "./worker/reconciler-loop.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -17,17 +19,43 @@ export async function createApp(options: {
   config: Config;
   db: Database;
   clock?: () => Date;
+  /** Replaces the provider the configuration chooses (tests hand in one wired to an emulator). */
+  provider?: BillingProvider;
 }): Promise<{ ctx: AppContext; server: FastifyInstance }> {
   const { config, db } = options;
   const clock = options.clock ?? (() => new Date());
   await migrate({ db });
   const catalog = await loadCatalogFile(config.KTRLPLANE_CATALOG);
   catalog.prices = await storeCatalog({ db, catalog, at: clock() });
-  const ctx: AppContext = { db, catalog, provider: createLocalProvider(), clock };
+  const ctx: AppContext = {
+    db,
+    catalog,
+    provider: options.provider ?? createProvider({ config, db }),
+    clock,
+    publicUrl: config.KTRLPLANE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+  };
   const server = await buildServer({
     ctx,
     logLevel: config.LOG_LEVEL,
     webDir: path.join(repoRoot, "dist", "web"),
   });
   return { ctx, server };
+}
+
+/** The reconciler as configured: it keeps the provider in step with the ledger. */
+export function startConfiguredReconciler(options: {
+  ctx: AppContext;
+  config: Config;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}): Reconciler {
+  const { ctx, config } = options;
+  return startReconciler({
+    ctx,
+    debounceMs: config.KTRLPLANE_SYNC_DEBOUNCE_MS,
+    maxWaitMs: Math.max(config.KTRLPLANE_SYNC_DEBOUNCE_MS * 8, 2000),
+    pollMs: config.KTRLPLANE_SYNC_POLL_MS,
+    fullSyncIntervalMs: config.KTRLPLANE_FULL_SYNC_INTERVAL_S * 1000,
+    concurrency: 4,
+    log: options.log,
+  });
 }

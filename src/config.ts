@@ -20,7 +20,12 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().startsWith("sk_", "must start with sk_").optional(),
   STRIPE_API_BASE: z.url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must start with whsec_").optional(),
+  STRIPE_REQUESTS_PER_SECOND: z.coerce.number().positive().max(100).default(20),
+  KTRLPLANE_PUBLIC_URL: z.url().optional(),
   KTRLPLANE_WORKER: z.enum(["on", "off"]).default("on"),
+  KTRLPLANE_SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(250),
+  KTRLPLANE_SYNC_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  KTRLPLANE_FULL_SYNC_INTERVAL_S: z.coerce.number().int().min(10).default(3600),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -36,6 +41,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       (issue) => `  ${issue.path.join(".")}: ${issue.message}`,
     );
     throw new Error(`Invalid configuration:\n${problems.join("\n")}`);
+  }
+  if (parsed.data.STRIPE_API_BASE && !parsed.data.STRIPE_SECRET_KEY) {
+    throw new Error("Invalid configuration:\n  STRIPE_API_BASE: needs STRIPE_SECRET_KEY as well");
   }
   return parsed.data;
 }

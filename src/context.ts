@@ -9,4 +9,6 @@ export interface AppContext {
   provider: BillingProvider;
   /** The only source of "now": tests move it to check proration and periods. */
   clock: () => Date;
+  /** Where people reach the console: return addresses for payment set-up point here. */
+  publicUrl: string;
 }

@@ -1,4 +1,4 @@
-import { createApp } from "./app.js";
+import { createApp, startConfiguredReconciler } from "./app.js";
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/open-database.js";
 
@@ -11,10 +11,23 @@ try {
 }
 
 const db = await openDatabase(config);
-const { server } = await createApp({ config, db });
+const { ctx, server } = await createApp({ config, db });
+const reconciler =
+  config.KTRLPLANE_WORKER === "on"
+    ? startConfiguredReconciler({
+        ctx,
+        config,
+        log: (msg, fields) => server.log.warn(fields ?? {}, msg),
+      })
+    : undefined;
 await server.listen({ port: config.PORT, host: config.HOST });
+server.log.info(
+  { provider: ctx.provider.name, database: db.kind, worker: config.KTRLPLANE_WORKER },
+  "ktrlplane started",
+);
 
 const shutdown = async () => {
+  await reconciler?.stop();
   await server.close();
   await db.close();
   process.exit(0);

@@ -11,6 +11,7 @@ import { billingAccountRoutes } from "./routes/billing-accounts.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { pricingRoutes } from "./routes/pricing.js";
 import { projectRoutes } from "./routes/projects.js";
+import { providerSyncRoutes } from "./routes/provider-sync.js";
 import { resourceRoutes } from "./routes/resources.js";
 
 declare module "fastify" {
@@ -27,6 +28,7 @@ export const apiRoutes: RouteSpec[] = [
   ...resourceRoutes,
   ...billingAccountRoutes,
   ...pricingRoutes,
+  ...providerSyncRoutes,
 ];
 
 export async function buildServer(options: {
@@ -48,6 +50,11 @@ export async function buildServer(options: {
       ],
     },
     bodyLimit: 1024 * 1024,
+    // Errors raised before routing (a bad URL, an over-long parameter) are problems too.
+    frameworkErrors: (error, _request, reply) => {
+      const code = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "uri_too_long" : "bad_request";
+      return sendProblem(reply, new AppError({ code, message: error.message }));
+    },
   });
 
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {

@@ -13,7 +13,7 @@ export interface OpenInterval {
  * Every ledger write leaves a dirty mark on the accounts it touched, in the caller's transaction:
  * the provider's worker brings those accounts in step with the ledger afterwards.
  */
-async function markAccountsChanged(options: {
+export async function markAccountsChanged(options: {
   db: Queryable;
   accountIds: Iterable<string>;
   at: Date;

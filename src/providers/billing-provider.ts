@@ -1,11 +1,57 @@
-import type { BillingAccountStatus } from "../db/billing-accounts.js";
+import type { BillingAccountRow, BillingAccountStatus } from "../db/billing-accounts.js";
+import type { Price } from "../domain/pricing.js";
+
+/** What the ledger says the provider should hold for one account: one item per price. */
+export interface DesiredAccount {
+  account: BillingAccountRow;
+  /** Prices billed by quantity with their active quantity (> 0). */
+  items: { price: Price; quantity: number }[];
+  /** The change-mark id the desired state was read after: same version, same requests. */
+  version: number;
+}
+
+export interface DriftEntry {
+  kind: string;
+  detail: string;
+}
+
+export interface SyncOutcome {
+  /** Differences between the provider and what the previous pass left there. */
+  drift: DriftEntry[];
+  /** The writes this pass made (or, dry, would make). */
+  changes: DriftEntry[];
+  /** What the provider now holds, kept to spot drift next time. */
+  appliedState: unknown;
+  /** The account's status as the provider sees it, when it has an opinion. */
+  status?: BillingAccountStatus;
+}
+
+export interface WebhookTrigger {
+  eventId: string;
+  type: string;
+  billingAccountId?: string;
+  customerId?: string;
+}
 
 /**
  * The port every payment backend implements. `local` keeps the ledger as the whole truth;
- * `stripe` mirrors each billing account into Stripe through the reconciler.
+ * `stripe` mirrors each billing account into a customer and subscriptions.
  */
 export interface BillingProvider {
   readonly name: "local" | "stripe";
   /** The status a new billing account starts in: Stripe accounts need a payment method first. */
   readonly initialAccountStatus: BillingAccountStatus;
+  /** Brings the provider's copy of an account in step with `desired`; `dryRun` only reports. */
+  syncAccount(options: {
+    desired: DesiredAccount;
+    previousState: unknown;
+    dryRun: boolean;
+  }): Promise<SyncOutcome>;
+  /** Where the customer enters a payment method (Stripe Checkout in setup mode). */
+  startSetup(options: {
+    account: BillingAccountRow;
+    returnUrl: string;
+  }): Promise<{ url: string; session_id: string }>;
+  /** Verifies a webhook delivery's signature and says which account it concerns. */
+  verifyWebhook(options: { rawBody: string; signature: string | undefined }): WebhookTrigger;
 }

@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { authorizeOrganization } from "../../access/authorize.js";
+import { getAccountSync } from "../../db/account-sync.js";
+import { getBillingAccount } from "../../db/billing-accounts.js";
+import { markAccountsChanged } from "../../db/ledger.js";
+import { claimWebhookEvent, findAccountByStripeCustomer } from "../../db/stripe-refs.js";
+import { AppError, notFound } from "../../domain/errors.js";
+import { syncAccount } from "../../worker/sync-account.js";
+import { route } from "../route.js";
+
+const syncResponse = z.object({
+  provider: z.string(),
+  pending: z.number().int().describe("changes not yet in the provider; 0 once converged"),
+  last_synced_at: z.string().nullable(),
+  last_full_sync_at: z.string().nullable(),
+  drift: z.array(z.object({ kind: z.string(), detail: z.string() })),
+  last_error: z.string().nullable(),
+});
+
+async function accountFor(options: {
+  ctx: Parameters<typeof syncAccount>[0]["ctx"];
+  userId: string;
+  id: string;
+  action: "read" | "manage_billing";
+}) {
+  const account = await getBillingAccount({ db: options.ctx.db, id: options.id });
+  if (!account) throw notFound("Billing account");
+  await authorizeOrganization({
+    db: options.ctx.db,
+    userId: options.userId,
+    organizationId: account.organization_id,
+    action: options.action,
+  }).catch((error: AppError) => {
+    throw error.code === "not_found" ? notFound("Billing account") : error;
+  });
+  return account;
+}
+
+async function syncState(options: {
+  ctx: Parameters<typeof syncAccount>[0]["ctx"];
+  billingAccountId: string;
+}) {
+  const sync = await getAccountSync({
+    db: options.ctx.db,
+    billingAccountId: options.billingAccountId,
+  });
+  return {
+    provider: options.ctx.provider.name,
+    pending: sync?.pending ?? 0,
+    last_synced_at: sync?.last_synced_at ?? null,
+    last_full_sync_at: sync?.last_full_sync_at ?? null,
+    drift: (sync?.drift ?? []) as { kind: string; detail: string }[],
+    last_error: sync?.last_error ?? null,
+  };
+}
+
+export const providerSyncRoutes = [
+  route({
+    method: "GET",
+    url: "/v1/billing-accounts/:id/sync",
+    summary: "How far the payment provider is in step with the ledger",
+    tag: "billing",
+    response: syncResponse,
+    handler: async ({ ctx, user, params }) => {
+      const account = await accountFor({
+        ctx,
+        userId: user.id,
+        id: params.id ?? "",
+        action: "read",
+      });
+      return syncState({ ctx, billingAccountId: account.id });
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/billing-accounts/:id/sync",
+    summary: "Compare the account with the provider now and repair any difference",
+    tag: "billing",
+    response: syncResponse,
+    handler: async ({ ctx, user, params }) => {
+      const account = await accountFor({
+        ctx,
+        userId: user.id,
+        id: params.id ?? "",
+        action: "manage_billing",
+      });
+      await syncAccount({
+        ctx,
+        billingAccountId: account.id,
+        owner: `api-${randomUUID()}`,
+        full: true,
+      }).catch((error) => {
+        if (error instanceof AppError) throw error;
+        throw new AppError({
+          code: "provider_unavailable",
+          message: `The provider could not be reached: ${(error as Error).message}`,
+        });
+      });
+      return syncState({ ctx, billingAccountId: account.id });
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/billing-accounts/:id/setup",
+    summary:
+      "Start payment set-up (a Stripe Checkout Session in setup mode); calling it again never makes a second customer",
+    tag: "billing",
+    status: 200,
+    response: z.object({ url: z.string(), session_id: z.string() }),
+    handler: async ({ ctx, user, params }) => {
+      const account = await accountFor({
+        ctx,
+        userId: user.id,
+        id: params.id ?? "",
+        action: "manage_billing",
+      });
+      return ctx.provider.startSetup({
+        account,
+        returnUrl: `${ctx.publicUrl}/billing-accounts/${account.id}/setup`,
+      });
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/stripe/webhooks",
+    summary:
+      "Stripe webhook deliveries (signature-checked; each event taken once, as a trigger to re-sync)",
+    tag: "billing",
+    auth: false,
+    response: z.object({ received: z.boolean(), duplicate: z.boolean() }),
+    handler: async ({ ctx, request }) => {
+      const signature = request.headers["stripe-signature"];
+      const trigger = ctx.provider.verifyWebhook({
+        rawBody: request.rawBody ?? "",
+        signature: typeof signature === "string" ? signature : undefined,
+      });
+      // The claim and the dirty mark commit together: a crash cannot take an event without acting.
+      const fresh = await ctx.db.transaction(async (tx) => {
+        if (
+          !(await claimWebhookEvent({
+            db: tx,
+            eventId: trigger.eventId,
+            type: trigger.type,
+            at: ctx.clock(),
+          }))
+        )
+          return false;
+        const byMetadata = trigger.billingAccountId
+          ? await getBillingAccount({ db: tx, id: trigger.billingAccountId })
+          : undefined;
+        const accountId =
+          byMetadata?.id ??
+          (trigger.customerId
+            ? await findAccountByStripeCustomer({ db: tx, customerId: trigger.customerId })
+            : undefined);
+        if (accountId)
+          await markAccountsChanged({ db: tx, accountIds: [accountId], at: ctx.clock() });
+        return true;
+      });
+      return { received: true, duplicate: !fresh };
+    },
+  }),
+];

@@ -1,0 +1,46 @@
+import type Stripe from "stripe";
+import type { BillingAccountRow } from "../../db/billing-accounts.js";
+import type { Database } from "../../db/database.js";
+import { findStripeCustomerId, storeStripeCustomerId } from "../../db/stripe-refs.js";
+import { idempotencyKey } from "./idempotency-key.js";
+import type { RequestPacer } from "./request-pacer.js";
+
+/**
+ * The account's one Stripe customer: remembered, else found by metadata, else created under a key
+ * derived from the account id alone — however often set-up is opened, there is one customer.
+ */
+export async function ensureCustomer(options: {
+  stripe: Stripe;
+  db: Database;
+  pacer: RequestPacer;
+  account: BillingAccountRow;
+}): Promise<string> {
+  const { stripe, db, pacer, account } = options;
+  const stored = await findStripeCustomerId({ db, billingAccountId: account.id });
+  if (stored) return stored;
+  await pacer.wait();
+  const found = await stripe.customers.search({
+    query: `metadata['ktrlplane_billing_account_id']:'${account.id}'`,
+    limit: 1,
+  });
+  let customerId = found.data[0]?.id;
+  if (!customerId) {
+    const params: Stripe.CustomerCreateParams = {
+      name: account.name,
+      metadata: {
+        ktrlplane_billing_account_id: account.id,
+        ktrlplane_organization_id: account.organization_id,
+      },
+    };
+    await pacer.wait();
+    const created = await stripe.customers.create(params, {
+      idempotencyKey: idempotencyKey({
+        scope: `customer:${account.id}`,
+        params: { account: account.id },
+      }),
+    });
+    customerId = created.id;
+  }
+  await storeStripeCustomerId({ db, billingAccountId: account.id, customerId });
+  return customerId;
+}

@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+import type Stripe from "stripe";
+import type { Database } from "../../db/database.js";
+import { findStripePriceId, storeStripePriceId } from "../../db/stripe-refs.js";
+import { type Price, priceKey } from "../../domain/pricing.js";
+import { idempotencyKey } from "./idempotency-key.js";
+import type { RequestPacer } from "./request-pacer.js";
+
+/**
+ * The Stripe price for a catalog price: `stripe_price_id` when the catalog names one, otherwise
+ * one created once — found again by lookup key, created under a key derived from its definition —
+ * and remembered. A changed definition is a new price; the old one keeps billing what it billed.
+ */
+export async function stripePriceFor(options: {
+  stripe: Stripe;
+  db: Database;
+  pacer: RequestPacer;
+  price: Price;
+  cache: Map<string, string>;
+}): Promise<string> {
+  const { stripe, db, pacer, price, cache } = options;
+  if (price.stripe_price_id) return price.stripe_price_id;
+  const definitionHash = createHash("sha256")
+    .update(JSON.stringify(price))
+    .digest("hex")
+    .slice(0, 16);
+  const key = `${priceKey(price)}#${definitionHash}`;
+  const cached =
+    cache.get(key) ?? (await findStripePriceId({ db, priceKey: priceKey(price), definitionHash }));
+  if (cached) {
+    cache.set(key, cached);
+    return cached;
+  }
+  const lookupKey = `ktrlplane_${price.resource_type}_${price.sku}_${definitionHash}`;
+  await pacer.wait();
+  const existing = await stripe.prices.list({ lookup_keys: [lookupKey], limit: 1 });
+  let priceId = existing.data[0]?.id;
+  if (!priceId) {
+    const params: Stripe.PriceCreateParams = {
+      currency: price.currency,
+      lookup_key: lookupKey,
+      product_data: {
+        name: `${price.resource_type} (${price.sku})`,
+        metadata: { ktrlplane_price: priceKey(price) },
+      },
+      recurring: { interval: price.interval, usage_type: "licensed" },
+      metadata: { ktrlplane_price: priceKey(price) },
+      ...(price.billing_model === "tiered"
+        ? {
+            billing_scheme: "tiered",
+            tiers_mode: price.tiers_mode ?? "graduated",
+            tiers: (price.tiers ?? []).map((tier) => ({
+              up_to: tier.up_to === null ? "inf" : tier.up_to,
+              unit_amount: tier.unit_amount,
+              ...(tier.flat_amount ? { flat_amount: tier.flat_amount } : {}),
+            })),
+          }
+        : { unit_amount: price.unit_amount ?? 0 }),
+    };
+    await pacer.wait();
+    priceId = (
+      await stripe.prices.create(params, {
+        idempotencyKey: idempotencyKey({ scope: "price", params }),
+      })
+    ).id;
+  }
+  await storeStripePriceId({ db, priceKey: priceKey(price), definitionHash, priceId });
+  cache.set(key, priceId);
+  return priceId;
+}

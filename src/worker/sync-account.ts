@@ -1,0 +1,84 @@
+import { desiredAccount } from "../billing/desired-account.js";
+import type { AppContext } from "../context.js";
+import {
+  changeMarks,
+  getAccountSync,
+  leaseAccount,
+  recordSyncFailure,
+  recordSyncSuccess,
+  releaseLease,
+} from "../db/account-sync.js";
+import { getBillingAccount, setBillingAccountStatus } from "../db/billing-accounts.js";
+import { AppError } from "../domain/errors.js";
+import type { SyncOutcome } from "../providers/billing-provider.js";
+
+export const leaseMs = 30_000;
+
+/**
+ * One reconciliation pass for one account: read the marks, then the desired state from the
+ * ledger, let the provider converge (outside any transaction), then record the result and drop
+ * the marks that were read. A crash anywhere leaves the marks, so the next pass does it again;
+ * the provider's idempotency keys make the repeat free.
+ */
+export async function syncAccount(options: {
+  ctx: AppContext;
+  billingAccountId: string;
+  owner: string;
+  /** Already leased by the caller (the loop); otherwise this takes the lease or answers 409. */
+  leased?: boolean;
+  full?: boolean;
+  dryRun?: boolean;
+}): Promise<SyncOutcome> {
+  const { ctx, billingAccountId, owner } = options;
+  const db = ctx.db;
+  if (!options.leased && !(await leaseAccount({ db, owner, billingAccountId, leaseMs }))) {
+    throw new AppError({
+      code: "conflict",
+      message: "A sync of this account is already running; try again shortly",
+    });
+  }
+  try {
+    const marks = await changeMarks({ db, billingAccountId });
+    const account = await getBillingAccount({ db, id: billingAccountId });
+    if (!account) throw new Error(`billing account ${billingAccountId} missing`);
+    const desired = await desiredAccount({
+      db,
+      catalog: ctx.catalog,
+      account,
+      version: marks.at(-1) ?? 0,
+    });
+    const previous = await getAccountSync({ db, billingAccountId });
+    const outcome = await ctx.provider.syncAccount({
+      desired,
+      previousState: previous?.applied_state ?? null,
+      dryRun: options.dryRun ?? false,
+    });
+    if (options.dryRun) {
+      await releaseLease({ db, billingAccountId, owner });
+      return outcome;
+    }
+    await db.transaction(async (tx) => {
+      await recordSyncSuccess({
+        db: tx,
+        billingAccountId,
+        owner,
+        consumedMarks: marks,
+        appliedState: outcome.appliedState,
+        drift: outcome.drift,
+        full: options.full ?? false,
+      });
+      if (outcome.status && outcome.status !== account.status) {
+        await setBillingAccountStatus({ db: tx, id: billingAccountId, status: outcome.status });
+      }
+    });
+    return outcome;
+  } catch (error) {
+    await recordSyncFailure({
+      db,
+      billingAccountId,
+      owner,
+      error: (error as Error).message ?? String(error),
+    });
+    throw error;
+  }
+}
