@@ -1,6 +1,8 @@
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
+import type { Database } from "../../src/db/database.js";
+import type { BillingProvider } from "../../src/providers/billing-provider.js";
 import { openTestDatabase } from "./test-database.js";
 
 /** A clock that only moves when told: proration and periods become exact to check. */
@@ -57,11 +59,28 @@ export interface TestApp {
 let userCounter = 0;
 
 /** The real server on a real socket over a fresh database of the project's kind. */
-export async function startTestApp(options: { at?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: {
+    at?: string;
+    /** A provider wired to this app's database, e.g. Stripe pointed at the emulator. */
+    provider?: (db: Database) => BillingProvider;
+    /** Another catalog file than the default one. */
+    catalogPath?: string;
+  } = {},
+): Promise<TestApp> {
   const db = await openTestDatabase();
   const clock = new TestClock(new Date(options.at ?? "2026-11-10T00:00:00Z"));
-  const config = loadConfig({ LOG_LEVEL: "silent", KTRLPLANE_WORKER: "off" });
-  const { ctx, server } = await createApp({ config, db, clock: clock.now });
+  const config = loadConfig({
+    LOG_LEVEL: "silent",
+    KTRLPLANE_WORKER: "off",
+    ...(options.catalogPath ? { KTRLPLANE_CATALOG: options.catalogPath } : {}),
+  });
+  const { ctx, server } = await createApp({
+    config,
+    db,
+    clock: clock.now,
+    ...(options.provider ? { provider: options.provider(db) } : {}),
+  });
   await server.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
 
