@@ -1,0 +1,70 @@
+import { randomBytes } from "node:crypto";
+import type pg from "pg";
+import type { BenchTenant } from "./api-client.js";
+
+/**
+ * The baseline: the rows the API writes for one create and one delete (src/billing/create-resource.ts,
+ * delete-resource.ts, src/db/ledger.ts), each as one plain SQL transaction on a dedicated
+ * connection. No authentication, authorization reads, locks or response: just the writes.
+ */
+export async function createResourceRaw(options: {
+  client: pg.Client;
+  tenant: BenchTenant;
+  name: string;
+}): Promise<string> {
+  const { client, tenant } = options;
+  const id = `res_${randomBytes(12).toString("base64url")}`;
+  const at = new Date();
+  await client.query("BEGIN");
+  try {
+    await client.query(
+      `INSERT INTO ktrlplane.resources (id, organization_id, project_id, name, resource_type, sku, created_at)
+       VALUES ($1, $2, $3, $4, 'graph', 'standard', $5)`,
+      [id, tenant.organizationId, tenant.projectId, options.name, at],
+    );
+    await client.query(
+      `INSERT INTO ktrlplane.billing_intervals
+         (resource_id, project_id, billing_account_id, resource_type, sku, started_at)
+       VALUES ($1, $2, $3, 'graph', 'standard', $4)`,
+      [id, tenant.projectId, tenant.billingAccountId, at],
+    );
+    await client.query(
+      "INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at) VALUES ($1, $2)",
+      [tenant.billingAccountId, at],
+    );
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+  return id;
+}
+
+export async function deleteResourceRaw(options: {
+  client: pg.Client;
+  tenant: BenchTenant;
+  id: string;
+}): Promise<void> {
+  const { client, tenant, id } = options;
+  const at = new Date();
+  await client.query("BEGIN");
+  try {
+    await client.query(
+      "UPDATE ktrlplane.resources SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+      [id, at],
+    );
+    await client.query(
+      `UPDATE ktrlplane.billing_intervals SET ended_at = GREATEST($2::timestamptz, started_at)
+       WHERE resource_id = $1 AND ended_at IS NULL`,
+      [id, at],
+    );
+    await client.query(
+      "INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at) VALUES ($1, $2)",
+      [tenant.billingAccountId, at],
+    );
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
