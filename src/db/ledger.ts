@@ -11,19 +11,19 @@ export interface OpenInterval {
 
 /**
  * Every ledger write leaves a dirty mark on the accounts it touched, in the caller's transaction:
- * the provider's worker brings those accounts in step with the ledger afterwards.
+ * the provider's worker brings those accounts in step with the ledger afterwards. Marks carry the
+ * database's time, not the billing clock: they pace the worker (debounce), they bill nothing.
  */
 export async function markAccountsChanged(options: {
   db: Queryable;
   accountIds: Iterable<string>;
-  at: Date;
 }): Promise<void> {
   const ids = [...new Set(options.accountIds)];
   if (ids.length === 0) return;
   await options.db.query(
     `INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at)
-     SELECT unnest($1::text[]), $2`,
-    [ids, options.at],
+     SELECT unnest($1::text[]), now()`,
+    [ids],
   );
 }
 
@@ -47,7 +47,7 @@ export async function openIntervals(options: {
       at,
     ],
   );
-  await markAccountsChanged({ db, accountIds: intervals.map((i) => i.billing_account_id), at });
+  await markAccountsChanged({ db, accountIds: intervals.map((i) => i.billing_account_id) });
 }
 
 /** Closes the open intervals of these resources at `at` and returns what was closed. */
@@ -64,7 +64,7 @@ export async function closeIntervals(options: {
      RETURNING resource_id, project_id, billing_account_id, resource_type, sku`,
     [resourceIds, at],
   );
-  await markAccountsChanged({ db, accountIds: closed.map((i) => i.billing_account_id), at });
+  await markAccountsChanged({ db, accountIds: closed.map((i) => i.billing_account_id) });
   return closed;
 }
 

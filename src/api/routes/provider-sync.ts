@@ -154,8 +154,7 @@ export const providerSyncRoutes = [
           (trigger.customerId
             ? await findAccountByStripeCustomer({ db: tx, customerId: trigger.customerId })
             : undefined);
-        if (accountId)
-          await markAccountsChanged({ db: tx, accountIds: [accountId], at: ctx.clock() });
+        if (accountId) await markAccountsChanged({ db: tx, accountIds: [accountId] });
         return true;
       });
       return { received: true, duplicate: !fresh };

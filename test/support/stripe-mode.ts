@@ -1,0 +1,49 @@
+import type { StripeEmulator } from "./stripe-emulator/index.js";
+import type { ApiClient } from "./test-app.js";
+
+export const webhookSecret = "whsec_test_ktrlplane";
+
+/** What Stripe holds for an account: price id → quantity over its live subscriptions. */
+export function stripeQuantities(
+  emulator: StripeEmulator,
+  billingAccountId: string,
+): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const sub of emulator.state.subscriptions.values()) {
+    if (sub.metadata?.ktrlplane_billing_account_id !== billingAccountId) continue;
+    if (sub.status === "canceled" || sub.status === "incomplete_expired") continue;
+    for (const item of sub.items.data)
+      totals.set(item.price.id, (totals.get(item.price.id) ?? 0) + (item.quantity ?? 0));
+  }
+  return totals;
+}
+
+/** Price id → quantity keyed by catalog price (`graph/standard`) instead, via price metadata. */
+export function stripeQuantitiesByCatalogPrice(
+  emulator: StripeEmulator,
+  billingAccountId: string,
+): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [priceId, quantity] of stripeQuantities(emulator, billingAccountId)) {
+    const key = emulator.state.prices.get(priceId)?.metadata?.ktrlplane_price ?? priceId;
+    result[key] = (result[key] ?? 0) + quantity;
+  }
+  return result;
+}
+
+/** Waits until the reconciler has nothing pending for the account. */
+export async function waitForSync(options: {
+  api: ApiClient;
+  billingAccountId: string;
+  timeoutMs?: number;
+}) {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const sync = await options.api.get(`/v1/billing-accounts/${options.billingAccountId}/sync`);
+    if (sync.status === 200 && sync.body.pending === 0 && sync.body.last_error === null)
+      return sync.body;
+    if (Date.now() > deadline)
+      throw new Error(`account did not converge: ${JSON.stringify(sync.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
