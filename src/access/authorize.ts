@@ -1,7 +1,9 @@
+import type { ProjectBilling } from "../billing/project-billing.js";
 import type { Queryable } from "../db/database.js";
 import { rolesOf } from "../db/memberships.js";
 import { getOrganization, type OrganizationRow } from "../db/organizations.js";
-import { getProject, type ProjectRow } from "../db/projects.js";
+import { loadProjectAccess } from "../db/project-access.js";
+import type { ProjectRow } from "../db/projects.js";
 import { AppError, notFound } from "../domain/errors.js";
 import { type Action, type Role, rolesAllow } from "../domain/roles.js";
 
@@ -52,19 +54,22 @@ export async function authorizeProject(options: {
   projectId: string;
   action: Action;
   lock?: "share" | "update";
-}): Promise<{ project: ProjectRow; roles: Role[] }> {
+}): Promise<{ project: ProjectRow; roles: Role[]; billing: ProjectBilling }> {
   const { db, userId, projectId, action, lock } = options;
-  const project = await getProject({ db, id: projectId, lock });
-  if (!project) throw notFound("Project");
-  const { organizationRole, projectRoles } = await rolesOf({
-    db,
-    userId,
-    organizationId: project.organization_id,
-  });
-  const roles = [organizationRole, projectRoles.get(projectId) ?? null].filter(
-    (r): r is Role => r !== null,
-  );
+  const access = await loadProjectAccess({ db, projectId, userId, lock });
+  if (!access) throw notFound("Project");
+  const roles = [access.organizationRole, access.projectRole].filter((r): r is Role => r !== null);
   if (roles.length === 0) throw notFound("Project");
   if (!rolesAllow({ roles, action })) throw forbidden(action);
-  return { project, roles };
+  const { project, account } = access;
+  return {
+    project,
+    roles,
+    billing: {
+      mode: project.billing_mode,
+      billing_account_id: account.id,
+      inherited: project.billing_mode === "inherit",
+      account,
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { AppContext } from "../context.js";
 import type { UserRow } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
-import { authenticate } from "../identity/authenticate.js";
+import { createAuthenticator } from "../identity/authenticate.js";
 import { validationError } from "./problem.js";
 
 export interface HandlerInput<Body, Query> {
@@ -56,6 +56,7 @@ export function registerRoutes(options: {
   routes: RouteSpec[];
 }): void {
   const { app, ctx, routes } = options;
+  const authenticate = createAuthenticator({ db: ctx.db });
   for (const spec of routes) {
     app.route({
       method: spec.method,
@@ -64,7 +65,7 @@ export function registerRoutes(options: {
         const user =
           spec.auth === false
             ? (undefined as unknown as UserRow)
-            : await authenticate({ db: ctx.db, authorization: request.headers.authorization });
+            : await authenticate(request.headers.authorization);
         const params = request.params as Record<string, string>;
         // Ids are ours: anything that cannot be one names nothing that exists.
         if (Object.values(params).some((id) => id.length > 100 || id.includes("\u0000"))) {

@@ -2,13 +2,13 @@ import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import { newId } from "../db/ids.js";
-import { openIntervals } from "../db/ledger.js";
+import { insertResourceAndStartBilling } from "../db/ledger.js";
 import type { ProjectRow } from "../db/projects.js";
-import { insertResource, type ResourceRow } from "../db/resources.js";
+import type { ResourceRow } from "../db/resources.js";
 import { type CreateProjectInput, createProject } from "../projects/create-project.js";
 import { checkAccountAccepts } from "./check-account-accepts.js";
 import { findPrice } from "./find-price.js";
-import { type ProjectBilling, resolveProjectBilling } from "./project-billing.js";
+import type { ProjectBilling } from "./project-billing.js";
 
 export interface CreateResourceInput {
   project_id?: string;
@@ -36,28 +36,19 @@ export async function createResource(options: {
     resourceType: input.resource_type,
     sku: input.sku,
   });
-  let project: ProjectRow;
-  if (input.project) {
-    project = await createProject({
-      ctx,
-      tx,
-      userId,
-      input: input.project,
-      fieldPrefix: "project.",
-    });
-    // The new project is ours alone, but the creator may lack rights over resources in it.
-    await authorizeProject({ db: tx, userId, projectId: project.id, action: "write_resources" });
-  } else {
-    // A share lock: resources may come and go side by side, but not during a billing switch.
-    ({ project } = await authorizeProject({
-      db: tx,
-      userId,
-      projectId: input.project_id ?? "",
-      action: "write_resources",
-      lock: "share",
-    }));
-  }
-  const billing = await resolveProjectBilling({ db: tx, project });
+  // A share lock: resources may come and go side by side, but not during a billing switch.
+  // An inline project is new and ours alone, but the creator may still lack rights over
+  // resources in it.
+  const projectId = input.project
+    ? (await createProject({ ctx, tx, userId, input: input.project, fieldPrefix: "project." })).id
+    : (input.project_id ?? "");
+  const { project, billing } = await authorizeProject({
+    db: tx,
+    userId,
+    projectId,
+    action: "write_resources",
+    lock: "share",
+  });
   checkAccountAccepts({ account: billing.account, price });
   const at = ctx.clock();
   const resource: ResourceRow = {
@@ -70,19 +61,10 @@ export async function createResource(options: {
     created_at: at,
     deleted_at: null,
   };
-  await insertResource({ db: tx, resource });
-  await openIntervals({
+  await insertResourceAndStartBilling({
     db: tx,
-    intervals: [
-      {
-        resource_id: resource.id,
-        project_id: project.id,
-        billing_account_id: billing.billing_account_id,
-        resource_type: price.resource_type,
-        sku: price.sku,
-      },
-    ],
-    at,
+    resource,
+    billingAccountId: billing.billing_account_id,
   });
   return { resource, project, billing };
 }

@@ -1,8 +1,8 @@
 import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
-import { closeIntervals } from "../db/ledger.js";
-import { getResource, markResourcesDeleted } from "../db/resources.js";
+import { deleteResourceAndStopBilling } from "../db/ledger.js";
+import { getResource } from "../db/resources.js";
 import { AppError, notFound } from "../domain/errors.js";
 
 /** Stops billing this one resource; every other resource on the account is untouched. */
@@ -27,9 +27,7 @@ export async function deleteResource(options: {
     // Someone else's resource is answered exactly like one that does not exist.
     throw error instanceof AppError && error.code === "not_found" ? notFound("Resource") : error;
   });
-  const resource = await getResource({ db: tx, id: resourceId, lock: true });
-  if (!resource) throw notFound("Resource");
-  const at = ctx.clock();
-  await markResourcesDeleted({ db: tx, ids: [resource.id], at });
-  await closeIntervals({ db: tx, resourceIds: [resource.id], at });
+  if (!(await deleteResourceAndStopBilling({ db: tx, resourceId, at: ctx.clock() }))) {
+    throw notFound("Resource");
+  }
 }

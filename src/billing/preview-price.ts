@@ -9,7 +9,6 @@ import { previewCharge } from "../domain/preview-charge.js";
 import type { ProjectBillingInput } from "../projects/create-project.js";
 import { findOrganizationAccount } from "./find-organization-account.js";
 import { findPrice } from "./find-price.js";
-import { resolveProjectBilling } from "./project-billing.js";
 
 export interface PricePreviewInput {
   project_id?: string;
@@ -53,13 +52,12 @@ export async function previewPrice(options: {
 
   let payer: Payer;
   if (input.project_id) {
-    const { project } = await authorizeProject({
+    const { billing } = await authorizeProject({
       db,
       userId,
       projectId: input.project_id,
       action: "read",
     });
-    const billing = await resolveProjectBilling({ db, project });
     payer = {
       account: { id: billing.account.id, name: billing.account.name, scope: billing.account.scope },
       currentQuantity: await quantityOn(billing.account.id),

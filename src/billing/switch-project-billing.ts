@@ -15,7 +15,6 @@ import { type ProjectRow, updateProjectBilling } from "../db/projects.js";
 import { type BillingSwitchPlan, planBillingSwitch } from "../domain/billing-scope.js";
 import type { ProjectBillingInput } from "../projects/create-project.js";
 import { findOrganizationAccount } from "./find-organization-account.js";
-import { resolveProjectBilling } from "./project-billing.js";
 
 export interface ProjectBillingSwitch {
   project: ProjectRow;
@@ -39,14 +38,13 @@ export async function planProjectBillingSwitch(options: {
   input: ProjectBillingInput;
 }): Promise<ProjectBillingSwitch> {
   const { ctx, tx, userId, projectId, input } = options;
-  const { project } = await authorizeProject({
+  const { project, billing: current } = await authorizeProject({
     db: tx,
     userId,
     projectId,
     action: "manage_billing",
     lock: "update",
   });
-  const current = await resolveProjectBilling({ db: tx, project });
   let to: ProjectBillingSwitch["to"];
   if (input.mode === "inherit") {
     const organization = await getOrganization({ db: tx, id: project.organization_id });

@@ -11,25 +11,12 @@ export interface ResourceRow {
   deleted_at: Date | null;
 }
 
-export async function insertResource(options: {
-  db: Queryable;
-  resource: ResourceRow;
-}): Promise<void> {
-  const r = options.resource;
-  await options.db.query(
-    `INSERT INTO ktrlplane.resources (id, organization_id, project_id, name, resource_type, sku, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [r.id, r.organization_id, r.project_id, r.name, r.resource_type, r.sku, r.created_at],
-  );
-}
-
 export async function getResource(options: {
   db: Queryable;
   id: string;
-  lock?: boolean;
 }): Promise<ResourceRow | undefined> {
   const rows = await options.db.query<ResourceRow>(
-    `SELECT * FROM ktrlplane.resources WHERE id = $1 AND deleted_at IS NULL ${options.lock ? "FOR UPDATE" : ""}`,
+    "SELECT * FROM ktrlplane.resources WHERE id = $1 AND deleted_at IS NULL",
     [options.id],
   );
   return rows[0];
@@ -46,22 +33,16 @@ export async function listResources(options: {
   );
 }
 
-/** Marks deleted and returns the ids, so that their ledger intervals can be closed alike. */
-export async function markResourcesDeleted(options: {
+/** Marks every live resource of a project deleted and returns their ids, to close their intervals. */
+export async function markProjectResourcesDeleted(options: {
   db: Queryable;
-  ids?: string[];
-  projectId?: string;
+  projectId: string;
   at: Date;
 }): Promise<string[]> {
-  const rows = options.ids
-    ? await options.db.query<{ id: string }>(
-        "UPDATE ktrlplane.resources SET deleted_at = $2 WHERE id = ANY($1) AND deleted_at IS NULL RETURNING id",
-        [options.ids, options.at],
-      )
-    : await options.db.query<{ id: string }>(
-        "UPDATE ktrlplane.resources SET deleted_at = $2 WHERE project_id = $1 AND deleted_at IS NULL RETURNING id",
-        [options.projectId, options.at],
-      );
+  const rows = await options.db.query<{ id: string }>(
+    "UPDATE ktrlplane.resources SET deleted_at = $2 WHERE project_id = $1 AND deleted_at IS NULL RETURNING id",
+    [options.projectId, options.at],
+  );
   return rows.map((r) => r.id);
 }
 

@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import { closeIntervals } from "../db/ledger.js";
 import { markProjectDeleted } from "../db/projects.js";
-import { markResourcesDeleted } from "../db/resources.js";
+import { markProjectResourcesDeleted } from "../db/resources.js";
 
 /** Deleting a project deletes its resources and stops billing each of them at the same instant. */
 export async function deleteProject(options: {
@@ -15,7 +15,7 @@ export async function deleteProject(options: {
   const { ctx, tx, userId, projectId } = options;
   await authorizeProject({ db: tx, userId, projectId, action: "write_projects", lock: "update" });
   const at = ctx.clock();
-  const resourceIds = await markResourcesDeleted({ db: tx, projectId, at });
+  const resourceIds = await markProjectResourcesDeleted({ db: tx, projectId, at });
   await closeIntervals({ db: tx, resourceIds, at });
   await markProjectDeleted({ db: tx, id: projectId, at });
 }

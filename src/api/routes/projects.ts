@@ -64,13 +64,13 @@ export const projectRoutes = [
     tag: "projects",
     response: projectResponse,
     handler: async ({ ctx, user, params }) => {
-      const { project } = await authorizeProject({
+      const { project, billing } = await authorizeProject({
         db: ctx.db,
         userId: user.id,
         projectId: params.id ?? "",
         action: "read",
       });
-      return presentProject(project, await resolveProjectBilling({ db: ctx.db, project }));
+      return presentProject(project, billing);
     },
   }),
   route({
@@ -116,13 +116,12 @@ export const projectRoutes = [
     tag: "resources",
     response: listOf(resourceResponse),
     handler: async ({ ctx, user, params }) => {
-      const { project } = await authorizeProject({
+      const { project, billing } = await authorizeProject({
         db: ctx.db,
         userId: user.id,
         projectId: params.id ?? "",
         action: "read",
       });
-      const billing = await resolveProjectBilling({ db: ctx.db, project });
       const resources = await listResources({ db: ctx.db, projectId: project.id });
       return { data: resources.map((r) => presentResource(r, billing)) };
     },
@@ -134,13 +133,12 @@ export const projectRoutes = [
     tag: "billing",
     response: projectBillingResponse,
     handler: async ({ ctx, user, params }) => {
-      const { project, roles } = await authorizeProject({
+      const { project, roles, billing } = await authorizeProject({
         db: ctx.db,
         userId: user.id,
         projectId: params.id ?? "",
         action: "read",
       });
-      const billing = await resolveProjectBilling({ db: ctx.db, project });
       const organizationAccess = await authorizeOrganization({
         db: ctx.db,
         userId: user.id,

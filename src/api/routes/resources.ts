@@ -1,7 +1,6 @@
 import { authorizeProject } from "../../access/authorize.js";
 import { createResource } from "../../billing/create-resource.js";
 import { deleteResource } from "../../billing/delete-resource.js";
-import { resolveProjectBilling } from "../../billing/project-billing.js";
 import { claimIdempotencyKey, storeIdempotentResponse } from "../../db/idempotency.js";
 import { getResource } from "../../db/resources.js";
 import { AppError, notFound } from "../../domain/errors.js";
@@ -70,7 +69,7 @@ export const resourceRoutes = [
     handler: async ({ ctx, user, params }) => {
       const resource = await getResource({ db: ctx.db, id: params.id ?? "" });
       if (!resource) throw notFound("Resource");
-      const { project } = await authorizeProject({
+      const { billing } = await authorizeProject({
         db: ctx.db,
         userId: user.id,
         projectId: resource.project_id,
@@ -80,7 +79,7 @@ export const resourceRoutes = [
           ? notFound("Resource")
           : error;
       });
-      return presentResource(resource, await resolveProjectBilling({ db: ctx.db, project }));
+      return presentResource(resource, billing);
     },
   }),
   route({

@@ -5,7 +5,6 @@ import { findStripeCustomerId } from "../../db/stripe-refs.js";
 import { AppError } from "../../domain/errors.js";
 import type {
   BillingProvider,
-  DesiredAccount,
   DriftEntry,
   SyncOutcome,
   WebhookTrigger,
