@@ -26,7 +26,9 @@ export async function loadProjectAccess(options: {
     options.lock === "update"
       ? "FOR UPDATE OF p"
       : options.lock === "share"
-        ? "FOR SHARE OF p"
+        ? // The weakest lock that still excludes FOR UPDATE (switch, deletion): the same one the
+          // foreign keys of the rows we insert take anyway, so concurrent creates add no lock work.
+          "FOR KEY SHARE OF p"
         : "";
   const rows = await options.db.query<Record<string, unknown>>(
     `SELECT p.id, p.organization_id, p.name, p.billing_mode, p.billing_account_id, p.created_at, p.deleted_at,

@@ -47,7 +47,7 @@ export const resourceRoutes = [
           userId: user.id,
           input: body,
         });
-        const response = JSON.parse(JSON.stringify(presentResource(resource, billing)));
+        const response = presentResource(resource, billing);
         if (key)
           await storeIdempotentResponse({
             db: tx,
