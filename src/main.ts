@@ -1,14 +1,8 @@
 import { createApp, startConfiguredReconciler } from "./app.js";
-import { loadConfig } from "./config.js";
+import { loadConfigOrExit } from "./config.js";
 import { openDatabase } from "./db/open-database.js";
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 
 const db = await openDatabase(config);
 const { ctx, server } = await createApp({ config, db });

@@ -1,4 +1,5 @@
 import type { ProjectBilling } from "../billing/project-billing.js";
+import { type BillingAccountRow, getBillingAccount } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
 import { rolesOf } from "../db/memberships.js";
 import { getOrganization, type OrganizationRow } from "../db/organizations.js";
@@ -72,4 +73,27 @@ export async function authorizeProject(options: {
       account,
     },
   };
+}
+
+/** A billing account, for organization-scope roles; other tenants' accounts do not exist. */
+export async function authorizeBillingAccount(options: {
+  db: Queryable;
+  userId: string;
+  billingAccountId: string;
+  action: Action;
+}): Promise<BillingAccountRow> {
+  const { db, userId, billingAccountId, action } = options;
+  const account = await getBillingAccount({ db, id: billingAccountId });
+  if (!account) throw notFound("Billing account");
+  await authorizeOrganization({
+    db,
+    userId,
+    organizationId: account.organization_id,
+    action,
+  }).catch((error) => {
+    throw error instanceof AppError && error.code === "not_found"
+      ? notFound("Billing account")
+      : error;
+  });
+  return account;
 }

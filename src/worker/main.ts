@@ -1,15 +1,9 @@
 import { createApp, startConfiguredReconciler } from "../app.js";
-import { loadConfig } from "../config.js";
+import { loadConfigOrExit } from "../config.js";
 import { openDatabase } from "../db/open-database.js";
 
 // The reconciler alone, for scale-out: run as many as needed against one PostgreSQL database.
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 const db = await openDatabase(config);
 const { ctx } = await createApp({ config, db });
 const reconciler = startConfiguredReconciler({

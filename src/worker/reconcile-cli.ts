@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createApp } from "../app.js";
+import { syncAccount } from "../billing/sync-billing-account.js";
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../db/open-database.js";
-import { syncAccount } from "./sync-account.js";
 
 // npm run reconcile [-- --dry-run]: one full pass over every billing account, printing drift.
 const dryRun = process.argv.includes("--dry-run");

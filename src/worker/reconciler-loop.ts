@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { leaseMs, syncAccount } from "../billing/sync-billing-account.js";
 import type { AppContext } from "../context.js";
 import { accountsDueForFullSync, leaseAccount, leaseDirtyAccounts } from "../db/account-sync.js";
-import { leaseMs, syncAccount } from "./sync-account.js";
 
 export interface ReconcilerOptions {
   /** How long a burst on one account may settle before it is synced. */

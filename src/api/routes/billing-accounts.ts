@@ -1,30 +1,9 @@
-import { authorizeOrganization } from "../../access/authorize.js";
+import { authorizeBillingAccount } from "../../access/authorize.js";
 import { accountCharges } from "../../billing/account-charges.js";
 import { describeBillingAccount } from "../../billing/describe-billing-account.js";
-import type { AppContext } from "../../context.js";
-import { type BillingAccountRow, getBillingAccount } from "../../db/billing-accounts.js";
-import { notFound } from "../../domain/errors.js";
 import { presentBillingAccount } from "../presenters.js";
 import { route } from "../route.js";
 import { billingAccountResponse, chargesResponse } from "../schemas.js";
-
-async function readableAccount(options: {
-  ctx: AppContext;
-  userId: string;
-  id: string;
-}): Promise<BillingAccountRow> {
-  const account = await getBillingAccount({ db: options.ctx.db, id: options.id });
-  if (!account) throw notFound("Billing account");
-  await authorizeOrganization({
-    db: options.ctx.db,
-    userId: options.userId,
-    organizationId: account.organization_id,
-    action: "read",
-  }).catch((error) => {
-    throw error.code === "not_found" ? notFound("Billing account") : error;
-  });
-  return account;
-}
 
 export const billingAccountRoutes = [
   route({
@@ -34,7 +13,12 @@ export const billingAccountRoutes = [
     tag: "billing",
     response: billingAccountResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await readableAccount({ ctx, userId: user.id, id: params.id ?? "" });
+      const account = await authorizeBillingAccount({
+        db: ctx.db,
+        userId: user.id,
+        billingAccountId: params.id ?? "",
+        action: "read",
+      });
       return presentBillingAccount(await describeBillingAccount({ ctx, db: ctx.db, account }));
     },
   }),
@@ -45,7 +29,12 @@ export const billingAccountRoutes = [
     tag: "billing",
     response: chargesResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await readableAccount({ ctx, userId: user.id, id: params.id ?? "" });
+      const account = await authorizeBillingAccount({
+        db: ctx.db,
+        userId: user.id,
+        billingAccountId: params.id ?? "",
+        action: "read",
+      });
       return accountCharges({ ctx, db: ctx.db, account, until: "period_end" });
     },
   }),
@@ -56,7 +45,12 @@ export const billingAccountRoutes = [
     tag: "billing",
     response: chargesResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await readableAccount({ ctx, userId: user.id, id: params.id ?? "" });
+      const account = await authorizeBillingAccount({
+        db: ctx.db,
+        userId: user.id,
+        billingAccountId: params.id ?? "",
+        action: "read",
+      });
       return accountCharges({ ctx, db: ctx.db, account, until: "now" });
     },
   }),

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { authorizeOrganization } from "../../access/authorize.js";
+import { authorizeBillingAccount } from "../../access/authorize.js";
+import { syncAccount } from "../../billing/sync-billing-account.js";
+import type { AppContext } from "../../context.js";
 import { getAccountSync } from "../../db/account-sync.js";
 import { getBillingAccount } from "../../db/billing-accounts.js";
 import { markAccountsChanged } from "../../db/ledger.js";
 import { claimWebhookEvent, findAccountByStripeCustomer } from "../../db/stripe-refs.js";
-import { AppError, notFound } from "../../domain/errors.js";
-import { syncAccount } from "../../worker/sync-account.js";
+import { AppError } from "../../domain/errors.js";
 import { route } from "../route.js";
 
 const syncResponse = z.object({
@@ -18,29 +19,7 @@ const syncResponse = z.object({
   last_error: z.string().nullable(),
 });
 
-async function accountFor(options: {
-  ctx: Parameters<typeof syncAccount>[0]["ctx"];
-  userId: string;
-  id: string;
-  action: "read" | "manage_billing";
-}) {
-  const account = await getBillingAccount({ db: options.ctx.db, id: options.id });
-  if (!account) throw notFound("Billing account");
-  await authorizeOrganization({
-    db: options.ctx.db,
-    userId: options.userId,
-    organizationId: account.organization_id,
-    action: options.action,
-  }).catch((error: AppError) => {
-    throw error.code === "not_found" ? notFound("Billing account") : error;
-  });
-  return account;
-}
-
-async function syncState(options: {
-  ctx: Parameters<typeof syncAccount>[0]["ctx"];
-  billingAccountId: string;
-}) {
+async function syncState(options: { ctx: AppContext; billingAccountId: string }) {
   const sync = await getAccountSync({
     db: options.ctx.db,
     billingAccountId: options.billingAccountId,
@@ -63,10 +42,10 @@ export const providerSyncRoutes = [
     tag: "billing",
     response: syncResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await accountFor({
-        ctx,
+      const account = await authorizeBillingAccount({
+        db: ctx.db,
         userId: user.id,
-        id: params.id ?? "",
+        billingAccountId: params.id ?? "",
         action: "read",
       });
       return syncState({ ctx, billingAccountId: account.id });
@@ -79,10 +58,10 @@ export const providerSyncRoutes = [
     tag: "billing",
     response: syncResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await accountFor({
-        ctx,
+      const account = await authorizeBillingAccount({
+        db: ctx.db,
         userId: user.id,
-        id: params.id ?? "",
+        billingAccountId: params.id ?? "",
         action: "manage_billing",
       });
       await syncAccount({
@@ -109,10 +88,10 @@ export const providerSyncRoutes = [
     status: 200,
     response: z.object({ url: z.string(), session_id: z.string() }),
     handler: async ({ ctx, user, params }) => {
-      const account = await accountFor({
-        ctx,
+      const account = await authorizeBillingAccount({
+        db: ctx.db,
         userId: user.id,
-        id: params.id ?? "",
+        billingAccountId: params.id ?? "",
         action: "manage_billing",
       });
       return ctx.provider.startSetup({

@@ -1,4 +1,3 @@
-import { desiredAccount } from "../billing/desired-account.js";
 import type { AppContext } from "../context.js";
 import {
   changeMarks,
@@ -11,6 +10,7 @@ import {
 import { getBillingAccount, setBillingAccountStatus } from "../db/billing-accounts.js";
 import { AppError } from "../domain/errors.js";
 import type { SyncOutcome } from "../providers/billing-provider.js";
+import { desiredAccount } from "./desired-account.js";
 
 export const leaseMs = 30_000;
 
