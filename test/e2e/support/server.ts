@@ -39,6 +39,8 @@ export function ensureConsoleBuilt(): void {
     {
       cwd: repoRoot,
       stdio: "inherit",
+      // Vitest sets NODE_ENV=test, which would give React's development build.
+      env: { ...process.env, NODE_ENV: "production" },
     },
   );
 }
