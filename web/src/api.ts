@@ -349,4 +349,7 @@ export const api = {
     request<{ url: string; session_id: string }>(`/v1/billing-accounts/${q(id)}/setup`, {
       method: "POST",
     }),
+  /** Asks for a sync pass now: after checkout, the payment method is picked up at once. */
+  syncAccount: (id: string) =>
+    request<{ pending: number }>(`/v1/billing-accounts/${q(id)}/sync`, { method: "POST" }),
 };

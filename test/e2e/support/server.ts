@@ -65,7 +65,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(): Promise<RunningServer> {
+export async function startServer(
+  options: { env?: Record<string, string> } = {},
+): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "ktrlplane-e2e-"));
   let output = "";
@@ -80,6 +82,7 @@ export async function startServer(): Promise<RunningServer> {
         HOST: "127.0.0.1",
         KTRLPLANE_DATA_DIR: dataDir,
         NODE_ENV: "test",
+        ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { type ApiError, api } from "../api";
 import { AccountCard } from "../components/account-card";
 import {
@@ -22,6 +22,21 @@ export function AccountSetupPage({ id }: { id: string }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [already, setAlready] = useState(false);
   const [busy, setBusy] = useState(false);
+  const returnedFromCheckout = query.get("session_id") !== null;
+  const [confirming, setConfirming] = useState(returnedFromCheckout);
+
+  // Back from the payment provider's page: ask for a sync pass, which finds the new payment
+  // method, instead of waiting for the provider's webhook to arrive.
+  useEffect(() => {
+    if (!returnedFromCheckout) return;
+    api
+      .syncAccount(id)
+      .catch(() => undefined)
+      .finally(() => {
+        setConfirming(false);
+        account.reload();
+      });
+  }, [returnedFromCheckout, id, account.reload]);
 
   async function setup() {
     setBusy(true);
@@ -42,7 +57,15 @@ export function AccountSetupPage({ id }: { id: string }) {
 
   if (account.loading && !account.data) return <Loading what="Loading the billing account" />;
   const a = account.data;
-  const next = resourceId ? `/resources/${resourceId}` : projectId ? `/projects/${projectId}` : "/";
+  // Back from the payment provider the query is gone: a project's own account leads to it.
+  const ownProject = a?.scope === "project" ? a.projects?.[0] : undefined;
+  const next = resourceId
+    ? `/resources/${resourceId}`
+    : projectId
+      ? `/projects/${projectId}`
+      : ownProject
+        ? `/projects/${ownProject.id}`
+        : "/";
   return (
     <div className="narrow">
       <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "Billing set-up" }]} />
@@ -61,7 +84,9 @@ export function AccountSetupPage({ id }: { id: string }) {
             </Notice>
           ) : null}
           <section className="card setup-card">
-            {a.status === "setup_required" ? (
+            {confirming ? (
+              <p role="status">Confirming your payment method…</p>
+            ) : a.status === "setup_required" ? (
               <>
                 <h2>Set-up required</h2>
                 <p>Add a payment method so this account can pay for its resources.</p>
@@ -95,7 +120,7 @@ export function AccountSetupPage({ id }: { id: string }) {
                   ? "the resource"
                   : projectId
                     ? (project.data?.name ?? "the project")
-                    : "home"}
+                    : (ownProject?.name ?? "home")}
               </Link>
             </p>
           </section>

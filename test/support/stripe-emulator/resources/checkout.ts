@@ -205,7 +205,9 @@ export function checkoutPages(engine: Engine) {
     }
     if (page[2] !== undefined && req.method === "POST") {
       if (session.status === "open") completeCheckoutSession(engine, session.id);
-      res.writeHead(303, { location: session.success_url ?? "/" });
+      // As Stripe does: the literal {CHECKOUT_SESSION_ID} in the return URL becomes the id.
+      const location = (session.success_url ?? "/").replace("{CHECKOUT_SESSION_ID}", session.id);
+      res.writeHead(303, { location });
       res.end();
       return true;
     }
