@@ -6,6 +6,7 @@ import {
   recordSyncFailure,
   recordSyncSuccess,
   releaseLease,
+  renewLease,
 } from "../db/account-sync.js";
 import { getBillingAccount, setBillingAccountStatus } from "../db/billing-accounts.js";
 import { AppError } from "../domain/errors.js";
@@ -52,6 +53,13 @@ export async function syncAccount(options: {
       desired,
       previousState: previous?.applied_state ?? null,
       dryRun: options.dryRun ?? false,
+      // A pass that outlived its lease stops before writing a state another pass may have
+      // superseded; it also keeps a slow pass's lease alive.
+      beforeWrite: async () => {
+        if (!(await renewLease({ db, billingAccountId, owner, leaseMs }))) {
+          throw new Error("lost the lease on this account; another pass has taken over");
+        }
+      },
     });
     if (options.dryRun) {
       await releaseLease({ db, billingAccountId, owner });

@@ -132,6 +132,23 @@ export async function recordSyncFailure(options: {
   );
 }
 
+/** Extends a lease this owner still holds; false once it expired or passed to someone else. */
+export async function renewLease(options: {
+  db: Queryable;
+  owner: string;
+  billingAccountId: string;
+  leaseMs: number;
+}): Promise<boolean> {
+  const rows = await options.db.query(
+    `UPDATE ktrlplane.billing_account_sync
+     SET lease_until = now() + make_interval(secs => $3::float8 / 1000)
+     WHERE billing_account_id = $1 AND lease_owner = $2 AND lease_until > now()
+     RETURNING billing_account_id`,
+    [options.billingAccountId, options.owner, options.leaseMs],
+  );
+  return rows.length === 1;
+}
+
 export async function releaseLease(options: {
   db: Queryable;
   billingAccountId: string;

@@ -46,6 +46,8 @@ export interface BillingProvider {
     desired: DesiredAccount;
     previousState: unknown;
     dryRun: boolean;
+    /** Called before each write; throws when this pass no longer holds the account's lease. */
+    beforeWrite: () => Promise<void>;
   }): Promise<SyncOutcome>;
   /** Where the customer enters a payment method (Stripe Checkout in setup mode). */
   startSetup(options: {

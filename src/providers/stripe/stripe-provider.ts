@@ -162,7 +162,7 @@ export function createStripeProvider(options: {
     name: "stripe",
     initialAccountStatus: "setup_required",
 
-    async syncAccount({ desired, previousState, dryRun }): Promise<SyncOutcome> {
+    async syncAccount({ desired, previousState, dryRun, beforeWrite }): Promise<SyncOutcome> {
       const { account } = desired;
       const known = await findStripeCustomerId({ db, billingAccountId: account.id });
       // Nothing billable and never mirrored: nothing to compare, no customer to create.
@@ -194,6 +194,7 @@ export function createStripeProvider(options: {
 
       const created = new Map<number, string>();
       for (const action of actions) {
+        await beforeWrite();
         const id = await apply({ action, customerId, account, version: desired.version });
         if (action.kind === "create_subscription" && id) created.set(action.slot, id);
       }
