@@ -6,8 +6,9 @@ import { backgroundLoad } from "./cpu-usage.js";
 import { httpVsRaw } from "./http-vs-raw.js";
 import { formatSection } from "./print-table.js";
 import type { BenchSection } from "./section.js";
+import { stripeBurst } from "./stripe-burst.js";
 
-const sections: BenchSection[] = [httpVsRaw];
+const sections: BenchSection[] = [httpVsRaw, stripeBurst];
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
