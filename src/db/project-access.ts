@@ -30,6 +30,23 @@ export async function loadProjectAccess(options: {
           // foreign keys of the rows we insert take anyway, so concurrent creates add no lock work.
           "FOR KEY SHARE OF p"
         : "";
+  // Blocked behind a billing switch, PostgreSQL re-checks the locked project row alone against
+  // the account row it had already joined, finds they no longer match and returns nothing. A
+  // fresh statement sees the switch committed, so a locked read that comes back empty is retried.
+  const attempts = options.lock ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const access = await readProjectAccess({ ...options, lock });
+    if (access || attempt >= attempts) return access;
+  }
+}
+
+async function readProjectAccess(options: {
+  db: Queryable;
+  projectId: string;
+  userId: string;
+  lock: string;
+}): Promise<ProjectAccess | undefined> {
+  const { lock } = options;
   const rows = await options.db.query<Record<string, unknown>>(
     `SELECT p.id, p.organization_id, p.name, p.billing_mode, p.billing_account_id, p.created_at, p.deleted_at,
             om.role AS organization_role, pm.role AS project_role,

@@ -117,4 +117,34 @@ describe.skipIf(!testDatabaseAvailable)("concurrent writes and idempotent retrie
     const corrected = await api.post("/v1/resources", graph(project.id, "x"), headers);
     expect(corrected.status).toBe(201);
   });
+
+  // PostgreSQL re-checks a row locked after a wait against the rows it had already joined: a
+  // create or delete blocked behind a switch must still find the project (it exists all along).
+  it("creates and deletes racing billing switches neither fail nor answer 404", async () => {
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Switching" })).body;
+    const dept = (
+      await api.post(`/v1/organizations/${project.organization_id}/billing-accounts`, {
+        name: "Dept",
+      })
+    ).body;
+    const wrong: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const existing = (await api.post("/v1/resources", graph(project.id, `old${i}`))).body;
+      const to =
+        i % 2 === 0 ? { mode: "separate", billing_account_id: dept.id } : { mode: "inherit" };
+      const [switched, created, deleted] = await Promise.all([
+        api.put(`/v1/projects/${project.id}/billing`, to),
+        api.post("/v1/resources", graph(project.id, `new${i}`)),
+        api.delete(`/v1/resources/${existing.id}`),
+      ]);
+      expect(switched.status).toBe(200);
+      if (created.status !== 201) wrong.push(`create → ${created.status} ${created.body.detail}`);
+      if (deleted.status !== 204) wrong.push(`delete → ${deleted.status} ${deleted.body.detail}`);
+    }
+    expect(wrong).toEqual([]);
+    const billing = (await api.get(`/v1/projects/${project.id}/billing`)).body;
+    const items = (await api.get(`/v1/billing-accounts/${billing.billing_account_id}`)).body.items;
+    expect(items[0].quantity).toBe(30);
+  });
 });
