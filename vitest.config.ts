@@ -17,6 +17,19 @@ export default defineConfig({
         test: {
           name: "stripe",
           include: ["test/stripe/**/*.test.ts"],
+          env: { KTRLPLANE_TEST_DB: "pglite" },
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The Stripe integration again on PostgreSQL, where workers and clients really race.
+        test: {
+          name: "stripe-postgres",
+          include: ["test/stripe/**/*.test.ts"],
+          exclude: ["test/stripe/emulator.test.ts"],
+          env: { KTRLPLANE_TEST_DB: "postgres" },
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 60_000,

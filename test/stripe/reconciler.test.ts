@@ -12,8 +12,9 @@ import {
   webhookSecret,
 } from "../support/stripe-mode.js";
 import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
+import { testDatabaseAvailable } from "../support/test-database.js";
 
-describe("billing accounts mirrored into Stripe", () => {
+describe.skipIf(!testDatabaseAvailable)("billing accounts mirrored into Stripe", () => {
   let emulator: StripeEmulator;
   let app: TestApp;
   let reconciler: Reconciler;

@@ -15,12 +15,13 @@ import {
   webhookSecret,
 } from "../support/stripe-mode.js";
 import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
+import { testDatabaseAvailable } from "../support/test-database.js";
 
 /**
  * Webhooks are triggers, not data: signed, taken once, in any order, and the account follows
  * what Stripe holds *now* (the handler marks the account; the pass re-reads Stripe).
  */
-describe("Stripe webhooks", () => {
+describe.skipIf(!testDatabaseAvailable)("Stripe webhooks", () => {
   let emulator: StripeEmulator;
   let stripe: Stripe; // "the dashboard": someone acting on Stripe directly
   let app: TestApp;
