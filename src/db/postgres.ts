@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Database, Queryable } from "./database.js";
 
@@ -10,7 +11,12 @@ export function openPostgres(options: { url: string; maxConnections?: number }):
   pool.on("error", () => {});
   const queryable = (client: pg.Pool | pg.PoolClient): Queryable => ({
     async query(sql, params) {
-      const result = await client.query(sql, params as unknown[]);
+      // Named statements are parsed and planned once per connection, not on every request.
+      const result = await client.query({
+        name: statementName(sql),
+        text: sql,
+        values: params as unknown[],
+      });
       return result.rows;
     },
   });
@@ -35,4 +41,15 @@ export function openPostgres(options: { url: string; maxConnections?: number }):
       await pool.end();
     },
   };
+}
+
+const statementNames = new Map<string, string>();
+
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `k_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
