@@ -58,7 +58,8 @@ function send(options: {
   });
 }
 
-async function call<T>(options: {
+/** One JSON request through the bench's HTTP client; any other status than `expect` throws. */
+export async function callApi<T>(options: {
   baseUrl: string;
   method: string;
   path: string;
@@ -86,7 +87,7 @@ async function call<T>(options: {
 /** Signs up through the API and creates a project there, as a user of the console would. */
 export async function signUpTenant(options: { baseUrl: string }): Promise<BenchTenant> {
   const { baseUrl } = options;
-  const { token } = await call<{ token: string }>({
+  const { token } = await callApi<{ token: string }>({
     baseUrl,
     method: "POST",
     path: "/v1/auth/signup",
@@ -97,7 +98,7 @@ export async function signUpTenant(options: { baseUrl: string }): Promise<BenchT
     },
     expect: 201,
   });
-  const project = await call<{
+  const project = await callApi<{
     id: string;
     organization_id: string;
     billing: { billing_account_id: string };
@@ -122,7 +123,7 @@ export async function createResourceViaApi(options: {
   tenant: BenchTenant;
   name: string;
 }): Promise<string> {
-  const resource = await call<{ id: string }>({
+  const resource = await callApi<{ id: string }>({
     baseUrl: options.baseUrl,
     method: "POST",
     path: "/v1/resources",
@@ -143,7 +144,7 @@ export async function deleteResourceViaApi(options: {
   tenant: BenchTenant;
   id: string;
 }): Promise<void> {
-  await call<undefined>({
+  await callApi<undefined>({
     baseUrl: options.baseUrl,
     method: "DELETE",
     path: `/v1/resources/${options.id}`,

@@ -1,10 +1,9 @@
 import { type ChildProcess, fork } from "node:child_process";
-import http from "node:http";
 import { createServer } from "node:net";
 import { performance } from "node:perf_hooks";
 import { type StripeEmulator, startStripeEmulator } from "../test/support/stripe-emulator/index.js";
 import { stripeQuantitiesByCatalogPrice } from "../test/support/stripe-mode.js";
-import { type BenchTenant, signUpTenant } from "./api-client.js";
+import { type BenchTenant, callApi, signUpTenant } from "./api-client.js";
 import { withBenchDatabase } from "./bench-database.js";
 import { summarizeLatencies } from "./latency-stats.js";
 import type { BenchRow, BenchSection, SectionResult } from "./section.js";
@@ -21,54 +20,6 @@ const prices = [
   ["storage", "archive"],
 ] as const;
 const convergeTimeoutMs = 120_000;
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-async function call<T>(options: {
-  baseUrl: string;
-  method: string;
-  path: string;
-  token: string;
-  body?: unknown;
-  expect: number;
-}): Promise<T> {
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const { status, text } = await new Promise<{ status: number; text: string }>(
-    (resolve, reject) => {
-      const request = http.request(
-        `${options.baseUrl}${options.path}`,
-        {
-          method: options.method,
-          agent,
-          headers: {
-            authorization: `Bearer ${options.token}`,
-            ...(body === undefined
-              ? {}
-              : { "content-type": "application/json", "content-length": Buffer.byteLength(body) }),
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              text: Buffer.concat(chunks).toString("utf8"),
-            }),
-          );
-          response.on("error", reject);
-        },
-      );
-      request.on("error", reject);
-      request.end(body);
-    },
-  );
-  if (status !== options.expect)
-    throw new Error(
-      `${options.method} ${options.path}: expected ${options.expect}, got ${status} ${text}`,
-    );
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -138,7 +89,7 @@ async function activate(options: {
 }) {
   const { baseUrl, emulator, tenant } = options;
   const account = `/v1/billing-accounts/${tenant.billingAccountId}`;
-  const setup = await call<{ session_id: string }>({
+  const setup = await callApi<{ session_id: string }>({
     baseUrl,
     method: "POST",
     path: `${account}/setup`,
@@ -146,14 +97,14 @@ async function activate(options: {
     expect: 200,
   });
   emulator.completeCheckoutSession(setup.session_id);
-  await call({
+  await callApi({
     baseUrl,
     method: "POST",
     path: `${account}/sync`,
     token: tenant.token,
     expect: 200,
   });
-  const { status } = await call<{ status: string }>({
+  const { status } = await callApi<{ status: string }>({
     baseUrl,
     method: "GET",
     path: account,
@@ -165,7 +116,7 @@ async function activate(options: {
 
 function createResource(baseUrl: string, tenant: BenchTenant, index: number) {
   const [type, sku] = prices[index % prices.length] as readonly [string, string];
-  return call({
+  return callApi({
     baseUrl,
     method: "POST",
     path: "/v1/resources",
@@ -200,7 +151,7 @@ async function waitForConvergence(options: {
   }
   const stripeAt = performance.now();
   for (;;) {
-    const sync = await call<{ pending: number; last_error: string | null }>({
+    const sync = await callApi<{ pending: number; last_error: string | null }>({
       baseUrl,
       method: "GET",
       path: `/v1/billing-accounts/${tenant.billingAccountId}/sync`,
