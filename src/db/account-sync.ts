@@ -2,7 +2,6 @@ import type { Queryable } from "./database.js";
 
 export interface AccountSyncRow {
   billing_account_id: string;
-  consumed_marks: number;
   applied_state: unknown;
   last_synced_at: Date | null;
   last_full_sync_at: Date | null;
@@ -96,19 +95,12 @@ export async function recordSyncSuccess(options: {
   const { db, billingAccountId, owner, consumedMarks, appliedState, drift, full } = options;
   await db.query(
     `UPDATE ktrlplane.billing_account_sync SET
-       consumed_marks = consumed_marks + cardinality($2::bigint[]), applied_state = $3, last_synced_at = now(),
-       last_full_sync_at = CASE WHEN $4 THEN now() ELSE last_full_sync_at END,
-       drift = $5, last_error = NULL, attempts = 0, next_attempt_at = NULL,
+       applied_state = $2, last_synced_at = now(),
+       last_full_sync_at = CASE WHEN $3 THEN now() ELSE last_full_sync_at END,
+       drift = $4, last_error = NULL, attempts = 0, next_attempt_at = NULL,
        lease_owner = NULL, lease_until = NULL
-     WHERE billing_account_id = $1 AND lease_owner = $6`,
-    [
-      billingAccountId,
-      consumedMarks,
-      JSON.stringify(appliedState),
-      full,
-      JSON.stringify(drift),
-      owner,
-    ],
+     WHERE billing_account_id = $1 AND lease_owner = $5`,
+    [billingAccountId, JSON.stringify(appliedState), full, JSON.stringify(drift), owner],
   );
   await db.query("DELETE FROM ktrlplane.billing_account_changes WHERE id = ANY($1::bigint[])", [
     consumedMarks,

@@ -4,7 +4,6 @@
 -- a successful pass deletes exactly the marks it read before computing the desired state.
 CREATE TABLE ktrlplane.billing_account_sync (
   billing_account_id text PRIMARY KEY REFERENCES ktrlplane.billing_accounts(id),
-  consumed_marks     bigint NOT NULL DEFAULT 0,
   -- What the last pass made the provider hold: a later difference from it is drift.
   applied_state      jsonb,
   last_synced_at     timestamptz,
