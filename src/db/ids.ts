@@ -6,7 +6,3 @@ export type IdPrefix = "usr" | "org" | "ba" | "prj" | "res";
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBytes(12).toString("base64url")}`;
 }
-
-export function hasPrefix(options: { id: string; prefix: IdPrefix }): boolean {
-  return options.id.startsWith(`${options.prefix}_`);
-}

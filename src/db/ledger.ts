@@ -81,18 +81,6 @@ export async function openIntervalsOfProject(options: {
   );
 }
 
-export async function openIntervalOfResource(options: {
-  db: Queryable;
-  resourceId: string;
-}): Promise<OpenInterval | undefined> {
-  const rows = await options.db.query<OpenInterval>(
-    `SELECT resource_id, project_id, billing_account_id, resource_type, sku
-     FROM ktrlplane.billing_intervals WHERE resource_id = $1 AND ended_at IS NULL`,
-    [options.resourceId],
-  );
-  return rows[0];
-}
-
 /** Active quantity per price on an account: the count of its open intervals. */
 export async function activeQuantities(options: {
   db: Queryable;

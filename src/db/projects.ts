@@ -22,24 +22,6 @@ export async function insertProject(options: {
   );
 }
 
-/**
- * `lock: "share"` is taken by writes inside a project (resources come and go), `"update"` by
- * writes to the project itself (billing switch, deletion) so the two never interleave.
- */
-export async function getProject(options: {
-  db: Queryable;
-  id: string;
-  lock?: "share" | "update";
-}): Promise<ProjectRow | undefined> {
-  const lock =
-    options.lock === "update" ? "FOR UPDATE" : options.lock === "share" ? "FOR SHARE" : "";
-  const rows = await options.db.query<ProjectRow>(
-    `SELECT * FROM ktrlplane.projects WHERE id = $1 AND deleted_at IS NULL ${lock}`,
-    [options.id],
-  );
-  return rows[0];
-}
-
 export async function listProjects(options: {
   db: Queryable;
   organizationId: string;
