@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { AppError } from "../domain/errors.js";
 import { isCurrency } from "../domain/money.js";
@@ -75,11 +76,14 @@ export async function loadCatalogFile(path: string): Promise<Catalog> {
   } catch (error) {
     throw new Error(`Catalog ${path}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
   }
+  const isYaml = /\.ya?ml$/i.test(path);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new Error(`Catalog ${path}: not valid JSON (${(error as Error).message})`);
+    throw new Error(
+      `Catalog ${path}: not valid ${isYaml ? "YAML" : "JSON"} (${(error as Error).message})`,
+    );
   }
   return parseCatalog({ json, source: path });
 }

@@ -89,6 +89,32 @@ describe("the catalog", () => {
     ).toThrow(/c\.json: currency/);
   });
 
+  it("reads YAML too, by the file's extension", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ktrlplane-catalog-"));
+    const path = join(dir, "catalog.yaml");
+    writeFileSync(
+      path,
+      [
+        "currency: eur",
+        "resource_types:",
+        "  - type: storage",
+        "    name: Storage",
+        "    skus:",
+        "      - sku: standard",
+        "        billing_model: tiered",
+        "        tiers_mode: graduated",
+        "        tiers:",
+        "          - { up_to: 5, unit_amount: 2000 }",
+        "          - { up_to: null, unit_amount: 1500 }",
+      ].join("\n"),
+    );
+    const catalog = await loadCatalogFile(path);
+    expect(catalog.currency).toBe("eur");
+    expect(catalog.prices.get("storage/standard")?.tiers).toHaveLength(2);
+    writeFileSync(path, "currency: [unclosed");
+    await expect(loadCatalogFile(path)).rejects.toThrow(/not valid YAML/);
+  });
+
   it("reports a file that cannot be read or parsed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ktrlplane-catalog-"));
     writeFileSync(join(dir, "broken.json"), "{ not json");
