@@ -1,6 +1,8 @@
 import type { AppContext } from "../context.js";
 import {
+  type AccountSyncRow,
   changeMarks,
+  deferSync,
   getAccountSync,
   leaseAccount,
   recordSyncFailure,
@@ -14,6 +16,20 @@ import type { SyncOutcome } from "../providers/billing-provider.js";
 import { desiredAccount } from "./desired-account.js";
 
 export const leaseMs = 30_000;
+const hourMs = 3_600_000;
+
+/** Whether the account already made its provider's allowed writes within the current hour. */
+function budgetSpent(options: {
+  limit: number | undefined;
+  sync: AccountSyncRow | undefined;
+  now: Date;
+}): boolean {
+  const { limit, sync, now } = options;
+  if (limit === undefined || !sync?.budget_window_start) return false;
+  return (
+    now.getTime() - sync.budget_window_start.getTime() < hourMs && sync.writes_in_window >= limit
+  );
+}
 
 /**
  * One reconciliation pass for one account: read the marks, then the desired state from the
@@ -49,6 +65,13 @@ export async function syncAccount(options: {
       version: marks.at(-1) ?? 0,
     });
     const previous = await getAccountSync({ db, billingAccountId });
+    if (
+      !options.dryRun &&
+      budgetSpent({ limit: ctx.provider.writesPerHour, sync: previous, now: new Date() })
+    ) {
+      await deferSync({ db, billingAccountId, owner });
+      return { drift: [], changes: [], appliedState: previous?.applied_state ?? null };
+    }
     const outcome = await ctx.provider.syncAccount({
       desired,
       previousState: previous?.applied_state ?? null,
@@ -74,6 +97,7 @@ export async function syncAccount(options: {
         appliedState: outcome.appliedState,
         drift: outcome.drift,
         full: options.full ?? false,
+        writes: outcome.changes.length,
       });
       if (outcome.status && outcome.status !== account.status) {
         await setBillingAccountStatus({ db: tx, id: billingAccountId, status: outcome.status });

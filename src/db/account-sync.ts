@@ -2,6 +2,9 @@ import type { Queryable } from "./database.js";
 
 export interface AccountSyncRow {
   billing_account_id: string;
+  budget_window_start: Date | null;
+  writes_in_window: number;
+  next_attempt_at: Date | null;
   applied_state: unknown;
   last_synced_at: Date | null;
   last_full_sync_at: Date | null;
@@ -91,20 +94,43 @@ export async function recordSyncSuccess(options: {
   appliedState: unknown;
   drift: unknown[];
   full: boolean;
+  /** Provider writes the pass made, counted against the account's hourly budget. */
+  writes: number;
 }): Promise<void> {
-  const { db, billingAccountId, owner, consumedMarks, appliedState, drift, full } = options;
+  const { db, billingAccountId, owner, consumedMarks, appliedState, drift, full, writes } = options;
   await db.query(
     `UPDATE ktrlplane.billing_account_sync SET
        applied_state = $2, last_synced_at = now(),
        last_full_sync_at = CASE WHEN $3 THEN now() ELSE last_full_sync_at END,
        drift = $4, last_error = NULL, attempts = 0, next_attempt_at = NULL,
-       lease_owner = NULL, lease_until = NULL
+       lease_owner = NULL, lease_until = NULL,
+       writes_in_window = CASE WHEN budget_window_start > now() - interval '1 hour'
+                               THEN writes_in_window + $6 ELSE $6 END,
+       budget_window_start = CASE WHEN budget_window_start > now() - interval '1 hour'
+                                  THEN budget_window_start ELSE now() END
      WHERE billing_account_id = $1 AND lease_owner = $5`,
-    [billingAccountId, JSON.stringify(appliedState), full, JSON.stringify(drift), owner],
+    [billingAccountId, JSON.stringify(appliedState), full, JSON.stringify(drift), owner, writes],
   );
   await db.query("DELETE FROM ktrlplane.billing_account_changes WHERE id = ANY($1::bigint[])", [
     consumedMarks,
   ]);
+}
+
+/**
+ * The account spent its hourly write budget: no pass until the window ends. The marks stay, so
+ * whatever changes meanwhile goes out in that one later pass.
+ */
+export async function deferSync(options: {
+  db: Queryable;
+  billingAccountId: string;
+  owner: string;
+}): Promise<void> {
+  await options.db.query(
+    `UPDATE ktrlplane.billing_account_sync
+     SET next_attempt_at = budget_window_start + interval '1 hour', lease_owner = NULL, lease_until = NULL
+     WHERE billing_account_id = $1 AND lease_owner = $2`,
+    [options.billingAccountId, options.owner],
+  );
 }
 
 /** Keeps the marks (the account stays dirty) and backs off exponentially, capped at 5 minutes. */

@@ -41,6 +41,9 @@ export interface BillingProvider {
   readonly name: "local" | "stripe";
   /** The status a new billing account starts in: Stripe accounts need a payment method first. */
   readonly initialAccountStatus: BillingAccountStatus;
+  /** Writes one account may cost per hour, when the provider limits them (Stripe: 200 quantity
+   * updates per subscription per hour). */
+  readonly writesPerHour?: number;
   /** Brings the provider's copy of an account in step with `desired`; `dryRun` only reports. */
   syncAccount(options: {
     desired: DesiredAccount;

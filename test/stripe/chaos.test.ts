@@ -201,7 +201,14 @@ class WorkerProcess {
     const ctx: AppContext = {
       ...app.ctx,
       db,
-      provider: createStripeProvider({ stripe, db, webhookSecret, requestsPerSecond: 1000 }),
+      provider: createStripeProvider({
+        stripe,
+        db,
+        webhookSecret,
+        requestsPerSecond: 1000,
+        // The chaos runs far more changes per hour than a real account: no budget in the way.
+        writesPerHour: 1_000_000,
+      }),
     };
     this.reconciler = startReconciler({
       ctx,
@@ -304,6 +311,7 @@ describe.skipIf(!testDatabaseAvailable)(
             db,
             webhookSecret,
             requestsPerSecond: 1000,
+            writesPerHour: 1_000_000,
           }),
       });
       startWorker(0);

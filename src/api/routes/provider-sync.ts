@@ -17,6 +17,11 @@ const syncResponse = z.object({
   last_full_sync_at: z.string().nullable(),
   drift: z.array(z.object({ kind: z.string(), detail: z.string() })),
   last_error: z.string().nullable(),
+  writes_this_hour: z.number().int().describe("provider writes in the current hourly window"),
+  deferred_until: z
+    .string()
+    .nullable()
+    .describe("set while the hourly write budget is spent: pending changes go out then, together"),
 });
 
 async function syncState(options: { ctx: AppContext; billingAccountId: string }) {
@@ -31,6 +36,14 @@ async function syncState(options: { ctx: AppContext; billingAccountId: string })
     last_full_sync_at: sync?.last_full_sync_at ?? null,
     drift: (sync?.drift ?? []) as { kind: string; detail: string }[],
     last_error: sync?.last_error ?? null,
+    writes_this_hour:
+      sync?.budget_window_start && Date.now() - sync.budget_window_start.getTime() < 3_600_000
+        ? sync.writes_in_window
+        : 0,
+    deferred_until:
+      sync?.next_attempt_at && sync.attempts === 0 && sync.next_attempt_at > new Date()
+        ? sync.next_attempt_at
+        : null,
   };
 }
 

@@ -33,6 +33,8 @@ export function createStripeProvider(options: {
   webhookSecret?: string;
   /** Our own request budget per second, under Stripe's limit. */
   requestsPerSecond?: number;
+  /** Writes per account per hour, under Stripe's 200 quantity updates per subscription. */
+  writesPerHour?: number;
 }): BillingProvider {
   const { stripe, db } = options;
   const pacer = new RequestPacer(options.requestsPerSecond ?? 20);
@@ -161,6 +163,7 @@ export function createStripeProvider(options: {
   return {
     name: "stripe",
     initialAccountStatus: "setup_required",
+    writesPerHour: options.writesPerHour ?? 180,
 
     async syncAccount({ desired, previousState, dryRun, beforeWrite }): Promise<SyncOutcome> {
       const { account } = desired;

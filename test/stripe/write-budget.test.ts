@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
+import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
+import { type StripeEmulator, startStripeEmulator } from "../support/stripe-emulator/index.js";
+import {
+  stripeQuantitiesByCatalogPrice,
+  waitForSync,
+  webhookSecret,
+} from "../support/stripe-mode.js";
+import { startTestApp, type TestApp } from "../support/test-app.js";
+import { testDatabaseAvailable } from "../support/test-database.js";
+
+// Stripe allows 200 quantity updates per subscription per hour. A budget of 3 writes an hour
+// makes the same behaviour visible in a test.
+describe.skipIf(!testDatabaseAvailable)("the hourly write budget of an account", () => {
+  let emulator: StripeEmulator;
+  let app: TestApp;
+  let reconciler: Reconciler;
+
+  beforeAll(async () => {
+    emulator = await startStripeEmulator({ seed: 5 });
+    app = await startTestApp({
+      provider: (db) =>
+        createStripeProvider({
+          stripe: emulator.client({ maxNetworkRetries: 3 }),
+          db,
+          webhookSecret,
+          requestsPerSecond: 1000,
+          writesPerHour: 3,
+        }),
+    });
+    reconciler = startReconciler({
+      ctx: app.ctx,
+      debounceMs: 50,
+      maxWaitMs: 1000,
+      pollMs: 20,
+      fullSyncIntervalMs: 3_600_000,
+      concurrency: 1,
+    });
+  });
+  afterAll(async () => {
+    await reconciler?.stop();
+    await app?.close();
+    await emulator?.close();
+  });
+
+  it("holds further changes back once spent, and says until when", async () => {
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Busy" })).body;
+    const accountId = project.billing.billing_account_id;
+    const setup = await api.post(`/v1/billing-accounts/${accountId}/setup`);
+    emulator.completeCheckoutSession(setup.body.session_id);
+    await api.post(`/v1/billing-accounts/${accountId}/sync`);
+
+    const create = (sku: string) =>
+      api.post("/v1/resources", { project_id: project.id, resource_type: "graph", sku, name: sku });
+    await create("standard"); // creates the subscription: write 1
+    await waitForSync({ api, billingAccountId: accountId });
+    await create("performance"); // adds an item: write 2
+    await waitForSync({ api, billingAccountId: accountId });
+    await create("standard"); // quantity 1 → 2: write 3, the budget is spent
+    const spent = await waitForSync({ api, billingAccountId: accountId });
+    expect(spent.writes_this_hour).toBe(3);
+    const writes = emulator.writeCount();
+
+    await create("standard");
+    await create("performance");
+    const deadline = Date.now() + 5000;
+    let sync = (await api.get(`/v1/billing-accounts/${accountId}/sync`)).body;
+    while (sync.deferred_until === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      sync = (await api.get(`/v1/billing-accounts/${accountId}/sync`)).body;
+    }
+    expect(sync.pending).toBeGreaterThan(0);
+    const waitMinutes = (new Date(sync.deferred_until).getTime() - Date.now()) / 60_000;
+    expect(waitMinutes).toBeGreaterThan(55);
+    expect(waitMinutes).toBeLessThanOrEqual(60);
+    // Nothing was written meanwhile: Stripe still holds the quantities of the third write.
+    expect(emulator.writeCount()).toBe(writes);
+    expect(stripeQuantitiesByCatalogPrice(emulator, accountId)).toEqual({
+      "graph/standard": 2,
+      "graph/performance": 1,
+    });
+    // The ledger has them all: they go out together when the window ends.
+    const items = (await api.get(`/v1/billing-accounts/${accountId}`)).body.items;
+    expect(items.map((i: { sku: string; quantity: number }) => [i.sku, i.quantity])).toEqual([
+      ["performance", 2],
+      ["standard", 3],
+    ]);
+  });
+});
