@@ -65,17 +65,15 @@ export async function syncAccount(options: {
       version: marks.at(-1) ?? 0,
     });
     const previous = await getAccountSync({ db, billingAccountId });
-    if (
+    // With the hourly write budget spent, the pass only looks (the status still follows the
+    // provider) and waits for the window to end; the marks stay for that later pass.
+    const deferred =
       !options.dryRun &&
-      budgetSpent({ limit: ctx.provider.writesPerHour, sync: previous, now: new Date() })
-    ) {
-      await deferSync({ db, billingAccountId, owner });
-      return { drift: [], changes: [], appliedState: previous?.applied_state ?? null };
-    }
+      budgetSpent({ limit: ctx.provider.writesPerHour, sync: previous, now: new Date() });
     const outcome = await ctx.provider.syncAccount({
       desired,
       previousState: previous?.applied_state ?? null,
-      dryRun: options.dryRun ?? false,
+      dryRun: (options.dryRun ?? false) || deferred,
       // A pass that outlived its lease stops before writing a state another pass may have
       // superseded; it also keeps a slow pass's lease alive.
       beforeWrite: async () => {
@@ -84,6 +82,13 @@ export async function syncAccount(options: {
         }
       },
     });
+    if (deferred) {
+      if (outcome.status && outcome.status !== account.status) {
+        await setBillingAccountStatus({ db, id: billingAccountId, status: outcome.status });
+      }
+      await deferSync({ db, billingAccountId, owner });
+      return outcome;
+    }
     if (options.dryRun) {
       await releaseLease({ db, billingAccountId, owner });
       return outcome;

@@ -117,8 +117,9 @@ export async function recordSyncSuccess(options: {
 }
 
 /**
- * The account spent its hourly write budget: no pass until the window ends. The marks stay, so
- * whatever changes meanwhile goes out in that one later pass.
+ * The account spent its hourly write budget: its marks stay, so whatever changes meanwhile goes
+ * out in one pass when the window ends. Until then it is only looked at once a minute, so that
+ * its status still follows the provider.
  */
 export async function deferSync(options: {
   db: Queryable;
@@ -127,7 +128,8 @@ export async function deferSync(options: {
 }): Promise<void> {
   await options.db.query(
     `UPDATE ktrlplane.billing_account_sync
-     SET next_attempt_at = budget_window_start + interval '1 hour', lease_owner = NULL, lease_until = NULL
+     SET next_attempt_at = LEAST(budget_window_start + interval '1 hour', now() + interval '1 minute'),
+         lease_owner = NULL, lease_until = NULL
      WHERE billing_account_id = $1 AND lease_owner = $2`,
     [options.billingAccountId, options.owner],
   );

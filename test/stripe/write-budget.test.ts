@@ -72,6 +72,8 @@ describe.skipIf(!testDatabaseAvailable)("the hourly write budget of an account",
       sync = (await api.get(`/v1/billing-accounts/${accountId}/sync`)).body;
     }
     expect(sync.pending).toBeGreaterThan(0);
+    // Give the reconciler its chances to look (debounce 50 ms, poll 20 ms): it must not write.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const waitMinutes = (new Date(sync.deferred_until).getTime() - Date.now()) / 60_000;
     expect(waitMinutes).toBeGreaterThan(55);
     expect(waitMinutes).toBeLessThanOrEqual(60);

@@ -29,6 +29,9 @@ async function syncState(options: { ctx: AppContext; billingAccountId: string })
     db: options.ctx.db,
     billingAccountId: options.billingAccountId,
   });
+  const limit = options.ctx.provider.writesPerHour;
+  const windowStart = sync?.budget_window_start?.getTime();
+  const windowOpen = windowStart !== undefined && Date.now() - windowStart < 3_600_000;
   return {
     provider: options.ctx.provider.name,
     pending: sync?.pending ?? 0,
@@ -36,13 +39,10 @@ async function syncState(options: { ctx: AppContext; billingAccountId: string })
     last_full_sync_at: sync?.last_full_sync_at ?? null,
     drift: (sync?.drift ?? []) as { kind: string; detail: string }[],
     last_error: sync?.last_error ?? null,
-    writes_this_hour:
-      sync?.budget_window_start && Date.now() - sync.budget_window_start.getTime() < 3_600_000
-        ? sync.writes_in_window
-        : 0,
+    writes_this_hour: windowOpen ? (sync?.writes_in_window ?? 0) : 0,
     deferred_until:
-      sync?.next_attempt_at && sync.attempts === 0 && sync.next_attempt_at > new Date()
-        ? sync.next_attempt_at
+      windowOpen && limit !== undefined && (sync?.writes_in_window ?? 0) >= limit
+        ? new Date((sync?.budget_window_start?.getTime() ?? 0) + 3_600_000)
         : null,
   };
 }

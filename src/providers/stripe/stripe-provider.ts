@@ -193,7 +193,11 @@ export function createStripeProvider(options: {
         maxItems: maxItemsPerSubscription,
       });
       const changes = actions.map(describe);
-      if (dryRun) return { drift, changes, appliedState: previousState };
+      if (dryRun) {
+        // Reading the status writes nothing: a dry run still reports it.
+        const status = await statusFrom({ account, customerId, subscriptions: all });
+        return { drift, changes, appliedState: previousState, status };
+      }
 
       const created = new Map<number, string>();
       for (const action of actions) {
