@@ -1,6 +1,6 @@
-import { authorizeBillingAccount } from "../../access/authorize.js";
 import { accountCharges } from "../../billing/account-charges.js";
 import { describeBillingAccount } from "../../billing/describe-billing-account.js";
+import { billingAccountInPath } from "../path-access.js";
 import { presentBillingAccount } from "../presenters.js";
 import { route } from "../route.js";
 import { billingAccountResponse, chargesResponse } from "../schemas.js";
@@ -13,12 +13,7 @@ export const billingAccountRoutes = [
     tag: "billing",
     response: billingAccountResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await authorizeBillingAccount({
-        db: ctx.db,
-        userId: user.id,
-        billingAccountId: params.id ?? "",
-        action: "read",
-      });
+      const account = await billingAccountInPath({ ctx, user, params }, "read");
       return presentBillingAccount(await describeBillingAccount({ ctx, db: ctx.db, account }));
     },
   }),
@@ -29,12 +24,7 @@ export const billingAccountRoutes = [
     tag: "billing",
     response: chargesResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await authorizeBillingAccount({
-        db: ctx.db,
-        userId: user.id,
-        billingAccountId: params.id ?? "",
-        action: "read",
-      });
+      const account = await billingAccountInPath({ ctx, user, params }, "read");
       return accountCharges({ ctx, db: ctx.db, account, until: "period_end" });
     },
   }),
@@ -45,12 +35,7 @@ export const billingAccountRoutes = [
     tag: "billing",
     response: chargesResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await authorizeBillingAccount({
-        db: ctx.db,
-        userId: user.id,
-        billingAccountId: params.id ?? "",
-        action: "read",
-      });
+      const account = await billingAccountInPath({ ctx, user, params }, "read");
       return accountCharges({ ctx, db: ctx.db, account, until: "now" });
     },
   }),

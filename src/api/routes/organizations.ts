@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { authorizeOrganization, authorizeOrganizationMember } from "../../access/authorize.js";
+import { authorizeOrganizationMember } from "../../access/authorize.js";
 import { addBillingAccount } from "../../billing/add-billing-account.js";
 import { costBreakdown } from "../../billing/cost-breakdown.js";
 import { describeBillingAccount } from "../../billing/describe-billing-account.js";
@@ -13,6 +13,7 @@ import { calendarMonthOf } from "../../domain/billing-period.js";
 import { AppError } from "../../domain/errors.js";
 import { addMember } from "../../organizations/add-member.js";
 import { createOrganization } from "../../organizations/create-organization.js";
+import { organizationInPath } from "../path-access.js";
 import { presentBillingAccount, presentOrganization, presentProject } from "../presenters.js";
 import { Respond, route } from "../route.js";
 import {
@@ -106,12 +107,7 @@ export const organizationRoutes = [
     tag: "organizations",
     response: listOf(memberResponse),
     handler: async ({ ctx, user, params }) => {
-      const { organization } = await authorizeOrganization({
-        db: ctx.db,
-        userId: user.id,
-        organizationId: params.id ?? "",
-        action: "read",
-      });
+      const { organization } = await organizationInPath({ ctx, user, params }, "read");
       const members = await listMembers({ db: ctx.db, organizationId: organization.id });
       return {
         data: members.map((m) => ({
@@ -131,12 +127,7 @@ export const organizationRoutes = [
     tag: "billing",
     response: listOf(billingAccountResponse),
     handler: async ({ ctx, user, params }) => {
-      const { organization } = await authorizeOrganization({
-        db: ctx.db,
-        userId: user.id,
-        organizationId: params.id ?? "",
-        action: "read",
-      });
+      const { organization } = await organizationInPath({ ctx, user, params }, "read");
       const accounts = await listBillingAccounts({ db: ctx.db, organizationId: organization.id });
       const described = [];
       for (const account of accounts)
@@ -194,12 +185,7 @@ export const organizationRoutes = [
     query: costsQuery,
     response: costsResponse,
     handler: async ({ ctx, user, params, query }) => {
-      const { organization } = await authorizeOrganization({
-        db: ctx.db,
-        userId: user.id,
-        organizationId: params.id ?? "",
-        action: "read",
-      });
+      const { organization } = await organizationInPath({ ctx, user, params }, "read");
       const period = calendarMonthOf(ctx.clock());
       const from = query.from ? new Date(query.from) : period.start;
       const to = query.to ? new Date(query.to) : period.end;
@@ -245,12 +231,7 @@ export const organizationRoutes = [
       }),
     ),
     handler: async ({ ctx, user, params }) => {
-      const { organization } = await authorizeOrganization({
-        db: ctx.db,
-        userId: user.id,
-        organizationId: params.id ?? "",
-        action: "read_audit",
-      });
+      const { organization } = await organizationInPath({ ctx, user, params }, "read_audit");
       const rows = await listAudit({ db: ctx.db, organizationId: organization.id });
       return {
         data: rows.map((r) => ({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { authorizeOrganization, authorizeProject } from "../../access/authorize.js";
+import { authorizeOrganization } from "../../access/authorize.js";
 import { resolveProjectBilling } from "../../billing/project-billing.js";
 import {
   applyProjectBillingSwitch,
@@ -11,6 +11,7 @@ import { rolesAllow } from "../../domain/roles.js";
 import { addMember } from "../../organizations/add-member.js";
 import { createProject } from "../../projects/create-project.js";
 import { deleteProject } from "../../projects/delete-project.js";
+import { projectInPath } from "../path-access.js";
 import { presentBilling, presentProject, presentResource } from "../presenters.js";
 import { Respond, route } from "../route.js";
 import {
@@ -64,12 +65,7 @@ export const projectRoutes = [
     tag: "projects",
     response: projectResponse,
     handler: async ({ ctx, user, params }) => {
-      const { project, billing } = await authorizeProject({
-        db: ctx.db,
-        userId: user.id,
-        projectId: params.id ?? "",
-        action: "read",
-      });
+      const { project, billing } = await projectInPath({ ctx, user, params }, "read");
       return presentProject(project, billing);
     },
   }),
@@ -116,12 +112,7 @@ export const projectRoutes = [
     tag: "resources",
     response: listOf(resourceResponse),
     handler: async ({ ctx, user, params }) => {
-      const { project, billing } = await authorizeProject({
-        db: ctx.db,
-        userId: user.id,
-        projectId: params.id ?? "",
-        action: "read",
-      });
+      const { project, billing } = await projectInPath({ ctx, user, params }, "read");
       const resources = await listResources({ db: ctx.db, projectId: project.id });
       return { data: resources.map((r) => presentResource(r, billing)) };
     },
@@ -133,12 +124,7 @@ export const projectRoutes = [
     tag: "billing",
     response: projectBillingResponse,
     handler: async ({ ctx, user, params }) => {
-      const { project, roles, billing } = await authorizeProject({
-        db: ctx.db,
-        userId: user.id,
-        projectId: params.id ?? "",
-        action: "read",
-      });
+      const { project, roles, billing } = await projectInPath({ ctx, user, params }, "read");
       const organizationAccess = await authorizeOrganization({
         db: ctx.db,
         userId: user.id,

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { authorizeBillingAccount } from "../../access/authorize.js";
 import { syncAccount } from "../../billing/sync-billing-account.js";
 import type { AppContext } from "../../context.js";
 import { getAccountSync } from "../../db/account-sync.js";
@@ -8,6 +7,7 @@ import { getBillingAccount } from "../../db/billing-accounts.js";
 import { markAccountsChanged } from "../../db/ledger.js";
 import { claimWebhookEvent, findAccountByStripeCustomer } from "../../db/stripe-refs.js";
 import { AppError } from "../../domain/errors.js";
+import { billingAccountInPath } from "../path-access.js";
 import { route } from "../route.js";
 
 const syncResponse = z.object({
@@ -55,12 +55,7 @@ export const providerSyncRoutes = [
     tag: "billing",
     response: syncResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await authorizeBillingAccount({
-        db: ctx.db,
-        userId: user.id,
-        billingAccountId: params.id ?? "",
-        action: "read",
-      });
+      const account = await billingAccountInPath({ ctx, user, params }, "read");
       return syncState({ ctx, billingAccountId: account.id });
     },
   }),
@@ -71,12 +66,7 @@ export const providerSyncRoutes = [
     tag: "billing",
     response: syncResponse,
     handler: async ({ ctx, user, params }) => {
-      const account = await authorizeBillingAccount({
-        db: ctx.db,
-        userId: user.id,
-        billingAccountId: params.id ?? "",
-        action: "manage_billing",
-      });
+      const account = await billingAccountInPath({ ctx, user, params }, "manage_billing");
       await syncAccount({
         ctx,
         billingAccountId: account.id,
@@ -101,12 +91,7 @@ export const providerSyncRoutes = [
     status: 200,
     response: z.object({ url: z.string(), session_id: z.string() }),
     handler: async ({ ctx, user, params }) => {
-      const account = await authorizeBillingAccount({
-        db: ctx.db,
-        userId: user.id,
-        billingAccountId: params.id ?? "",
-        action: "manage_billing",
-      });
+      const account = await billingAccountInPath({ ctx, user, params }, "manage_billing");
       return ctx.provider.startSetup({
         account,
         returnUrl: `${ctx.publicUrl}/billing-accounts/${account.id}/setup`,
