@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { planSubscriptions } from "../../../src/providers/stripe/subscription-plan.js";
 
@@ -149,5 +150,67 @@ describe("planning subscription changes", () => {
     expect(actions).toEqual([
       { kind: "delete_item", subscriptionId: "s2", itemId: "si_s2_a", priceId: "a" },
     ]);
+  });
+});
+
+describe("any plan, applied in order", () => {
+  const price = fc.constantFrom(...Array.from({ length: 30 }, (_, i) => `p${i}`));
+  const actualState = fc
+    .array(
+      fc.record({
+        slot: fc.nat(3),
+        items: fc.uniqueArray(fc.tuple(price, fc.integer({ min: 1, max: 9 })), {
+          selector: ([p]) => p,
+          maxLength: 6,
+        }),
+      }),
+      { maxLength: 4 },
+    )
+    .map((subs) =>
+      subs.filter((s) => s.items.length > 0).map((s, i) => sub(`s${i}`, s.slot, s.items, i)),
+    );
+  const desiredState = fc.uniqueArray(
+    fc.record({ priceId: price, quantity: fc.integer({ min: 0, max: 9 }) }),
+    { selector: (d) => d.priceId, maxLength: 30 },
+  );
+
+  it("ends at exactly the desired quantities, within the item limit, never emptying a live subscription", () => {
+    fc.assert(
+      fc.property(actualState, desiredState, (actual, desired) => {
+        const state = new Map(
+          actual.map((s) => [s.id, new Map(s.items.map((i) => [i.priceId, i.quantity]))]),
+        );
+        const actions = planSubscriptions({ desired, actual, maxItems: 20 });
+        for (const action of actions) {
+          if (action.kind === "create_subscription") {
+            expect(action.items.length).toBeGreaterThan(0);
+            state.set(
+              `new${action.slot}`,
+              new Map(action.items.map((i) => [i.priceId, i.quantity])),
+            );
+          } else if (action.kind === "cancel_subscription") {
+            state.delete(action.subscriptionId);
+          } else {
+            const items = state.get(action.subscriptionId);
+            if (!items) throw new Error(`${action.kind} on a missing subscription`);
+            if (action.kind === "delete_item") items.delete(action.priceId);
+            else items.set(action.priceId, action.quantity);
+            expect(items.size).toBeGreaterThan(0);
+          }
+        }
+        const totals = new Map<string, number>();
+        for (const items of state.values()) {
+          expect(items.size).toBeLessThanOrEqual(20);
+          for (const [p, q] of items) {
+            expect(totals.has(p)).toBe(false);
+            totals.set(p, q);
+          }
+        }
+        expect(totals).toEqual(
+          new Map(desired.filter((d) => d.quantity > 0).map((d) => [d.priceId, d.quantity])),
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 });
