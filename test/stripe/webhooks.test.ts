@@ -281,4 +281,22 @@ describe.skipIf(!testDatabaseAvailable)("Stripe webhooks", () => {
     await waitForSync({ api, billingAccountId: accountId });
     expect(stripeQuantitiesByCatalogPrice(emulator, accountId)).toEqual({ "graph/standard": 2 });
   });
+
+  it("a subscription Stripe cancelled for non-payment leaves the account canceled, and is not re-created", async () => {
+    const { api, project, accountId, subscription, graphId } = await payingCustomer();
+    const writes = emulator.writeCount();
+    emulator.dashboard.cancelSubscription(subscription.id, { reason: "payment_failed" });
+    const [deleted] = eventsAbout("customer.subscription.deleted", subscription.id);
+    expect((await deliver(deleted)).status).toBe(200);
+    await waitForSync({ api, billingAccountId: accountId });
+    expect(await status(api, accountId)).toBe("canceled");
+    expect(liveSubscriptions(accountId)).toEqual([]);
+    expect(emulator.writeCount()).toBe(writes);
+
+    const paid = await createResource(api, project.id, "standard", "after");
+    expect(paid.status).toBe(402);
+    expect(paid.body.code).toBe("billing_account_inactive");
+    expect((await createResource(api, project.id, "free", "free-after")).status).toBe(201);
+    expect((await api.get(`/v1/resources/${graphId}`)).status).toBe(200);
+  });
 });

@@ -186,6 +186,11 @@ export function createStripeProvider(options: {
         });
       }
       const { actual, all } = await readSubscriptions(customerId, account.id);
+      if (actual.length === 0 && all.some(gaveUpOnPayment)) {
+        // Stripe cancelled for non-payment: re-creating the subscription would bill a customer
+        // who does not pay. The account stays canceled; nothing is written.
+        return { drift: [], changes: [], appliedState: previousState, status: "canceled" };
+      }
       const drift = driftFrom({ previous: previousState as AppliedState | null, actual });
       const actions = planSubscriptions({
         desired: wanted,
@@ -269,6 +274,13 @@ export function createStripeProvider(options: {
       };
     },
   };
+}
+
+function gaveUpOnPayment(subscription: Stripe.Subscription): boolean {
+  return (
+    subscription.status === "canceled" &&
+    subscription.cancellation_details?.reason === "payment_failed"
+  );
 }
 
 function describe(action: SubscriptionAction): DriftEntry {

@@ -98,8 +98,17 @@ export function createDashboard(engine: Engine) {
         NO_REQUEST,
       );
     },
-    cancelSubscription(subscriptionId: string) {
-      return cancelSubscriptionNow(engine, getSubscription(engine, subscriptionId), NO_REQUEST, {});
+    /** By hand (`cancellation_requested`), or as Stripe does when retries fail (`payment_failed`). */
+    cancelSubscription(
+      subscriptionId: string,
+      options: { reason?: "cancellation_requested" | "payment_failed" } = {},
+    ) {
+      return cancelSubscriptionNow(
+        engine,
+        getSubscription(engine, subscriptionId),
+        NO_REQUEST,
+        options,
+      );
     },
     setCustomerMetadata(customerId: string, metadata: Record<string, string>) {
       const customer = getCustomer(engine, customerId);

@@ -466,6 +466,8 @@ export function cancelSubscriptionNow(
     prorate?: boolean;
     comment?: string | null;
     feedback?: string | null;
+    /** Stripe's own cancellations say why: `payment_failed` when dunning gives up. */
+    reason?: "cancellation_requested" | "payment_failed" | "payment_disputed";
   },
 ): Subscription {
   if (sub.status === "canceled" || sub.status === "incomplete_expired") {
@@ -502,7 +504,7 @@ export function cancelSubscriptionNow(
   sub.cancellation_details = {
     comment: options.comment ?? null,
     feedback: options.feedback ?? null,
-    reason: "cancellation_requested",
+    reason: options.reason ?? "cancellation_requested",
   };
   engine.recordEvent("customer.subscription.deleted", renderSubscription(engine, sub), origin);
   return sub;
