@@ -6,6 +6,7 @@ import { createStripeProvider } from "../../src/providers/stripe/stripe-provider
 import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
 import { type StripeEmulator, startStripeEmulator } from "../support/stripe-emulator/index.js";
 import {
+  completeSetup,
   stripeQuantitiesByCatalogPrice,
   waitForSync,
   webhookSecret,
@@ -74,9 +75,7 @@ describe.skipIf(!testDatabaseAvailable)(
       const { api } = await app.signUp();
       const project = (await api.post("/v1/projects", { name: "Fleet" })).body;
       const accountId = project.billing.billing_account_id;
-      const setup = await api.post(`/v1/billing-accounts/${accountId}/setup`);
-      emulator.completeCheckoutSession(setup.body.session_id);
-      await api.post(`/v1/billing-accounts/${accountId}/sync`);
+      await completeSetup({ api, emulator, billingAccountId: accountId });
       expect((await api.get(`/v1/billing-accounts/${accountId}`)).body.status).toBe("active");
 
       const ids: Record<string, string> = {};

@@ -3,6 +3,7 @@ import { createStripeProvider } from "../../src/providers/stripe/stripe-provider
 import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
 import { type StripeEmulator, startStripeEmulator } from "../support/stripe-emulator/index.js";
 import {
+  completeSetup,
   stripeQuantitiesByCatalogPrice,
   waitForSync,
   webhookSecret,
@@ -48,9 +49,7 @@ describe.skipIf(!testDatabaseAvailable)("the hourly write budget of an account",
     const { api } = await app.signUp();
     const project = (await api.post("/v1/projects", { name: "Busy" })).body;
     const accountId = project.billing.billing_account_id;
-    const setup = await api.post(`/v1/billing-accounts/${accountId}/setup`);
-    emulator.completeCheckoutSession(setup.body.session_id);
-    await api.post(`/v1/billing-accounts/${accountId}/sync`);
+    await completeSetup({ api, emulator, billingAccountId: accountId });
 
     const create = (sku: string) =>
       api.post("/v1/resources", { project_id: project.id, resource_type: "graph", sku, name: sku });

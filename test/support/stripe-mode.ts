@@ -47,3 +47,27 @@ export async function waitForSync(options: {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/**
+ * Completes payment set-up as a customer would (Checkout in setup mode), then asks for a pass,
+ * retrying while a worker holds the account (409), until the account is active.
+ */
+export async function completeSetup(options: {
+  api: ApiClient;
+  emulator: StripeEmulator;
+  billingAccountId: string;
+}) {
+  const { api, emulator, billingAccountId } = options;
+  const setup = await api.post(`/v1/billing-accounts/${billingAccountId}/setup`);
+  if (setup.status !== 200) throw new Error(`set-up failed: ${JSON.stringify(setup.body)}`);
+  emulator.completeCheckoutSession(setup.body.session_id);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    await api.post(`/v1/billing-accounts/${billingAccountId}/sync`);
+    const account = await api.get(`/v1/billing-accounts/${billingAccountId}`);
+    if (account.body.status === "active") return;
+    if (Date.now() > deadline)
+      throw new Error(`account never became active: ${JSON.stringify(account.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
