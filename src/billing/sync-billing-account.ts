@@ -31,6 +31,20 @@ function budgetSpent(options: {
   );
 }
 
+async function waitForLease(options: {
+  db: AppContext["db"];
+  owner: string;
+  billingAccountId: string;
+  waitMs: number;
+}): Promise<boolean> {
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    if (await leaseAccount({ ...options, leaseMs })) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /**
  * One reconciliation pass for one account: read the marks, then the desired state from the
  * ledger, let the provider converge (outside any transaction), then record the result and drop
@@ -43,12 +57,17 @@ export async function syncAccount(options: {
   owner: string;
   /** Already leased by the caller (the loop); otherwise this takes the lease or answers 409. */
   leased?: boolean;
+  /** How long to wait for a pass another worker is running before answering 409. */
+  waitForLeaseMs?: number;
   full?: boolean;
   dryRun?: boolean;
 }): Promise<SyncOutcome> {
   const { ctx, billingAccountId, owner } = options;
   const db = ctx.db;
-  if (!options.leased && !(await leaseAccount({ db, owner, billingAccountId, leaseMs }))) {
+  if (
+    !options.leased &&
+    !(await waitForLease({ db, owner, billingAccountId, waitMs: options.waitForLeaseMs ?? 0 }))
+  ) {
     throw new AppError({
       code: "conflict",
       message: "A sync of this account is already running; try again shortly",

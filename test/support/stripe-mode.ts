@@ -48,10 +48,7 @@ export async function waitForSync(options: {
   }
 }
 
-/**
- * Completes payment set-up as a customer would (Checkout in setup mode), then asks for a pass,
- * retrying while a worker holds the account (409), until the account is active.
- */
+/** Completes payment set-up as a customer would (Checkout in setup mode), then forces a pass. */
 export async function completeSetup(options: {
   api: ApiClient;
   emulator: StripeEmulator;
@@ -61,13 +58,9 @@ export async function completeSetup(options: {
   const setup = await api.post(`/v1/billing-accounts/${billingAccountId}/setup`);
   if (setup.status !== 200) throw new Error(`set-up failed: ${JSON.stringify(setup.body)}`);
   emulator.completeCheckoutSession(setup.body.session_id);
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    await api.post(`/v1/billing-accounts/${billingAccountId}/sync`);
-    const account = await api.get(`/v1/billing-accounts/${billingAccountId}`);
-    if (account.body.status === "active") return;
-    if (Date.now() > deadline)
-      throw new Error(`account never became active: ${JSON.stringify(account.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const sync = await api.post(`/v1/billing-accounts/${billingAccountId}/sync`);
+  if (sync.status !== 200) throw new Error(`sync failed: ${JSON.stringify(sync.body)}`);
+  const account = await api.get(`/v1/billing-accounts/${billingAccountId}`);
+  if (account.body.status !== "active")
+    throw new Error(`account not active: ${JSON.stringify(account.body)}`);
 }

@@ -71,6 +71,8 @@ export const providerSyncRoutes = [
         ctx,
         billingAccountId: account.id,
         owner: `api-${randomUUID()}`,
+        // A pass the worker is running takes a second or so: wait for it rather than refuse.
+        waitForLeaseMs: 10_000,
         full: true,
       }).catch((error) => {
         if (error instanceof AppError) throw error;
