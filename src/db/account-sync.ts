@@ -194,7 +194,10 @@ export async function getAccountSync(options: {
   return rows[0];
 }
 
-/** Accounts whose last full comparison with the provider is older than `olderThanMs`. */
+/**
+ * Accounts no pass has compared with the provider for `olderThanMs`. Every pass reads the
+ * provider's whole state for its account, so one triggered by a change counts as well.
+ */
 export async function accountsDueForFullSync(options: {
   db: Queryable;
   olderThanMs: number;
@@ -204,8 +207,9 @@ export async function accountsDueForFullSync(options: {
     `SELECT a.id FROM ktrlplane.billing_accounts a
      LEFT JOIN ktrlplane.billing_account_sync s ON s.billing_account_id = a.id
      WHERE (s.lease_until IS NULL OR s.lease_until < now())
-       AND (s.last_full_sync_at IS NULL OR s.last_full_sync_at < now() - make_interval(secs => $1::float8 / 1000))
-     ORDER BY s.last_full_sync_at NULLS FIRST, a.id LIMIT $2`,
+       AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+       AND (s.last_synced_at IS NULL OR s.last_synced_at < now() - make_interval(secs => $1::float8 / 1000))
+     ORDER BY s.last_synced_at NULLS FIRST, a.id LIMIT $2`,
     [options.olderThanMs, options.limit],
   );
   return rows.map((r) => r.id);
