@@ -2,16 +2,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
-import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
-import { type StripeEmulator, startStripeEmulator } from "../support/stripe-emulator/index.js";
+import type { StripeEmulator } from "../support/stripe-emulator/index.js";
 import {
   completeSetup,
+  type StripeTestApp,
+  startStripeTestApp,
   stripeQuantitiesByCatalogPrice,
   waitForSync,
-  webhookSecret,
 } from "../support/stripe-mode.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
+import type { TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 // 25 prices: more than the 20 items one Stripe subscription may hold.
@@ -22,7 +21,7 @@ describe.skipIf(!testDatabaseAvailable)(
   () => {
     let emulator: StripeEmulator;
     let app: TestApp;
-    let reconciler: Reconciler;
+    let stripeApp: StripeTestApp;
 
     beforeAll(async () => {
       const dir = mkdtempSync(join(tmpdir(), "ktrlplane-catalog-"));
@@ -45,30 +44,17 @@ describe.skipIf(!testDatabaseAvailable)(
           ],
         }),
       );
-      emulator = await startStripeEmulator({ seed: 3 });
-      app = await startTestApp({
-        catalogPath,
-        provider: (db) =>
-          createStripeProvider({
-            stripe: emulator.client({ maxNetworkRetries: 3 }),
-            db,
-            webhookSecret,
-            requestsPerSecond: 1000,
-          }),
-      });
-      reconciler = startReconciler({
-        ctx: app.ctx,
+      stripeApp = await startStripeTestApp({
+        seed: 3,
         debounceMs: 100,
         maxWaitMs: 3000,
-        pollMs: 20,
-        fullSyncIntervalMs: 3_600_000,
         concurrency: 1,
+        catalogPath,
       });
+      ({ emulator, app } = stripeApp);
     });
     afterAll(async () => {
-      await reconciler?.stop();
-      await app?.close();
-      await emulator?.close();
+      await stripeApp?.close();
     });
 
     it("spills into a second subscription and cancels it once it has nothing left to bill", async () => {

@@ -1,48 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
-import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
+import { type StripeEmulator, signedEvent } from "../support/stripe-emulator/index.js";
 import {
-  type StripeEmulator,
-  signedEvent,
-  startStripeEmulator,
-} from "../support/stripe-emulator/index.js";
-import {
+  type StripeTestApp,
+  startStripeTestApp,
   stripeQuantitiesByCatalogPrice,
   waitForSync,
   webhookSecret,
 } from "../support/stripe-mode.js";
-import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
+import type { ApiClient, TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 describe.skipIf(!testDatabaseAvailable)("billing accounts mirrored into Stripe", () => {
   let emulator: StripeEmulator;
   let app: TestApp;
-  let reconciler: Reconciler;
+  let stripeApp: StripeTestApp;
 
   beforeAll(async () => {
-    emulator = await startStripeEmulator({ seed: 7 });
-    app = await startTestApp({
-      provider: (db) =>
-        createStripeProvider({
-          stripe: emulator.client({ maxNetworkRetries: 3 }),
-          db,
-          webhookSecret,
-          requestsPerSecond: 1000,
-        }),
-    });
-    reconciler = startReconciler({
-      ctx: app.ctx,
-      debounceMs: 150,
-      maxWaitMs: 3000,
-      pollMs: 20,
-      fullSyncIntervalMs: 3_600_000,
-      concurrency: 2,
-    });
+    stripeApp = await startStripeTestApp({ seed: 7, debounceMs: 150, maxWaitMs: 3000 });
+    ({ emulator, app } = stripeApp);
   });
   afterAll(async () => {
-    await reconciler?.stop();
-    await app?.close();
-    await emulator?.close();
+    await stripeApp?.close();
   });
 
   async function deliver(event: unknown) {

@@ -1,20 +1,19 @@
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
-import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
 import {
   type StripeEmulator,
   type StripeEvent,
   type Subscription,
   signedEvent,
-  startStripeEmulator,
 } from "../support/stripe-emulator/index.js";
 import {
+  type StripeTestApp,
+  startStripeTestApp,
   stripeQuantitiesByCatalogPrice,
   waitForSync,
   webhookSecret,
 } from "../support/stripe-mode.js";
-import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
+import type { ApiClient, TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 /**
@@ -25,33 +24,15 @@ describe.skipIf(!testDatabaseAvailable)("Stripe webhooks", () => {
   let emulator: StripeEmulator;
   let stripe: Stripe; // "the dashboard": someone acting on Stripe directly
   let app: TestApp;
-  let reconciler: Reconciler;
+  let stripeApp: StripeTestApp;
 
   beforeAll(async () => {
-    emulator = await startStripeEmulator({ seed: 11 });
+    stripeApp = await startStripeTestApp({ seed: 11, debounceMs: 50, maxWaitMs: 2000 });
+    ({ emulator, app } = stripeApp);
     stripe = emulator.client();
-    app = await startTestApp({
-      provider: (db) =>
-        createStripeProvider({
-          stripe: emulator.client({ maxNetworkRetries: 3 }),
-          db,
-          webhookSecret,
-          requestsPerSecond: 1000,
-        }),
-    });
-    reconciler = startReconciler({
-      ctx: app.ctx,
-      debounceMs: 50,
-      maxWaitMs: 2000,
-      pollMs: 20,
-      fullSyncIntervalMs: 3_600_000,
-      concurrency: 2,
-    });
   });
   afterAll(async () => {
-    await reconciler?.stop();
-    await app?.close();
-    await emulator?.close();
+    await stripeApp?.close();
   });
 
   function post(payload: string, header?: string) {

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
-import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
-import { type StripeEmulator, startStripeEmulator } from "../support/stripe-emulator/index.js";
+import type { StripeEmulator } from "../support/stripe-emulator/index.js";
 import {
   completeSetup,
+  type StripeTestApp,
+  startStripeTestApp,
   stripeQuantitiesByCatalogPrice,
   waitForSync,
-  webhookSecret,
 } from "../support/stripe-mode.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
+import type { TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 // Stripe allows 200 quantity updates per subscription per hour. A budget of 3 writes an hour
@@ -16,33 +15,20 @@ import { testDatabaseAvailable } from "../support/test-database.js";
 describe.skipIf(!testDatabaseAvailable)("the hourly write budget of an account", () => {
   let emulator: StripeEmulator;
   let app: TestApp;
-  let reconciler: Reconciler;
+  let stripeApp: StripeTestApp;
 
   beforeAll(async () => {
-    emulator = await startStripeEmulator({ seed: 5 });
-    app = await startTestApp({
-      provider: (db) =>
-        createStripeProvider({
-          stripe: emulator.client({ maxNetworkRetries: 3 }),
-          db,
-          webhookSecret,
-          requestsPerSecond: 1000,
-          writesPerHour: 3,
-        }),
-    });
-    reconciler = startReconciler({
-      ctx: app.ctx,
+    stripeApp = await startStripeTestApp({
+      seed: 5,
       debounceMs: 50,
       maxWaitMs: 1000,
-      pollMs: 20,
-      fullSyncIntervalMs: 3_600_000,
       concurrency: 1,
+      writesPerHour: 3,
     });
+    ({ emulator, app } = stripeApp);
   });
   afterAll(async () => {
-    await reconciler?.stop();
-    await app?.close();
-    await emulator?.close();
+    await stripeApp?.close();
   });
 
   it("holds further changes back once spent, and says until when", async () => {

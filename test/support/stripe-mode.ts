@@ -1,5 +1,7 @@
-import type { StripeEmulator } from "./stripe-emulator/index.js";
-import type { ApiClient } from "./test-app.js";
+import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
+import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
+import { type StripeEmulator, startStripeEmulator } from "./stripe-emulator/index.js";
+import { type ApiClient, startTestApp, type TestApp } from "./test-app.js";
 
 export const webhookSecret = "whsec_test_ktrlplane";
 
@@ -63,4 +65,55 @@ export async function completeSetup(options: {
   const account = await api.get(`/v1/billing-accounts/${billingAccountId}`);
   if (account.body.status !== "active")
     throw new Error(`account not active: ${JSON.stringify(account.body)}`);
+}
+
+export interface StripeTestApp {
+  emulator: StripeEmulator;
+  app: TestApp;
+  reconciler: Reconciler;
+  close(): Promise<void>;
+}
+
+/**
+ * The app in Stripe mode: the real SDK pointed at a fresh emulator, and one reconciler loop
+ * with a short debounce so that tests converge quickly.
+ */
+export async function startStripeTestApp(options: {
+  seed: number;
+  debounceMs: number;
+  maxWaitMs: number;
+  concurrency?: number;
+  writesPerHour?: number;
+  catalogPath?: string;
+}): Promise<StripeTestApp> {
+  const emulator = await startStripeEmulator({ seed: options.seed });
+  const app = await startTestApp({
+    ...(options.catalogPath ? { catalogPath: options.catalogPath } : {}),
+    provider: (db) =>
+      createStripeProvider({
+        stripe: emulator.client({ maxNetworkRetries: 3 }),
+        db,
+        webhookSecret,
+        requestsPerSecond: 1000,
+        ...(options.writesPerHour ? { writesPerHour: options.writesPerHour } : {}),
+      }),
+  });
+  const reconciler = startReconciler({
+    ctx: app.ctx,
+    debounceMs: options.debounceMs,
+    maxWaitMs: options.maxWaitMs,
+    pollMs: 20,
+    fullSyncIntervalMs: 3_600_000,
+    concurrency: options.concurrency ?? 2,
+  });
+  return {
+    emulator,
+    app,
+    reconciler,
+    async close() {
+      await reconciler.stop();
+      await app.close();
+      await emulator.close();
+    },
+  };
 }
