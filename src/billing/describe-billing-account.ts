@@ -14,23 +14,43 @@ export interface BillingAccountDescription {
   projects: { id: string; name: string }[];
 }
 
+/** Accounts of one organization with their items and the projects they pay for. */
+export async function describeBillingAccounts(options: {
+  ctx: AppContext;
+  db: Queryable;
+  organizationId: string;
+  accounts: BillingAccountRow[];
+}): Promise<BillingAccountDescription[]> {
+  const { ctx, db, organizationId, accounts } = options;
+  const organization = await getOrganization({ db, id: organizationId });
+  const projects = await listProjects({ db, organizationId });
+  const current_period = calendarMonthOf(ctx.clock());
+  const described: BillingAccountDescription[] = [];
+  for (const account of accounts) {
+    const isPrimary = organization?.primary_billing_account_id === account.id;
+    described.push({
+      account,
+      current_period,
+      items: await accountItems({ db, prices: ctx.catalog.prices, billingAccountId: account.id }),
+      projects: projects
+        .filter(
+          (p) => p.billing_account_id === account.id || (isPrimary && p.billing_mode === "inherit"),
+        )
+        .map((p) => ({ id: p.id, name: p.name })),
+    });
+  }
+  return described;
+}
+
 export async function describeBillingAccount(options: {
   ctx: AppContext;
   db: Queryable;
   account: BillingAccountRow;
 }): Promise<BillingAccountDescription> {
-  const { ctx, db, account } = options;
-  const organization = await getOrganization({ db, id: account.organization_id });
-  const isPrimary = organization?.primary_billing_account_id === account.id;
-  const projects = (await listProjects({ db, organizationId: account.organization_id }))
-    .filter(
-      (p) => p.billing_account_id === account.id || (isPrimary && p.billing_mode === "inherit"),
-    )
-    .map((p) => ({ id: p.id, name: p.name }));
-  return {
-    account,
-    current_period: calendarMonthOf(ctx.clock()),
-    items: await accountItems({ db, prices: ctx.catalog.prices, billingAccountId: account.id }),
-    projects,
-  };
+  const [described] = await describeBillingAccounts({
+    ...options,
+    organizationId: options.account.organization_id,
+    accounts: [options.account],
+  });
+  return described as BillingAccountDescription;
 }

@@ -1,4 +1,4 @@
-import { type BillingAccountRow, getBillingAccount } from "../db/billing-accounts.js";
+import { type BillingAccountRow, listBillingAccounts } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
 import { getOrganization } from "../db/organizations.js";
 import type { ProjectRow } from "../db/projects.js";
@@ -11,24 +11,34 @@ export interface ProjectBilling {
   account: BillingAccountRow;
 }
 
-/** Resolves who pays for a project right now. */
-export async function resolveProjectBilling(options: {
+/**
+ * Resolves who pays for each project right now. The projects belong to one organization, whose
+ * accounts are read once whatever the number of projects.
+ */
+export async function resolveProjectsBilling(options: {
   db: Queryable;
-  project: ProjectRow;
-}): Promise<ProjectBilling> {
-  const { db, project } = options;
-  const organization = await getOrganization({ db, id: project.organization_id });
-  if (!organization) throw new Error(`organization ${project.organization_id} missing`);
-  const billingAccountId = resolveBillingAccountId({
-    project: { mode: project.billing_mode, billing_account_id: project.billing_account_id },
-    primaryBillingAccountId: organization.primary_billing_account_id,
+  organizationId: string;
+  projects: ProjectRow[];
+}): Promise<ProjectBilling[]> {
+  const { db, organizationId, projects } = options;
+  if (projects.length === 0) return [];
+  const organization = await getOrganization({ db, id: organizationId });
+  if (!organization) throw new Error(`organization ${organizationId} missing`);
+  const accounts = new Map(
+    (await listBillingAccounts({ db, organizationId })).map((a) => [a.id, a]),
+  );
+  return projects.map((project) => {
+    const billingAccountId = resolveBillingAccountId({
+      project: { mode: project.billing_mode, billing_account_id: project.billing_account_id },
+      primaryBillingAccountId: organization.primary_billing_account_id,
+    });
+    const account = accounts.get(billingAccountId);
+    if (!account) throw new Error(`billing account ${billingAccountId} missing`);
+    return {
+      mode: project.billing_mode,
+      billing_account_id: billingAccountId,
+      inherited: project.billing_mode === "inherit",
+      account,
+    };
   });
-  const account = await getBillingAccount({ db, id: billingAccountId });
-  if (!account) throw new Error(`billing account ${billingAccountId} missing`);
-  return {
-    mode: project.billing_mode,
-    billing_account_id: billingAccountId,
-    inherited: project.billing_mode === "inherit",
-    account,
-  };
 }

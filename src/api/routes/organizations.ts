@@ -2,8 +2,11 @@ import { z } from "zod";
 import { authorizeOrganizationMember } from "../../access/authorize.js";
 import { addBillingAccount } from "../../billing/add-billing-account.js";
 import { costBreakdown } from "../../billing/cost-breakdown.js";
-import { describeBillingAccount } from "../../billing/describe-billing-account.js";
-import { resolveProjectBilling } from "../../billing/project-billing.js";
+import {
+  describeBillingAccount,
+  describeBillingAccounts,
+} from "../../billing/describe-billing-account.js";
+import { type ProjectBilling, resolveProjectsBilling } from "../../billing/project-billing.js";
 import { listAudit } from "../../db/audit.js";
 import { listBillingAccounts } from "../../db/billing-accounts.js";
 import { listMembers } from "../../db/memberships.js";
@@ -129,9 +132,12 @@ export const organizationRoutes = [
     handler: async ({ ctx, user, params }) => {
       const { organization } = await organizationInPath({ ctx, user, params }, "read");
       const accounts = await listBillingAccounts({ db: ctx.db, organizationId: organization.id });
-      const described = [];
-      for (const account of accounts)
-        described.push(await describeBillingAccount({ ctx, db: ctx.db, account }));
+      const described = await describeBillingAccounts({
+        ctx,
+        db: ctx.db,
+        organizationId: organization.id,
+        accounts,
+      });
       return { data: described.map(presentBillingAccount) };
     },
   }),
@@ -171,10 +177,14 @@ export const organizationRoutes = [
       const projects = (await listProjects({ db: ctx.db, organizationId: organization.id })).filter(
         (p) => role !== null || projectIds.includes(p.id),
       );
-      const data = [];
-      for (const project of projects)
-        data.push(presentProject(project, await resolveProjectBilling({ db: ctx.db, project })));
-      return { data };
+      const billings = await resolveProjectsBilling({
+        db: ctx.db,
+        organizationId: organization.id,
+        projects,
+      });
+      return {
+        data: projects.map((project, i) => presentProject(project, billings[i] as ProjectBilling)),
+      };
     },
   }),
   route({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { authorizeOrganization } from "../../access/authorize.js";
-import { resolveProjectBilling } from "../../billing/project-billing.js";
+import { type ProjectBilling, resolveProjectsBilling } from "../../billing/project-billing.js";
 import {
   applyProjectBillingSwitch,
   planProjectBillingSwitch,
@@ -55,7 +55,12 @@ export const projectRoutes = [
     handler: async ({ ctx, user, body }) =>
       ctx.db.transaction(async (tx) => {
         const project = await createProject({ ctx, tx, userId: user.id, input: body });
-        return presentProject(project, await resolveProjectBilling({ db: tx, project }));
+        const [billing] = await resolveProjectsBilling({
+          db: tx,
+          organizationId: project.organization_id,
+          projects: [project],
+        });
+        return presentProject(project, billing as ProjectBilling);
       }),
   }),
   route({
