@@ -168,6 +168,24 @@ export function Breadcrumbs({ items }: { items: { label: string; to?: string }[]
 }
 
 /** A modal dialog on the native <dialog> element: focus trap and Escape for free. */
+/** A page whose main object could not be loaded: where the user is, and why, in words. */
+export function PageLoadFailed({
+  label,
+  error,
+  title,
+}: {
+  label: string;
+  error: ApiError | Error | null;
+  title: string;
+}) {
+  return (
+    <div>
+      <Breadcrumbs items={[{ label: "Home", to: "/" }, { label }]} />
+      <ErrorNotice error={error} title={title} />
+    </div>
+  );
+}
+
 export function Dialog({
   title,
   open,

@@ -10,6 +10,7 @@ import {
   Loading,
   Notice,
   PageHeader,
+  PageLoadFailed,
   StatusBadge,
 } from "../components/ui";
 import { formatDate, formatDateTime } from "../money";
@@ -32,10 +33,11 @@ export function ProjectPage({ id }: { id: string }) {
   if (project.loading && !project.data) return <Loading what="Loading the project" />;
   if (project.error || !project.data)
     return (
-      <div>
-        <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "Project" }]} />
-        <ErrorNotice error={project.error} title="The project could not be loaded." />
-      </div>
+      <PageLoadFailed
+        label="Project"
+        error={project.error}
+        title="The project could not be loaded."
+      />
     );
   const p = project.data;
   const org = me?.organizations.find((o) => o.id === p.organization_id);

@@ -9,6 +9,7 @@ import {
   Loading,
   Notice,
   PageHeader,
+  PageLoadFailed,
 } from "../components/ui";
 import { formatDateTime } from "../money";
 import { Link, navigate, useLocation } from "../router";
@@ -28,10 +29,11 @@ export function ResourcePage({ id }: { id: string }) {
   if (resource.loading && !resource.data) return <Loading what="Loading the resource" />;
   if (resource.error || !resource.data)
     return (
-      <div>
-        <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "Resource" }]} />
-        <ErrorNotice error={resource.error} title="The resource could not be loaded." />
-      </div>
+      <PageLoadFailed
+        label="Resource"
+        error={resource.error}
+        title="The resource could not be loaded."
+      />
     );
   const r = resource.data;
   const sku = findSku(types.data, r.resource_type, r.sku);
