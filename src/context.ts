@@ -1,8 +1,13 @@
-import type { Catalog } from "./catalog/load-catalog.js";
+import { type Catalog, loadCatalogFile } from "./catalog/load-catalog.js";
+import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { migrate } from "./db/migrate.js";
+import { storeCatalog } from "./db/resource-pricing.js";
+import { createLogger, type Logger } from "./observability/logger.js";
 import type { BillingProvider } from "./providers/billing-provider.js";
+import { createProvider } from "./providers/create-provider.js";
 
-/** What every use case may rely on, built once at boot by `main.ts` (or by a test). */
+/** What every use case may rely on, built once at boot by `createContext` (or by a test). */
 export interface AppContext {
   db: Database;
   catalog: Catalog;
@@ -11,4 +16,37 @@ export interface AppContext {
   clock: () => Date;
   /** Where people reach the console: return addresses for payment set-up point here. */
   publicUrl: string;
+  /** The process's one logger (secrets redacted); use `ctx.log.child({...})` for context. */
+  log: Logger;
+}
+
+/**
+ * The application without any transport: migrates the database, loads the catalog into it and
+ * wires the provider and the logger. The HTTP server (`app.ts`), the worker and the CLIs all
+ * start from this.
+ */
+export async function createContext(options: {
+  config: Config;
+  db: Database;
+  clock?: () => Date;
+  /** Replaces the provider the configuration chooses (tests hand in one wired to an emulator). */
+  provider?: BillingProvider;
+  /** Replaces the logger built from `LOG_LEVEL` (the CLIs log to stderr, tests capture lines). */
+  log?: Logger;
+}): Promise<AppContext> {
+  const { config, db } = options;
+  const clock = options.clock ?? (() => new Date());
+  const log = options.log ?? createLogger({ level: config.LOG_LEVEL });
+  const applied = await migrate({ db });
+  if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
+  const catalog = await loadCatalogFile(config.KTRLPLANE_CATALOG);
+  catalog.prices = await storeCatalog({ db, catalog, at: clock() });
+  return {
+    db,
+    catalog,
+    provider: options.provider ?? createProvider({ config, db }),
+    clock,
+    publicUrl: config.KTRLPLANE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    log,
+  };
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { AppContext } from "../context.js";
 import { AppError } from "../domain/errors.js";
 import { buildOpenApi } from "./openapi.js";
@@ -40,15 +40,8 @@ export async function buildServer(options: {
 }): Promise<FastifyInstance> {
   const { ctx } = options;
   const app = Fastify({
-    logger: {
-      level: options.logLevel ?? "info",
-      // Tokens and secrets never reach the logs.
-      redact: [
-        "req.headers.authorization",
-        "req.headers.cookie",
-        'req.headers["stripe-signature"]',
-      ],
-    },
+    // The context's logger: one pino instance, secrets redacted in observability/logger.ts.
+    loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // Errors raised before routing (a bad URL, an over-long parameter) are problems too.
     frameworkErrors: (error, _request, reply) => {

@@ -1,14 +1,23 @@
 import { randomUUID } from "node:crypto";
-import { createApp } from "../app.js";
 import { syncAccount } from "../billing/sync-billing-account.js";
-import { loadConfig } from "../config.js";
+import { loadConfigOrExit } from "../config.js";
+import { createContext } from "../context.js";
 import { openDatabase } from "../db/open-database.js";
+import { createLogger } from "../observability/logger.js";
 
 // npm run reconcile [-- --dry-run]: one full pass over every billing account, printing drift.
+// The drift report is this command's output, not a log: it goes to stdout as plain lines (for a
+// person or a pipe). Logs go to stderr through the context's logger (LOG_LEVEL, default warn
+// here so that a terminal shows only the report unless asked).
 const dryRun = process.argv.includes("--dry-run");
-const config = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
+const config = loadConfigOrExit();
 const db = await openDatabase(config);
-const { ctx } = await createApp({ config, db });
+const log = createLogger({
+  level: process.env.LOG_LEVEL ? config.LOG_LEVEL : "warn",
+  destination: 2,
+});
+const ctx = await createContext({ config, db, log });
+const print = (line: string) => process.stdout.write(`${line}\n`);
 const owner = `cli-${randomUUID()}`;
 const accounts = await db.query<{ id: string; name: string }>(
   "SELECT id, name FROM ktrlplane.billing_accounts ORDER BY created_at, id",
@@ -27,16 +36,15 @@ for (const account of accounts) {
     const changes = outcome.changes.map(
       (c) => `${dryRun ? "would" : "did"} ${c.kind}: ${c.detail}`,
     );
-    console.log(
-      `${account.id} ${account.name}: ${[...drift, ...changes].length === 0 ? "in step" : ""}`,
-    );
-    for (const line of [...drift, ...changes]) console.log(`  ${line}`);
+    print(`${account.id} ${account.name}: ${[...drift, ...changes].length === 0 ? "in step" : ""}`);
+    for (const line of [...drift, ...changes]) print(`  ${line}`);
   } catch (error) {
     failures += 1;
-    console.log(`${account.id} ${account.name}: failed: ${(error as Error).message}`);
+    ctx.log.child({ billing_account_id: account.id }).debug({ err: error }, "reconcile failed");
+    print(`${account.id} ${account.name}: failed: ${(error as Error).message}`);
   }
 }
-console.log(
+print(
   `${accounts.length} accounts, ${failures} failed (${ctx.provider.name}${dryRun ? ", dry run" : ""})`,
 );
 await db.close();

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { leaseMs, syncAccount } from "../billing/sync-billing-account.js";
+import type { Config } from "../config.js";
 import type { AppContext } from "../context.js";
 import { accountsDueForFullSync, leaseAccount, leaseDirtyAccounts } from "../db/account-sync.js";
 
@@ -12,7 +13,6 @@ export interface ReconcilerOptions {
   /** How often every account is compared with the provider in full, to repair drift. */
   fullSyncIntervalMs: number;
   concurrency: number;
-  log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface Reconciler {
@@ -25,7 +25,7 @@ export interface Reconciler {
 /**
  * The control loop: lease dirty accounts, converge each, repeat; now and then a full pass over
  * every account. Several loops (in several processes) can share one database: leases keep them
- * off each other's accounts.
+ * off each other's accounts. It logs through `ctx.log`: one child per billing account pass.
  */
 export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions): Reconciler {
   const { ctx } = options;
@@ -61,19 +61,38 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
     let index = 0;
     const lane = async () => {
       for (let next = work[index++]; next; next = work[index++]) {
+        // Every line of this pass carries the account; ids only, never provider payloads.
+        const log = ctx.log.child({ billing_account_id: next.id, owner });
+        const started = Date.now();
+        log.debug({ full: next.full }, "sync pass started");
         try {
-          await syncAccount({
+          const outcome = await syncAccount({
             ctx,
             billingAccountId: next.id,
             owner,
             leased: true,
             full: next.full,
           });
+          log.debug(
+            {
+              full: next.full,
+              ms: Date.now() - started,
+              changes: outcome.changes.length,
+              drift: outcome.drift.length,
+            },
+            "sync pass finished",
+          );
+          if (outcome.drift.length > 0) {
+            log.warn(
+              { drift: outcome.drift.map((d) => d.kind) },
+              "provider differed from the ledger",
+            );
+          }
         } catch (error) {
-          options.log?.("sync failed; will retry with backoff", {
-            billing_account_id: next.id,
-            error: (error as Error).message,
-          });
+          log.warn(
+            { err: error, ms: Date.now() - started },
+            "sync pass failed; will retry with backoff",
+          );
         }
       }
     };
@@ -87,7 +106,7 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
         const done = await runOnce();
         if (done === 0) await sleep(options.pollMs);
       } catch (error) {
-        options.log?.("reconciler round failed", { error: (error as Error).message });
+        ctx.log.error({ err: error, owner }, "reconciler round failed");
         await sleep(options.pollMs * 5);
       }
     }
@@ -101,6 +120,22 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
       await loop;
     },
   };
+}
+
+/** The reconciler as configured: it keeps the provider in step with the ledger. */
+export function startConfiguredReconciler(options: {
+  ctx: AppContext;
+  config: Config;
+}): Reconciler {
+  const { ctx, config } = options;
+  return startReconciler({
+    ctx,
+    debounceMs: config.KTRLPLANE_SYNC_DEBOUNCE_MS,
+    maxWaitMs: Math.max(config.KTRLPLANE_SYNC_DEBOUNCE_MS * 8, 2000),
+    pollMs: config.KTRLPLANE_SYNC_POLL_MS,
+    fullSyncIntervalMs: config.KTRLPLANE_FULL_SYNC_INTERVAL_S * 1000,
+    concurrency: 4,
+  });
 }
 
 function sleep(ms: number): Promise<void> {
