@@ -1,0 +1,82 @@
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createResource } from "../../src/billing/create-resource.js";
+import { loadConfig } from "../../src/config.js";
+import { type AppContext, createContext } from "../../src/context.js";
+import { getAccountSync } from "../../src/db/account-sync.js";
+import { signUp } from "../../src/identity/sign-up.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { startConfiguredReconciler } from "../../src/worker/reconciler-loop.js";
+import { openTestDatabase, testDatabaseAvailable } from "../support/test-database.js";
+
+// What `npm run worker` does, without a process: the context alone (no HTTP server), and the
+// configured reconciler converging an account of the local provider.
+describe.skipIf(!testDatabaseAvailable)("the worker's context", () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let ctx: AppContext;
+  let config: ReturnType<typeof loadConfig>;
+  const lines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    config = loadConfig({
+      LOG_LEVEL: "debug",
+      KTRLPLANE_SYNC_DEBOUNCE_MS: "0",
+      KTRLPLANE_SYNC_POLL_MS: "20",
+    });
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    ctx = await createContext({
+      config,
+      db,
+      log: createLogger({ level: config.LOG_LEVEL, destination }),
+    });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("is built without an HTTP server and runs reconciler passes that log per account", async () => {
+    expect(ctx.provider.name).toBe("local");
+    expect(ctx.catalog.prices.size).toBeGreaterThan(0);
+
+    const { user } = await signUp({
+      ctx,
+      input: { email: "worker@example.com", password: "correct horse battery", name: "W" },
+    });
+    const { billing } = await db.transaction((tx) =>
+      createResource({
+        ctx,
+        tx,
+        userId: user.id,
+        input: { project: { name: "Jobs" }, resource_type: "graph", sku: "standard", name: "db" },
+      }),
+    );
+    const accountId = billing.billing_account_id;
+    expect((await getAccountSync({ db, billingAccountId: accountId }))?.pending).toBeGreaterThan(0);
+
+    const reconciler = startConfiguredReconciler({ ctx, config });
+    try {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const sync = await getAccountSync({ db, billingAccountId: accountId });
+        if (sync?.pending === 0 && sync.last_synced_at) break;
+        if (Date.now() > deadline) throw new Error(`not converged: ${JSON.stringify(sync)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await reconciler.stop();
+    }
+
+    const forAccount = lines.filter((line) => line.billing_account_id === accountId);
+    expect(forAccount.map((line) => line.msg)).toEqual(
+      expect.arrayContaining(["sync pass started", "sync pass finished"]),
+    );
+    expect(forAccount.every((line) => line.level === 20)).toBe(true);
+    expect(typeof forAccount.at(-1)?.owner).toBe("string");
+  });
+});
