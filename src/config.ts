@@ -53,7 +53,9 @@ export function loadConfigOrExit(): Config {
   try {
     return loadConfig();
   } catch (error) {
-    console.error((error as Error).message);
+    // Plain text on stderr, not a log line: there is no logger yet (LOG_LEVEL itself may be the
+    // variable at fault), and the person starting the process reads this message as it is.
+    process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
 }

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildHttpServer } from "../../src/app.js";
 import { createResource } from "../../src/billing/create-resource.js";
 import { loadConfig } from "../../src/config.js";
 import { type AppContext, createContext } from "../../src/context.js";
@@ -78,5 +79,23 @@ describe.skipIf(!testDatabaseAvailable)("the worker's context", () => {
     );
     expect(forAccount.every((line) => line.level === 20)).toBe(true);
     expect(typeof forAccount.at(-1)?.owner).toBe("string");
+  });
+
+  it("is the logger the HTTP server uses, built over the same context", async () => {
+    const server = await buildHttpServer({ ctx });
+    try {
+      const response = await server.inject({
+        url: "/healthz",
+        headers: { authorization: "Bearer kp_secret_session_token" },
+      });
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await server.close();
+    }
+    const requestLines = lines.filter((line) => line.reqId !== undefined);
+    expect(requestLines.map((line) => line.msg)).toEqual(
+      expect.arrayContaining(["incoming request", "request completed"]),
+    );
+    expect(JSON.stringify(lines)).not.toContain("kp_secret_session_token");
   });
 });
