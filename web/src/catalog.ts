@@ -28,6 +28,7 @@ type RawResourceType = ResponseOf<"/v1/resource-types", "get">["data"][number];
 type RawSku = RawResourceType["skus"][number];
 
 const BILLING_MODELS: readonly string[] = ["free", "per_unit", "tiered", "metered"];
+const isBillingModel = (v: string): v is BillingModel => BILLING_MODELS.includes(v);
 const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
 const amount = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) ? v : null);
 
@@ -56,7 +57,7 @@ export function readSku(raw: RawSku): Sku {
     : undefined;
   return {
     sku: str(raw.sku, ""),
-    billing_model: BILLING_MODELS.includes(model) ? (model as BillingModel) : "per_unit",
+    billing_model: isBillingModel(model) ? model : "per_unit",
     unit_amount: amount(raw.unit_amount),
     interval: str(raw.interval, "month"),
     currency: str(raw.currency, ""),
