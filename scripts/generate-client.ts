@@ -29,7 +29,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 async function generate(): Promise<string> {
-  const document = sortKeys(openApiDocument()) as Parameters<typeof openapiTS>[0];
+  const document = sortKeys(await openApiDocument()) as Parameters<typeof openapiTS>[0];
   const ast = await openapiTS(document, { alphabetize: true, silent: true });
   return header + astToString(ast);
 }
@@ -52,3 +52,5 @@ if (process.argv.includes("--check")) {
   writeFileSync(target, contents);
   console.log(`wrote ${target}`);
 }
+// A document built from a Fastify instance may leave handles open; the script is done here.
+process.exit(0);
