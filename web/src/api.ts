@@ -1,143 +1,50 @@
 /**
- * The console's only door to the server: typed calls over HTTP to `/v1`, bearer token from
- * localStorage, problem+json errors turned into `ApiError` with words a person can read.
+ * The console's only door to the server: a client generated from the API's OpenAPI document
+ * (`web/src/api/schema.d.ts`, `npm run generate:client`), the bearer token from localStorage,
+ * problem+json errors turned into `ApiError` with words a person can read.
  */
+import createClient from "openapi-fetch";
+import type { paths } from "./api/schema";
+import { type ResourceType, readResourceType } from "./catalog";
 
-export type Role = "owner" | "billing_admin" | "editor" | "viewer";
-export type BillingMode = "inherit" | "separate";
-export type AccountStatus = "active" | "setup_required" | "past_due" | "unpaid" | "canceled";
+type Method = "get" | "post" | "put" | "delete";
+type JsonOf<R> = R extends { content: { "application/json": infer B } } ? B : never;
+/** The JSON a successful call of `method path` answers, exactly as the server documents it. */
+export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  responses: infer R;
+}
+  ? JsonOf<R[Extract<keyof R, 200 | 201>]>
+  : never;
+/** The JSON body `method path` accepts. */
+export type BodyOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  requestBody?: infer B;
+}
+  ? JsonOf<NonNullable<B>>
+  : never;
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-}
-export interface Me {
-  user: User;
-  organizations: { id: string; name: string; role: Role | null }[];
-}
-export interface Organization {
-  id: string;
-  name: string;
-  primary_billing_account_id: string;
-  currency: string;
-  role: Role | null;
-}
-export interface AccountRef {
-  id: string | null;
-  name: string;
-  scope: "organization" | "project";
-  status?: AccountStatus;
-}
-export interface ProjectBillingRef {
-  mode: BillingMode;
-  billing_account_id: string | null;
-  inherited: boolean;
-  billing_account: AccountRef;
-}
-export interface Project {
-  id: string;
-  name: string;
-  organization_id: string;
-  billing: ProjectBillingRef;
-  created_at: string;
-}
-export interface ProjectBilling extends ProjectBillingRef {
-  can_manage_billing: boolean;
-  can_manage_organization_billing: boolean;
-  managed_by: { email: string; name: string; role: string }[];
-}
-export interface BillingSwitch extends ProjectBillingRef {
-  effective_at: string;
-  moved: { resource_id: string; name: string; resource_type: string; sku: string }[];
-  from: { billing_account_id: string; name: string };
-}
-export interface Tier {
-  up_to: number | null;
-  unit_amount: number;
-  flat_amount?: number;
-}
-export interface Sku {
-  sku: string;
-  billing_model: "free" | "per_unit" | "tiered" | "metered";
-  /** Null for free and tiered prices (the server sends null; tiers carry the amounts). */
-  unit_amount: number | null;
-  interval: string;
-  tiers_mode?: "graduated" | "volume";
-  tiers?: Tier[];
-  currency: string;
-}
-export interface ResourceType {
-  type: string;
-  name: string;
-  skus: Sku[];
-}
-export interface Preview {
-  billing_account_id: string | null;
-  billing_account: { id: string | null; name: string; scope: string };
-  currency: string;
-  billing_model: string;
-  monthly_amount: number;
-  prorated_amount: number;
-  period_end: string;
-}
-export interface Resource {
-  id: string;
-  name: string;
-  project_id: string;
-  organization_id: string;
-  resource_type: string;
-  sku: string;
-  created_at: string;
-  billing: ProjectBillingRef;
-}
-export interface AccountItem {
-  resource_type: string;
-  sku: string;
-  quantity: number;
-  unit_amount: number;
-  amount: number;
-}
-export interface BillingAccount {
-  id: string;
-  organization_id: string;
-  name: string;
-  scope: "organization" | "project";
-  currency: string;
-  status: AccountStatus;
-  current_period?: { start: string; end: string };
-  items?: AccountItem[];
-  projects?: { id: string; name: string }[];
-}
-export interface InvoiceLine {
-  resource_type: string;
-  sku: string;
-  description: string;
-  quantity: number;
-  amount: number;
-}
-export interface Invoice {
-  period: { start: string; end: string };
-  lines: InvoiceLine[];
-  total: number;
-  currency: string;
-}
-export type GroupBy = "project" | "resource_type" | "resource" | "billing_account";
-export interface Costs {
-  currency: string;
-  from: string;
-  to: string;
-  total: number;
-  projected_total: number;
-  groups: { key: string; name: string; amount: number; projected_amount: number }[];
-}
-export interface Member {
-  user_id: string;
-  email: string;
-  name: string;
-  role: Role;
-  scope: string;
-}
+export type Me = ResponseOf<"/v1/me", "get">;
+export type User = Me["user"];
+export type Organization = ResponseOf<"/v1/organizations/{id}", "get">;
+export type Project = ResponseOf<"/v1/projects/{id}", "get">;
+export type ProjectBillingRef = Project["billing"];
+export type AccountRef = ProjectBillingRef["billing_account"];
+export type BillingMode = ProjectBillingRef["mode"];
+export type ProjectBilling = ResponseOf<"/v1/projects/{id}/billing", "get">;
+export type BillingSwitch = ResponseOf<"/v1/projects/{id}/billing", "put">;
+export type Preview = ResponseOf<"/v1/pricing/preview", "post">;
+export type Resource = ResponseOf<"/v1/resources/{id}", "get">;
+export type BillingAccount = ResponseOf<"/v1/billing-accounts/{id}", "get">;
+export type AccountItem = BillingAccount["items"][number];
+export type Invoice = ResponseOf<"/v1/billing-accounts/{id}/upcoming-invoice", "get">;
+export type InvoiceLine = Invoice["lines"][number];
+export type Costs = ResponseOf<"/v1/organizations/{id}/costs", "get">;
+export type GroupBy = NonNullable<
+  NonNullable<paths["/v1/organizations/{id}/costs"]["get"]["parameters"]["query"]>["group_by"]
+>;
+export type Member = ResponseOf<"/v1/organizations/{id}/members", "get">["data"][number];
+export type Role = BodyOf<"/v1/organizations/{id}/members", "post">["role"];
+export type AccountStatus = BillingAccount["status"];
+export type { ResourceType, Sku } from "./catalog";
 
 /** An error from the API (or from reaching it), always with a sentence for people. */
 export class ApiError extends Error {
@@ -183,6 +90,24 @@ function statusSentence(status: number): string {
   return `The request failed (HTTP ${status}).`;
 }
 
+/** A failed call's status and body (parsed JSON, text, or nothing) as an ApiError. */
+export function problemOf(status: number, body: unknown): ApiError {
+  const problem = body && typeof body === "object" ? body : {};
+  const text = (key: string) => {
+    const v: unknown = (problem as Record<string, unknown>)[key];
+    return typeof v === "string" && v.trim() !== "" ? v : undefined;
+  };
+  const detail = text("detail") ?? text("message") ?? text("title");
+  const field = text("field");
+  return new ApiError({
+    status,
+    code: text("code") ?? `http_${status}`,
+    title: text("title") ?? statusSentence(status),
+    detail: detail ?? statusSentence(status),
+    ...(field ? { field } : {}),
+  });
+}
+
 /** Turns any failed response into an ApiError whose message is a readable sentence. */
 export async function problemFrom(response: Response): Promise<ApiError> {
   let body: unknown = null;
@@ -191,39 +116,34 @@ export async function problemFrom(response: Response): Promise<ApiError> {
   } catch {
     body = null;
   }
-  const problem = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : undefined);
-  const detail = text(problem.detail) ?? text(problem.message) ?? text(problem.title);
-  const field = text(problem.field);
-  return new ApiError({
-    status: response.status,
-    code: text(problem.code) ?? `http_${response.status}`,
-    title: text(problem.title) ?? statusSentence(response.status),
-    detail: detail ?? statusSentence(response.status),
-    ...(field ? { field } : {}),
-  });
+  return problemOf(response.status, body);
 }
 
-export interface RequestOptions {
-  method?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-}
+const client = createClient<paths>({
+  // Same origin as the console; an absolute base keeps `Request` happy outside a browser too.
+  baseUrl: globalThis.location?.origin ?? "http://localhost",
+  // Looked up at call time, so tests can stub `fetch`.
+  fetch: (request) => globalThis.fetch(request),
+  headers: { Accept: "application/json" },
+});
+client.use({
+  onRequest({ request }) {
+    const token = tokenStore.get();
+    if (token) request.headers.set("Authorization", `Bearer ${token}`);
+    return request;
+  },
+});
 
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+type Result<T, E> =
+  | { data: T; error?: never; response: Response }
+  | { data?: never; error: E; response: Response };
+
+/** Runs one call: network failures and problem+json answers become ApiErrors. */
+async function run<T, E>(path: string, call: () => Promise<Result<T, E>>): Promise<T | undefined> {
   const token = tokenStore.get();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
-  let response: Response;
+  let result: Result<T, E>;
   try {
-    response = await fetch(path, {
-      method: options.method ?? "GET",
-      headers,
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    result = await call();
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
     throw new ApiError({
@@ -233,123 +153,131 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       detail: "The server could not be reached. Check your connection and try again.",
     });
   }
-  if (!response.ok) {
-    const error = await problemFrom(response);
-    if (response.status === 401 && token && !path.startsWith("/v1/auth/")) onUnauthorized();
-    throw error;
+  if (!result.response.ok || result.error !== undefined) {
+    const status = result.response.status;
+    if (status === 401 && token && !path.startsWith("/v1/auth/")) onUnauthorized();
+    throw problemOf(status, result.error);
   }
-  if (response.status === 204) return undefined as T;
-  const type = response.headers.get("content-type") ?? "";
-  if (!type.includes("json")) return undefined as T;
-  return (await response.json()) as T;
+  return result.data;
 }
 
-const q = encodeURIComponent;
+/** A call that answers JSON: an empty success is an error, not `undefined` in the page. */
+async function send<T, E>(path: string, call: () => Promise<Result<T, E>>): Promise<T & {}> {
+  const data = await run(path, call);
+  if (data === undefined || data === null) {
+    throw new ApiError({
+      status: 200,
+      code: "empty_response",
+      title: "Empty answer",
+      detail: "The server answered without the expected data. Please try again.",
+    });
+  }
+  return data;
+}
+
+/** A call that answers nothing (204). */
+async function sendEmpty<T, E>(path: string, call: () => Promise<Result<T, E>>): Promise<void> {
+  await run(path, call);
+}
+
 let catalogRequest: Promise<ResourceType[]> | null = null;
-type List<T> = { data: T[] };
+const byId = (id: string) => ({ params: { path: { id } } });
 
 export const api = {
-  signup: (body: { email: string; password: string; name: string }) =>
-    request<{ user: User; token: string }>("/v1/auth/signup", { method: "POST", body }),
-  login: (body: { email: string; password: string }) =>
-    request<{ token: string }>("/v1/auth/login", { method: "POST", body }),
-  me: () => request<Me>("/v1/me"),
+  signup: (body: BodyOf<"/v1/auth/signup", "post">) =>
+    send("/v1/auth/signup", () => client.POST("/v1/auth/signup", { body })),
+  login: (body: BodyOf<"/v1/auth/login", "post">) =>
+    send("/v1/auth/login", () => client.POST("/v1/auth/login", { body })),
+  me: () => send("/v1/me", () => client.GET("/v1/me")),
 
   createOrganization: (name: string) =>
-    request<Organization>("/v1/organizations", { method: "POST", body: { name } }),
-  organization: (id: string) => request<Organization>(`/v1/organizations/${q(id)}`),
+    send("/v1/organizations", () => client.POST("/v1/organizations", { body: { name } })),
+  organization: (id: string) =>
+    send("/v1/organizations", () => client.GET("/v1/organizations/{id}", byId(id))),
   organizationProjects: (id: string) =>
-    request<List<Project>>(`/v1/organizations/${q(id)}/projects`).then((r) => r.data),
-  organizationAccounts: (id: string) =>
-    request<List<BillingAccount>>(`/v1/organizations/${q(id)}/billing-accounts`).then(
+    send("/v1/organizations", () => client.GET("/v1/organizations/{id}/projects", byId(id))).then(
       (r) => r.data,
     ),
-  createAccount: (orgId: string, body: { name: string; currency?: string }) =>
-    request<BillingAccount>(`/v1/organizations/${q(orgId)}/billing-accounts`, {
-      method: "POST",
-      body,
-    }),
+  organizationAccounts: (id: string) =>
+    send("/v1/organizations", () =>
+      client.GET("/v1/organizations/{id}/billing-accounts", byId(id)),
+    ).then((r) => r.data),
+  createAccount: (orgId: string, body: BodyOf<"/v1/organizations/{id}/billing-accounts", "post">) =>
+    send("/v1/organizations", () =>
+      client.POST("/v1/organizations/{id}/billing-accounts", { ...byId(orgId), body }),
+    ),
   organizationMembers: (id: string) =>
-    request<List<Member>>(`/v1/organizations/${q(id)}/members`).then((r) => r.data),
-  addOrganizationMember: (id: string, body: { email: string; role: Role }) =>
-    request<unknown>(`/v1/organizations/${q(id)}/members`, { method: "POST", body }),
-  costs: (orgId: string, params: { from?: string; to?: string; group_by: GroupBy }) => {
-    const search = new URLSearchParams({ group_by: params.group_by });
-    if (params.from) search.set("from", params.from);
-    if (params.to) search.set("to", params.to);
-    return request<Costs>(`/v1/organizations/${q(orgId)}/costs?${search}`);
-  },
+    send("/v1/organizations", () => client.GET("/v1/organizations/{id}/members", byId(id))).then(
+      (r) => r.data,
+    ),
+  addOrganizationMember: (id: string, body: BodyOf<"/v1/organizations/{id}/members", "post">) =>
+    send("/v1/organizations", () =>
+      client.POST("/v1/organizations/{id}/members", { ...byId(id), body }),
+    ),
+  costs: (orgId: string, query: { from?: string; to?: string; group_by: GroupBy }) =>
+    send("/v1/organizations", () =>
+      client.GET("/v1/organizations/{id}/costs", { params: { path: { id: orgId }, query } }),
+    ),
 
-  createProject: (body: {
-    name: string;
-    organization_id?: string;
-    billing?: { mode: BillingMode; billing_account_id?: string };
-  }) => request<Project>("/v1/projects", { method: "POST", body }),
-  project: (id: string) => request<Project>(`/v1/projects/${q(id)}`),
-  deleteProject: (id: string) => request<void>(`/v1/projects/${q(id)}`, { method: "DELETE" }),
-  projectBilling: (id: string) => request<ProjectBilling>(`/v1/projects/${q(id)}/billing`),
+  createProject: (body: BodyOf<"/v1/projects", "post">) =>
+    send("/v1/projects", () => client.POST("/v1/projects", { body })),
+  project: (id: string) => send("/v1/projects", () => client.GET("/v1/projects/{id}", byId(id))),
+  deleteProject: (id: string) =>
+    sendEmpty("/v1/projects", () => client.DELETE("/v1/projects/{id}", byId(id))),
+  projectBilling: (id: string) =>
+    send("/v1/projects", () => client.GET("/v1/projects/{id}/billing", byId(id))),
   switchProjectBilling: (
     id: string,
-    body: { mode: BillingMode; billing_account_id?: string },
+    body: BodyOf<"/v1/projects/{id}/billing", "put">,
     dryRun: boolean,
   ) =>
-    request<BillingSwitch>(`/v1/projects/${q(id)}/billing${dryRun ? "?dry_run=true" : ""}`, {
-      method: "PUT",
-      body,
-    }),
+    send("/v1/projects", () =>
+      client.PUT("/v1/projects/{id}/billing", {
+        params: { path: { id }, ...(dryRun ? { query: { dry_run: "true" as const } } : {}) },
+        body,
+      }),
+    ),
   projectResources: (id: string) =>
-    request<List<Resource>>(`/v1/projects/${q(id)}/resources`).then((r) => r.data),
-  addProjectMember: (id: string, body: { email: string; role: Role }) =>
-    request<unknown>(`/v1/projects/${q(id)}/members`, { method: "POST", body }),
+    send("/v1/projects", () => client.GET("/v1/projects/{id}/resources", byId(id))).then(
+      (r) => r.data,
+    ),
+  addProjectMember: (id: string, body: BodyOf<"/v1/projects/{id}/members", "post">) =>
+    send("/v1/projects", () => client.POST("/v1/projects/{id}/members", { ...byId(id), body })),
 
   /** The catalog changes only with a deploy: fetched once per page load (again after a failure). */
   resourceTypes: (): Promise<ResourceType[]> => {
-    catalogRequest ??= request<List<ResourceType>>("/v1/resource-types")
-      .then((r) => r.data)
+    catalogRequest ??= send("/v1/resource-types", () => client.GET("/v1/resource-types"))
+      .then((r) => r.data.map(readResourceType))
       .catch((error) => {
         catalogRequest = null;
         throw error;
       });
     return catalogRequest;
   },
-  preview: (body: {
-    project_id?: string;
-    organization_id?: string;
-    resource_type: string;
-    sku: string;
-    project_billing?: { mode: BillingMode; billing_account_id?: string; name?: string };
-  }) => request<Preview>("/v1/pricing/preview", { method: "POST", body }),
-  createResource: (
-    body: {
-      project_id?: string;
-      project?: {
-        name: string;
-        organization_id?: string;
-        billing?: { mode: BillingMode; billing_account_id?: string };
-      };
-      resource_type: string;
-      sku: string;
-      name: string;
-    },
-    idempotencyKey: string,
-  ) =>
-    request<Resource>("/v1/resources", {
-      method: "POST",
-      body,
-      headers: { "Idempotency-Key": idempotencyKey },
-    }),
-  resource: (id: string) => request<Resource>(`/v1/resources/${q(id)}`),
-  deleteResource: (id: string) => request<void>(`/v1/resources/${q(id)}`, { method: "DELETE" }),
+  preview: (body: BodyOf<"/v1/pricing/preview", "post">) =>
+    send("/v1/pricing/preview", () => client.POST("/v1/pricing/preview", { body })),
+  createResource: (body: BodyOf<"/v1/resources", "post">, idempotencyKey: string) =>
+    send("/v1/resources", () =>
+      client.POST("/v1/resources", {
+        body,
+        headers: { "Idempotency-Key": idempotencyKey },
+      }),
+    ),
+  resource: (id: string) => send("/v1/resources", () => client.GET("/v1/resources/{id}", byId(id))),
+  deleteResource: (id: string) =>
+    sendEmpty("/v1/resources", () => client.DELETE("/v1/resources/{id}", byId(id))),
 
-  account: (id: string) => request<BillingAccount>(`/v1/billing-accounts/${q(id)}`),
+  account: (id: string) =>
+    send("/v1/billing-accounts", () => client.GET("/v1/billing-accounts/{id}", byId(id))),
   upcomingInvoice: (id: string) =>
-    request<Invoice>(`/v1/billing-accounts/${q(id)}/upcoming-invoice`),
-  charges: (id: string) => request<Invoice>(`/v1/billing-accounts/${q(id)}/charges`),
+    send("/v1/billing-accounts", () =>
+      client.GET("/v1/billing-accounts/{id}/upcoming-invoice", byId(id)),
+    ),
+  charges: (id: string) =>
+    send("/v1/billing-accounts", () => client.GET("/v1/billing-accounts/{id}/charges", byId(id))),
   setupAccount: (id: string) =>
-    request<{ url: string; session_id: string }>(`/v1/billing-accounts/${q(id)}/setup`, {
-      method: "POST",
-    }),
+    send("/v1/billing-accounts", () => client.POST("/v1/billing-accounts/{id}/setup", byId(id))),
   /** Asks for a sync pass now: after checkout, the payment method is picked up at once. */
   syncAccount: (id: string) =>
-    request<{ pending: number }>(`/v1/billing-accounts/${q(id)}/sync`, { method: "POST" }),
+    send("/v1/billing-accounts", () => client.POST("/v1/billing-accounts/{id}/sync", byId(id))),
 };

@@ -1,31 +1,47 @@
 /**
  * Display of money. Amounts arrive as integers in minor units; they are divided by
- * 10^(currency's fraction digits) for display only and never computed with here.
+ * 10^(the currency's ISO 4217 exponent) for display only and never computed with here.
+ * The exponent comes from the server's own table (`src/domain/money.ts`), never from the
+ * browser's locale data, which disagrees with ISO for HUF, IDR, IQD, MGA and others.
  */
+import { currencyExponent, isCurrency } from "../../src/domain/money.js";
+
+/** The currency's ISO 4217 exponent, or null for a code the table does not know. */
+export function fractionDigits(currency: string): number | null {
+  const code = currency.toLowerCase();
+  return isCurrency(code) ? currencyExponent(code) : null;
+}
+
 const formatters = new Map<string, Intl.NumberFormat>();
 
-function formatter(currency: string): Intl.NumberFormat {
+function formatter(currency: string, digits: number): Intl.NumberFormat {
   const code = currency.toUpperCase();
   let f = formatters.get(code);
   if (!f) {
-    f = new Intl.NumberFormat("en-US", { style: "currency", currency: code });
+    f = new Intl.NumberFormat("en-US", {
+      style: "currency",
+      currency: code,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
     formatters.set(code, f);
   }
   return f;
 }
 
-export function fractionDigits(currency: string): number {
-  return formatter(currency).resolvedOptions().maximumFractionDigits ?? 2;
-}
-
+/** "$123.45", "HUF 123.45", "IQD 12.345", "¥500"; "—" for no amount or an unknown currency. */
 export function formatMoney(minor: number | null | undefined, currency: string): string {
-  if (typeof minor !== "number" || !Number.isFinite(minor)) return "—";
-  return formatter(currency).format(minor / 10 ** fractionDigits(currency));
+  if (typeof minor !== "number" || !Number.isSafeInteger(minor)) return "—";
+  const digits = fractionDigits(currency);
+  if (digits === null) return "—";
+  // Intl gets the exact decimal as a string, so no float ever rounds an amount.
+  return formatter(currency, digits).format(decimalString(minor, currency) as `${number}`);
 }
 
-/** A plain decimal string for CSV: 12345 USD → "123.45", 500 JPY → "500". */
+/** A plain decimal string for CSV: 12345 USD → "123.45", 500 JPY → "500", 1005 KWD → "1.005". */
 export function decimalString(minor: number, currency: string): string {
   const digits = fractionDigits(currency);
+  if (digits === null) throw new Error(`unknown currency "${currency}"`);
   const negative = minor < 0;
   const abs = String(Math.abs(Math.trunc(minor))).padStart(digits + 1, "0");
   const whole = digits === 0 ? abs : abs.slice(0, -digits);

@@ -24,7 +24,9 @@ function newestMtime(dir: string): number {
 }
 
 export function ensureConsoleBuilt(): void {
-  const stale = !existsSync(builtIndex) || statSync(builtIndex).mtimeMs < newestMtime(webDir);
+  // The console also bundles the server's pure domain modules (the currency table).
+  const newest = Math.max(newestMtime(webDir), newestMtime(join(repoRoot, "src", "domain")));
+  const stale = !existsSync(builtIndex) || statSync(builtIndex).mtimeMs < newest;
   if (!stale) return;
   execFileSync(
     process.execPath,

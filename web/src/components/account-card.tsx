@@ -1,6 +1,6 @@
 /** A billing account: status, items (price × quantity), charges so far and the upcoming invoice. */
-import { api } from "../api";
-import { typeName } from "../catalog";
+import { type AccountItem, api } from "../api";
+import { describePrice, findSku, type ResourceType, typeName } from "../catalog";
 import { formatDate, formatMoney, formatPeriodEnd } from "../money";
 import { Link } from "../router";
 import { useApi } from "../use-api";
@@ -32,9 +32,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
               <p className="muted small">
                 {a.scope === "project" ? "Project account" : "Organization account"} ·{" "}
                 {a.currency.toUpperCase()}
-                {a.current_period
-                  ? ` · period ${formatDate(a.current_period.start)} – ${formatPeriodEnd(a.current_period.end)}`
-                  : ""}
+                {` · period ${formatDate(a.current_period.start)} – ${formatPeriodEnd(a.current_period.end)}`}
               </p>
             </div>
             <StatusBadge status={a.status} />
@@ -44,7 +42,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
               <Link to={`/billing-accounts/${a.id}/setup`}>Set up payment for this account</Link>
             </p>
           ) : null}
-          {a.projects && a.projects.length > 0 ? (
+          {a.projects.length > 0 ? (
             <p className="small">
               Pays for:{" "}
               {a.projects.map((p, i) => (
@@ -58,7 +56,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
             <p className="small muted">No project is billed to this account yet.</p>
           )}
           <h4>Items</h4>
-          {a.items && a.items.length > 0 ? (
+          {a.items.length > 0 ? (
             <table className="table compact">
               <thead>
                 <tr>
@@ -78,7 +76,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
                     <td>{typeName(types.data, item.resource_type)}</td>
                     <td>{item.sku}</td>
                     <td className="num">
-                      {formatMoney(item.unit_amount, a.currency)} × {item.quantity}
+                      {itemPrice(item, types.data, a.currency)} × {item.quantity}
                     </td>
                     <td className="num">
                       <Money amount={item.amount} currency={a.currency} />
@@ -142,4 +140,18 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
       ) : null}
     </article>
   );
+}
+
+/**
+ * An item's unit price. Tiered and free prices have no single unit amount (`unit_amount` is
+ * null): the catalog's description of the price stands in, or "—" while it is unknown.
+ */
+export function itemPrice(
+  item: AccountItem,
+  types: ResourceType[] | undefined,
+  currency: string,
+): string {
+  if (item.unit_amount !== null) return formatMoney(item.unit_amount, currency);
+  const sku = findSku(types, item.resource_type, item.sku);
+  return sku ? describePrice(sku) : "—";
 }

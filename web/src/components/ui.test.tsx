@@ -16,7 +16,7 @@ describe("BillingBadge", () => {
           mode: "inherit",
           inherited: true,
           billing_account_id: "ba_1",
-          billing_account: { id: "ba_1", name: "Acme", scope: "organization" },
+          billing_account: { id: "ba_1", name: "Acme", scope: "organization", status: "active" },
         }}
       />,
     );
@@ -28,7 +28,7 @@ describe("BillingBadge", () => {
           mode: "separate",
           inherited: false,
           billing_account_id: "ba_2",
-          billing_account: { id: "ba_2", name: "Client X", scope: "project" },
+          billing_account: { id: "ba_2", name: "Client X", scope: "project", status: "active" },
         }}
       />,
     );

@@ -105,7 +105,9 @@ export function ProjectPage({ id }: { id: string }) {
           <strong>{switched.billing_account.name}</strong> (
           {switched.inherited ? "inherited" : "separate"}). {switched.moved.length} resource
           {switched.moved.length === 1 ? "" : "s"} moved from {switched.from.name}.
-          {switched.billing_account.status === "setup_required" && switched.billing_account_id ? (
+          {/* The switch answers no account status: the reloaded project carries it. */}
+          {p.billing.billing_account_id === switched.billing_account_id &&
+          p.billing.billing_account.status === "setup_required" ? (
             <>
               {" "}
               <Link to={`/billing-accounts/${switched.billing_account_id}/setup?project=${p.id}`}>
