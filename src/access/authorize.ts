@@ -36,6 +36,19 @@ export async function authorizeOrganization(options: {
   return { organization, role: organizationRole };
 }
 
+/** Whether the user holds, at organization scope, a role that allows `action`. */
+export async function holdsOrganizationRole(options: {
+  db: Queryable;
+  userId: string;
+  organizationId: string;
+  action: Action;
+}): Promise<boolean> {
+  const { organizationRole } = await rolesOf(options);
+  return (
+    organizationRole !== null && rolesAllow({ roles: [organizationRole], action: options.action })
+  );
+}
+
 /** Any role in the organization, at either scope, may see the organization itself. */
 export async function authorizeOrganizationMember(options: {
   db: Queryable;
