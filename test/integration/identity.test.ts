@@ -1,5 +1,6 @@
 import { randomBytes, scryptSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { throttleKeys } from "../../src/identity/login-throttle.js";
 import { hashToken } from "../../src/identity/tokens.js";
 import { type ApiResponse, startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
@@ -163,6 +164,21 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
       expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
       afterADay();
       expect((await logIn(user.email, password)).status).toBe(200);
+    });
+
+    it("counts every failure of a concurrent burst", async () => {
+      const { user } = await app.signUp();
+      const burst = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => logIn(user.email, `burst ${i}`)),
+      );
+      expect(burst.every((r) => r.status === 401 || r.status === 429)).toBe(true);
+      const [row] = await app.ctx.db.query<{ failures: number }>(
+        "SELECT failures FROM ktrlplane.login_throttle WHERE key = $1",
+        [throttleKeys({ email: user.email, address: undefined }).account],
+      );
+      expect(row?.failures).toBeGreaterThanOrEqual(burst.filter((r) => r.status === 401).length);
+      expectProblem(await logIn(user.email, password), 429, "rate_limited");
+      afterADay();
     });
 
     it("keeps the state in the database, where every API process sees it", async () => {
@@ -379,18 +395,28 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
         403,
         "forbidden",
       );
-      // Even granted a wider role by hand, and in another organization, its scopes and home hold.
+      // Its user cannot be given another role, here or in another organization.
       const [row] = await app.ctx.db.query<{ email: string }>(
         "SELECT u.email FROM ktrlplane.users u JOIN ktrlplane.machine_tokens t ON t.id = u.id WHERE t.name = 'dash'",
       );
-      expect(
-        (
-          await outsider.api.post(`/v1/organizations/${otherOrgId}/members`, {
-            email: row?.email,
-            role: "owner",
-          })
-        ).status,
-      ).toBe(201);
+      expectProblem(
+        await outsider.api.post(`/v1/organizations/${otherOrgId}/members`, {
+          email: row?.email,
+          role: "owner",
+        }),
+        404,
+        "user_not_found",
+        "email",
+      );
+      expectProblem(
+        await owner.api.post(`/v1/organizations/${orgId}/members`, {
+          email: row?.email,
+          role: "owner",
+        }),
+        404,
+        "user_not_found",
+        "email",
+      );
       expectProblem(await reader.get(`/v1/projects/${otherProjectId}`), 404, "not_found");
     });
 
