@@ -46,8 +46,14 @@ export async function holdsOrganizationRole(options: {
   action: Action;
 }): Promise<boolean> {
   const { organizationRole } = await rolesOf(options);
+  const machineAllows = await assertMachineAllows({ ...options, notFoundAs: "Organization" }).then(
+    () => true,
+    () => false,
+  );
   return (
-    organizationRole !== null && rolesAllow({ roles: [organizationRole], action: options.action })
+    machineAllows &&
+    organizationRole !== null &&
+    rolesAllow({ roles: [organizationRole], action: options.action })
   );
 }
 
