@@ -14,6 +14,8 @@ export const problemSchema = z.object({
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
   const status = httpStatusOf(error.code);
+  const retryAfter = error.details?.retry_after;
+  if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
   return reply
     .status(status)
     .type("application/problem+json")

@@ -56,7 +56,7 @@ export function registerRoutes(options: {
   routes: RouteSpec[];
 }): void {
   const { app, ctx, routes } = options;
-  const authenticate = createAuthenticator({ db: ctx.db });
+  const authenticate = createAuthenticator({ db: ctx.db, clock: ctx.clock });
   for (const spec of routes) {
     app.route({
       method: spec.method,

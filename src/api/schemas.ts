@@ -18,7 +18,7 @@ const billingChoice = z.discriminatedUnion("mode", [
 
 export const signUpBody = z.strictObject({
   email: z.email().max(320),
-  password: z.string().min(8, "must be at least 8 characters").max(200),
+  password: z.string().min(10, "must be at least 10 characters").max(200),
   name,
 });
 export const logInBody = z.strictObject({

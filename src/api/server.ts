@@ -8,6 +8,7 @@ import { sendProblem, toAppError } from "./problem.js";
 import { type RouteSpec, registerRoutes } from "./route.js";
 import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
+import { identityRoutes } from "./routes/identity.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { pricingRoutes } from "./routes/pricing.js";
 import { projectRoutes } from "./routes/projects.js";
@@ -23,6 +24,7 @@ declare module "fastify" {
 
 export const apiRoutes: RouteSpec[] = [
   ...authRoutes,
+  ...identityRoutes,
   ...organizationRoutes,
   ...projectRoutes,
   ...resourceRoutes,

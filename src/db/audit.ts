@@ -8,8 +8,10 @@ export interface AuditEntry {
     | "project.created_with_separate_billing"
     | "billing_account.added"
     | "member.role_granted"
-    | "member.role_changed";
-  subjectType: "project" | "billing_account" | "member";
+    | "member.role_changed"
+    | "machine_token.created"
+    | "machine_token.revoked";
+  subjectType: "project" | "billing_account" | "member" | "machine_token";
   subjectId: string;
   before: unknown;
   after: unknown;

@@ -16,8 +16,8 @@ export const authRoutes = [
     body: signUpBody,
     status: 201,
     response: z.object({ user: userResponse, token: z.string() }),
-    handler: async ({ ctx, body }) => {
-      const { user, token } = await signUp({ ctx, input: body });
+    handler: async ({ ctx, body, request }) => {
+      const { user, token } = await signUp({ ctx, input: body, address: request.ip });
       return { user: presentUser(user), token };
     },
   }),
@@ -29,7 +29,9 @@ export const authRoutes = [
     auth: false,
     body: logInBody,
     response: z.object({ token: z.string() }),
-    handler: async ({ ctx, body }) => ({ token: (await logIn({ ctx, input: body })).token }),
+    handler: async ({ ctx, body, request }) => ({
+      token: (await logIn({ ctx, input: body, address: request.ip })).token,
+    }),
   }),
   route({
     method: "GET",
