@@ -1,0 +1,42 @@
+import {
+  type Compilable,
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+} from "kysely";
+import type { Queryable } from "./database.js";
+import type { DB } from "./schema.js";
+
+/**
+ * Typed SQL without a second driver: Kysely only builds and compiles queries (its own driver is a
+ * dummy that never connects); they run through our `Queryable`, inside or outside a transaction,
+ * on PostgreSQL and PGlite alike. The compiled text is deterministic, so the PostgreSQL adapter's
+ * named prepared statements keep working. Table names carry their schema: `ktrlplane.projects`.
+ */
+export const sqlb = new Kysely<DB>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
+/** Every row the query returns, typed by the query itself. */
+export async function rows<O>(db: Queryable, query: Compilable<O>): Promise<O[]> {
+  const compiled = query.compile();
+  return db.query<O>(compiled.sql, compiled.parameters as unknown[]);
+}
+
+/** The first row the query returns, if any. */
+export async function first<O>(db: Queryable, query: Compilable<O>): Promise<O | undefined> {
+  return (await rows(db, query))[0];
+}
+
+/** Runs a statement whose rows nobody reads. */
+export async function execute(db: Queryable, query: Compilable<unknown>): Promise<void> {
+  const compiled = query.compile();
+  await db.query(compiled.sql, compiled.parameters as unknown[]);
+}
