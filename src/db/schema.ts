@@ -2,6 +2,7 @@
 // `npm run check` fails when this file no longer matches the migrations.
 import type { ColumnType, Generated, GeneratedAlways } from "kysely";
 
+/** Read as parsed JSON, written as JSON text (`JSON.stringify`), as both adapters expect. */
 export type Json = ColumnType<JsonValue, string, string>;
 export type JsonValue =
   | JsonValue[]
@@ -40,7 +41,7 @@ export interface BillingAccountSync {
   applied_state: Json | null;
   last_synced_at: Date | null;
   last_full_sync_at: Date | null;
-  drift: Generated<Json>;
+  drift: ColumnType<JsonValue, string | undefined, string>;
   last_error: string | null;
   attempts: Generated<number>;
   next_attempt_at: Date | null;

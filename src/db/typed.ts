@@ -5,6 +5,8 @@ import {
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  type RawBuilder,
+  sql,
 } from "kysely";
 import type { Queryable } from "./database.js";
 import type { DB } from "./schema.js";
@@ -39,4 +41,17 @@ export async function first<O>(db: Queryable, query: Compilable<O>): Promise<O |
 export async function execute(db: Queryable, query: Compilable<unknown>): Promise<void> {
   const compiled = query.compile();
   await db.query(compiled.sql, compiled.parameters as unknown[]);
+}
+
+/**
+ * One `$n::text[]` parameter however many values: `col = ANY(textArray(ids))` compiles to the
+ * same SQL text for 1 or 1,000 ids, so it stays one prepared statement (an `IN (…)` list would not).
+ */
+export function textArray(values: readonly string[]): RawBuilder<string[]> {
+  return sql<string[]>`${values}::text[]`;
+}
+
+/** As `textArray`, for bigint columns. */
+export function bigintArray(values: readonly number[]): RawBuilder<number[]> {
+  return sql<number[]>`${values}::bigint[]`;
 }

@@ -3,6 +3,7 @@ import { createApp } from "../app.js";
 import { syncAccount } from "../billing/sync-billing-account.js";
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../db/open-database.js";
+import { rows, sqlb } from "../db/typed.js";
 
 // npm run reconcile [-- --dry-run]: one full pass over every billing account, printing drift.
 const dryRun = process.argv.includes("--dry-run");
@@ -10,8 +11,13 @@ const config = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
 const db = await openDatabase(config);
 const { ctx } = await createApp({ config, db });
 const owner = `cli-${randomUUID()}`;
-const accounts = await db.query<{ id: string; name: string }>(
-  "SELECT id, name FROM ktrlplane.billing_accounts ORDER BY created_at, id",
+const accounts = await rows(
+  db,
+  sqlb
+    .selectFrom("ktrlplane.billing_accounts")
+    .select(["id", "name"])
+    .orderBy("created_at")
+    .orderBy("id"),
 );
 let failures = 0;
 for (const account of accounts) {
