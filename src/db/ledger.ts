@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { LedgerInterval } from "../domain/charges.js";
 import type { Queryable } from "./database.js";
 import type { ResourceRow } from "./resources.js";
-import { execute, first, rows, sqlb, textArray } from "./typed.js";
+import { cached, execute, first, rows, sqlb, textArray } from "./typed.js";
 
 export interface OpenInterval {
   resource_id: string;
@@ -169,10 +169,17 @@ export async function insertResourceAndStartBilling(options: {
   resource: ResourceRow;
   billingAccountId: string;
 }): Promise<void> {
-  const r = options.resource;
-  const billingAccountId = options.billingAccountId;
   await execute(
     options.db,
+    insertResourceAndStartBillingQuery({
+      ...options.resource,
+      billing_account_id: options.billingAccountId,
+    }),
+  );
+}
+
+const insertResourceAndStartBillingQuery = cached(
+  (r: Omit<ResourceRow, "deleted_at"> & { billing_account_id: string }) =>
     sqlb
       .with("resource", (db) =>
         db
@@ -205,7 +212,7 @@ export async function insertResourceAndStartBilling(options: {
               .select((eb) => [
                 "id",
                 eb.val(r.project_id).as("project_id"),
-                eb.val(billingAccountId).as("billing_account_id"),
+                eb.val(r.billing_account_id).as("billing_account_id"),
                 eb.val(r.resource_type).as("resource_type"),
                 eb.val(r.sku).as("sku"),
                 sql<Date>`${r.created_at}::timestamptz`.as("started_at"),
@@ -213,9 +220,8 @@ export async function insertResourceAndStartBilling(options: {
           ),
       )
       .insertInto("ktrlplane.billing_account_changes")
-      .values({ billing_account_id: billingAccountId, changed_at: now }),
-  );
-}
+      .values({ billing_account_id: r.billing_account_id, changed_at: now }),
+);
 
 /**
  * Marks one resource deleted, closes its open interval at `at` and marks the account dirty, in
@@ -226,9 +232,12 @@ export async function deleteResourceAndStopBilling(options: {
   resourceId: string;
   at: Date;
 }): Promise<boolean> {
-  const { resourceId, at } = options;
-  const row = await first(
-    options.db,
+  const row = await first(options.db, deleteResourceAndStopBillingQuery(options));
+  return (row?.deleted ?? 0) > 0;
+}
+
+const deleteResourceAndStopBillingQuery = cached(
+  ({ resourceId, at }: { resourceId: string; at: Date }) =>
     sqlb
       .with("deleted", (db) =>
         db
@@ -258,6 +267,4 @@ export async function deleteResourceAndStopBilling(options: {
       )
       .selectFrom("deleted")
       .select(sql<number>`count(*)::int`.as("deleted")),
-  );
-  return (row?.deleted ?? 0) > 0;
-}
+);

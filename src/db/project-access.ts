@@ -2,7 +2,7 @@ import type { Role } from "../domain/roles.js";
 import type { BillingAccountRow } from "./billing-accounts.js";
 import type { Queryable } from "./database.js";
 import type { ProjectRow } from "./projects.js";
-import { first, sqlb } from "./typed.js";
+import { cached, first, sqlb } from "./typed.js";
 
 export interface ProjectAccess {
   project: ProjectRow;
@@ -33,13 +33,10 @@ export async function loadProjectAccess(options: {
   }
 }
 
-function projectAccessQuery(options: {
-  projectId: string;
-  userId: string;
-  lock?: "share" | "update";
-}) {
-  const { projectId, userId, lock } = options;
-  const query = sqlb
+type AccessParams = { projectId: string; userId: string };
+
+function projectAccessQuery({ projectId, userId }: AccessParams) {
+  return sqlb
     .selectFrom("ktrlplane.projects as p")
     .innerJoin("ktrlplane.organizations as o", "o.id", "p.organization_id")
     .innerJoin("ktrlplane.billing_accounts as a", (join) =>
@@ -77,14 +74,16 @@ function projectAccessQuery(options: {
     ])
     .where("p.id", "=", projectId)
     .where("p.deleted_at", "is", null);
-  return lock === "update"
-    ? query.forUpdate("p")
-    : lock === "share"
-      ? // The weakest lock that still excludes FOR UPDATE (switch, deletion): the same one the
-        // foreign keys of the rows we insert take anyway, so concurrent creates add no lock work.
-        query.forKeyShare("p")
-      : query;
 }
+
+// Compiled once each: this is the hot path of every create and delete.
+const projectAccess = {
+  none: cached((p: AccessParams) => projectAccessQuery(p)),
+  update: cached((p: AccessParams) => projectAccessQuery(p).forUpdate("p")),
+  // The weakest lock that still excludes FOR UPDATE (switch, deletion): the same one the
+  // foreign keys of the rows we insert take anyway, so concurrent creates add no lock work.
+  share: cached((p: AccessParams) => projectAccessQuery(p).forKeyShare("p")),
+};
 
 async function readProjectAccess(options: {
   db: Queryable;
@@ -92,7 +91,8 @@ async function readProjectAccess(options: {
   userId: string;
   lock?: "share" | "update";
 }): Promise<ProjectAccess | undefined> {
-  const row = await first(options.db, projectAccessQuery(options));
+  const { projectId, userId } = options;
+  const row = await first(options.db, projectAccess[options.lock ?? "none"]({ projectId, userId }));
   if (!row) return undefined;
   return {
     project: {
