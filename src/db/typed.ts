@@ -17,6 +17,9 @@ import type { DB } from "./schema.js";
  * dummy that never connects); they run through our `Queryable`, inside or outside a transaction,
  * on PostgreSQL and PGlite alike. The compiled text is deterministic, so the PostgreSQL adapter's
  * named prepared statements keep working. Table names carry their schema: `ktrlplane.projects`.
+ *
+ * A new table: a numbered migration, `npm run db:types` (regenerates schema.ts), then queries as
+ * `rows(db, sqlb.selectFrom("ktrlplane.things").selectAll().where("id", "=", id))`.
  */
 export const sqlb = new Kysely<DB>({
   dialect: {
