@@ -1,4 +1,5 @@
 import type { Queryable } from "./database.js";
+import { execute, rows, sqlb } from "./typed.js";
 
 export interface AuditEntry {
   organizationId: string;
@@ -20,20 +21,18 @@ export interface AuditEntry {
 
 export async function recordAudit(options: { db: Queryable; entry: AuditEntry }): Promise<void> {
   const e = options.entry;
-  await options.db.query(
-    `INSERT INTO ktrlplane.audit_events
-       (organization_id, actor_user_id, action, subject_type, subject_id, before, after, at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      e.organizationId,
-      e.actorUserId,
-      e.action,
-      e.subjectType,
-      e.subjectId,
-      e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
-      e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
-      e.at,
-    ],
+  await execute(
+    options.db,
+    sqlb.insertInto("ktrlplane.audit_events").values({
+      organization_id: e.organizationId,
+      actor_user_id: e.actorUserId,
+      action: e.action,
+      subject_type: e.subjectType,
+      subject_id: e.subjectId,
+      before: e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
+      after: e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
+      at: e.at,
+    }),
   );
 }
 
@@ -53,11 +52,23 @@ export async function listAudit(options: {
   db: Queryable;
   organizationId: string;
 }): Promise<AuditRow[]> {
-  return options.db.query<AuditRow>(
-    `SELECT a.id, a.at, a.actor_user_id, u.email AS actor_email, a.action, a.subject_type,
-            a.subject_id, a.before, a.after
-     FROM ktrlplane.audit_events a JOIN ktrlplane.users u ON u.id = a.actor_user_id
-     WHERE a.organization_id = $1 ORDER BY a.id`,
-    [options.organizationId],
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.audit_events as a")
+      .innerJoin("ktrlplane.users as u", "u.id", "a.actor_user_id")
+      .select([
+        "a.id",
+        "a.at",
+        "a.actor_user_id",
+        "u.email as actor_email",
+        "a.action",
+        "a.subject_type",
+        "a.subject_id",
+        "a.before",
+        "a.after",
+      ])
+      .where("a.organization_id", "=", options.organizationId)
+      .orderBy("a.id"),
   );
 }
