@@ -3,8 +3,8 @@ import { syncAccount } from "../billing/sync-billing-account.js";
 import { loadConfigOrExit } from "../config.js";
 import { createContext } from "../context.js";
 import { openDatabase } from "../db/open-database.js";
-import { createLogger } from "../observability/logger.js";
 import { rows, sqlb } from "../db/typed.js";
+import { createLogger } from "../observability/logger.js";
 
 // npm run reconcile [-- --dry-run]: one full pass over every billing account, printing drift.
 // The drift report is this command's output, not a log: it goes to stdout as plain lines (for a
