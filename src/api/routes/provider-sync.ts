@@ -61,6 +61,7 @@ export const providerSyncRoutes = [
     url: "/v1/billing-accounts/:id/sync",
     summary: "Compare the account with the provider now and repair any difference",
     tag: "billing",
+    errors: [409, 503],
     response: syncResponse,
     handler: async ({ ctx, user, params }) => {
       const account = await billingAccountInPath({ ctx, user, params }, "manage_billing");
@@ -87,6 +88,7 @@ export const providerSyncRoutes = [
     summary:
       "Start payment set-up (a Stripe Checkout Session in setup mode); calling it again never makes a second customer",
     tag: "billing",
+    errors: [409, 503],
     status: 200,
     response: z.object({ url: z.string(), session_id: z.string() }),
     handler: async ({ ctx, user, params }) => {

@@ -74,19 +74,20 @@ describe("response schemas", () => {
     await app.close();
   });
 
-  it.each(["/test/missing-field", "/test/wrong-type", "/test/undeclared-status"])(
-    "%s answers 500 problem+json and is logged",
-    async (url) => {
-      const { app, lines } = await testServer();
-      const response = await app.inject({ method: "GET", url });
-      expect(response.statusCode).toBe(500);
-      expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
-      expect(response.json()).toMatchObject({ status: 500, code: "internal" });
-      expect(response.body).not.toContain("t_1");
-      expect(lines.join("")).toMatch(/response does not match its schema|unhandled error/);
-      await app.close();
-    },
-  );
+  it.each([
+    ["/test/missing-field", "response does not match its schema"],
+    ["/test/wrong-type", "response does not match its schema"],
+    ["/test/undeclared-status", "does not declare"],
+  ])("%s answers 500 problem+json and is logged", async (url, logged) => {
+    const { app, lines } = await testServer();
+    const response = await app.inject({ method: "GET", url });
+    expect(response.statusCode).toBe(500);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ status: 500, code: "internal" });
+    expect(response.body).not.toContain("t_1");
+    expect(lines.join("")).toContain(logged);
+    await app.close();
+  });
 
   it("the OpenAPI document is built without a database", async () => {
     const document = await openApiDocument();
