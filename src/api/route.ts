@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from "fastify";
+import { ResponseSerializationError } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
@@ -218,7 +219,12 @@ function encodeResponse(spec: RouteSpec, result: unknown): { status: number; bod
   const body = result instanceof Respond ? result.body : result;
   checkDeclared(spec, status);
   if (!spec.response || body === undefined) return { status, body: undefined };
-  return { status, body: JSON.parse(JSON.stringify(z.encode(spec.response, body))) };
+  const encoded = z.safeEncode(spec.response, body);
+  // The serializer's own error: a 500, logged, never a 422 for the caller's input.
+  if (!encoded.success) {
+    throw new ResponseSerializationError(spec.method, spec.url, { cause: encoded.error });
+  }
+  return { status, body: JSON.parse(JSON.stringify(encoded.data)) };
 }
 
 /**

@@ -49,7 +49,28 @@ const testRoutes = [
     response: thing,
     handler: async () => new Respond(202, { id: "t_1", count: 1 }),
   }),
+  route({
+    method: "POST",
+    url: "/test/idempotent-mismatch",
+    summary: "an idempotent create whose result does not match",
+    tag: "test",
+    idempotent: true,
+    status: 201,
+    response: thing,
+    handler: async () => ({ id: "t_1", count: 1.5 }),
+  }),
 ];
+
+/** Just enough database for the route layer: every query finds one row (a user, a fresh claim). */
+const stubContext = {
+  clock: () => new Date("2026-11-10T00:00:00Z"),
+  db: {
+    kind: "pglite",
+    query: async () => [{ id: "usr_1", email: "a@example.com", name: "A", key: "k" }],
+    transaction: (work: (tx: unknown) => Promise<unknown>) =>
+      work({ query: async () => [{ key: "k" }] }),
+  },
+} as unknown as AppContext;
 
 async function testServer() {
   const lines: string[] = [];
@@ -60,7 +81,7 @@ async function testServer() {
     },
   });
   const app = Fastify({ logger: { level: "error", stream } });
-  await registerApi({ app, ctx: {} as AppContext, routes: testRoutes });
+  await registerApi({ app, ctx: stubContext, routes: testRoutes });
   await app.ready();
   return { app, lines };
 }
@@ -86,6 +107,24 @@ describe("response schemas", () => {
     expect(response.json()).toMatchObject({ status: 500, code: "internal" });
     expect(response.body).not.toContain("t_1");
     expect(lines.join("")).toContain(logged);
+    await app.close();
+  });
+
+  it("an idempotent route's mismatch is a 500 too, not the caller's 422", async () => {
+    const { app, lines } = await testServer();
+    const response = await app.inject({
+      method: "POST",
+      url: "/test/idempotent-mismatch",
+      headers: {
+        authorization: "Bearer t",
+        "idempotency-key": "k1",
+        "content-type": "application/json",
+      },
+      payload: "{}",
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toMatchObject({ status: 500, code: "internal" });
+    expect(lines.join("")).toContain("response does not match its schema");
     await app.close();
   });
 
