@@ -70,7 +70,8 @@ export const costsQuery = z.strictObject({
 });
 
 // Responses: documented in the OpenAPI document.
-const timestamp = z.string().describe("ISO 8601 UTC");
+/** Sent as an ISO 8601 UTC string (`2026-11-10T00:00:00.000Z`); handlers give a Date. */
+export const timestamp = z.date().describe("ISO 8601 UTC");
 const accountRef = z.object({
   id: z.string(),
   name: z.string(),
@@ -172,6 +173,6 @@ export const costsResponse = z.object({
   ),
   ...money,
 });
-export function listOf(item: z.ZodType) {
+export function listOf<Item extends z.ZodType>(item: Item) {
   return z.object({ data: z.array(item) });
 }

@@ -3,6 +3,7 @@ import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
 import type { Database } from "../../src/db/database.js";
 import type { BillingProvider } from "../../src/providers/billing-provider.js";
+import { OpenApiContract } from "./openapi-contract.js";
 import { openTestDatabase } from "./test-database.js";
 
 /** A clock that only moves when told: proration and periods become exact to check. */
@@ -83,6 +84,8 @@ export async function startTestApp(
   });
   await server.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+  // Every response a test receives must be one the served OpenAPI document describes.
+  let contract: Promise<OpenApiContract> | undefined;
 
   const client = (token?: string): ApiClient => {
     const request = async (
@@ -101,6 +104,14 @@ export async function startTestApp(
         body: raw,
       });
       const text = await response.text();
+      contract ??= OpenApiContract.load(url);
+      (await contract).check({
+        method,
+        path,
+        status: response.status,
+        contentType: response.headers.get("content-type"),
+        text,
+      });
       return {
         status: response.status,
         body: text ? JSON.parse(text) : undefined,

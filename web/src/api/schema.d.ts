@@ -2,6 +2,75 @@
 // change the API's schemas and regenerate; `npm run check` fails when this file is stale.
 
 export interface paths {
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the database answers */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            database: "postgres" | "pglite";
+                            provider: string;
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -28,7 +97,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -39,20 +108,67 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -82,27 +198,56 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description No content */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -141,7 +286,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -157,20 +302,67 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -200,7 +392,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -209,9 +401,15 @@ export interface paths {
                         "application/json": {
                             currency: string;
                             current_period: {
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 end: string;
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 start: string;
                             };
                             id: string;
@@ -234,20 +432,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -279,7 +515,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -295,29 +531,73 @@ export interface paths {
                                 sku: string;
                             }[];
                             period: {
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 end: string;
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 start: string;
                             };
                             total: number;
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -351,7 +631,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -363,20 +643,76 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -406,7 +742,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -430,20 +766,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -461,7 +835,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -485,20 +859,76 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -528,7 +958,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -544,29 +974,73 @@ export interface paths {
                                 sku: string;
                             }[];
                             period: {
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 end: string;
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 start: string;
                             };
                             total: number;
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -596,7 +1070,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -616,20 +1090,49 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -659,7 +1162,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -667,7 +1170,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             data: {
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 created_at: string;
                                 currency: string;
                                 id: string;
@@ -678,20 +1184,49 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -701,7 +1236,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Retries with the same key (per caller) replay the first response; the key with another request is 422 idempotency_key_reused */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -713,14 +1251,17 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            /** @description ISO 8601 UTC */
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             created_at: string;
                             currency: string;
                             id: string;
@@ -730,20 +1271,76 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -773,14 +1370,17 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            /** @description ISO 8601 UTC */
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             created_at: string;
                             currency: string;
                             id: string;
@@ -790,20 +1390,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -835,7 +1473,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -849,6 +1487,10 @@ export interface paths {
                                     id: string;
                                 };
                                 after: unknown;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 at: string;
                                 before: unknown;
                                 id: number;
@@ -860,20 +1502,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -905,7 +1585,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -915,9 +1595,15 @@ export interface paths {
                             data: {
                                 currency: string;
                                 current_period: {
-                                    /** @description ISO 8601 UTC */
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
                                     end: string;
-                                    /** @description ISO 8601 UTC */
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
                                     start: string;
                                 };
                                 id: string;
@@ -941,20 +1627,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -964,7 +1688,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Retries with the same key (per caller) replay the first response; the key with another request is 422 idempotency_key_reused */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -979,7 +1706,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -988,9 +1715,15 @@ export interface paths {
                         "application/json": {
                             currency: string;
                             current_period: {
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 end: string;
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 start: string;
                             };
                             id: string;
@@ -1013,20 +1746,85 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1060,7 +1858,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1068,7 +1866,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             currency: string;
-                            /** @description ISO 8601 UTC */
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             from: string;
                             groups: {
                                 amount: number;
@@ -1077,26 +1878,76 @@ export interface paths {
                                 projected_amount: number;
                             }[];
                             projected_total: number;
-                            /** @description ISO 8601 UTC */
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             to: string;
                             total: number;
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1131,7 +1982,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1153,20 +2004,67 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1193,7 +2091,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -1213,20 +2111,85 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1260,27 +2223,65 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description No content */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1309,7 +2310,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1327,20 +2328,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1350,7 +2389,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Retries with the same key (per caller) replay the first response; the key with another request is 422 idempotency_key_reused */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -1367,7 +2409,23 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            name: string;
+                            role: string;
+                            /** @enum {string} */
+                            scope: "organization" | "project";
+                            user_id: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -1383,20 +2441,85 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1426,7 +2549,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1447,7 +2570,10 @@ export interface paths {
                                     /** @enum {string} */
                                     mode: "inherit" | "separate";
                                 };
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 created_at: string;
                                 id: string;
                                 name: string;
@@ -1456,20 +2582,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1504,11 +2668,11 @@ export interface paths {
                     "application/json": {
                         organization_id?: string;
                         project_billing?: {
-                            /** @constant */
+                            /** @enum {string} */
                             mode: "inherit";
                         } | {
                             billing_account_id?: string;
-                            /** @constant */
+                            /** @enum {string} */
                             mode: "separate";
                         };
                         project_id?: string;
@@ -1518,7 +2682,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1534,26 +2698,85 @@ export interface paths {
                             billing_model: string;
                             currency: string;
                             monthly_amount: number;
-                            /** @description ISO 8601 UTC */
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             period_end: string;
                             prorated_amount: number;
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1577,7 +2800,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Retries with the same key (per caller) replay the first response; the key with another request is 422 idempotency_key_reused */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1585,11 +2811,11 @@ export interface paths {
                 content: {
                     "application/json": {
                         billing?: {
-                            /** @constant */
+                            /** @enum {string} */
                             mode: "inherit";
                         } | {
                             billing_account_id?: string;
-                            /** @constant */
+                            /** @enum {string} */
                             mode: "separate";
                         };
                         name: string;
@@ -1598,7 +2824,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -1618,7 +2844,10 @@ export interface paths {
                                 /** @enum {string} */
                                 mode: "inherit" | "separate";
                             };
-                            /** @description ISO 8601 UTC */
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             created_at: string;
                             id: string;
                             name: string;
@@ -1626,20 +2855,76 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1669,7 +2954,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1689,7 +2974,10 @@ export interface paths {
                                 /** @enum {string} */
                                 mode: "inherit" | "separate";
                             };
-                            /** @description ISO 8601 UTC */
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             created_at: string;
                             id: string;
                             name: string;
@@ -1697,20 +2985,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1729,27 +3055,65 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description No content */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1778,7 +3142,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1806,20 +3170,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1839,17 +3241,17 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @constant */
+                        /** @enum {string} */
                         mode: "inherit";
                     } | {
                         billing_account_id?: string;
-                        /** @constant */
+                        /** @enum {string} */
                         mode: "separate";
                     };
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1860,8 +3262,12 @@ export interface paths {
                                 id: string | null;
                                 name: string;
                             };
-                            billing_account_id: string;
+                            billing_account_id: string | null;
                             dry_run: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             effective_at: string;
                             from: {
                                 billing_account_id: string;
@@ -1879,20 +3285,85 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1917,7 +3388,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Retries with the same key (per caller) replay the first response; the key with another request is 422 idempotency_key_reused */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -1934,27 +3408,119 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem */
-                default: {
+                /** @description Default Response */
+                200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
+                        "application/json": {
+                            email: string;
+                            name: string;
+                            project_id: string;
+                            role: string;
+                            /** @enum {string} */
+                            scope: "project";
+                            user_id: string;
                         };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            name: string;
+                            project_id: string;
+                            role: string;
+                            /** @enum {string} */
+                            scope: "project";
+                            user_id: string;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1984,7 +3550,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2005,7 +3571,10 @@ export interface paths {
                                     /** @enum {string} */
                                     mode: "inherit" | "separate";
                                 };
-                                /** @description ISO 8601 UTC */
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
                                 created_at: string;
                                 id: string;
                                 name: string;
@@ -2017,20 +3586,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -2060,13 +3667,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            currency: string;
                             data: {
                                 name: string;
                                 skus: {
@@ -2077,20 +3685,49 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -2116,7 +3753,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Retries with the same key (per caller) replay the first response; the key with another request is 422 idempotency_key_reused */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -2126,11 +3766,11 @@ export interface paths {
                         name: string;
                         project?: {
                             billing?: {
-                                /** @constant */
+                                /** @enum {string} */
                                 mode: "inherit";
                             } | {
                                 billing_account_id?: string;
-                                /** @constant */
+                                /** @enum {string} */
                                 mode: "separate";
                             };
                             name: string;
@@ -2143,7 +3783,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -2163,7 +3803,10 @@ export interface paths {
                                 /** @enum {string} */
                                 mode: "inherit" | "separate";
                             };
-                            /** @description ISO 8601 UTC */
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             created_at: string;
                             id: string;
                             name: string;
@@ -2174,20 +3817,85 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -2217,7 +3925,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2237,7 +3945,10 @@ export interface paths {
                                 /** @enum {string} */
                                 mode: "inherit" | "separate";
                             };
-                            /** @description ISO 8601 UTC */
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
                             created_at: string;
                             id: string;
                             name: string;
@@ -2248,20 +3959,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -2280,27 +4029,65 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description No content */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -2329,7 +4116,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Success */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2341,20 +4128,58 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem */
-                default: {
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
-                            code: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -2368,7 +4193,28 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Problem: {
+            code: string;
+            detail: string;
+            field?: string;
+            status: number;
+            title: string;
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ProblemInput: {
+            code: string;
+            detail: string;
+            field?: string;
+            status: number;
+            title: string;
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
