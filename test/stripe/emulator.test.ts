@@ -407,9 +407,21 @@ describe("search, previews, checkout, webhooks", () => {
 
     emulator.completeCheckoutSession(session.id);
 
+    // As Stripe: the card is attached and the SetupIntent succeeded with it, but it is not made
+    // the customer's invoice default (https://docs.stripe.com/payments/save-and-reuse).
     const refreshed = await stripe.customers.retrieve(customer.id);
-    expect((refreshed as Stripe.Customer).invoice_settings.default_payment_method).toMatch(/^pm_/);
-    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe("complete");
+    expect((refreshed as Stripe.Customer).invoice_settings.default_payment_method).toBeNull();
+    const done = await stripe.checkout.sessions.retrieve(session.id);
+    expect(done.status).toBe("complete");
+    const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
+    expect(intent.status).toBe("succeeded");
+    expect(intent.customer).toBe(customer.id);
+    expect(intent.payment_method).toMatch(/^pm_/);
+    const attached = await stripe.customers.listPaymentMethods(customer.id);
+    expect(attached.data.map((pm) => pm.id)).toEqual([intent.payment_method]);
+    const listed = await stripe.setupIntents.list({ customer: customer.id });
+    expect(listed.data.map((i) => i.id)).toEqual([intent.id]);
+    expect(emulator.events("customer.updated")).toHaveLength(0);
     const events = await stripe.events.list({ type: "checkout.session.completed" });
     expect(events.data).toHaveLength(1);
     const completed = events.data[0]?.data.object as Stripe.Checkout.Session | undefined;
@@ -509,7 +521,11 @@ describe("more faults and billing semantics", () => {
       currency: "usd",
       success_url: "http://app.test/ok",
     });
-    emulator.completeCheckoutSession(session.id);
+    const done = emulator.completeCheckoutSession(session.id);
+    const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
+    await stripe.customers.update(customer.id, {
+      invoice_settings: { default_payment_method: intent.payment_method as string },
+    });
     const price = await monthlyPrice(500);
     const sub = await stripe.subscriptions.create({
       customer: customer.id,

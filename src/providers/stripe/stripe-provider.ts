@@ -12,7 +12,13 @@ import type {
 import { idempotencyKey } from "./idempotency-key.js";
 import { RequestPacer } from "./request-pacer.js";
 import { ensureCustomer } from "./stripe-customers.js";
+import { accountMetadataKey } from "./stripe-metadata.js";
 import { stripePriceFor } from "./stripe-prices.js";
+import {
+  findSetupPaymentMethod,
+  makeDefaultPaymentMethod,
+  startCheckoutSetup,
+} from "./stripe-setup.js";
 import {
   type ActualSubscription,
   planSubscriptions,
@@ -21,7 +27,6 @@ import {
 } from "./subscription-plan.js";
 
 const maxItemsPerSubscription = 20;
-const accountMetadataKey = "ktrlplane_billing_account_id";
 
 interface AppliedState {
   subscriptions: { id: string; slot: number; items: { priceId: string; quantity: number }[] }[];
@@ -62,21 +67,27 @@ export function createStripeProvider(options: {
     return { actual, all: ours };
   }
 
-  async function statusFrom(options: {
+  /** The customer's state as far as paying goes. */
+  async function readCustomer(customerId: string) {
+    await pacer.wait();
+    const customer = await stripe.customers.retrieve(customerId);
+    if ("deleted" in customer && customer.deleted) return { deleted: true, hasDefault: false };
+    return {
+      deleted: false,
+      hasDefault: Boolean((customer as Stripe.Customer).invoice_settings?.default_payment_method),
+    };
+  }
+
+  function statusFrom(options: {
     account: BillingAccountRow;
-    customerId: string;
+    customer: { deleted: boolean; hasDefault: boolean };
     subscriptions: Stripe.Subscription[];
-  }): Promise<BillingAccountStatus | undefined> {
+  }): BillingAccountStatus | undefined {
     const statuses = options.subscriptions.map((s) => s.status);
     if (statuses.includes("unpaid")) return "unpaid";
     if (statuses.includes("past_due")) return "past_due";
-    await pacer.wait();
-    const customer = await stripe.customers.retrieve(options.customerId);
-    if ("deleted" in customer && customer.deleted) return "canceled";
-    const hasPaymentMethod = Boolean(
-      (customer as Stripe.Customer).invoice_settings?.default_payment_method,
-    );
-    if (hasPaymentMethod) return "active";
+    if (options.customer.deleted) return "canceled";
+    if (options.customer.hasDefault) return "active";
     return options.account.status === "setup_required" ? "setup_required" : undefined;
   }
 
@@ -84,6 +95,8 @@ export function createStripeProvider(options: {
     action: SubscriptionAction;
     customerId: string;
     account: BillingAccountRow;
+    /** The customer has an invoice default payment method. */
+    canPay: boolean;
     version: number;
   }): Promise<string | undefined> {
     const { action, customerId, account, version } = options;
@@ -98,7 +111,7 @@ export function createStripeProvider(options: {
           proration_behavior: "create_prorations",
           // An account still being set up gets its subscription now; the first invoice waits
           // for the payment method instead of failing.
-          payment_behavior: account.status === "active" ? "allow_incomplete" : "default_incomplete",
+          payment_behavior: options.canPay ? "allow_incomplete" : "default_incomplete",
         };
         return (
           await stripe.subscriptions.create(params, {
@@ -192,25 +205,52 @@ export function createStripeProvider(options: {
         return { drift: [], changes: [], appliedState: previousState, status: "canceled" };
       }
       const drift = driftFrom({ previous: previousState as AppliedState | null, actual });
+      const customer = await readCustomer(customerId);
+      // A finished set-up leaves the card attached but not the default: adopt it (see
+      // stripe-setup.ts). The webhook only marked the account; a lost webhook ends up here too.
+      const adopt =
+        customer.deleted || customer.hasDefault
+          ? undefined
+          : await findSetupPaymentMethod({ stripe, pacer, customerId });
+      const setupChanges: DriftEntry[] = adopt
+        ? [{ kind: "default_payment_method", detail: `${adopt} on ${customerId}` }]
+        : [];
       const actions = planSubscriptions({
         desired: wanted,
         actual,
         maxItems: maxItemsPerSubscription,
       });
-      const changes = actions.map(describe);
+      const changes = [...setupChanges, ...actions.map(describe)];
       if (dryRun) {
         // Reading the status writes nothing: a dry run still reports it.
-        const status = await statusFrom({ account, customerId, subscriptions: all });
+        const status = statusFrom({ account, customer, subscriptions: all });
         return { drift, changes, appliedState: previousState, status };
       }
 
+      if (adopt) {
+        await beforeWrite();
+        await makeDefaultPaymentMethod({
+          stripe,
+          pacer,
+          accountId: account.id,
+          customerId,
+          paymentMethodId: adopt,
+        });
+        customer.hasDefault = true;
+      }
       const created = new Map<number, string>();
       for (const action of actions) {
         await beforeWrite();
-        const id = await apply({ action, customerId, account, version: desired.version });
+        const id = await apply({
+          action,
+          customerId,
+          account,
+          canPay: customer.hasDefault,
+          version: desired.version,
+        });
         if (action.kind === "create_subscription" && id) created.set(action.slot, id);
       }
-      const status = await statusFrom({ account, customerId, subscriptions: all });
+      const status = statusFrom({ account, customer, subscriptions: all });
       return {
         drift,
         changes,
@@ -219,23 +259,8 @@ export function createStripeProvider(options: {
       };
     },
 
-    async startSetup({ account, returnUrl }) {
-      const customerId = await ensureCustomer({ stripe, db, pacer, account });
-      await pacer.wait();
-      const session = await stripe.checkout.sessions.create({
-        mode: "setup",
-        customer: customerId,
-        currency: account.currency,
-        success_url: `${returnUrl}?session_id={CHECKOUT_SESSION_ID}`,
-        cancel_url: returnUrl,
-        metadata: { [accountMetadataKey]: account.id },
-      });
-      if (!session.url)
-        throw new AppError({
-          code: "provider_unavailable",
-          message: "Stripe returned no set-up URL",
-        });
-      return { url: session.url, session_id: session.id };
+    startSetup({ account, returnUrl }) {
+      return startCheckoutSetup({ stripe, db, pacer, account, returnUrl });
     },
 
     verifyWebhook({ rawBody, signature }): WebhookTrigger {
