@@ -557,3 +557,86 @@ describe("more faults and billing semantics", () => {
     expect(emulator.events("invoice.payment_failed")).toHaveLength(1);
   });
 });
+
+describe("incomplete subscriptions and DELETE (as Stripe documents them)", () => {
+  async function incompleteSubscription() {
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(700);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id, quantity: 1 }],
+      payment_behavior: "default_incomplete",
+    });
+    expect(sub.status).toBe("incomplete");
+    return { sub, price };
+  }
+
+  // https://docs.stripe.com/billing/subscriptions/overview#payment-status
+  it("refuses item changes on an incomplete subscription, by any endpoint", async () => {
+    const { sub } = await incompleteSubscription();
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const other = await monthlyPrice(300);
+    for (const attempt of [
+      stripe.subscriptionItems.update(item.id, { quantity: 2 }),
+      stripe.subscriptionItems.create({ subscription: sub.id, price: other.id, quantity: 1 }),
+      stripe.subscriptions.update(sub.id, { items: [{ id: item.id, quantity: 3 }] }),
+    ]) {
+      const error = await stripeError(attempt);
+      expect(error.statusCode).toBe(400);
+      expect(error.type).toBe("StripeInvalidRequestError");
+      expect(error.message).toMatch(/incomplete/);
+    }
+    // Metadata is still allowed, and nothing else changed.
+    await stripe.subscriptions.update(sub.id, { metadata: { note: "waiting" } });
+    const now = await stripe.subscriptions.retrieve(sub.id);
+    expect(now.items.data.map((i) => i.quantity)).toEqual([1]);
+  });
+
+  // https://docs.stripe.com/billing/subscriptions/overview#payment-status ("within 23 hours")
+  it("expires an unpaid incomplete subscription after 23 hours and voids its invoice", async () => {
+    const { sub } = await incompleteSubscription();
+    emulator.clock.advance(23 * 3600 - 60);
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("incomplete");
+    emulator.clock.advance(60);
+    const expired = await stripe.subscriptions.retrieve(sub.id);
+    expect(expired.status).toBe("incomplete_expired");
+    const invoice = await stripe.invoices.retrieve(sub.latest_invoice as string);
+    expect(invoice.status).toBe("void");
+    const listed = await stripe.subscriptions.list({ customer: sub.customer as string });
+    expect(listed.data).toHaveLength(0); // the default list leaves out ended subscriptions
+    const all = await stripe.subscriptions.list({
+      customer: sub.customer as string,
+      status: "all",
+    });
+    expect(all.data.map((s) => s.status)).toEqual(["incomplete_expired"]);
+    // A paid first invoice keeps a subscription from expiring.
+    const { sub: paid } = await incompleteSubscription();
+    emulator.dashboard.payInvoice(paid.latest_invoice as string);
+    emulator.clock.advance(24 * 3600);
+    emulator.tick();
+    expect(emulator.state.subscriptions.get(paid.id)?.status).toBe("active");
+  });
+
+  // https://docs.stripe.com/api/idempotent_requests: keys on GET and DELETE have no effect.
+  it("ignores idempotency keys on DELETE: a repeat is executed, not replayed", async () => {
+    const customer = await stripe.customers.create({});
+    const [a, b] = [await monthlyPrice(100), await monthlyPrice(200)];
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: a.id }, { price: b.id }],
+      collection_method: "send_invoice",
+      days_until_due: 7,
+    });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    await stripe.subscriptionItems.del(item.id, {}, { idempotencyKey: "delete-once" });
+    const error = await stripeError(
+      stripe.subscriptionItems.del(item.id, {}, { idempotencyKey: "delete-once" }),
+    );
+    expect(error.statusCode).toBe(404);
+    const deletes = emulator.requests.filter((r) => r.method === "DELETE");
+    expect(deletes.map((r) => [r.replayed, r.idempotencyKey])).toEqual([
+      [false, null],
+      [false, null],
+    ]);
+  });
+});

@@ -54,6 +54,16 @@ export function createStripeProvider(options: {
     });
     const ours = list.data.filter((s) => s.metadata?.[accountMetadataKey] === accountId);
     const live = ours.filter((s) => s.status !== "canceled" && s.status !== "incomplete_expired");
+    // Stripe refuses item changes on an `incomplete` subscription until its first invoice is paid
+    // (https://docs.stripe.com/billing/subscriptions/overview#payment-status): they wait.
+    const incomplete = new Set(live.filter((s) => s.status === "incomplete").map((s) => s.id));
+    // An expired subscription is replaced under a new key: the old create's key would replay it.
+    const expiredBySlot = new Map<number, string[]>();
+    for (const s of ours) {
+      if (s.status !== "incomplete_expired") continue;
+      const slot = Number(s.metadata?.ktrlplane_slot ?? 0);
+      expiredBySlot.set(slot, [...(expiredBySlot.get(slot) ?? []), s.id].sort());
+    }
     const actual: ActualSubscription[] = live.map((s) => ({
       id: s.id,
       slot: Number(s.metadata?.ktrlplane_slot ?? 0),
@@ -64,7 +74,7 @@ export function createStripeProvider(options: {
         quantity: item.quantity ?? 0,
       })),
     }));
-    return { actual, all: ours };
+    return { actual, all: ours, incomplete, expiredBySlot };
   }
 
   /** The customer's state as far as paying goes. */
@@ -97,6 +107,8 @@ export function createStripeProvider(options: {
     account: BillingAccountRow;
     /** The customer has an invoice default payment method. */
     canPay: boolean;
+    /** Expired subscriptions of the slot a create replaces: part of its idempotency key. */
+    replaces?: string[];
     version: number;
   }): Promise<string | undefined> {
     const { action, customerId, account, version } = options;
@@ -113,9 +125,14 @@ export function createStripeProvider(options: {
           // for the payment method instead of failing.
           payment_behavior: options.canPay ? "allow_incomplete" : "default_incomplete",
         };
+        const replaces = options.replaces ?? [];
         return (
           await stripe.subscriptions.create(params, {
-            idempotencyKey: idempotencyKey({ scope, version, params }),
+            idempotencyKey: idempotencyKey({
+              scope,
+              version,
+              params: replaces.length === 0 ? params : { ...params, replaces },
+            }),
           })
         ).id;
       }
@@ -149,13 +166,9 @@ export function createStripeProvider(options: {
         const params: Stripe.SubscriptionItemDeleteParams = {
           proration_behavior: "create_prorations",
         };
-        await stripe.subscriptionItems.del(action.itemId, params, {
-          idempotencyKey: idempotencyKey({
-            scope,
-            version,
-            params: { item: action.itemId, ...params },
-          }),
-        });
+        // No idempotency key: Stripe ignores them on DELETE, which is idempotent by definition
+        // (https://docs.stripe.com/api/idempotent_requests); a repeat finds the item gone.
+        await stripe.subscriptionItems.del(action.itemId, params);
         return undefined;
       }
       case "cancel_subscription": {
@@ -198,7 +211,10 @@ export function createStripeProvider(options: {
           quantity: item.quantity,
         });
       }
-      const { actual, all } = await readSubscriptions(customerId, account.id);
+      const { actual, all, incomplete, expiredBySlot } = await readSubscriptions(
+        customerId,
+        account.id,
+      );
       if (actual.length === 0 && all.some(gaveUpOnPayment)) {
         // Stripe cancelled for non-payment: re-creating the subscription would bill a customer
         // who does not pay. The account stays canceled; nothing is written.
@@ -215,11 +231,15 @@ export function createStripeProvider(options: {
       const setupChanges: DriftEntry[] = adopt
         ? [{ kind: "default_payment_method", detail: `${adopt} on ${customerId}` }]
         : [];
-      const actions = planSubscriptions({
+      const planned = planSubscriptions({
         desired: wanted,
         actual,
         maxItems: maxItemsPerSubscription,
       });
+      const waiting = planned.filter((a) => changesItemsOf(a, incomplete));
+      const actions = planned.filter((a) => !changesItemsOf(a, incomplete));
+      for (const action of waiting)
+        drift.push({ kind: "waiting_for_first_payment", detail: describe(action).detail });
       const changes = [...setupChanges, ...actions.map(describe)];
       if (dryRun) {
         // Reading the status writes nothing: a dry run still reports it.
@@ -246,6 +266,7 @@ export function createStripeProvider(options: {
           customerId,
           account,
           canPay: customer.hasDefault,
+          replaces: action.kind === "create_subscription" ? expiredBySlot.get(action.slot) : [],
           version: desired.version,
         });
         if (action.kind === "create_subscription" && id) created.set(action.slot, id);
@@ -299,6 +320,13 @@ export function createStripeProvider(options: {
       };
     },
   };
+}
+
+/** An item change on a subscription Stripe will not change yet. */
+function changesItemsOf(action: SubscriptionAction, incomplete: Set<string>): boolean {
+  return action.kind !== "create_subscription" && action.kind !== "cancel_subscription"
+    ? incomplete.has(action.subscriptionId)
+    : false;
 }
 
 function gaveUpOnPayment(subscription: Stripe.Subscription): boolean {
