@@ -640,3 +640,50 @@ describe("incomplete subscriptions and DELETE (as Stripe documents them)", () =>
     ]);
   });
 });
+
+// https://docs.stripe.com/billing/subscriptions/billing-cycle
+describe("billing cycle anchors", () => {
+  it("bills the short first period up to the anchor prorated, then calendar months", async () => {
+    emulator.clock.set(Date.parse("2026-11-16T00:00:00Z") / 1000);
+    const december = Date.parse("2026-12-01T00:00:00Z") / 1000;
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(3000);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id, quantity: 1 }],
+      billing_cycle_anchor: december,
+      proration_behavior: "create_prorations",
+      collection_method: "send_invoice",
+      days_until_due: 7,
+      expand: ["latest_invoice"],
+    });
+    expect(sub.billing_cycle_anchor).toBe(december);
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    expect([item.current_period_start, item.current_period_end]).toEqual([
+      Date.parse("2026-11-16T00:00:00Z") / 1000,
+      december,
+    ]);
+    expect((sub.latest_invoice as Stripe.Invoice).total).toBe(1500); // 15 of November's 30 days
+    // A removal 5 days later credits 10 of 30 days (not 10 of the short period's 15).
+    emulator.clock.advance(5 * 86_400);
+    await stripe.subscriptions.cancel(sub.id, { invoice_now: true, prorate: true });
+    const invoices = await stripe.invoices.list({ subscription: sub.id });
+    expect(invoices.data.map((i) => i.total).sort((a, b) => a - b)).toEqual([-1000, 1500]);
+  });
+
+  it("refuses an anchor in the past or beyond one period", async () => {
+    emulator.clock.set(Date.parse("2026-11-16T00:00:00Z") / 1000);
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(3000);
+    for (const anchor of ["2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z"]) {
+      const error = await stripeError(
+        stripe.subscriptions.create({
+          customer: customer.id,
+          items: [{ price: price.id }],
+          billing_cycle_anchor: Date.parse(anchor) / 1000,
+        }),
+      );
+      expect(error.param).toBe("billing_cycle_anchor");
+    }
+  });
+});

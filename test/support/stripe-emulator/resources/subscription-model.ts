@@ -173,7 +173,7 @@ export function applyItemChanges(
     const start = item.current_period_start;
     const end = item.current_period_end;
     const from = Math.min(Math.max(prorationDate, start), end);
-    const amount = sign * prorate(amountFor(price, quantity), end - from, end - start);
+    const amount = sign * prorate(amountFor(price, quantity), end - from, fullPeriodOf(sub, item));
     if (amount === 0) return;
     prorations.push({
       subscriptionItem: item.id,
@@ -482,7 +482,7 @@ export function cancelSubscriptionNow(
       const amount = -prorate(
         amountFor(item.price, item.quantity ?? 0),
         item.current_period_end - now,
-        item.current_period_end - item.current_period_start,
+        fullPeriodOf(sub, item),
       );
       if (amount !== 0) {
         credits.push({
@@ -558,4 +558,17 @@ export function expireIncompleteSubscriptions(engine: Engine): void {
       previousAttributes(before as never, renderSubscription(engine, sub) as never),
     );
   }
+}
+
+/**
+ * The length prorations divide by: the item's period, except in the short first period of an
+ * anchored subscription, which is a part of a full period (https://docs.stripe.com/billing/subscriptions/billing-cycle).
+ */
+export function fullPeriodOf(sub: Subscription, item: SubscriptionItem): number {
+  const start = item.current_period_start;
+  const end = item.current_period_end;
+  if (sub.billing_cycle_anchor <= sub.created || end !== sub.billing_cycle_anchor)
+    return end - start;
+  const recurring = item.price.recurring;
+  return end - periodEnd(end, recurring?.interval ?? "month", -(recurring?.interval_count ?? 1));
 }
