@@ -38,6 +38,8 @@ export async function createApp(options: {
     ctx,
     logLevel: config.LOG_LEVEL,
     webDir: path.join(repoRoot, "dist", "web"),
+    requestTimeoutMs: config.KTRLPLANE_REQUEST_TIMEOUT_MS,
+    metricsToken: config.KTRLPLANE_METRICS_TOKEN,
   });
   return { ctx, server };
 }

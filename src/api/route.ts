@@ -4,6 +4,7 @@ import type { AppContext } from "../context.js";
 import type { UserRow } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
 import { createAuthenticator } from "../identity/authenticate.js";
+import { findUnstorableText } from "./lone-surrogates.js";
 import { validationError } from "./problem.js";
 
 export interface HandlerInput<Body, Query> {
@@ -96,26 +97,15 @@ function parse(options: { schema: z.ZodType | undefined; value: unknown }): unkn
   if (!options.schema) return undefined;
   const parsed = options.schema.safeParse(options.value);
   if (!parsed.success) throw validationError({ error: parsed.error });
-  const nul = pathOfNul(parsed.data, []);
-  if (nul) {
-    // PostgreSQL text cannot hold U+0000: refuse it here, naming the field, rather than fail later.
-    const field = nul.join(".");
+  const unstorable = findUnstorableText(parsed.data);
+  if (unstorable) {
+    // PostgreSQL cannot store U+0000 or a lone surrogate: refuse it here, naming the field.
+    const field = unstorable.path.join(".");
     throw new AppError({
       code: "validation_failed",
-      message: `${field}: must not contain a NUL character`,
+      message: `${field}: must not contain ${unstorable.reason}`,
       field,
     });
   }
   return parsed.data;
-}
-
-function pathOfNul(value: unknown, path: string[]): string[] | undefined {
-  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
-  if (value && typeof value === "object") {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = pathOfNul(inner, [...path, key]);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }

@@ -3,8 +3,11 @@ import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { AppContext } from "../context.js";
 import { AppError } from "../domain/errors.js";
+import { registerMetrics } from "../observability/metrics.js";
+import { handleClientError } from "./client-errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { sendProblem, toAppError } from "./problem.js";
+import { echoRequestId, requestIdOf } from "./request-id.js";
 import { type RouteSpec, registerRoutes } from "./route.js";
 import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
@@ -13,6 +16,8 @@ import { pricingRoutes } from "./routes/pricing.js";
 import { projectRoutes } from "./routes/projects.js";
 import { providerSyncRoutes } from "./routes/provider-sync.js";
 import { resourceRoutes } from "./routes/resources.js";
+import { registerSecurityHeaders } from "./security-headers.js";
+import { serverTimeouts } from "./timeouts.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -37,6 +42,10 @@ export async function buildServer(options: {
   /** The built console (`dist/web`); served at `/` when present. */
   webDir?: string;
   extraRoutes?: RouteSpec[];
+  /** A request (headers and body) must arrive within this; 30 s by default. */
+  requestTimeoutMs?: number;
+  /** When set, `GET /metrics` needs it as a bearer token; else only loopback clients may scrape. */
+  metricsToken?: string;
 }): Promise<FastifyInstance> {
   const { ctx } = options;
   const app = Fastify({
@@ -50,12 +59,19 @@ export async function buildServer(options: {
       ],
     },
     bodyLimit: 1024 * 1024,
+    ...serverTimeouts(options.requestTimeoutMs ?? 30_000),
+    clientErrorHandler: handleClientError,
+    genReqId: requestIdOf,
     // Errors raised before routing (a bad URL, an over-long parameter) are problems too.
     frameworkErrors: (error, _request, reply) => {
       const code = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "uri_too_long" : "bad_request";
       return sendProblem(reply, new AppError({ code, message: error.message }));
     },
   });
+
+  await registerSecurityHeaders(app);
+  echoRequestId(app);
+  registerMetrics({ app, db: ctx.db, token: options.metricsToken });
 
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     request.rawBody = body as string;
