@@ -1,6 +1,7 @@
 import { createApp, startConfiguredReconciler } from "./app.js";
 import { loadConfigOrExit } from "./config.js";
 import { openDatabase } from "./db/open-database.js";
+import { exitGracefullyOnSignals } from "./observability/graceful-shutdown.js";
 
 const config = loadConfigOrExit();
 
@@ -20,11 +21,4 @@ server.log.info(
   "ktrlplane started",
 );
 
-const shutdown = async () => {
-  await reconciler?.stop();
-  await server.close();
-  await db.close();
-  process.exit(0);
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+exitGracefullyOnSignals({ server, reconciler, db, log: server.log });
