@@ -11,22 +11,38 @@ export interface UnstorableText {
   reason: "a NUL character" | "a lone UTF-16 surrogate";
 }
 
-/** The first string (value or object key) holding NUL or a lone surrogate, depth first. Pure. */
-export function findUnstorableText(
-  value: unknown,
-  path: string[] = [],
-): UnstorableText | undefined {
-  if (typeof value === "string") {
-    const match = unstorable.exec(value);
-    if (!match) return undefined;
-    return { path, reason: match[0] === "\u0000" ? "a NUL character" : "a lone UTF-16 surrogate" };
-  }
-  if (value && typeof value === "object") {
-    for (const [key, inner] of Object.entries(value)) {
-      const inKey = findUnstorableText(key, [...path, key]);
-      if (inKey) return inKey;
-      const found = findUnstorableText(inner, [...path, key]);
-      if (found) return found;
+/**
+ * The first string (value or object key) holding NUL or a lone surrogate, depth first. Pure, and
+ * iterative: a body nested a hundred thousand levels deep cannot overflow the stack.
+ */
+export function findUnstorableText(value: unknown): UnstorableText | undefined {
+  // Paths are linked to their parent and spelled out only for a hit: deep input stays linear.
+  type At = { key: string; parent: At | undefined } | undefined;
+  const pathOf = (at: At): string[] => {
+    const path: string[] = [];
+    for (let node = at; node; node = node.parent) path.push(node.key);
+    return path.reverse();
+  };
+  const stack: Array<{ value: unknown; at: At }> = [{ value, at: undefined }];
+  while (stack.length > 0) {
+    const { value: current, at } = stack.pop() as { value: unknown; at: At };
+    if (typeof current === "string") {
+      const match = unstorable.exec(current);
+      if (match) {
+        return {
+          path: pathOf(at),
+          reason: match[0] === "\u0000" ? "a NUL character" : "a lone UTF-16 surrogate",
+        };
+      }
+    } else if (current && typeof current === "object") {
+      // Pushed in reverse so that the first key is looked at first; a key before its value.
+      const entries = Object.entries(current);
+      for (let i = entries.length - 1; i >= 0; i -= 1) {
+        const [key, inner] = entries[i] as [string, unknown];
+        const child = { key, parent: at };
+        stack.push({ value: inner, at: child });
+        stack.push({ value: key, at: child });
+      }
     }
   }
   return undefined;

@@ -21,3 +21,10 @@ describe("findUnstorableText", () => {
     );
   });
 });
+
+describe("findUnstorableText on deep input", () => {
+  it("does not overflow the stack", () => {
+    const deep = JSON.parse(`${"[".repeat(200_000)}"\\ud800"${"]".repeat(200_000)}`);
+    expect(findUnstorableText({ metadata: deep })?.path).toHaveLength(200_001);
+  });
+});
