@@ -5,6 +5,7 @@ import type { AppContext } from "../context.js";
 import { AppError } from "../domain/errors.js";
 import { registerMetrics } from "../observability/metrics.js";
 import { handleClientError } from "./client-errors.js";
+import { connectionOptions } from "./connection-options.js";
 import { buildOpenApi } from "./openapi.js";
 import { sendProblem, toAppError } from "./problem.js";
 import { echoRequestId, requestIdOf } from "./request-id.js";
@@ -17,7 +18,6 @@ import { projectRoutes } from "./routes/projects.js";
 import { providerSyncRoutes } from "./routes/provider-sync.js";
 import { resourceRoutes } from "./routes/resources.js";
 import { registerSecurityHeaders } from "./security-headers.js";
-import { serverTimeouts } from "./timeouts.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -59,7 +59,7 @@ export async function buildServer(options: {
       ],
     },
     bodyLimit: 1024 * 1024,
-    ...serverTimeouts(options.requestTimeoutMs ?? 30_000),
+    ...connectionOptions(options.requestTimeoutMs ?? 30_000),
     clientErrorHandler: handleClientError,
     genReqId: requestIdOf,
     // Errors raised before routing (a bad URL, an over-long parameter) are problems too.

@@ -1,11 +1,14 @@
 /**
- * Socket and request time limits for the HTTP server (Fastify options). A request — headers and
+ * How the HTTP server treats connections (Fastify options). Time limits: a request — headers and
  * body — must arrive within `requestTimeoutMs` (a body trickled a byte at a time is cut with a
  * 408); an idle socket is closed after `connectionTimeout`; a keep-alive socket waits 65 s for
  * its next request (longer than the usual 60 s of load balancers, so they close first).
  */
-export function serverTimeouts(requestTimeoutMs: number) {
+export function connectionOptions(requestTimeoutMs: number) {
   return {
+    // While shutting down, a request arriving on a kept-alive connection is still answered (with
+    // `Connection: close`) instead of Fastify's bare-JSON 503: server.close() waits for it.
+    return503OnClosing: false,
     requestTimeout: requestTimeoutMs,
     // No byte for this long on a socket: it is closed (and a waiting request with it).
     connectionTimeout: Math.max(requestTimeoutMs * 2, 75_000),
