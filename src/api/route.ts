@@ -7,6 +7,7 @@ import type { UserRow } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
 import { type Authenticate, createAuthenticator } from "../identity/authenticate.js";
 import { idempotencyHeaders, runIdempotent } from "./idempotency-key.js";
+import { findUnstorableText } from "./lone-surrogates.js";
 import { problemResponse, validationError } from "./problem.js";
 
 export interface HandlerInput<Body, Query> {
@@ -230,7 +231,7 @@ function encodeResponse(spec: RouteSpec, result: unknown): { status: number; bod
 /**
  * Request validation with the route's zod schemas. A failure is the one problem+json
  * `validation_failed` naming the field (params: 404, an id that cannot exist). Text holding
- * U+0000 is refused here, naming the field: PostgreSQL text cannot store it.
+ * U+0000 or a lone surrogate is refused here, naming the field: PostgreSQL text cannot store it.
  */
 export function validatorCompiler(options: { schema: unknown; httpPart?: string }) {
   const schema = options.schema as z.ZodType;
@@ -243,13 +244,13 @@ export function validatorCompiler(options: { schema: unknown; httpPart?: string 
       return { error: validationFailure(parsed.error, part) };
     }
     if (part === "body" || part === "querystring") {
-      const nul = pathOfNul(parsed.data, []);
-      if (nul) {
-        const field = nul.join(".");
+      const unstorable = findUnstorableText(parsed.data);
+      if (unstorable) {
+        const field = unstorable.path.join(".");
         return {
           error: new AppError({
             code: "validation_failed",
-            message: `${field}: must not contain a NUL character`,
+            message: `${field}: must not contain ${unstorable.reason}`,
             field,
           }),
         };
@@ -268,15 +269,4 @@ function validationFailure(error: z.ZodError, part: string | undefined): AppErro
     (_, dash, c) => dash + c.toUpperCase(),
   );
   return new AppError({ code: "validation_failed", message: `${field}: ${issue.message}`, field });
-}
-
-function pathOfNul(value: unknown, path: string[]): string[] | undefined {
-  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
-  if (value && typeof value === "object") {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = pathOfNul(inner, [...path, key]);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }

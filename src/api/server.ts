@@ -11,7 +11,11 @@ import {
 import type { OpenAPIV3_1 } from "openapi-types";
 import type { AppContext } from "../context.js";
 import { AppError } from "../domain/errors.js";
+import { registerMetrics } from "../observability/metrics.js";
+import { handleClientError } from "./client-errors.js";
+import { connectionOptions } from "./connection-options.js";
 import { sendProblem, toAppError } from "./problem.js";
+import { echoRequestId, requestIdOf } from "./request-id.js";
 import { type RouteSpec, registerRoutes, validatorCompiler } from "./route.js";
 import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
@@ -23,6 +27,7 @@ import { projectRoutes } from "./routes/projects.js";
 import { providerSyncRoutes } from "./routes/provider-sync.js";
 import { providerWebhookRoutes } from "./routes/provider-webhooks.js";
 import { resourceRoutes } from "./routes/resources.js";
+import { registerSecurityHeaders } from "./security-headers.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -46,22 +51,32 @@ export const apiRoutes: RouteSpec[] = [
 
 export async function buildServer(options: {
   ctx: AppContext;
-  logLevel?: string;
   /** The built console (`dist/web`); served at `/` when present. */
   webDir?: string;
   extraRoutes?: RouteSpec[];
+  /** A request (headers and body) must arrive within this; 30 s by default. */
+  requestTimeoutMs?: number;
+  /** When set, `GET /metrics` needs it as a bearer token; else only loopback clients may scrape. */
+  metricsToken?: string;
 }): Promise<FastifyInstance> {
   const { ctx } = options;
   const app = Fastify({
     // The context's logger: one pino instance, secrets redacted in observability/logger.ts.
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    ...connectionOptions(options.requestTimeoutMs ?? 30_000),
+    clientErrorHandler: handleClientError,
+    genReqId: requestIdOf,
     // Errors raised before routing (a bad URL, an over-long parameter) are problems too.
     frameworkErrors: (error, _request, reply) => {
       const code = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "uri_too_long" : "bad_request";
       return sendProblem(reply, new AppError({ code, message: error.message }));
     },
   });
+
+  await registerSecurityHeaders(app);
+  echoRequestId(app);
+  registerMetrics({ app, db: ctx.db, token: options.metricsToken });
 
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     request.rawBody = body as string;

@@ -67,6 +67,8 @@ export async function startTestApp(
     provider?: (db: Database) => BillingProvider;
     /** Another catalog file than the default one. */
     catalogPath?: string;
+    /** More configuration, e.g. `{ KTRLPLANE_REQUEST_TIMEOUT_MS: "1000" }`. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase();
@@ -75,6 +77,7 @@ export async function startTestApp(
     LOG_LEVEL: "silent",
     KTRLPLANE_WORKER: "off",
     ...(options.catalogPath ? { KTRLPLANE_CATALOG: options.catalogPath } : {}),
+    ...options.env,
   });
   const { ctx, server } = await createApp({
     config,
