@@ -1,11 +1,9 @@
+import { type Expression, expressionBuilder, type Selectable, sql } from "kysely";
 import type { Queryable } from "./database.js";
+import type { DB, LoginThrottle } from "./schema.js";
+import { execute, first, sqlb, textArray } from "./typed.js";
 
-export interface LoginThrottleRow {
-  key: string;
-  failures: number;
-  last_failure_at: Date;
-  locked_until: Date | null;
-}
+export type LoginThrottleRow = Selectable<LoginThrottle>;
 
 /** The latest `locked_until` among `keys` that is still in the future, if any. */
 export async function lockedUntil(options: {
@@ -13,13 +11,23 @@ export async function lockedUntil(options: {
   keys: string[];
   at: Date;
 }): Promise<Date | undefined> {
-  const rows = await options.db.query<{ until: Date | null }>(
-    `SELECT max(locked_until) AS until FROM ktrlplane.login_throttle
-     WHERE key = ANY($1::text[]) AND locked_until > $2`,
-    [options.keys, options.at],
+  const row = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.login_throttle")
+      .select((eb) => eb.fn.max("locked_until").as("until"))
+      .where((eb) => eb("key", "=", eb.fn.any(textArray(options.keys))))
+      .where("locked_until", ">", options.at),
   );
-  const until = rows[0]?.until;
+  const until = row?.until;
   return until ? new Date(until) : undefined;
+}
+
+/** `time ± seconds`: interval arithmetic, which Kysely has no builder for. */
+function shiftSeconds(time: Expression<Date>, op: "+" | "-", seconds: Expression<number>) {
+  return op === "+"
+    ? sql<Date>`${time} + ${seconds} * interval '1 second'`
+    : sql<Date>`${time} - ${seconds} * interval '1 second'`;
 }
 
 /**
@@ -36,21 +44,63 @@ export async function recordLoginFailure(options: {
   forgetAfterSeconds: number;
 }): Promise<LoginThrottleRow> {
   const { db, key, at, free, maxLockSeconds, forgetAfterSeconds } = options;
-  const failures =
-    "CASE WHEN t.last_failure_at < $2::timestamptz - $5::float8 * interval '1 second' THEN 1 ELSE t.failures + 1 END";
-  const lock = (count: string) =>
-    `CASE WHEN ${count} > $3::int THEN $2::timestamptz + least($4::float8, power(2::float8, least(${count} - $3::int - 1, 30))) * interval '1 second' END`;
-  const rows = await db.query<LoginThrottleRow>(
-    `INSERT INTO ktrlplane.login_throttle AS t (key, failures, last_failure_at, locked_until)
-     VALUES ($1, 1, $2, ${lock("1")})
-     ON CONFLICT (key) DO UPDATE SET
-       failures = ${failures}, last_failure_at = $2, locked_until = ${lock(`(${failures})`)}
-     RETURNING *`,
-    [key, at, free, maxLockSeconds, forgetAfterSeconds],
+  // One INSERT … ON CONFLICT DO UPDATE: the count and the lock are computed from the row as it is
+  // when the statement reaches it, so concurrent failures never overwrite each other.
+  const eb = expressionBuilder<DB, "ktrlplane.login_throttle">();
+  const atTime = eb.cast<Date>(eb.val(at), "timestamptz");
+  const freeCount = eb.cast<number>(eb.val(free), "int4");
+  const one = eb.lit(1);
+  // The lock that `count` failures earn; null while they are few enough to be free.
+  const lock = (count: Expression<number>) =>
+    eb
+      .case()
+      .when(count, ">", freeCount)
+      .then(
+        shiftSeconds(
+          atTime,
+          "+",
+          eb.fn<number>("least", [
+            eb.cast<number>(eb.val(maxLockSeconds), "float8"),
+            eb.fn<number>("power", [
+              eb.cast<number>(eb.lit(2), "float8"),
+              eb.fn<number>("least", [eb(eb(count, "-", freeCount), "-", one), eb.lit(30)]),
+            ]),
+          ]),
+        ),
+      )
+      .end();
+  // The stored row's count after this failure: an old count is forgotten after a quiet spell.
+  const failures = eb
+    .case()
+    .when(
+      "ktrlplane.login_throttle.last_failure_at",
+      "<",
+      shiftSeconds(atTime, "-", eb.cast<number>(eb.val(forgetAfterSeconds), "float8")),
+    )
+    .then(one)
+    .else(eb("ktrlplane.login_throttle.failures", "+", one))
+    .end();
+  const row = await first(
+    db,
+    sqlb
+      .insertInto("ktrlplane.login_throttle")
+      .values({ key, failures: one, last_failure_at: at, locked_until: lock(one) })
+      .onConflict((oc) =>
+        oc.column("key").doUpdateSet({
+          failures,
+          last_failure_at: at,
+          locked_until: lock(failures),
+        }),
+      )
+      .returningAll(),
   );
-  return rows[0] as LoginThrottleRow;
+  if (!row) throw new Error("login_throttle upsert returned no row");
+  return row;
 }
 
 export async function clearLoginFailures(options: { db: Queryable; key: string }): Promise<void> {
-  await options.db.query("DELETE FROM ktrlplane.login_throttle WHERE key = $1", [options.key]);
+  await execute(
+    options.db,
+    sqlb.deleteFrom("ktrlplane.login_throttle").where("key", "=", options.key),
+  );
 }

@@ -1,17 +1,12 @@
+import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
+import type { MachineTokens } from "./schema.js";
+import { cached, execute, first, rows, sqlb } from "./typed.js";
 import type { UserRow } from "./users.js";
 
-export interface MachineTokenRow {
-  id: string;
-  organization_id: string;
-  name: string;
-  token_hash: string;
+/** `scopes` is a jsonb array of scope names, always written by `insertMachineToken`. */
+export interface MachineTokenRow extends Omit<Selectable<MachineTokens>, "scopes"> {
   scopes: string[];
-  created_by: string;
-  created_at: Date;
-  expires_at: Date | null;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
 }
 
 /** Inserts the token's own user row (no usable password) and the token, in the caller's transaction. */
@@ -21,25 +16,28 @@ export async function insertMachineToken(options: {
   email: string;
 }): Promise<void> {
   const t = options.token;
-  await options.db.query(
-    `INSERT INTO ktrlplane.users (id, email, name, password_hash, created_at)
-     VALUES ($1, $2, $3, '!machine-token', $4)`,
-    [t.id, options.email, t.name, t.created_at],
+  await execute(
+    options.db,
+    sqlb.insertInto("ktrlplane.users").values({
+      id: t.id,
+      email: options.email,
+      name: t.name,
+      password_hash: "!machine-token",
+      created_at: t.created_at,
+    }),
   );
-  await options.db.query(
-    `INSERT INTO ktrlplane.machine_tokens
-       (id, organization_id, name, token_hash, scopes, created_by, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      t.id,
-      t.organization_id,
-      t.name,
-      t.token_hash,
-      JSON.stringify(t.scopes),
-      t.created_by,
-      t.created_at,
-      t.expires_at,
-    ],
+  await execute(
+    options.db,
+    sqlb.insertInto("ktrlplane.machine_tokens").values({
+      id: t.id,
+      organization_id: t.organization_id,
+      name: t.name,
+      token_hash: t.token_hash,
+      scopes: JSON.stringify(t.scopes),
+      created_by: t.created_by,
+      created_at: t.created_at,
+      expires_at: t.expires_at,
+    }),
   );
 }
 
@@ -49,13 +47,7 @@ export async function findLiveMachineToken(options: {
   tokenHash: string;
   at: Date;
 }): Promise<{ user: UserRow; token: MachineTokenRow } | undefined> {
-  const rows = await options.db.query<MachineTokenRow & { email: string; password_hash: string }>(
-    `SELECT t.*, u.email, u.password_hash
-     FROM ktrlplane.machine_tokens t JOIN ktrlplane.users u ON u.id = t.id
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-    [options.tokenHash, options.at],
-  );
-  const row = rows[0];
+  const row = await first(options.db, findLiveMachineTokenQuery(options));
   if (!row) return undefined;
   const { email, password_hash, ...token } = row;
   return {
@@ -64,29 +56,50 @@ export async function findLiveMachineToken(options: {
   };
 }
 
+// Compiled once each: every request authenticated by a machine token runs these.
+const findLiveMachineTokenQuery = cached(({ tokenHash, at }: { tokenHash: string; at: Date }) =>
+  sqlb
+    .selectFrom("ktrlplane.machine_tokens as t")
+    .innerJoin("ktrlplane.users as u", "u.id", "t.id")
+    .selectAll("t")
+    .select(["u.email", "u.password_hash"])
+    .$narrowType<{ scopes: string[] }>()
+    .where("t.token_hash", "=", tokenHash)
+    .where("t.revoked_at", "is", null)
+    .where((eb) => eb.or([eb("t.expires_at", "is", null), eb("t.expires_at", ">", at)])),
+);
+
 export async function touchMachineToken(options: {
   db: Queryable;
   id: string;
   at: Date;
   unlessAfter: Date;
 }): Promise<void> {
-  await options.db.query(
-    `UPDATE ktrlplane.machine_tokens SET last_used_at = $2
-     WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)`,
-    [options.id, options.at, options.unlessAfter],
-  );
+  await execute(options.db, touchMachineTokenQuery(options));
 }
+
+const touchMachineTokenQuery = cached(
+  ({ id, at, unlessAfter }: { id: string; at: Date; unlessAfter: Date }) =>
+    sqlb
+      .updateTable("ktrlplane.machine_tokens")
+      .set({ last_used_at: at })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", unlessAfter)])),
+);
 
 /** Scopes and organization never change after creation: safe to remember per process. */
 export async function getMachineTokenGrant(options: {
   db: Queryable;
   id: string;
 }): Promise<{ organization_id: string; scopes: string[] } | undefined> {
-  const rows = await options.db.query<{ organization_id: string; scopes: string[] }>(
-    "SELECT organization_id, scopes FROM ktrlplane.machine_tokens WHERE id = $1",
-    [options.id],
+  return first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.machine_tokens")
+      .select(["organization_id", "scopes"])
+      .$narrowType<{ scopes: string[] }>()
+      .where("id", "=", options.id),
   );
-  return rows[0];
 }
 
 /** An organization's tokens, newest first, revoked ones included, a page after `after` (an id). */
@@ -96,13 +109,30 @@ export async function listMachineTokens(options: {
   limit: number;
   after?: string;
 }): Promise<MachineTokenRow[]> {
-  return options.db.query<MachineTokenRow>(
-    `SELECT * FROM ktrlplane.machine_tokens t
-     WHERE t.organization_id = $1
-       AND ($3::text IS NULL OR (t.created_at, t.id) < (
-         SELECT c.created_at, c.id FROM ktrlplane.machine_tokens c WHERE c.id = $3 AND c.organization_id = $1))
-     ORDER BY t.created_at DESC, t.id DESC LIMIT $2`,
-    [options.organizationId, options.limit, options.after ?? null],
+  const { organizationId, after } = options;
+  let query = sqlb
+    .selectFrom("ktrlplane.machine_tokens as t")
+    .selectAll("t")
+    .$narrowType<{ scopes: string[] }>()
+    .where("t.organization_id", "=", organizationId);
+  if (after !== undefined) {
+    // Keyset pagination: strictly after the cursor token in (created_at, id) order; a cursor
+    // from another organization matches nothing.
+    query = query.where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple("t.created_at", "t.id"),
+        "<",
+        selectFrom("ktrlplane.machine_tokens as c")
+          .select(["c.created_at", "c.id"])
+          .where("c.id", "=", after)
+          .where("c.organization_id", "=", organizationId)
+          .$asTuple("created_at", "id"),
+      ),
+    );
+  }
+  return rows(
+    options.db,
+    query.orderBy("t.created_at", "desc").orderBy("t.id", "desc").limit(options.limit),
   );
 }
 
@@ -112,11 +142,16 @@ export async function getMachineToken(options: {
   id: string;
   lock?: boolean;
 }): Promise<MachineTokenRow | undefined> {
-  const rows = await options.db.query<MachineTokenRow>(
-    `SELECT * FROM ktrlplane.machine_tokens WHERE id = $1 AND organization_id = $2${options.lock ? " FOR UPDATE" : ""}`,
-    [options.id, options.organizationId],
+  return first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.machine_tokens")
+      .selectAll()
+      .$narrowType<{ scopes: string[] }>()
+      .where("id", "=", options.id)
+      .where("organization_id", "=", options.organizationId)
+      .$if(options.lock === true, (qb) => qb.forUpdate()),
   );
-  return rows[0];
 }
 
 /** Marks the token revoked and removes its memberships: it can do nothing from now on. */
@@ -125,9 +160,16 @@ export async function revokeMachineToken(options: {
   id: string;
   at: Date;
 }): Promise<void> {
-  await options.db.query(
-    "UPDATE ktrlplane.machine_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-    [options.id, options.at],
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.machine_tokens")
+      .set({ revoked_at: options.at })
+      .where("id", "=", options.id)
+      .where("revoked_at", "is", null),
   );
-  await options.db.query("DELETE FROM ktrlplane.memberships WHERE user_id = $1", [options.id]);
+  await execute(
+    options.db,
+    sqlb.deleteFrom("ktrlplane.memberships").where("user_id", "=", options.id),
+  );
 }

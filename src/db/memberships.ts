@@ -86,6 +86,10 @@ export async function rolesOf(options: {
   return { organizationRole, projectRoles };
 }
 
+/**
+ * The people with a role in the scope. Machine tokens hold an organization membership too (their
+ * user row shares the token's id), but they are not members to show: they are listed apart.
+ */
 export async function listMembers(options: {
   db: Queryable;
   organizationId: string;
@@ -101,6 +105,15 @@ export async function listMembers(options: {
       .where("m.organization_id", "=", options.organizationId)
       .where((eb) =>
         projectId ? eb("m.project_id", "=", projectId) : eb("m.project_id", "is", null),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("ktrlplane.machine_tokens as mt")
+              .select("mt.id")
+              .whereRef("mt.id", "=", "m.user_id"),
+          ),
+        ),
       )
       .orderBy("m.created_at")
       .orderBy("u.email"),

@@ -1,4 +1,5 @@
 import type { Queryable } from "./database.js";
+import { cached, execute, first, rows, sqlb } from "./typed.js";
 import type { UserRow } from "./users.js";
 
 // Sessions are the rows of `api_tokens`: the SHA-256 digest of a bearer token, its user, and when
@@ -10,10 +11,14 @@ export async function insertSession(options: {
   userId: string;
   at: Date;
 }): Promise<void> {
-  await options.db.query(
-    `INSERT INTO ktrlplane.api_tokens (token_hash, user_id, created_at, last_used_at)
-     VALUES ($1, $2, $3, $3)`,
-    [options.tokenHash, options.userId, options.at],
+  await execute(
+    options.db,
+    sqlb.insertInto("ktrlplane.api_tokens").values({
+      token_hash: options.tokenHash,
+      user_id: options.userId,
+      created_at: options.at,
+      last_used_at: options.at,
+    }),
   );
 }
 
@@ -23,14 +28,20 @@ export async function findSessionUser(options: {
   tokenHash: string;
   idleSince: Date;
 }): Promise<(UserRow & { session_last_used_at: Date }) | undefined> {
-  const rows = await options.db.query<UserRow & { session_last_used_at: Date }>(
-    `SELECT u.*, t.last_used_at AS session_last_used_at
-     FROM ktrlplane.api_tokens t JOIN ktrlplane.users u ON u.id = t.user_id
-     WHERE t.token_hash = $1 AND t.last_used_at > $2`,
-    [options.tokenHash, options.idleSince],
-  );
-  return rows[0];
+  return first(options.db, findSessionUserQuery(options));
 }
+
+// Compiled once each: every request authenticated by a session runs these.
+const findSessionUserQuery = cached(
+  ({ tokenHash, idleSince }: { tokenHash: string; idleSince: Date }) =>
+    sqlb
+      .selectFrom("ktrlplane.api_tokens as t")
+      .innerJoin("ktrlplane.users as u", "u.id", "t.user_id")
+      .selectAll("u")
+      .select("t.last_used_at as session_last_used_at")
+      .where("t.token_hash", "=", tokenHash)
+      .where("t.last_used_at", ">", idleSince),
+);
 
 /** Moves `last_used_at` forward, unless another request did so since `unlessAfter`. */
 export async function touchSession(options: {
@@ -39,21 +50,30 @@ export async function touchSession(options: {
   at: Date;
   unlessAfter: Date;
 }): Promise<void> {
-  await options.db.query(
-    "UPDATE ktrlplane.api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND last_used_at < $3",
-    [options.tokenHash, options.at, options.unlessAfter],
-  );
+  await execute(options.db, touchSessionQuery(options));
 }
+
+const touchSessionQuery = cached(
+  ({ tokenHash, at, unlessAfter }: { tokenHash: string; at: Date; unlessAfter: Date }) =>
+    sqlb
+      .updateTable("ktrlplane.api_tokens")
+      .set({ last_used_at: at })
+      .where("token_hash", "=", tokenHash)
+      .where("last_used_at", "<", unlessAfter),
+);
 
 export async function deleteSession(options: {
   db: Queryable;
   tokenHash: string;
 }): Promise<boolean> {
-  const rows = await options.db.query(
-    "DELETE FROM ktrlplane.api_tokens WHERE token_hash = $1 RETURNING token_hash",
-    [options.tokenHash],
+  const deleted = await rows(
+    options.db,
+    sqlb
+      .deleteFrom("ktrlplane.api_tokens")
+      .where("token_hash", "=", options.tokenHash)
+      .returning("token_hash"),
   );
-  return rows.length === 1;
+  return deleted.length === 1;
 }
 
 /** Replaces a legacy password hash after a successful log-in (only if it is still that hash). */
@@ -63,8 +83,12 @@ export async function replacePasswordHash(options: {
   from: string;
   to: string;
 }): Promise<void> {
-  await options.db.query(
-    "UPDATE ktrlplane.users SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
-    [options.userId, options.from, options.to],
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.users")
+      .set({ password_hash: options.to })
+      .where("id", "=", options.userId)
+      .where("password_hash", "=", options.from),
   );
 }

@@ -456,5 +456,29 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
         "machine_token.revoked",
       ]);
     });
+
+    it("is no member: member lists and billing admins show only people", async () => {
+      // A billing_admin (billing:write) and an owner (billing:write + resources:write) token:
+      // both would count among those who may manage billing if they were listed.
+      const billing = await mint({ name: "billing-bot", scopes: ["billing:write"] });
+      const full = await mint({ name: "full-bot", scopes: ["billing:write", "resources:write"] });
+      const [memberships] = await app.ctx.db.query<{ count: number }>(
+        "SELECT count(*)::int AS count FROM ktrlplane.memberships WHERE user_id = ANY($1::text[])",
+        [[billing.id, full.id]],
+      );
+      expect(memberships?.count).toBe(2);
+
+      const members = await owner.api.get(`/v1/organizations/${orgId}/members`);
+      expect(members.status).toBe(200);
+      const listed = members.body.data as Array<{ user_id: string; email: string; role: string }>;
+      expect(listed.map((m) => m.user_id).sort()).toEqual([owner.user.id, editor.user.id].sort());
+      expect(listed.every((m) => m.user_id.startsWith("usr_"))).toBe(true);
+
+      const projectBilling = await owner.api.get(`/v1/projects/${projectId}/billing`);
+      expect(projectBilling.status).toBe(200);
+      expect(projectBilling.body.managed_by).toEqual([
+        { email: owner.user.email, name: owner.user.name, role: "owner" },
+      ]);
+    });
   });
 });
