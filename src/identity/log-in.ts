@@ -2,6 +2,7 @@ import type { AppContext } from "../context.js";
 import { insertSession, replacePasswordHash } from "../db/sessions.js";
 import { findUserByEmail } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
+import { recordLoginFailure } from "../observability/metrics.js";
 import {
   assertNotThrottled,
   clearAccountFailures,
@@ -20,7 +21,14 @@ export async function logIn(options: {
   const { ctx, input } = options;
   const keys = throttleKeys({ email: input.email, address: options.address });
   // A locked account or address is refused before any hashing: throttled guesses cost us nothing.
-  await assertNotThrottled({ db: ctx.db, keys: [keys.account, keys.address], at: ctx.clock() });
+  await assertNotThrottled({
+    db: ctx.db,
+    keys: [keys.account, keys.address],
+    at: ctx.clock(),
+  }).catch((error: unknown) => {
+    recordLoginFailure("throttled");
+    throw error;
+  });
   const user = await findUserByEmail({
     db: ctx.db,
     email: input.email.toLowerCase(),
@@ -32,6 +40,7 @@ export async function logIn(options: {
   if (!user || !verified.ok) {
     await recordFailure({ db: ctx.db, key: keys.account, kind: "account", at });
     if (keys.address) await recordFailure({ db: ctx.db, key: keys.address, kind: "address", at });
+    recordLoginFailure("invalid_credentials");
     throw new AppError({ code: "invalid_credentials", message: "Email or password is wrong" });
   }
   await clearAccountFailures({ db: ctx.db, key: keys.account });
