@@ -11,9 +11,9 @@ import {
 import type { OpenAPIV3_1 } from "openapi-types";
 import type { AppContext } from "../context.js";
 import { AppError } from "../domain/errors.js";
-import { registerMetrics } from "../observability/metrics.js";
 import { handleClientError } from "./client-errors.js";
 import { connectionOptions } from "./connection-options.js";
+import { registerMetrics } from "./metrics-route.js";
 import { sendProblem, toAppError } from "./problem.js";
 import { echoRequestId, requestIdOf } from "./request-id.js";
 import { type RouteSpec, registerRoutes, validatorCompiler } from "./route.js";

@@ -335,3 +335,40 @@ export async function accountsDueForFullSync(options: {
   );
   return due.map((r) => r.id);
 }
+
+/** The reconciler's backlog for /metrics: two aggregates over the small sync tables. */
+export async function readReconcilerBacklog(options: { db: Queryable }): Promise<{
+  pendingAccounts: number;
+  lagSeconds: number;
+  writesThisHour: number;
+  maxWritesThisHour: number;
+  deferredAccounts: number;
+}> {
+  const changes = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_account_changes")
+      .select([
+        sql<number>`count(DISTINCT billing_account_id)`.as("accounts"),
+        sql<number | null>`EXTRACT(EPOCH FROM (now() - min(changed_at)))::float8`.as("lag"),
+      ]),
+  );
+  const windowOpen = sql<boolean>`budget_window_start > now() - interval '1 hour'`;
+  const budget = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_account_sync")
+      .select([
+        sql<number | null>`sum(writes_in_window) FILTER (WHERE ${windowOpen})`.as("writes"),
+        sql<number | null>`max(writes_in_window) FILTER (WHERE ${windowOpen})`.as("max_writes"),
+        sql<number>`count(*) FILTER (WHERE next_attempt_at > now())`.as("deferred"),
+      ]),
+  );
+  return {
+    pendingAccounts: Number(changes?.accounts ?? 0),
+    lagSeconds: Math.max(0, Number(changes?.lag ?? 0)),
+    writesThisHour: Number(budget?.writes ?? 0),
+    maxWritesThisHour: Number(budget?.max_writes ?? 0),
+    deferredAccounts: Number(budget?.deferred ?? 0),
+  };
+}

@@ -1,8 +1,6 @@
-import { timingSafeEqual } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { readReconcilerBacklog } from "../db/account-sync.js";
 import type { Queryable } from "../db/database.js";
-import { AppError } from "../domain/errors.js";
 
 /**
  * Prometheus metrics, one registry per process. Counters other modules feed are exported as
@@ -108,65 +106,24 @@ export function recordStripeResponse(options: {
   if (options.elapsedMs !== undefined) stripeDuration.observe(options.elapsedMs / 1000);
 }
 
-/** Reads the reconciler's state into the gauges; cheap aggregates over the sync tables. */
-export async function collectReconcilerGauges(db: Queryable): Promise<void> {
-  const [changes] = await db.query<{ accounts: string | number; lag: string | number | null }>(
-    `SELECT count(DISTINCT billing_account_id) AS accounts,
-            EXTRACT(EPOCH FROM (now() - min(changed_at)))::float8 AS lag
-     FROM ktrlplane.billing_account_changes`,
-  );
-  pendingAccounts.set(Number(changes?.accounts ?? 0));
-  reconcilerLag.set(Math.max(0, Number(changes?.lag ?? 0)));
-  const [budget] = await db.query<{
-    writes: string | number | null;
-    max_writes: string | number | null;
-    deferred: string | number;
-  }>(
-    `SELECT sum(writes_in_window) FILTER (WHERE budget_window_start > now() - interval '1 hour') AS writes,
-            max(writes_in_window) FILTER (WHERE budget_window_start > now() - interval '1 hour') AS max_writes,
-            count(*) FILTER (WHERE next_attempt_at > now()) AS deferred
-     FROM ktrlplane.billing_account_sync`,
-  );
-  writesThisHour.set(Number(budget?.writes ?? 0));
-  maxWritesThisHour.set(Number(budget?.max_writes ?? 0));
-  deferredAccounts.set(Number(budget?.deferred ?? 0));
-}
-
-const loopback = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
-
-/**
- * Who may scrape: with a token configured, whoever presents it as a bearer token; without one,
- * only clients on this machine (a Prometheus or agent beside the server). Anyone else gets the
- * same 404 as any unknown URL: the endpoint's existence is not advertised.
- */
-export function mayScrape(request: FastifyRequest, token: string | undefined): boolean {
-  if (!token) return loopback.has(request.socket.remoteAddress ?? "");
-  const given = request.headers.authorization?.match(/^Bearer (.+)$/)?.[1] ?? "";
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Request metrics on every route, and `GET /metrics`. */
-export function registerMetrics(options: {
-  app: FastifyInstance;
-  db: Queryable;
-  token?: string;
+/** For the HTTP layer: one answered request, labelled by its route pattern. */
+export function recordHttpResponse(options: {
+  method: string;
+  route: string;
+  status: number;
+  seconds: number;
 }): void {
-  const { app, db, token } = options;
-  app.addHook("onResponse", async (request, reply) => {
-    // The route's pattern (`/v1/projects/:id`), never the raw URL: ids would explode the series.
-    const route = request.routeOptions.url ?? "unmatched";
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    httpRequests.inc(labels);
-    httpDuration.observe(labels, reply.elapsedTime / 1000);
-  });
-  app.get("/metrics", async (request, reply) => {
-    if (!mayScrape(request, token)) {
-      throw new AppError({ code: "not_found", message: "No route GET /metrics" });
-    }
-    await collectReconcilerGauges(db);
-    reply.header("cache-control", "no-store");
-    return reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
-  });
+  const labels = { method: options.method, route: options.route, status: String(options.status) };
+  httpRequests.inc(labels);
+  httpDuration.observe(labels, options.seconds);
+}
+
+/** Reads the reconciler's state into the gauges (see `readReconcilerBacklog`). */
+export async function collectReconcilerGauges(db: Queryable): Promise<void> {
+  const backlog = await readReconcilerBacklog({ db });
+  pendingAccounts.set(backlog.pendingAccounts);
+  reconcilerLag.set(backlog.lagSeconds);
+  writesThisHour.set(backlog.writesThisHour);
+  maxWritesThisHour.set(backlog.maxWritesThisHour);
+  deferredAccounts.set(backlog.deferredAccounts);
 }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { describe, expect, it } from "vitest";
-import { mayScrape } from "../../src/observability/metrics.js";
+import { mayScrape } from "../../src/api/metrics-route.js";
 
 const request = (remoteAddress: string, authorization?: string) =>
   ({

@@ -14,7 +14,7 @@ export const authRoutes = [
     tag: "auth",
     auth: false,
     body: signUpBody,
-    errors: [409],
+    errors: [409, 429],
     status: 201,
     response: z.object({ user: userResponse, token: z.string() }),
     handler: async ({ ctx, body, request }) => {
@@ -29,7 +29,7 @@ export const authRoutes = [
     tag: "auth",
     auth: false,
     body: logInBody,
-    errors: [401],
+    errors: [401, 429],
     response: z.object({ token: z.string() }),
     handler: async ({ ctx, body, request }) => ({
       token: (await logIn({ ctx, input: body, address: request.ip })).token,

@@ -163,6 +163,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -349,6 +358,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
