@@ -20,7 +20,11 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
       aria-label={a ? `Billing account ${a.name}` : "Billing account"}
     >
       {account.loading ? <Loading what="Loading the account" /> : null}
-      <ErrorNotice error={account.error} title="This billing account could not be loaded." />
+      <ErrorNotice
+        error={account.error}
+        title="This billing account could not be loaded."
+        onRetry={account.reload}
+      />
       {a ? (
         <>
           <header className="account-head">
@@ -98,7 +102,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
               ) : charges.loading ? (
                 <span className="muted">…</span>
               ) : null}
-              <ErrorNotice error={charges.error} />
+              <ErrorNotice error={charges.error} onRetry={charges.reload} />
             </div>
             <div>
               <span className="label">
@@ -112,7 +116,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
               ) : upcoming.loading ? (
                 <span className="muted">…</span>
               ) : null}
-              <ErrorNotice error={upcoming.error} />
+              <ErrorNotice error={upcoming.error} onRetry={upcoming.reload} />
             </div>
           </div>
           {upcoming.data && upcoming.data.lines.length > 0 ? (

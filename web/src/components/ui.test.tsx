@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ApiError } from "../api";
 import { BarChart } from "./bar-chart";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "./billing-choice";
-import { BillingBadge, ErrorNotice, Field, StatusBadge } from "./ui";
+import { BillingBadge, ErrorNotice, Field, humanMessage, StatusBadge } from "./ui";
 
 afterEach(cleanup);
 
@@ -55,8 +55,40 @@ describe("ErrorNotice", () => {
     render(<ErrorNotice error={error} />);
     const alert = screen.getByRole("alert");
     expect(alert.textContent).toContain("Choose an organization.");
-    expect(alert.textContent).toContain("(field: Organization)");
+    expect(alert.textContent).not.toContain("field");
     expect(alert.textContent).not.toContain("{");
+  });
+
+  it("writes a validation error for people: no field path, the field named once", () => {
+    const error = new ApiError({
+      status: 422,
+      code: "validation_failed",
+      title: "validation failed",
+      detail: "project.name: Too big: expected string to have <=100 characters",
+      field: "project.name",
+    });
+    expect(humanMessage(error)).toBe("Project name must be at most 100 characters.");
+    const other = new ApiError({
+      status: 422,
+      code: "validation_failed",
+      title: "validation failed",
+      detail: "sku: unknown size",
+      field: "sku",
+    });
+    expect(humanMessage(other)).toBe("SKU: Unknown size.");
+  });
+
+  it("offers Retry when given one", () => {
+    let retried = 0;
+    render(
+      <ErrorNotice
+        error={new Error("The server could not be reached.")}
+        title="Projects could not be loaded."
+        onRetry={() => retried++}
+      />,
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    expect(retried).toBe(1);
   });
 });
 
@@ -122,5 +154,6 @@ describe("BarChart", () => {
     );
     expect(screen.getAllByTestId("chart-bar")).toHaveLength(2);
     expect(screen.getByRole("img").getAttribute("aria-label")).toContain("Web $10.00 so far");
+    expect(screen.getByTitle("Web").textContent).toBe("Web");
   });
 });
