@@ -56,7 +56,7 @@ export function ResourceWizardPage() {
 
   const projects = useApi(async () => {
     const lists = await Promise.all(
-      orgs.map((o) => api.organizationProjects(o.id).catch(() => [] as Project[])),
+      orgs.map((o): Promise<Project[]> => api.organizationProjects(o.id)),
     );
     return lists.flat();
   }, [orgs.map((o) => o.id).join(",")]);
@@ -240,7 +240,12 @@ export function ResourceWizardPage() {
             Step 1 of 3: Project
           </h2>
           {projects.loading ? <Loading what="Loading your projects" /> : null}
-          {!projects.loading ? (
+          <ErrorNotice
+            error={projects.error}
+            title="Your projects could not be loaded."
+            onRetry={projects.reload}
+          />
+          {!projects.loading && !projects.error ? (
             <fieldset>
               <legend>Project</legend>
               {hasProjects ? (
@@ -359,7 +364,11 @@ export function ResourceWizardPage() {
             title="The resource was not created."
           />
           <div className="form-actions">
-            <button type="submit" className="button-primary" disabled={projects.loading}>
+            <button
+              type="submit"
+              className="button-primary"
+              disabled={projects.loading || !!projects.error}
+            >
               Next: type &amp; size
             </button>
           </div>
