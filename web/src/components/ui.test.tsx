@@ -1,10 +1,11 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { useState } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiError } from "../api";
 import { BarChart } from "./bar-chart";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "./billing-choice";
-import { BillingBadge, ErrorNotice, Field, humanMessage, StatusBadge } from "./ui";
+import { BillingBadge, Dialog, ErrorNotice, Field, humanMessage, StatusBadge } from "./ui";
 
 afterEach(cleanup);
 
@@ -155,5 +156,33 @@ describe("BarChart", () => {
     expect(screen.getAllByTestId("chart-bar")).toHaveLength(2);
     expect(screen.getByRole("img").getAttribute("aria-label")).toContain("Web $10.00 so far");
     expect(screen.getByTitle("Web").textContent).toBe("Web");
+  });
+});
+
+describe("Dialog", () => {
+  function Harness() {
+    const [open, setOpen] = useState(false);
+    return (
+      <>
+        <button type="button" onClick={() => setOpen(true)}>
+          Delete…
+        </button>
+        <Dialog title="Delete it?" open={open} onClose={() => setOpen(false)}>
+          <button type="button" onClick={() => setOpen(false)}>
+            Cancel
+          </button>
+        </Dialog>
+      </>
+    );
+  }
+
+  it("takes the focus to its title (not a button) and gives it back to the opener", () => {
+    render(<Harness />);
+    const opener = screen.getByRole("button", { name: "Delete…" });
+    opener.focus();
+    fireEvent.click(opener);
+    expect(document.activeElement?.textContent).toBe("Delete it?");
+    fireEvent.click(screen.getByText("Cancel"));
+    expect(document.activeElement).toBe(opener);
   });
 });

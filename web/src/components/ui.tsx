@@ -286,8 +286,9 @@ export function Dialog({
       opener.current = active instanceof HTMLElement ? active : null;
       if (typeof dialog.showModal === "function") dialog.showModal();
       else dialog.setAttribute("open", "");
+      // The first field if there is one; otherwise the title, never a destructive button.
       const first = dialog.querySelector<HTMLElement>(
-        ".dialog-body input, .dialog-body select, .dialog-body button, .dialog-body a[href]",
+        ".dialog-body input, .dialog-body select, .dialog-body textarea",
       );
       (first ?? dialog.querySelector<HTMLElement>("h2"))?.focus();
     } else if (!open && dialog.open) {
