@@ -169,6 +169,12 @@ export const costsResponse = z.object({
       name: z.string(),
       amount: z.number().int(),
       projected_amount: z.number().int(),
+      project_id: z.string().optional().describe("group_by=resource: the resource's project"),
+      project_name: z.string().optional(),
+      deleted: z
+        .boolean()
+        .optional()
+        .describe("group_by=project|resource: deleted since; its past costs remain"),
     }),
   ),
   ...money,

@@ -82,3 +82,15 @@ export async function projectNames(options: {
   );
   return new Map(named.map((r) => [r.id, r.name]));
 }
+
+/** Projects by id and whether they are deleted: labels for past costs. */
+export async function projectLabels(options: {
+  db: Queryable;
+  ids: string[];
+}): Promise<Map<string, { name: string; deleted: boolean }>> {
+  const rows = await options.db.query<{ id: string; name: string; deleted: boolean }>(
+    "SELECT id, name, deleted_at IS NOT NULL AS deleted FROM ktrlplane.projects WHERE id = ANY($1::text[])",
+    [options.ids],
+  );
+  return new Map(rows.map((r) => [r.id, { name: r.name, deleted: r.deleted }]));
+}

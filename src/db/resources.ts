@@ -67,3 +67,22 @@ export async function resourceNames(options: {
   );
   return new Map(named.map((r) => [r.id, r.name]));
 }
+
+/** Resources by id with their project and whether they are deleted: labels for past costs. */
+export async function resourceLabels(options: {
+  db: Queryable;
+  ids: string[];
+}): Promise<Map<string, { name: string; project_id: string; deleted: boolean }>> {
+  const rows = await options.db.query<{
+    id: string;
+    name: string;
+    project_id: string;
+    deleted: boolean;
+  }>(
+    "SELECT id, name, project_id, deleted_at IS NOT NULL AS deleted FROM ktrlplane.resources WHERE id = ANY($1::text[])",
+    [options.ids],
+  );
+  return new Map(
+    rows.map((r) => [r.id, { name: r.name, project_id: r.project_id, deleted: r.deleted }]),
+  );
+}

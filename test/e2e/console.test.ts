@@ -465,11 +465,14 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
       await page.goto(`${server.baseUrl}/organizations/${state.orgId}/costs?group_by=${groupBy}`);
       const table = page.getByTestId("costs-table");
       await table.waitFor();
-      const rows = await table
-        .locator("tbody tr")
-        .evaluateAll((trs) =>
-          trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
-        );
+      const rows = await table.locator("tbody tr").evaluateAll((trs) =>
+        // The name, then the amounts (grouped by resource a project column sits between).
+        trs.map((tr) =>
+          [tr.querySelector("td"), ...tr.querySelectorAll("td.num")].map(
+            (td) => td?.textContent ?? "",
+          ),
+        ),
+      );
       const total = minor(await text(page.getByTestId("costs-total")));
       const projected = minor(await text(page.getByTestId("costs-projected")));
       expect(rows.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { Component, type ErrorInfo, type ReactNode, useEffect, useState } from "react";
+import { Component, type ErrorInfo, type ReactNode, useEffect, useRef, useState } from "react";
 import { ErrorNotice, Loading } from "./components/ui";
 import { AccountPage, AccountSetupPage } from "./pages/account-setup";
 import { LoginPage, SignupPage } from "./pages/auth";
@@ -49,81 +49,156 @@ function TopBar() {
   const { path } = useLocation();
   const orgs = me?.organizations ?? [];
   const [orgId, setOrgId] = useState(() => localStorage.getItem(ORG_KEY) ?? "");
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   const routeOrg = matchPath("/organizations/:id/:page", path)?.id;
   const current = orgs.find((o) => o.id === (routeOrg ?? orgId)) ?? orgs[0];
   useEffect(() => {
     if (current) localStorage.setItem(ORG_KEY, current.id);
   }, [current]);
+  // The menu (narrow screens) closes when the page changes.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: path is the trigger
+  useEffect(() => setMenuOpen(false), [path]);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setMenuOpen(false);
+      menuButton.current?.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [menuOpen]);
   const active = (prefix: string) => (path.startsWith(prefix) ? "nav-active" : undefined);
+  const current_ = (prefix: string) => (path.startsWith(prefix) ? ("page" as const) : undefined);
 
   return (
     <header className="topbar">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
       <Link to="/" className="brand">
         <span className="brand-mark" aria-hidden="true" />
         ktrlplane
       </Link>
       {me ? (
-        <nav aria-label="Main" className="mainnav">
-          <Link to="/" className={path === "/" ? "nav-active" : undefined}>
-            Home
-          </Link>
-          {current ? (
-            <>
-              <Link
-                to={`/organizations/${current.id}/billing`}
-                className={active(`/organizations/${current.id}/billing`)}
-              >
-                Billing
-              </Link>
-              <Link
-                to={`/organizations/${current.id}/costs`}
-                className={active(`/organizations/${current.id}/costs`)}
-              >
-                Costs
-              </Link>
-            </>
-          ) : null}
-        </nav>
-      ) : null}
-      <span className="spacer" />
-      {me && orgs.length > 1 ? (
-        <label className="org-switch">
-          <span className="muted-on-dark">Organization</span>
-          <select
-            value={current?.id ?? ""}
-            onChange={(e) => {
-              setOrgId(e.target.value);
-              localStorage.setItem(ORG_KEY, e.target.value);
-              if (routeOrg) navigate(path.replace(routeOrg, e.target.value));
-            }}
-          >
-            {orgs.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      ) : me && current ? (
-        <span className="org-name">
-          <span className="muted-on-dark">Organization</span> {current.name}
-        </span>
+        <button
+          ref={menuButton}
+          type="button"
+          className="menu-button"
+          aria-expanded={menuOpen}
+          aria-controls="topbar-menu"
+          onClick={() => setMenuOpen((v) => !v)}
+        >
+          <span className="menu-icon" aria-hidden="true" />
+          Menu
+        </button>
       ) : null}
       {me ? (
-        <>
-          <span className="user" title={me.user.email}>
+        <div id="topbar-menu" className={`topbar-menu ${menuOpen ? "topbar-menu-open" : ""}`}>
+          <nav aria-label="Main" className="mainnav">
+            <Link
+              to="/"
+              className={path === "/" ? "nav-active" : undefined}
+              aria-current={path === "/" ? "page" : undefined}
+            >
+              Home
+            </Link>
+            {current ? (
+              <>
+                <Link
+                  to={`/organizations/${current.id}/billing`}
+                  className={active(`/organizations/${current.id}/billing`)}
+                  aria-current={current_(`/organizations/${current.id}/billing`)}
+                >
+                  Billing
+                </Link>
+                <Link
+                  to={`/organizations/${current.id}/costs`}
+                  className={active(`/organizations/${current.id}/costs`)}
+                  aria-current={current_(`/organizations/${current.id}/costs`)}
+                >
+                  Costs
+                </Link>
+              </>
+            ) : null}
+          </nav>
+          <span className="spacer" />
+          {orgs.length > 1 ? (
+            <label className="org-switch">
+              <span className="muted-on-dark">Organization</span>
+              <select
+                value={current?.id ?? ""}
+                onChange={(e) => {
+                  setOrgId(e.target.value);
+                  localStorage.setItem(ORG_KEY, e.target.value);
+                  if (routeOrg) navigate(path.replace(routeOrg, e.target.value));
+                }}
+              >
+                {orgs.map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : current ? (
+            <span className="org-name">
+              <span className="muted-on-dark">Organization</span>{" "}
+              <span className="truncate" title={current.name}>
+                {current.name}
+              </span>
+            </span>
+          ) : null}
+          <span className="user" title={`${me.user.name} (${me.user.email})`}>
             <span className="avatar" aria-hidden="true">
               {me.user.name.slice(0, 1).toUpperCase()}
             </span>
-            {me.user.name}
+            <span className="truncate">{me.user.name}</span>
           </span>
           <button type="button" className="button-ghost" onClick={signOut}>
             Log out
           </button>
-        </>
+        </div>
       ) : null}
     </header>
   );
+}
+
+/**
+ * After a navigation (not the first load), focus moves to the new page's heading so that a
+ * screen reader announces it and the keyboard starts from the top of the content. The page may
+ * still be loading: we wait briefly for its <h1> and fall back to <main>.
+ */
+function useFocusOnNavigation(path: string) {
+  const first = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new path is the trigger
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    let frame = 0;
+    const deadline = Date.now() + 3000;
+    const tryFocus = () => {
+      const main = document.getElementById("main");
+      if (!main) return;
+      if (main.contains(document.activeElement) && document.activeElement !== main) return;
+      const heading = main.querySelector<HTMLElement>("h1");
+      if (heading) {
+        if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+        heading.focus({ preventScroll: true });
+        return;
+      }
+      if (Date.now() > deadline) {
+        main.focus({ preventScroll: true });
+        return;
+      }
+      frame = requestAnimationFrame(tryFocus);
+    };
+    frame = requestAnimationFrame(tryFocus);
+    return () => cancelAnimationFrame(frame);
+  }, [path]);
 }
 
 function Pages() {
@@ -184,10 +259,11 @@ class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | 
 
 export function App() {
   const { path } = useLocation();
+  useFocusOnNavigation(path);
   return (
     <SessionProvider>
       <TopBar />
-      <main className="main" id="main">
+      <main className="main" id="main" tabIndex={-1}>
         <ErrorBoundary key={path}>
           <Pages />
         </ErrorBoundary>

@@ -1891,8 +1891,13 @@ export interface paths {
                             from: string;
                             groups: {
                                 amount: number;
+                                /** @description group_by=project|resource: deleted since; its past costs remain */
+                                deleted?: boolean;
                                 key: string;
                                 name: string;
+                                /** @description group_by=resource: the resource's project */
+                                project_id?: string;
+                                project_name?: string;
                                 projected_amount: number;
                             }[];
                             projected_total: number;

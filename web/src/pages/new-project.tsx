@@ -1,7 +1,14 @@
 import { type FormEvent, useState } from "react";
 import { type ApiError, api } from "../api";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
-import { Breadcrumbs, ErrorNotice, Field, Notice, PageHeader } from "../components/ui";
+import {
+  Breadcrumbs,
+  ErrorNotice,
+  Field,
+  humanMessage,
+  Notice,
+  PageHeader,
+} from "../components/ui";
 import { navigate } from "../router";
 import { useSession } from "../session";
 
@@ -45,7 +52,7 @@ export function NewProjectPage() {
   }
 
   const fieldError = (...fields: string[]) =>
-    error?.field && fields.includes(error.field) ? error.message : undefined;
+    error?.field && fields.includes(error.field) ? humanMessage(error) : undefined;
 
   return (
     <div className="narrow">
@@ -94,7 +101,9 @@ export function NewProjectPage() {
           value={billing}
           onChange={setBilling}
         />
-        {error && !fieldError("name", "organization_id") ? <ErrorNotice error={error} /> : null}
+        {error && !fieldError("name", "organization_id") ? (
+          <ErrorNotice error={error} title="The project was not created." />
+        ) : null}
         <div className="form-actions">
           <button type="submit" className="button-primary" disabled={busy}>
             {busy ? "Creating…" : "Create project"}
