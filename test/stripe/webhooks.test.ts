@@ -148,7 +148,7 @@ describe.skipIf(!testDatabaseAvailable)("Stripe webhooks", () => {
     expect(emulator.writeCount()).toBe(before);
   });
 
-  it("refuses a bad signature, a tampered body and a stale timestamp with 400, taking nothing", async () => {
+  it("refuses a bad signature, a tampered body, a stale or future timestamp and an over-long id with 400, taking nothing", async () => {
     const event = {
       id: "evt_signature_check",
       object: "event",
@@ -176,6 +176,25 @@ describe.skipIf(!testDatabaseAvailable)("Stripe webhooks", () => {
     const old = await post(stale.payload, stale.header);
     expect(old.status).toBe(400);
     expect(old.body.code).toBe("invalid_signature");
+
+    // Signed correctly, but dated an hour ahead: kept back to be replayed later.
+    const ahead = signedEvent({
+      secret: webhookSecret,
+      event,
+      timestamp: Math.floor(Date.now() / 1000) + 3600,
+    });
+    const future = await post(ahead.payload, ahead.header);
+    expect(future.status).toBe(400);
+    expect(future.body.code).toBe("invalid_signature");
+
+    // Signed correctly, with an id no Stripe object has: refused, not a 500 from the index.
+    const huge = signedEvent({
+      secret: webhookSecret,
+      event: { ...event, id: `evt_${"x".repeat(500_000)}` },
+    });
+    const tooLong = await post(huge.payload, huge.header);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.field).toBe("id");
 
     // None of the refused deliveries claimed the event: the genuine one is still fresh.
     expect((await post(good.payload, good.header)).body).toEqual({
