@@ -51,7 +51,10 @@ describe.skipIf(!testDatabaseAvailable)("Stripe and the ledger bill the same per
     expect(sub.billing_cycle_anchor).toBe(december);
     expect(sub.items.data[0]?.current_period_end).toBe(december);
 
-    app.clock.advance({ days: 15 });
+    // The user comes back within the 14 idle days a session lives, as anyone using it would.
+    app.clock.advance({ days: 7 });
+    expect((await api.get("/v1/me")).status).toBe(200);
+    app.clock.advance({ days: 8 });
     emulator.clock.advance(15 * 86_400);
     expect((await api.delete(`/v1/resources/${graph.body.id}`)).status).toBeLessThan(300);
     await waitForSync({ api, billingAccountId: accountId });
