@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -8,12 +7,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPglite } from "../../src/db/pglite.js";
-import { testDatabaseAvailable, testDatabaseKind } from "../support/test-database.js";
+import {
+  createPostgresDatabase,
+  testDatabaseAvailable,
+  testDatabaseKind,
+} from "../support/test-database.js";
 
 // The real server as its own process: SIGTERM under a load of creates loses no acknowledged
 // create, and the process exits 0.
-
-const adminUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -36,14 +37,8 @@ describe.skipIf(!testDatabaseAvailable)("graceful shutdown", () => {
     const env: Record<string, string> = {};
     let countIds: (ids: string[]) => Promise<number>;
     if (testDatabaseKind === "postgres") {
-      const name = `ktrlplane_shutdown_${randomBytes(5).toString("hex")}`;
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      env.DATABASE_URL = url.toString();
+      const created = await createPostgresDatabase({ prefix: "ktrlplane_shutdown" });
+      env.DATABASE_URL = created.url;
       countIds = async (ids) => {
         const client = new pg.Client({ connectionString: env.DATABASE_URL });
         await client.connect();
@@ -54,12 +49,7 @@ describe.skipIf(!testDatabaseAvailable)("graceful shutdown", () => {
         await client.end();
         return result.rows[0].n;
       };
-      cleanups.push(async () => {
-        const drop = new pg.Client({ connectionString: adminUrl });
-        await drop.connect();
-        await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await drop.end();
-      });
+      cleanups.push(created.drop);
     } else {
       const dir = mkdtempSync(path.join(os.tmpdir(), "ktrlplane-shutdown-"));
       env.KTRLPLANE_DATA_DIR = dir;

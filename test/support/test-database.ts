@@ -46,21 +46,34 @@ export async function openTestDatabase(): Promise<Database & { drop: () => Promi
     const db = await openPglite({});
     return Object.assign(db, { drop: () => db.close() });
   }
-  const name = `ktrlplane_test_${randomBytes(6).toString("hex")}`;
+  const created = await createPostgresDatabase({ prefix: "ktrlplane_test" });
+  const db = openPostgres({ url: created.url });
+  return Object.assign(db, {
+    drop: async () => {
+      await db.close();
+      await created.drop();
+    },
+  });
+}
+
+/** A new, empty PostgreSQL database on the test server: its URL, and how to drop it. */
+export async function createPostgresDatabase(options: {
+  prefix: string;
+}): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${options.prefix}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = openPostgres({ url: url.toString() });
-  return Object.assign(db, {
+  return {
+    url: url.toString(),
     drop: async () => {
-      await db.close();
       const cleanup = new pg.Client({ connectionString: adminUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await cleanup.end();
     },
-  });
+  };
 }
