@@ -25,7 +25,7 @@ export class Respond {
 }
 
 export interface RouteSpec<Body = unknown, Query = unknown> {
-  method: "GET" | "POST" | "PUT" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Fastify style: `/v1/projects/:id`. */
   url: string;
   summary: string;

@@ -8,10 +8,12 @@ import { sendProblem, toAppError } from "./problem.js";
 import { type RouteSpec, registerRoutes } from "./route.js";
 import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
+import { memberRoutes } from "./routes/members.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { pricingRoutes } from "./routes/pricing.js";
 import { projectRoutes } from "./routes/projects.js";
 import { providerSyncRoutes } from "./routes/provider-sync.js";
+import { renameRoutes } from "./routes/renames.js";
 import { resourceRoutes } from "./routes/resources.js";
 
 declare module "fastify" {
@@ -29,6 +31,8 @@ export const apiRoutes: RouteSpec[] = [
   ...billingAccountRoutes,
   ...pricingRoutes,
   ...providerSyncRoutes,
+  ...memberRoutes,
+  ...renameRoutes,
 ];
 
 export async function buildServer(options: {

@@ -75,3 +75,58 @@ export async function listMembers(options: {
     options.projectId ? [options.organizationId, options.projectId] : [options.organizationId],
   );
 }
+
+/** Removes the user's role at one scope; returns the role they held (null: none). */
+export async function revokeRole(options: {
+  db: Queryable;
+  userId: string;
+  organizationId: string;
+  projectId: string | null;
+}): Promise<{ previous: Role | null }> {
+  const { db, userId, organizationId, projectId } = options;
+  const scopeClause = projectId === null ? "project_id IS NULL" : "project_id = $3";
+  const params =
+    projectId === null ? [userId, organizationId] : [userId, organizationId, projectId];
+  const rows = await db.query<{ role: Role }>(
+    `DELETE FROM ktrlplane.memberships WHERE user_id = $1 AND organization_id = $2 AND ${scopeClause}
+     RETURNING role`,
+    params,
+  );
+  return { previous: rows[0]?.role ?? null };
+}
+
+/** The role a user holds at one scope, locked until the transaction ends. */
+export async function roleAt(options: {
+  db: Queryable;
+  userId: string;
+  organizationId: string;
+  projectId: string | null;
+}): Promise<Role | null> {
+  const { db, userId, organizationId, projectId } = options;
+  const scopeClause = projectId === null ? "project_id IS NULL" : "project_id = $3";
+  const params =
+    projectId === null ? [userId, organizationId] : [userId, organizationId, projectId];
+  const rows = await db.query<{ role: Role }>(
+    `SELECT role FROM ktrlplane.memberships WHERE user_id = $1 AND organization_id = $2 AND ${scopeClause}
+     FOR UPDATE`,
+    params,
+  );
+  return rows[0]?.role ?? null;
+}
+
+/**
+ * Owners at organization scope, their rows locked: two owners demoting each other at once
+ * serialize here, so the organization always keeps one.
+ */
+export async function lockOrganizationOwners(options: {
+  db: Queryable;
+  organizationId: string;
+}): Promise<string[]> {
+  const rows = await options.db.query<{ user_id: string }>(
+    `SELECT user_id FROM ktrlplane.memberships
+     WHERE organization_id = $1 AND project_id IS NULL AND role = 'owner'
+     ORDER BY user_id FOR UPDATE`,
+    [options.organizationId],
+  );
+  return rows.map((r) => r.user_id);
+}

@@ -46,3 +46,14 @@ export async function listOrganizationsOfUser(options: {
     [options.userId],
   );
 }
+
+export async function renameOrganization(options: {
+  db: Queryable;
+  id: string;
+  name: string;
+}): Promise<void> {
+  await options.db.query("UPDATE ktrlplane.organizations SET name = $2 WHERE id = $1", [
+    options.id,
+    options.name,
+  ]);
+}

@@ -67,3 +67,14 @@ export async function projectNames(options: {
   );
   return new Map(rows.map((r) => [r.id, r.name]));
 }
+
+export async function renameProject(options: {
+  db: Queryable;
+  id: string;
+  name: string;
+}): Promise<void> {
+  await options.db.query("UPDATE ktrlplane.projects SET name = $2 WHERE id = $1", [
+    options.id,
+    options.name,
+  ]);
+}

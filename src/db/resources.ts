@@ -57,3 +57,14 @@ export async function resourceNames(options: {
   );
   return new Map(rows.map((r) => [r.id, r.name]));
 }
+
+export async function renameResource(options: {
+  db: Queryable;
+  id: string;
+  name: string;
+}): Promise<void> {
+  await options.db.query("UPDATE ktrlplane.resources SET name = $2 WHERE id = $1", [
+    options.id,
+    options.name,
+  ]);
+}

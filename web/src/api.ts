@@ -7,7 +7,7 @@ import createClient from "openapi-fetch";
 import type { paths } from "./api/schema";
 import { type ResourceType, readResourceType } from "./catalog";
 
-type Method = "get" | "post" | "put" | "delete";
+type Method = "get" | "post" | "put" | "patch" | "delete";
 type JsonOf<R> = R extends { content: { "application/json": infer B } } ? B : never;
 /** The JSON a successful call of `method path` answers, exactly as the server documents it. */
 export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] extends {

@@ -556,6 +556,15 @@ export interface paths {
                             organizations: {
                                 id: string;
                                 name: string;
+                                /** @description What the caller's roles allow here: screens hide what they do not */
+                                permissions: {
+                                    manage_billing: boolean;
+                                    manage_members: boolean;
+                                    manage_organization: boolean;
+                                    read_audit: boolean;
+                                    write_projects: boolean;
+                                    write_resources: boolean;
+                                };
                                 role: string | null;
                             }[];
                             user: {
@@ -622,6 +631,15 @@ export interface paths {
                                 currency: string;
                                 id: string;
                                 name: string;
+                                /** @description What the caller's roles allow here: screens hide what they do not */
+                                permissions: {
+                                    manage_billing: boolean;
+                                    manage_members: boolean;
+                                    manage_organization: boolean;
+                                    read_audit: boolean;
+                                    write_projects: boolean;
+                                    write_resources: boolean;
+                                };
                                 primary_billing_account_id: string;
                                 role: ("owner" | "billing_admin" | "editor" | "viewer") | null;
                             }[];
@@ -675,6 +693,15 @@ export interface paths {
                             currency: string;
                             id: string;
                             name: string;
+                            /** @description What the caller's roles allow here: screens hide what they do not */
+                            permissions: {
+                                manage_billing: boolean;
+                                manage_members: boolean;
+                                manage_organization: boolean;
+                                read_audit: boolean;
+                                write_projects: boolean;
+                                write_resources: boolean;
+                            };
                             primary_billing_account_id: string;
                             role: ("owner" | "billing_admin" | "editor" | "viewer") | null;
                         };
@@ -735,6 +762,15 @@ export interface paths {
                             currency: string;
                             id: string;
                             name: string;
+                            /** @description What the caller's roles allow here: screens hide what they do not */
+                            permissions: {
+                                manage_billing: boolean;
+                                manage_members: boolean;
+                                manage_organization: boolean;
+                                read_audit: boolean;
+                                write_projects: boolean;
+                                write_resources: boolean;
+                            };
                             primary_billing_account_id: string;
                             role: ("owner" | "billing_admin" | "editor" | "viewer") | null;
                         };
@@ -763,7 +799,68 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename the organization (owners only) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601 UTC */
+                            created_at: string;
+                            currency: string;
+                            id: string;
+                            name: string;
+                            /** @description What the caller's roles allow here: screens hide what they do not */
+                            permissions: {
+                                manage_billing: boolean;
+                                manage_members: boolean;
+                                manage_organization: boolean;
+                                read_audit: boolean;
+                                write_projects: boolean;
+                                write_resources: boolean;
+                            };
+                            primary_billing_account_id: string;
+                            role: ("owner" | "billing_admin" | "editor" | "viewer") | null;
+                        };
+                    };
+                };
+                /** @description Problem */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            code: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/organizations/{id}/audit": {
@@ -773,10 +870,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Billing changes: who, when, from what, to what (owners and billing admins) */
+        /** Changes to billing, members and names: who, when, from what, to what (owners and billing admins); paged by cursor, filterable by action and actor */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    action?: string;
+                    actor?: string;
+                    cursor?: string;
+                    limit?: number;
+                    order?: "asc" | "desc";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -807,6 +910,8 @@ export interface paths {
                                     type: string;
                                 };
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -1176,6 +1281,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a member's organization role (owners only; the last owner stays owner) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        role: "owner" | "billing_admin" | "editor" | "viewer";
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            name: string;
+                            role: string;
+                            /** @enum {string} */
+                            scope: "organization" | "project";
+                            user_id: string;
+                        };
+                    };
+                };
+                /** @description Problem */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            code: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a member's organization role (owners only; roles on projects stay) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Problem */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            code: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{id}/projects": {
         parameters: {
             query?: never;
@@ -1221,6 +1432,15 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 organization_id: string;
+                                /** @description What the caller's roles allow here: screens hide what they do not */
+                                permissions: {
+                                    manage_billing: boolean;
+                                    manage_members: boolean;
+                                    manage_organization: boolean;
+                                    read_audit: boolean;
+                                    write_projects: boolean;
+                                    write_resources: boolean;
+                                };
                             }[];
                         };
                     };
@@ -1392,6 +1612,15 @@ export interface paths {
                             id: string;
                             name: string;
                             organization_id: string;
+                            /** @description What the caller's roles allow here: screens hide what they do not */
+                            permissions: {
+                                manage_billing: boolean;
+                                manage_members: boolean;
+                                manage_organization: boolean;
+                                read_audit: boolean;
+                                write_projects: boolean;
+                                write_resources: boolean;
+                            };
                         };
                     };
                 };
@@ -1463,6 +1692,15 @@ export interface paths {
                             id: string;
                             name: string;
                             organization_id: string;
+                            /** @description What the caller's roles allow here: screens hide what they do not */
+                            permissions: {
+                                manage_billing: boolean;
+                                manage_members: boolean;
+                                manage_organization: boolean;
+                                read_audit: boolean;
+                                write_projects: boolean;
+                                write_resources: boolean;
+                            };
                         };
                     };
                 };
@@ -1525,7 +1763,79 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename the project (editors and owners) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            billing: {
+                                billing_account: {
+                                    id: string;
+                                    name: string;
+                                    /** @enum {string} */
+                                    scope: "organization" | "project";
+                                    status: string;
+                                };
+                                billing_account_id: string;
+                                inherited: boolean;
+                                /** @enum {string} */
+                                mode: "inherit" | "separate";
+                            };
+                            /** @description ISO 8601 UTC */
+                            created_at: string;
+                            id: string;
+                            name: string;
+                            organization_id: string;
+                            /** @description What the caller's roles allow here: screens hide what they do not */
+                            permissions: {
+                                manage_billing: boolean;
+                                manage_members: boolean;
+                                manage_organization: boolean;
+                                read_audit: boolean;
+                                write_projects: boolean;
+                                write_resources: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Problem */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            code: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/projects/{id}/billing": {
@@ -1680,7 +1990,54 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Members with a role on this project only (organization members apply too) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                email: string;
+                                name: string;
+                                role: string;
+                                /** @enum {string} */
+                                scope: "organization" | "project";
+                                user_id: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            code: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /** Grant a role on this project only */
         post: {
@@ -1729,6 +2086,112 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a member's role on this project (owners only) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        role: "owner" | "billing_admin" | "editor" | "viewer";
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            name: string;
+                            role: string;
+                            /** @enum {string} */
+                            scope: "organization" | "project";
+                            user_id: string;
+                        };
+                    };
+                };
+                /** @description Problem */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            code: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a member's role on this project (owners only) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Problem */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            code: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -2076,7 +2539,73 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename the resource (editors and owners of its project); billing is unchanged */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            billing: {
+                                billing_account: {
+                                    id: string;
+                                    name: string;
+                                    /** @enum {string} */
+                                    scope: "organization" | "project";
+                                    status: string;
+                                };
+                                billing_account_id: string;
+                                inherited: boolean;
+                                /** @enum {string} */
+                                mode: "inherit" | "separate";
+                            };
+                            /** @description ISO 8601 UTC */
+                            created_at: string;
+                            id: string;
+                            name: string;
+                            organization_id: string;
+                            project_id: string;
+                            resource_type: string;
+                            sku: string;
+                        };
+                    };
+                };
+                /** @description Problem */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            code: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/stripe/webhooks": {
