@@ -1,9 +1,13 @@
 import { Component, type ErrorInfo, type ReactNode, useEffect, useState } from "react";
 import { ErrorNotice, Loading } from "./components/ui";
+import { ORG_KEY } from "./org-choice";
 import { AccountPage, AccountSetupPage } from "./pages/account-setup";
+import { AuditPage } from "./pages/audit";
 import { LoginPage, SignupPage } from "./pages/auth";
 import { CostsPage } from "./pages/costs";
 import { LandingPage } from "./pages/landing";
+import { MembersPage } from "./pages/members";
+import { NewOrganizationPage } from "./pages/new-organization";
 import { NewProjectPage } from "./pages/new-project";
 import { OrgBillingPage } from "./pages/org-billing";
 import { ProjectPage } from "./pages/project";
@@ -19,10 +23,14 @@ const routes: Route[] = [
   ["/projects/new", () => <NewProjectPage />],
   ["/projects/:id", (p) => <ProjectPage id={p.id as string} />],
   ["/projects/:id/billing", (p) => <ProjectBillingPage id={p.id as string} />],
+  ["/projects/:id/members", (p) => <MembersPage scope="project" id={p.id as string} />],
   ["/resources/new", () => <ResourceWizardPage />],
   ["/resources/:id", (p) => <ResourcePage id={p.id as string} />],
   ["/billing-accounts/:id", (p) => <AccountPage id={p.id as string} />],
   ["/billing-accounts/:id/setup", (p) => <AccountSetupPage id={p.id as string} />],
+  ["/organizations/new", () => <NewOrganizationPage />],
+  ["/organizations/:id/members", (p) => <MembersPage scope="organization" id={p.id as string} />],
+  ["/organizations/:id/audit", (p) => <AuditPage id={p.id as string} />],
   ["/organizations/:id/billing", (p) => <OrgBillingPage id={p.id as string} />],
   ["/organizations/:id/costs", (p) => <CostsPage id={p.id as string} />],
 ];
@@ -42,14 +50,13 @@ function resolve(path: string): ReactNode {
   );
 }
 
-const ORG_KEY = "ktrlplane.org";
-
 function TopBar() {
   const { me, signOut } = useSession();
   const { path } = useLocation();
   const orgs = me?.organizations ?? [];
   const [orgId, setOrgId] = useState(() => localStorage.getItem(ORG_KEY) ?? "");
   const routeOrg = matchPath("/organizations/:id/:page", path)?.id;
+  const NEW_ORG = "+new";
   const current = orgs.find((o) => o.id === (routeOrg ?? orgId)) ?? orgs[0];
   useEffect(() => {
     if (current) localStorage.setItem(ORG_KEY, current.id);
@@ -67,7 +74,8 @@ function TopBar() {
           <Link to="/" className={path === "/" ? "nav-active" : undefined}>
             Home
           </Link>
-          {current ? (
+          {/* Only organization-scope roles may open these pages: project-only members get none. */}
+          {current?.role ? (
             <>
               <Link
                 to={`/organizations/${current.id}/billing`}
@@ -81,17 +89,32 @@ function TopBar() {
               >
                 Costs
               </Link>
+              <Link
+                to={`/organizations/${current.id}/members`}
+                className={active(`/organizations/${current.id}/members`)}
+              >
+                Members
+              </Link>
+              {current.permissions.read_audit ? (
+                <Link
+                  to={`/organizations/${current.id}/audit`}
+                  className={active(`/organizations/${current.id}/audit`)}
+                >
+                  Audit
+                </Link>
+              ) : null}
             </>
           ) : null}
         </nav>
       ) : null}
       <span className="spacer" />
-      {me && orgs.length > 1 ? (
+      {me && orgs.length > 0 ? (
         <label className="org-switch">
           <span className="muted-on-dark">Organization</span>
           <select
             value={current?.id ?? ""}
             onChange={(e) => {
+              if (e.target.value === NEW_ORG) return navigate("/organizations/new");
               setOrgId(e.target.value);
               localStorage.setItem(ORG_KEY, e.target.value);
               if (routeOrg) navigate(path.replace(routeOrg, e.target.value));
@@ -102,12 +125,13 @@ function TopBar() {
                 {o.name}
               </option>
             ))}
+            <option value={NEW_ORG}>+ New organization…</option>
           </select>
         </label>
-      ) : me && current ? (
-        <span className="org-name">
-          <span className="muted-on-dark">Organization</span> {current.name}
-        </span>
+      ) : me ? (
+        <Link to="/organizations/new" className="org-name">
+          New organization
+        </Link>
       ) : null}
       {me ? (
         <>

@@ -17,7 +17,7 @@ import {
   PageHeader,
 } from "../components/ui";
 import { formatPeriodEnd } from "../money";
-import { navigate, useLocation } from "../router";
+import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { useApi } from "../use-api";
 
@@ -32,16 +32,20 @@ function newKey(): string {
 export function ResourceWizardPage() {
   const { me, refresh } = useSession();
   const { query } = useLocation();
-  const orgs = me?.organizations ?? [];
+  // Offered only where the caller's roles allow: new projects in organizations where they may
+  // create projects, resources in projects where they may write them.
+  const allOrgs = me?.organizations ?? [];
+  const orgs = allOrgs.filter((o) => o.permissions.write_projects);
+  const canNewProject = allOrgs.length === 0 || orgs.length > 0;
   const [step, setStep] = useState<Step>(1);
   const [idempotencyKey] = useState(newKey);
 
   const projects = useApi(async () => {
     const lists = await Promise.all(
-      orgs.map((o) => api.organizationProjects(o.id).catch(() => [] as Project[])),
+      allOrgs.map((o) => api.organizationProjects(o.id).catch(() => [] as Project[])),
     );
-    return lists.flat();
-  }, [orgs.map((o) => o.id).join(",")]);
+    return lists.flat().filter((p) => p.permissions.write_resources);
+  }, [allOrgs.map((o) => o.id).join(",")]);
   const types = useApi(() => api.resourceTypes(), []);
 
   const preselected = query.get("project");
@@ -63,7 +67,7 @@ export function ResourceWizardPage() {
   const projectList = projects.data ?? [];
   const hasProjects = projectList.length > 0;
   const mode: "existing" | "new" =
-    projectChoice ?? (hasProjects || preselected ? "existing" : "new");
+    projectChoice ?? (hasProjects || preselected || !canNewProject ? "existing" : "new");
   const project =
     projectList.find((p) => p.id === projectId) ??
     (mode === "existing" ? projectList[0] : undefined);
@@ -156,6 +160,21 @@ export function ResourceWizardPage() {
   const resourceFieldError =
     error?.field && ["name", "resource_type", "sku"].includes(error.field) ? error : null;
 
+  if (!canNewProject && !projects.loading && !hasProjects)
+    return (
+      <div className="narrow">
+        <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "New resource" }]} />
+        <PageHeader title="Create resource" />
+        <Notice>
+          <span data-testid="wizard-not-allowed">
+            Your roles do not allow creating resources in any project: viewers and billing admins
+            can look, editors and owners create. Ask an owner of the organization for the editor
+            role, or <Link to="/organizations/new">start an organization of your own</Link>.
+          </span>
+        </Notice>
+      </div>
+    );
+
   return (
     <div className="narrow">
       <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "New resource" }]} />
@@ -217,7 +236,7 @@ export function ResourceWizardPage() {
                   </Field>
                 </div>
               ) : null}
-              {hasProjects ? (
+              {hasProjects && canNewProject ? (
                 <label className={`choice ${mode === "new" ? "choice-selected" : ""}`}>
                   <input
                     type="radio"
