@@ -46,7 +46,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
   const state = {
     aliceToken: "",
     orgId: "",
-    orgName: "Alice Smith",
+    orgName: "Alice's organization",
     websiteId: "",
     clientXId: "",
   };

@@ -58,9 +58,14 @@ function TopBar() {
   const routeOrg = matchPath("/organizations/:id/:page", path)?.id;
   const NEW_ORG = "+new";
   const current = orgs.find((o) => o.id === (routeOrg ?? orgId)) ?? orgs[0];
+  const currentId = current?.id;
   useEffect(() => {
-    if (current) localStorage.setItem(ORG_KEY, current.id);
-  }, [current]);
+    if (currentId) localStorage.setItem(ORG_KEY, currentId);
+  }, [currentId]);
+  // Pages may choose the organization (a new one, just created): follow them on navigation.
+  useEffect(() => {
+    if (path) setOrgId(localStorage.getItem(ORG_KEY) ?? "");
+  }, [path]);
   const active = (prefix: string) => (path.startsWith(prefix) ? "nav-active" : undefined);
 
   return (

@@ -1,5 +1,5 @@
 /** "Rename…" — a button that opens a dialog with the name field; focus returns to the button. */
-import { type FormEvent, useRef, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { NAME_MAX_LENGTH, nameProblem } from "../../../src/domain/names.js";
 import type { ApiError } from "../api";
 import "../team.css";
@@ -23,6 +23,12 @@ export function RenameButton({
   const [problem, setProblem] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  // After the dialog's own effect has opened it (children's effects run first): the name field,
+  // not the close button, takes the focus.
+  useEffect(() => {
+    if (open) input.current?.focus();
+  }, [open]);
 
   function close() {
     setOpen(false);
@@ -73,7 +79,7 @@ export function RenameButton({
               <input
                 {...p}
                 name="rename"
-                autoFocus
+                ref={input}
                 required
                 maxLength={NAME_MAX_LENGTH}
                 value={name}

@@ -44,14 +44,12 @@ export function LandingPage() {
       </section>
       {deleted ? (
         <Notice kind="success">
-          <span role="status">Project “{deleted}” deleted; billing for its resources stopped.</span>
+          Project “{deleted}” deleted; billing for its resources stopped.
         </Notice>
       ) : null}
       {query.get("organization_created") ? (
         <Notice kind="success">
-          <span role="status">
-            Organization created. You are its owner: create a project in it to get started.
-          </span>
+          <>Organization created. You are its owner: create a project in it to get started.</>
         </Notice>
       ) : null}
       <section className="action-cards" aria-label="Get started">

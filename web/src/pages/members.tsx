@@ -4,6 +4,7 @@
  */
 import { type FormEvent, useRef, useState } from "react";
 import { type ApiError, api, type Member, type Role } from "../api";
+import { RenameButton } from "../components/rename-dialog";
 import {
   Breadcrumbs,
   Dialog,
@@ -180,12 +181,22 @@ export function MembersPage({ scope, id }: { scope: "organization" | "project"; 
       <PageHeader
         eyebrow={isOrg ? "Organization" : `Project · ${org?.name ?? ""}`}
         title={`Members of ${s.name}`}
+        actions={
+          isOrg && s.can.manage_organization ? (
+            <RenameButton
+              what="organization"
+              current={s.name}
+              onRename={(name) => api.renameOrganization(id, name)}
+              onRenamed={(name) => {
+                setMessage(`Organization renamed to “${name}”.`);
+                subject.reload();
+                void refresh();
+              }}
+            />
+          ) : null
+        }
       />
-      {message ? (
-        <Notice kind="success">
-          <span role="status">{message}</span>
-        </Notice>
-      ) : null}
+      {message ? <Notice kind="success">{message}</Notice> : null}
       <ErrorNotice error={actionError} title="The member was not changed." />
       {canManage ? (
         <section className="panel" aria-labelledby="invite-heading">

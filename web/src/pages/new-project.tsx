@@ -98,7 +98,7 @@ export function NewProjectPage() {
         ) : firstOrganization ? (
           <Field
             label="Organization name"
-            hint="This is your first project: we also create your organization and its billing account, named this. Nothing is charged until you create a resource."
+            hint="This is your first project: we will also create your organization and its billing account, with this name. Nothing is charged until you create a resource."
           >
             {(p) => (
               <input

@@ -107,11 +107,7 @@ export function ProjectPage({ id }: { id: string }) {
         </div>
       </PageHeader>
 
-      {renamed ? (
-        <Notice kind="success">
-          <span role="status">Project renamed to “{renamed}”.</span>
-        </Notice>
-      ) : null}
+      {renamed ? <Notice kind="success">Project renamed to “{renamed}”.</Notice> : null}
       {!can.write_resources ? (
         <Notice>
           <span data-testid="read-only-note">

@@ -87,9 +87,7 @@ export function ResourcePage({ id }: { id: string }) {
         </div>
       </PageHeader>
       {renamed ? (
-        <Notice kind="success">
-          <span role="status">Resource renamed to “{renamed}”. Its billing is unchanged.</span>
-        </Notice>
+        <Notice kind="success">Resource renamed to “{renamed}”. Its billing is unchanged.</Notice>
       ) : null}
       {query.get("created") ? (
         <Notice kind="success">
