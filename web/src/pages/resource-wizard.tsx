@@ -4,6 +4,7 @@
  * charge for the rest of this period and the account that pays — before the confirm button.
  */
 import { type FormEvent, useMemo, useState } from "react";
+import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api, type Preview, type Project } from "../api";
 import { describePrice, findSku } from "../catalog";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
@@ -20,6 +21,7 @@ import { formatPeriodEnd } from "../money";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { useApi } from "../use-api";
+import { defaultOrganizationName } from "./new-organization";
 
 type Step = 1 | 2 | 3;
 
@@ -53,6 +55,10 @@ export function ResourceWizardPage() {
   const [projectId, setProjectId] = useState<string>(preselected ?? "");
   const [projectName, setProjectName] = useState("");
   const [orgId, setOrgId] = useState<string>(orgs[0]?.id ?? "");
+  // Someone with no organization yet names it here instead of getting one named after them.
+  const firstOrganization = allOrgs.length === 0;
+  const [orgName, setOrgName] = useState(() => defaultOrganizationName(me?.user.name));
+  const [createdOrgId, setCreatedOrgId] = useState<string | null>(null);
   const [billing, setBilling] = useState<BillingChoiceValue>({ mode: "inherit" });
 
   const [type, setType] = useState("");
@@ -116,13 +122,19 @@ export function ResourceWizardPage() {
     setBusy(true);
     setError(null);
     try {
+      let organizationId = orgId;
+      if (mode === "new" && firstOrganization) {
+        // Created once: a retry after a failed create reuses it.
+        organizationId = createdOrgId ?? (await api.createOrganization(orgName.trim())).id;
+        setCreatedOrgId(organizationId);
+      }
       const resource = await api.createResource(
         mode === "existing" && project
           ? { project_id: project.id, resource_type: type, sku, name }
           : {
               project: {
                 name: projectName,
-                ...(orgId ? { organization_id: orgId } : {}),
+                ...(organizationId ? { organization_id: organizationId } : {}),
                 billing: billingBody(billing),
               },
               resource_type: type,
@@ -265,6 +277,7 @@ export function ResourceWizardPage() {
                         {...p}
                         name="project-name"
                         required
+                        maxLength={NAME_MAX_LENGTH}
                         value={projectName}
                         onChange={(e) => setProjectName(e.target.value)}
                         placeholder="e.g. Website"
@@ -289,13 +302,26 @@ export function ResourceWizardPage() {
                       )}
                     </Field>
                   ) : (
-                    <p className="hint">
-                      We will create your organization and its billing account with the project.
-                    </p>
+                    <Field
+                      label="Organization name"
+                      hint="We will create your organization and its billing account, with this name, together with the project."
+                    >
+                      {(p) => (
+                        <input
+                          {...p}
+                          name="organization-name"
+                          required
+                          maxLength={NAME_MAX_LENGTH}
+                          disabled={createdOrgId !== null}
+                          value={orgName}
+                          onChange={(e) => setOrgName(e.target.value)}
+                        />
+                      )}
+                    </Field>
                   )}
                   <BillingChoice
                     organizationId={org?.id}
-                    organizationName={org?.name}
+                    organizationName={org?.name ?? (firstOrganization ? orgName : undefined)}
                     value={billing}
                     onChange={setBilling}
                     legend="Billing for the new project"
@@ -379,6 +405,7 @@ export function ResourceWizardPage() {
                 {...p}
                 name="resource-name"
                 required
+                maxLength={NAME_MAX_LENGTH}
                 value={name}
                 onChange={(e) => setName(e.target.value)}
                 placeholder="e.g. main-graph"
