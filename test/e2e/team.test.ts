@@ -175,6 +175,9 @@ describe.skipIf(!chromiumPath)("console e2e: team", () => {
     await page.getByRole("button", { name: "Save name" }).click();
     await page.getByText("Resource renamed to “main-db”").waitFor();
     await shot(page, "resource-renamed");
+    await page.getByRole("button", { name: "Delete…" }).click();
+    await page.getByRole("button", { name: "Delete resource" }).click();
+    await page.getByText("Resource “main-db” deleted; its billing stopped.").waitFor();
 
     await page.goto(`${server.baseUrl}/organizations/${s.orgId}/members`);
     await page.getByRole("button", { name: "Rename organization…" }).click();

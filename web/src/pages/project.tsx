@@ -116,6 +116,11 @@ export function ProjectPage({ id }: { id: string }) {
           </span>
         </Notice>
       ) : null}
+      {query.get("resource_deleted") ? (
+        <Notice kind="success">
+          Resource “{query.get("resource_deleted")}” deleted; its billing stopped.
+        </Notice>
+      ) : null}
       {query.get("created") ? (
         <Notice kind="success">
           Project “{p.name}” created — billed to{" "}

@@ -45,7 +45,7 @@ export function ResourcePage({ id }: { id: string }) {
     setDeleteError(null);
     try {
       await api.deleteResource(id);
-      navigate(`/projects/${r.project_id}`);
+      navigate(`/projects/${r.project_id}?resource_deleted=${encodeURIComponent(r.name)}`);
     } catch (e) {
       setDeleteError(e as ApiError);
     }
