@@ -457,7 +457,11 @@ export function ResourceWizardPage() {
               <div className="preview-row preview-payer">
                 <span>Paid by</span>
                 <strong data-testid="preview-payer">
-                  {preview.billing_account.name} ({payerMode ? "inherited" : "separate"})
+                  {/* A first organization's account is named after the organization being named here. */}
+                  {mode === "new" && firstOrganization && payerMode
+                    ? orgName.trim()
+                    : preview.billing_account.name}{" "}
+                  ({payerMode ? "inherited" : "separate"})
                 </strong>
               </div>
               {preview.billing_account_id === null ? (
