@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
-import { openApiDocument } from "./openapi-document.js";
+import { openApiDocument } from "../src/api/server.js";
 
 const target = fileURLToPath(new URL("../web/src/api/schema.d.ts", import.meta.url));
 const header =

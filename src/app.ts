@@ -11,8 +11,16 @@ import type { BillingProvider } from "./providers/billing-provider.js";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The HTTP server over a built context, serving the console from `dist/web` when built. */
-export function buildHttpServer(options: { ctx: AppContext }): Promise<FastifyInstance> {
-  return buildServer({ ctx: options.ctx, webDir: path.join(repoRoot, "dist", "web") });
+export function buildHttpServer(options: {
+  ctx: AppContext;
+  config: Config;
+}): Promise<FastifyInstance> {
+  return buildServer({
+    ctx: options.ctx,
+    webDir: path.join(repoRoot, "dist", "web"),
+    requestTimeoutMs: options.config.KTRLPLANE_REQUEST_TIMEOUT_MS,
+    metricsToken: options.config.KTRLPLANE_METRICS_TOKEN,
+  });
 }
 
 /** The context and the HTTP server over it, in one call (tests and benchmarks). */
@@ -25,5 +33,5 @@ export async function createApp(options: {
   log?: Logger;
 }): Promise<{ ctx: AppContext; server: FastifyInstance }> {
   const ctx = await createContext(options);
-  return { ctx, server: await buildHttpServer({ ctx }) };
+  return { ctx, server: await buildHttpServer({ ctx, config: options.config }) };
 }

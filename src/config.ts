@@ -26,6 +26,8 @@ const schema = z.object({
   KTRLPLANE_SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   KTRLPLANE_SYNC_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   KTRLPLANE_FULL_SYNC_INTERVAL_S: z.coerce.number().int().min(10).default(3600),
+  KTRLPLANE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  KTRLPLANE_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 export type Config = z.infer<typeof schema>;

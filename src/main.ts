@@ -2,13 +2,14 @@ import { buildHttpServer } from "./app.js";
 import { loadConfigOrExit } from "./config.js";
 import { createContext } from "./context.js";
 import { openDatabase } from "./db/open-database.js";
+import { exitGracefullyOnSignals } from "./observability/graceful-shutdown.js";
 import { startConfiguredReconciler } from "./worker/reconciler-loop.js";
 
 const config = loadConfigOrExit();
 
 const db = await openDatabase(config);
 const ctx = await createContext({ config, db });
-const server = await buildHttpServer({ ctx });
+const server = await buildHttpServer({ ctx, config });
 const reconciler =
   config.KTRLPLANE_WORKER === "on" ? startConfiguredReconciler({ ctx, config }) : undefined;
 await server.listen({ port: config.PORT, host: config.HOST });
@@ -17,22 +18,4 @@ ctx.log.info(
   "ktrlplane started",
 );
 
-let stopping = false;
-const shutdown = async (signal: NodeJS.Signals) => {
-  if (stopping) return;
-  stopping = true;
-  ctx.log.info({ signal }, "shutting down");
-  let code = 0;
-  try {
-    await reconciler?.stop();
-    await server.close();
-    await db.close();
-  } catch (error) {
-    ctx.log.error({ err: error }, "shutdown was not clean");
-    code = 1;
-  }
-  ctx.log.flush();
-  process.exit(code);
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+exitGracefullyOnSignals({ server, reconciler, db, log: ctx.log });

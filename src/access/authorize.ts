@@ -7,6 +7,7 @@ import { loadProjectAccess } from "../db/project-access.js";
 import type { ProjectRow } from "../db/projects.js";
 import { AppError, notFound } from "../domain/errors.js";
 import { type Action, type Role, rolesAllow } from "../domain/roles.js";
+import { assertMachineAllows } from "./machine-scopes.js";
 
 function forbidden(action: Action): AppError {
   return new AppError({
@@ -30,10 +31,30 @@ export async function authorizeOrganization(options: {
   if (!organization) throw notFound("Organization");
   const { organizationRole, projectRoles } = await rolesOf({ db, userId, organizationId });
   if (organizationRole === null && projectRoles.size === 0) throw notFound("Organization");
+  await assertMachineAllows({ db, userId, organizationId, action, notFoundAs: "Organization" });
   if (organizationRole === null || !rolesAllow({ roles: [organizationRole], action })) {
     throw forbidden(action);
   }
   return { organization, role: organizationRole };
+}
+
+/** Whether the user holds, at organization scope, a role that allows `action`. */
+export async function holdsOrganizationRole(options: {
+  db: Queryable;
+  userId: string;
+  organizationId: string;
+  action: Action;
+}): Promise<boolean> {
+  const { organizationRole } = await rolesOf(options);
+  const machineAllows = await assertMachineAllows({ ...options, notFoundAs: "Organization" }).then(
+    () => true,
+    () => false,
+  );
+  return (
+    machineAllows &&
+    organizationRole !== null &&
+    rolesAllow({ roles: [organizationRole], action: options.action })
+  );
 }
 
 /** Any role in the organization, at either scope, may see the organization itself. */
@@ -51,6 +72,7 @@ export async function authorizeOrganizationMember(options: {
   if (!organization) throw notFound("Organization");
   const { organizationRole, projectRoles } = await rolesOf(options);
   if (organizationRole === null && projectRoles.size === 0) throw notFound("Organization");
+  await assertMachineAllows({ ...options, action: "read", notFoundAs: "Organization" });
   return {
     organization,
     role: organizationRole,
@@ -71,6 +93,13 @@ export async function authorizeProject(options: {
   if (!access) throw notFound("Project");
   const roles = [access.organizationRole, access.projectRole].filter((r): r is Role => r !== null);
   if (roles.length === 0) throw notFound("Project");
+  await assertMachineAllows({
+    db,
+    userId,
+    organizationId: access.project.organization_id,
+    action,
+    notFoundAs: "Project",
+  });
   if (!rolesAllow({ roles, action })) throw forbidden(action);
   const { project, account } = access;
   return {

@@ -3,17 +3,28 @@ import { z } from "zod";
 import { AppError, type ErrorCode, httpStatusOf } from "../domain/errors.js";
 
 /** RFC 9457 problem details; `code` is stable, `detail` is for people, `field` names the input. */
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  code: z.string(),
-  detail: z.string(),
-  field: z.string().optional(),
-});
+// Loose: some problems carry more members (`billing_account_id`, `resource_type`…).
+export const problemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    field: z.string().optional(),
+  })
+  .meta({ id: "Problem" });
+
+/** A route's answer for one problem status, in the OpenAPI document and for its serializer. */
+export const problemResponse = {
+  description: "A problem (RFC 9457): `code` is stable, `field` names the input at fault",
+  content: { "application/problem+json": { schema: problemSchema } },
+};
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
   const status = httpStatusOf(error.code);
+  const retryAfter = error.details?.retry_after;
+  if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
   return reply
     .status(status)
     .type("application/problem+json")

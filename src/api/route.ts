@@ -1,10 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { z } from "zod";
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from "fastify";
+import { ResponseSerializationError } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { AppContext } from "../context.js";
+import type { Queryable } from "../db/database.js";
 import type { UserRow } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
-import { createAuthenticator } from "../identity/authenticate.js";
-import { validationError } from "./problem.js";
+import { type Authenticate, createAuthenticator } from "../identity/authenticate.js";
+import { idempotencyHeaders, runIdempotent } from "./idempotency-key.js";
+import { findUnstorableText } from "./lone-surrogates.js";
+import { problemResponse, validationError } from "./problem.js";
 
 export interface HandlerInput<Body, Query> {
   ctx: AppContext;
@@ -16,39 +20,122 @@ export interface HandlerInput<Body, Query> {
   request: FastifyRequest;
 }
 
-/** A response with a status other than the route's default. */
-export class Respond {
+/** What an `idempotent` route's handler gets besides: the one transaction of the request. */
+export interface IdempotentInput {
+  /**
+   * The claim of the `Idempotency-Key`, the handler's writes and the stored response commit
+   * together in this transaction: do every read and write of the request through it.
+   */
+  tx: Queryable;
+}
+
+/** A response with another of the route's success statuses (`status` or `otherStatuses`). */
+export class Respond<Body = unknown> {
   constructor(
     readonly status: number,
-    readonly body: unknown,
+    readonly body: Body,
   ) {}
 }
 
-export interface RouteSpec<Body = unknown, Query = unknown> {
+type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
+type NoBody = z.ZodUndefined;
+
+export interface RouteSpec<
+  BodySchema extends z.ZodType = z.ZodType,
+  QuerySchema extends z.ZodType = z.ZodType,
+  ResponseSchema extends z.ZodType = z.ZodType,
+  Idempotent extends boolean = boolean,
+> {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Fastify style: `/v1/projects/:id`. */
   url: string;
   summary: string;
   tag: string;
   auth?: boolean;
-  body?: z.ZodType<Body>;
-  query?: z.ZodType<Query>;
-  /** Documents the success body in the OpenAPI document. */
-  response?: z.ZodType;
+  body?: BodySchema;
+  query?: QuerySchema;
+  /**
+   * The success body: it documents the route *and* serializes the response, so a body that does
+   * not match is a 500, never sent. Without it the route answers 204 with no body.
+   */
+  response?: ResponseSchema;
+  /** The success status; 200 with a `response`, 204 without. */
   status?: number;
-  handler: (input: HandlerInput<Body, Query>) => Promise<unknown>;
+  /** Other success statuses the handler may answer through `Respond`, with the same body. */
+  otherStatuses?: number[];
+  /**
+   * Statuses of problems the route's use cases raise beyond those every route may answer
+   * (400, 404, 414, 500; 401 and 403 with auth; 413, 415 and 422 with a body or query).
+   */
+  errors?: number[];
+  /**
+   * Honours an `Idempotency-Key` header: the handler runs in one transaction (`tx`) with the
+   * key's claim and the stored response; a retry replays the first status and body.
+   */
+  idempotent?: Idempotent;
+  handler: (
+    input: HandlerInput<Output<BodySchema>, Output<QuerySchema>> &
+      (Idempotent extends true ? IdempotentInput : unknown),
+  ) =>
+    | Promise<Output<ResponseSchema> | Respond<Output<ResponseSchema>> | undefined>
+    | Promise<void>;
 }
 
-/** Keeps type inference per route while the registry holds them all. */
-export function route<Body = undefined, Query = undefined>(
-  spec: RouteSpec<Body, Query>,
-): RouteSpec {
+/** Keeps type inference per route (handler result checked against `response`) in one registry. */
+export function route<
+  BodySchema extends z.ZodType = NoBody,
+  QuerySchema extends z.ZodType = NoBody,
+  ResponseSchema extends z.ZodType = NoBody,
+  Idempotent extends boolean = false,
+>(spec: RouteSpec<BodySchema, QuerySchema, ResponseSchema, Idempotent>): RouteSpec {
   return spec as unknown as RouteSpec;
 }
 
+// Ids are ours: anything that cannot be one names nothing that exists (404, see the compiler).
+const pathId = z
+  .string()
+  .max(100)
+  .refine((id) => !id.includes("\u0000"));
+
+/** The statuses of the route's problem+json answers, for its schema and the OpenAPI document. */
+function problemStatuses(spec: RouteSpec): number[] {
+  const statuses = new Set([400, 404, 500, ...(spec.errors ?? [])]);
+  if (spec.url.includes(":")) statuses.add(414);
+  if (spec.auth !== false) for (const s of [401, 403]) statuses.add(s);
+  if (spec.body) for (const s of [413, 415, 422]) statuses.add(s);
+  if (spec.query || spec.idempotent) statuses.add(422);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+export function successStatus(spec: RouteSpec): number {
+  return spec.status ?? (spec.response ? 200 : 204);
+}
+
+function schemaOf(spec: RouteSpec): FastifySchema {
+  const params = [...spec.url.matchAll(/:(\w+)/g)].map((m) => m[1] as string);
+  const response: Record<string, unknown> = {};
+  for (const status of [successStatus(spec), ...(spec.otherStatuses ?? [])]) {
+    response[status] = spec.response ?? z.undefined().describe("No content");
+  }
+  for (const status of problemStatuses(spec)) response[status] = problemResponse;
+  return {
+    summary: spec.summary,
+    tags: [spec.tag],
+    ...(spec.auth === false ? { security: [] } : {}),
+    ...(params.length > 0
+      ? { params: z.object(Object.fromEntries(params.map((name) => [name, pathId]))) }
+      : {}),
+    ...(spec.body ? { body: spec.body } : {}),
+    ...(spec.query ? { querystring: spec.query } : {}),
+    ...(spec.idempotent ? { headers: idempotencyHeaders } : {}),
+    response,
+  } as FastifySchema;
+}
+
 /**
- * Registers the routes: authentication, then the same zod schemas that the OpenAPI document is
- * generated from validate the body and the query. Errors flow to the one problem+json handler.
+ * Registers the routes: authentication first (a route hook), then Fastify validates params, body,
+ * query and headers with the route's zod schemas (see `validatorCompiler`), the handler runs, and
+ * the reply is serialized through the response schema. Errors flow to the problem+json handler.
  */
 export function registerRoutes(options: {
   app: FastifyInstance;
@@ -56,66 +143,130 @@ export function registerRoutes(options: {
   routes: RouteSpec[];
 }): void {
   const { app, ctx, routes } = options;
-  const authenticate = createAuthenticator({ db: ctx.db });
+  let authenticator: Authenticate | undefined;
+  const authenticate = (authorization: string | undefined) => {
+    authenticator ??= createAuthenticator({ db: ctx.db, clock: ctx.clock });
+    return authenticator(authorization);
+  };
+  const callers = new WeakMap<FastifyRequest, UserRow>();
   for (const spec of routes) {
     app.route({
       method: spec.method,
       url: spec.url,
+      schema: schemaOf(spec),
+      ...(spec.auth === false
+        ? {}
+        : {
+            preValidation: async (request: FastifyRequest) => {
+              callers.set(request, await authenticate(request.headers.authorization));
+            },
+          }),
       handler: async (request, reply) => {
-        const user =
-          spec.auth === false
-            ? (undefined as unknown as UserRow)
-            : await authenticate(request.headers.authorization);
-        const params = request.params as Record<string, string>;
-        // Ids are ours: anything that cannot be one names nothing that exists.
-        if (Object.values(params).some((id) => id.length > 100 || id.includes("\u0000"))) {
-          throw new AppError({ code: "not_found", message: "Not found" });
-        }
-        const body = parse({ schema: spec.body, value: request.body ?? {} });
-        const query = parse({ schema: spec.query, value: request.query ?? {} });
-        const result = await spec.handler({
+        const input = {
           ctx,
-          user,
-          body,
-          query,
-          params,
+          user: callers.get(request) as UserRow,
+          body: request.body,
+          query: request.query,
+          params: request.params as Record<string, string>,
           request,
-        });
-        if (result instanceof Respond) {
-          if (result.body === undefined) return reply.status(result.status).send();
-          return reply.status(result.status).send(result.body);
+        };
+        if (spec.idempotent) {
+          const outcome = await runIdempotent({
+            ctx,
+            request,
+            userId: input.user.id,
+            route: `${spec.method} ${spec.url}`,
+            params: input.params,
+            body: input.body,
+            run: (tx) => spec.handler({ ...input, tx } as never),
+            encode: (result) => encodeResponse(spec, result),
+          });
+          if (outcome.kind === "replay") {
+            // Stored as it was first sent (already checked against the schema then).
+            return reply
+              .status(outcome.status)
+              .type("application/json")
+              .serializer((payload) => JSON.stringify(payload))
+              .send(outcome.body);
+          }
+          return sendResult(spec, reply, outcome.result);
         }
-        if (result === undefined) return reply.status(spec.status ?? 204).send();
-        return reply.status(spec.status ?? 200).send(result);
+        return sendResult(spec, reply, await spec.handler(input as never));
       },
     });
   }
 }
 
-function parse(options: { schema: z.ZodType | undefined; value: unknown }): unknown {
-  if (!options.schema) return undefined;
-  const parsed = options.schema.safeParse(options.value);
-  if (!parsed.success) throw validationError({ error: parsed.error });
-  const nul = pathOfNul(parsed.data, []);
-  if (nul) {
-    // PostgreSQL text cannot hold U+0000: refuse it here, naming the field, rather than fail later.
-    const field = nul.join(".");
-    throw new AppError({
-      code: "validation_failed",
-      message: `${field}: must not contain a NUL character`,
-      field,
-    });
+function sendResult(spec: RouteSpec, reply: FastifyReply, result: unknown): FastifyReply {
+  if (result instanceof Respond) {
+    checkDeclared(spec, result.status);
+    if (result.body === undefined) return reply.status(result.status).send();
+    return reply.status(result.status).send(result.body);
   }
-  return parsed.data;
+  const status = successStatus(spec);
+  if (result === undefined) return reply.status(status).send();
+  return reply.status(status).send(result);
 }
 
-function pathOfNul(value: unknown, path: string[]): string[] | undefined {
-  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
-  if (value && typeof value === "object") {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = pathOfNul(inner, [...path, key]);
-      if (found) return found;
-    }
+function checkDeclared(spec: RouteSpec, status: number): void {
+  if (status !== successStatus(spec) && !spec.otherStatuses?.includes(status)) {
+    throw new Error(`${spec.method} ${spec.url} answered ${status}, which it does not declare`);
   }
-  return undefined;
+}
+
+/** The body as the wire will carry it (what the serializer sends), checked against the schema. */
+function encodeResponse(spec: RouteSpec, result: unknown): { status: number; body: unknown } {
+  const status = result instanceof Respond ? result.status : successStatus(spec);
+  const body = result instanceof Respond ? result.body : result;
+  checkDeclared(spec, status);
+  if (!spec.response || body === undefined) return { status, body: undefined };
+  const encoded = z.safeEncode(spec.response, body);
+  // The serializer's own error: a 500, logged, never a 422 for the caller's input.
+  if (!encoded.success) {
+    throw new ResponseSerializationError(spec.method, spec.url, { cause: encoded.error });
+  }
+  return { status, body: JSON.parse(JSON.stringify(encoded.data)) };
+}
+
+/**
+ * Request validation with the route's zod schemas. A failure is the one problem+json
+ * `validation_failed` naming the field (params: 404, an id that cannot exist). Text holding
+ * U+0000 or a lone surrogate is refused here, naming the field: PostgreSQL text cannot store it.
+ */
+export function validatorCompiler(options: { schema: unknown; httpPart?: string }) {
+  const schema = options.schema as z.ZodType;
+  const part = options.httpPart;
+  return (data: unknown): { value: unknown } | { error: Error } => {
+    const parsed = schema.safeParse(part === "body" ? (data ?? {}) : data);
+    if (!parsed.success) {
+      if (part === "params")
+        return { error: new AppError({ code: "not_found", message: "Not found" }) };
+      return { error: validationFailure(parsed.error, part) };
+    }
+    if (part === "body" || part === "querystring") {
+      const unstorable = findUnstorableText(parsed.data);
+      if (unstorable) {
+        const field = unstorable.path.join(".");
+        return {
+          error: new AppError({
+            code: "validation_failed",
+            message: `${field}: must not contain ${unstorable.reason}`,
+            field,
+          }),
+        };
+      }
+    }
+    return { value: parsed.data };
+  };
+}
+
+function validationFailure(error: z.ZodError, part: string | undefined): AppError {
+  const issue = error.issues[0];
+  if (part !== "headers" || !issue) return validationError({ error });
+  // Header names are case-insensitive; name them as people write them (`Idempotency-Key`).
+  const field = String(issue.path[0] ?? "").replace(
+    /(^|-)([a-z])/g,
+    (_, dash, c) => dash + c.toUpperCase(),
+  );
+  return new AppError({ code: "validation_failed", message: `${field}: ${issue.message}`, field });
 }

@@ -19,7 +19,7 @@ const billingChoice = z.discriminatedUnion("mode", [
 
 export const signUpBody = z.strictObject({
   email: z.email().max(320),
-  password: z.string().min(8, "must be at least 8 characters").max(200),
+  password: z.string().min(10, "must be at least 10 characters").max(200),
   name,
 });
 export const logInBody = z.strictObject({
@@ -93,7 +93,8 @@ export const permissionsResponse = z
     read_audit: z.boolean(),
   })
   .describe("What the caller's roles allow here: screens hide what they do not");
-const timestamp = z.string().describe("ISO 8601 UTC");
+/** Sent as an ISO 8601 UTC string (`2026-11-10T00:00:00.000Z`); handlers give a Date. */
+export const timestamp = z.date().describe("ISO 8601 UTC");
 const accountRef = z.object({
   id: z.string(),
   name: z.string(),
@@ -193,10 +194,16 @@ export const costsResponse = z.object({
       name: z.string(),
       amount: z.number().int(),
       projected_amount: z.number().int(),
+      project_id: z.string().optional().describe("group_by=resource: the resource's project"),
+      project_name: z.string().optional(),
+      deleted: z
+        .boolean()
+        .optional()
+        .describe("group_by=project|resource: deleted since; its past costs remain"),
     }),
   ),
   ...money,
 });
-export function listOf(item: z.ZodType) {
+export function listOf<Item extends z.ZodType>(item: Item) {
   return z.object({ data: z.array(item) });
 }

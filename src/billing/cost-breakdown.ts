@@ -2,8 +2,8 @@ import type { AppContext } from "../context.js";
 import { listBillingAccounts } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
 import { intervalsOverlapping } from "../db/ledger.js";
-import { projectNames } from "../db/projects.js";
-import { resourceNames } from "../db/resources.js";
+import { projectLabels } from "../db/projects.js";
+import { resourceLabels } from "../db/resources.js";
 import { type ChargeShare, computeCharges } from "../domain/charges.js";
 
 export type CostGrouping = "project" | "resource_type" | "resource" | "billing_account";
@@ -13,6 +13,11 @@ export interface CostGroup {
   name: string;
   amount: number;
   projected_amount: number;
+  /** Grouped by resource: the project it belongs (or belonged) to. */
+  project_id?: string;
+  project_name?: string;
+  /** Grouped by project or resource: it has been deleted (its past costs remain). */
+  deleted?: boolean;
 }
 
 export interface CostBreakdown {
@@ -83,8 +88,7 @@ export async function costBreakdown(options: {
   for (const share of accrued.shares) groupOf(share).amount += share.amount;
   for (const share of projected.shares) groupOf(share).projected_amount += share.amount;
 
-  const names = await groupNames({ ctx, db, groupBy, keys: [...groups.keys()], accounts });
-  for (const group of groups.values()) group.name = names.get(group.key) ?? group.key;
+  await labelGroups({ ctx, db, groupBy, groups, accounts });
   return {
     currency: options.currency,
     from,
@@ -97,22 +101,52 @@ export async function costBreakdown(options: {
   };
 }
 
-async function groupNames(options: {
+/** Names the groups; resources also get their project, projects and resources a deleted mark. */
+async function labelGroups(options: {
   ctx: AppContext;
   db: Queryable;
   groupBy: CostGrouping;
-  keys: string[];
+  groups: Map<string, CostGroup>;
   accounts: { id: string; name: string }[];
-}): Promise<Map<string, string>> {
-  const { ctx, db, groupBy, keys } = options;
+}): Promise<void> {
+  const { ctx, db, groupBy, groups } = options;
+  const keys = [...groups.keys()];
   switch (groupBy) {
-    case "project":
-      return projectNames({ db, ids: keys });
-    case "resource":
-      return resourceNames({ db, ids: keys });
-    case "billing_account":
-      return new Map(options.accounts.map((a) => [a.id, a.name]));
-    case "resource_type":
-      return new Map(ctx.catalog.resourceTypes.map((t) => [t.type, t.name]));
+    case "project": {
+      const labels = await projectLabels({ db, ids: keys });
+      for (const group of groups.values()) {
+        const label = labels.get(group.key);
+        group.name = label?.name ?? group.key;
+        group.deleted = label?.deleted ?? false;
+      }
+      return;
+    }
+    case "resource": {
+      const labels = await resourceLabels({ db, ids: keys });
+      const projects = await projectLabels({
+        db,
+        ids: [...new Set([...labels.values()].map((l) => l.project_id))],
+      });
+      for (const group of groups.values()) {
+        const label = labels.get(group.key);
+        group.name = label?.name ?? group.key;
+        group.deleted = label?.deleted ?? false;
+        if (label) {
+          group.project_id = label.project_id;
+          group.project_name = projects.get(label.project_id)?.name ?? label.project_id;
+        }
+      }
+      return;
+    }
+    case "billing_account": {
+      const names = new Map(options.accounts.map((a) => [a.id, a.name]));
+      for (const group of groups.values()) group.name = names.get(group.key) ?? group.key;
+      return;
+    }
+    case "resource_type": {
+      const names = new Map(ctx.catalog.resourceTypes.map((t) => [t.type, t.name]));
+      for (const group of groups.values()) group.name = names.get(group.key) ?? group.key;
+      return;
+    }
   }
 }

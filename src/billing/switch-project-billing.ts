@@ -1,4 +1,4 @@
-import { authorizeProject } from "../access/authorize.js";
+import { authorizeProject, holdsOrganizationRole } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import { recordAudit } from "../db/audit.js";
 import { findProjectOwnAccount, insertBillingAccount } from "../db/billing-accounts.js";
@@ -13,6 +13,7 @@ import {
 import { getOrganization } from "../db/organizations.js";
 import { type ProjectRow, updateProjectBilling } from "../db/projects.js";
 import { type BillingSwitchPlan, planBillingSwitch } from "../domain/billing-scope.js";
+import { AppError } from "../domain/errors.js";
 import type { ProjectBillingInput } from "../projects/create-project.js";
 import { findOrganizationAccount } from "./find-organization-account.js";
 
@@ -63,6 +64,28 @@ export async function planProjectBillingSwitch(options: {
       billingAccountId: input.billing_account_id,
       field: "billing_account_id",
     });
+    // Who pays is chosen with the same rights as at creation: an organization-scope billing role,
+    // unless the account is the project's own or already pays for it (a role held on this project
+    // only must not move it onto a department's or another project's account).
+    const alreadyTheProjects =
+      account.owner_project_id === project.id ||
+      (project.billing_mode === "separate" && project.billing_account_id === account.id);
+    if (
+      !alreadyTheProjects &&
+      !(await holdsOrganizationRole({
+        db: tx,
+        userId,
+        organizationId: project.organization_id,
+        action: "manage_billing",
+      }))
+    ) {
+      throw new AppError({
+        code: "forbidden",
+        message:
+          "Choosing an account other than the project's own takes a billing role in the organization",
+        field: "billing_account_id",
+      });
+    }
     to = { billing_account_id: account.id, name: account.name, create: false };
   } else {
     const own = await findProjectOwnAccount({ db: tx, projectId });

@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import type { Queryable } from "./database.js";
+import { bigintArray, execute, first, rows, sqlb } from "./typed.js";
 
 export interface AccountSyncRow {
   billing_account_id: string;
@@ -12,6 +14,11 @@ export interface AccountSyncRow {
   last_error: string | null;
   attempts: number;
 }
+
+const now = sql<Date>`now()`;
+/** `now() - ms`, with the milliseconds as one float8 parameter. */
+const msAgo = (ms: number) => sql<Date>`now() - make_interval(secs => ${ms}::float8 / 1000)`;
+const msFromNow = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms}::float8 / 1000)`;
 
 /**
  * Leases up to `limit` accounts that have unsynced change marks, oldest first. A burst is let
@@ -28,18 +35,31 @@ export async function leaseDirtyAccounts(options: {
   maxWaitMs: number;
 }): Promise<string[]> {
   const { db, owner, limit, leaseMs, debounceMs, maxWaitMs } = options;
-  const candidates = await db.query<{ billing_account_id: string }>(
-    `SELECT c.billing_account_id
-     FROM ktrlplane.billing_account_changes c
-     LEFT JOIN ktrlplane.billing_account_sync s ON s.billing_account_id = c.billing_account_id
-     WHERE (s.lease_until IS NULL OR s.lease_until < now())
-       AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
-     GROUP BY c.billing_account_id
-     HAVING max(c.changed_at) <= now() - make_interval(secs => $1::float8 / 1000)
-         OR min(c.changed_at) <= now() - make_interval(secs => $2::float8 / 1000)
-     ORDER BY min(c.id)
-     LIMIT $3`,
-    [debounceMs, maxWaitMs, limit],
+  const candidates = await rows(
+    db,
+    sqlb
+      .selectFrom("ktrlplane.billing_account_changes as c")
+      .leftJoin(
+        "ktrlplane.billing_account_sync as s",
+        "s.billing_account_id",
+        "c.billing_account_id",
+      )
+      .select("c.billing_account_id")
+      .where((eb) =>
+        eb.and([
+          eb.or([eb("s.lease_until", "is", null), eb("s.lease_until", "<", now)]),
+          eb.or([eb("s.next_attempt_at", "is", null), eb("s.next_attempt_at", "<=", now)]),
+        ]),
+      )
+      .groupBy("c.billing_account_id")
+      .having((eb) =>
+        eb.or([
+          eb(eb.fn.max("c.changed_at"), "<=", msAgo(debounceMs)),
+          eb(eb.fn.min("c.changed_at"), "<=", msAgo(maxWaitMs)),
+        ]),
+      )
+      .orderBy((eb) => eb.fn.min("c.id"))
+      .limit(limit),
   );
   const leased: string[] = [];
   for (const { billing_account_id } of candidates) {
@@ -56,18 +76,33 @@ export async function leaseAccount(options: {
   billingAccountId: string;
   leaseMs: number;
 }): Promise<boolean> {
-  const rows = await options.db.query(
-    `INSERT INTO ktrlplane.billing_account_sync (billing_account_id, lease_owner, lease_until)
-     VALUES ($1, $2, now() + make_interval(secs => $3::float8 / 1000))
-     ON CONFLICT (billing_account_id) DO UPDATE
-       SET lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until
-       WHERE ktrlplane.billing_account_sync.lease_until IS NULL
-          OR ktrlplane.billing_account_sync.lease_until < now()
-          OR ktrlplane.billing_account_sync.lease_owner = EXCLUDED.lease_owner
-     RETURNING billing_account_id`,
-    [options.billingAccountId, options.owner, options.leaseMs],
+  const leased = await rows(
+    options.db,
+    sqlb
+      .insertInto("ktrlplane.billing_account_sync")
+      .values({
+        billing_account_id: options.billingAccountId,
+        lease_owner: options.owner,
+        lease_until: msFromNow(options.leaseMs),
+      })
+      .onConflict((oc) =>
+        oc
+          .column("billing_account_id")
+          .doUpdateSet((eb) => ({
+            lease_owner: eb.ref("excluded.lease_owner"),
+            lease_until: eb.ref("excluded.lease_until"),
+          }))
+          .where((eb) =>
+            eb.or([
+              eb("ktrlplane.billing_account_sync.lease_until", "is", null),
+              eb("ktrlplane.billing_account_sync.lease_until", "<", now),
+              eb("ktrlplane.billing_account_sync.lease_owner", "=", eb.ref("excluded.lease_owner")),
+            ]),
+          ),
+      )
+      .returning("billing_account_id"),
   );
-  return rows.length === 1;
+  return leased.length === 1;
 }
 
 /**
@@ -79,11 +114,15 @@ export async function changeMarks(options: {
   db: Queryable;
   billingAccountId: string;
 }): Promise<number[]> {
-  const rows = await options.db.query<{ id: number }>(
-    "SELECT id FROM ktrlplane.billing_account_changes WHERE billing_account_id = $1 ORDER BY id",
-    [options.billingAccountId],
+  const marks = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_account_changes")
+      .select("id")
+      .where("billing_account_id", "=", options.billingAccountId)
+      .orderBy("id"),
   );
-  return rows.map((r) => Number(r.id));
+  return marks.map((r) => r.id);
 }
 
 export async function recordSyncSuccess(options: {
@@ -98,22 +137,50 @@ export async function recordSyncSuccess(options: {
   writes: number;
 }): Promise<void> {
   const { db, billingAccountId, owner, consumedMarks, appliedState, drift, full, writes } = options;
-  await db.query(
-    `UPDATE ktrlplane.billing_account_sync SET
-       applied_state = $2, last_synced_at = now(),
-       last_full_sync_at = CASE WHEN $3 THEN now() ELSE last_full_sync_at END,
-       drift = $4, last_error = NULL, attempts = 0, next_attempt_at = NULL,
-       lease_owner = NULL, lease_until = NULL,
-       writes_in_window = CASE WHEN budget_window_start > now() - interval '1 hour'
-                               THEN writes_in_window + $6 ELSE $6 END,
-       budget_window_start = CASE WHEN budget_window_start > now() - interval '1 hour'
-                                  THEN budget_window_start ELSE now() END
-     WHERE billing_account_id = $1 AND lease_owner = $5`,
-    [billingAccountId, JSON.stringify(appliedState), full, JSON.stringify(drift), owner, writes],
+  await execute(
+    db,
+    sqlb
+      .updateTable("ktrlplane.billing_account_sync")
+      .set((eb) => {
+        const windowOpen = eb("budget_window_start", ">", sql<Date>`now() - interval '1 hour'`);
+        return {
+          applied_state: JSON.stringify(appliedState),
+          last_synced_at: now,
+          last_full_sync_at: eb
+            .case()
+            .when(sql<boolean>`${full}`)
+            .then(now)
+            .else(eb.ref("last_full_sync_at"))
+            .end(),
+          drift: JSON.stringify(drift),
+          last_error: null,
+          attempts: 0,
+          next_attempt_at: null,
+          lease_owner: null,
+          lease_until: null,
+          writes_in_window: eb
+            .case()
+            .when(windowOpen)
+            .then(eb("writes_in_window", "+", writes))
+            .else(eb.val(writes))
+            .end(),
+          budget_window_start: eb
+            .case()
+            .when(windowOpen)
+            .then(eb.ref("budget_window_start"))
+            .else(now)
+            .end(),
+        };
+      })
+      .where("billing_account_id", "=", billingAccountId)
+      .where("lease_owner", "=", owner),
   );
-  await db.query("DELETE FROM ktrlplane.billing_account_changes WHERE id = ANY($1::bigint[])", [
-    consumedMarks,
-  ]);
+  await execute(
+    db,
+    sqlb
+      .deleteFrom("ktrlplane.billing_account_changes")
+      .where((eb) => eb("id", "=", eb.fn.any(bigintArray(consumedMarks)))),
+  );
 }
 
 /**
@@ -126,12 +193,20 @@ export async function deferSync(options: {
   billingAccountId: string;
   owner: string;
 }): Promise<void> {
-  await options.db.query(
-    `UPDATE ktrlplane.billing_account_sync
-     SET next_attempt_at = LEAST(budget_window_start + interval '1 hour', now() + interval '1 minute'),
-         lease_owner = NULL, lease_until = NULL
-     WHERE billing_account_id = $1 AND lease_owner = $2`,
-    [options.billingAccountId, options.owner],
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.billing_account_sync")
+      .set((eb) => ({
+        next_attempt_at: eb.fn<Date>("least", [
+          sql<Date>`${eb.ref("budget_window_start")} + interval '1 hour'`,
+          sql<Date>`now() + interval '1 minute'`,
+        ]),
+        lease_owner: null,
+        lease_until: null,
+      }))
+      .where("billing_account_id", "=", options.billingAccountId)
+      .where("lease_owner", "=", options.owner),
   );
 }
 
@@ -142,13 +217,19 @@ export async function recordSyncFailure(options: {
   owner: string;
   error: string;
 }): Promise<void> {
-  await options.db.query(
-    `UPDATE ktrlplane.billing_account_sync SET
-       last_error = $2, attempts = attempts + 1,
-       next_attempt_at = now() + make_interval(secs => LEAST(300, 0.2 * power(2, LEAST(attempts, 12)))),
-       lease_owner = NULL, lease_until = NULL
-     WHERE billing_account_id = $1 AND lease_owner = $3`,
-    [options.billingAccountId, options.error.slice(0, 2000), options.owner],
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.billing_account_sync")
+      .set((eb) => ({
+        last_error: options.error.slice(0, 2000),
+        attempts: eb("attempts", "+", 1),
+        next_attempt_at: sql<Date>`now() + make_interval(secs => LEAST(300, 0.2 * power(2, LEAST(${eb.ref("attempts")}, 12))))`,
+        lease_owner: null,
+        lease_until: null,
+      }))
+      .where("billing_account_id", "=", options.billingAccountId)
+      .where("lease_owner", "=", options.owner),
   );
 }
 
@@ -159,14 +240,17 @@ export async function renewLease(options: {
   billingAccountId: string;
   leaseMs: number;
 }): Promise<boolean> {
-  const rows = await options.db.query(
-    `UPDATE ktrlplane.billing_account_sync
-     SET lease_until = now() + make_interval(secs => $3::float8 / 1000)
-     WHERE billing_account_id = $1 AND lease_owner = $2 AND lease_until > now()
-     RETURNING billing_account_id`,
-    [options.billingAccountId, options.owner, options.leaseMs],
+  const renewed = await rows(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.billing_account_sync")
+      .set({ lease_until: msFromNow(options.leaseMs) })
+      .where("billing_account_id", "=", options.billingAccountId)
+      .where("lease_owner", "=", options.owner)
+      .where("lease_until", ">", now)
+      .returning("billing_account_id"),
   );
-  return rows.length === 1;
+  return renewed.length === 1;
 }
 
 export async function releaseLease(options: {
@@ -174,9 +258,13 @@ export async function releaseLease(options: {
   billingAccountId: string;
   owner: string;
 }): Promise<void> {
-  await options.db.query(
-    "UPDATE ktrlplane.billing_account_sync SET lease_owner = NULL, lease_until = NULL WHERE billing_account_id = $1 AND lease_owner = $2",
-    [options.billingAccountId, options.owner],
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.billing_account_sync")
+      .set({ lease_owner: null, lease_until: null })
+      .where("billing_account_id", "=", options.billingAccountId)
+      .where("lease_owner", "=", options.owner),
   );
 }
 
@@ -184,14 +272,36 @@ export async function getAccountSync(options: {
   db: Queryable;
   billingAccountId: string;
 }): Promise<(AccountSyncRow & { pending: number }) | undefined> {
-  const rows = await options.db.query<AccountSyncRow & { pending: number }>(
-    `SELECT s.*, (SELECT count(*)::int FROM ktrlplane.billing_account_changes c
-                  WHERE c.billing_account_id = $1) AS pending
-     FROM (SELECT $1::text AS id) a
-     LEFT JOIN ktrlplane.billing_account_sync s ON s.billing_account_id = a.id`,
-    [options.billingAccountId],
+  const { billingAccountId } = options;
+  const row = await first(
+    options.db,
+    sqlb
+      .selectFrom(sqlb.selectNoFrom(sql<string>`${billingAccountId}::text`.as("id")).as("a"))
+      .leftJoin("ktrlplane.billing_account_sync as s", "s.billing_account_id", "a.id")
+      .select([
+        "s.billing_account_id",
+        "s.budget_window_start",
+        "s.writes_in_window",
+        "s.next_attempt_at",
+        "s.applied_state",
+        "s.last_synced_at",
+        "s.last_full_sync_at",
+        "s.drift",
+        "s.last_error",
+        "s.attempts",
+      ])
+      .select((eb) =>
+        eb
+          .selectFrom("ktrlplane.billing_account_changes as c")
+          .select(sql<number>`count(*)::int`.as("pending"))
+          .where("c.billing_account_id", "=", billingAccountId)
+          .as("pending"),
+      ),
   );
-  return rows[0];
+  if (!row) return undefined;
+  // The row always exists (the left join keeps the account) but its sync columns are null until
+  // the account's first pass; callers read a null `billing_account_id` as "never synced".
+  return row as unknown as AccountSyncRow & { pending: number };
 }
 
 /**
@@ -203,14 +313,62 @@ export async function accountsDueForFullSync(options: {
   olderThanMs: number;
   limit: number;
 }): Promise<string[]> {
-  const rows = await options.db.query<{ id: string }>(
-    `SELECT a.id FROM ktrlplane.billing_accounts a
-     LEFT JOIN ktrlplane.billing_account_sync s ON s.billing_account_id = a.id
-     WHERE (s.lease_until IS NULL OR s.lease_until < now())
-       AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
-       AND (s.last_synced_at IS NULL OR s.last_synced_at < now() - make_interval(secs => $1::float8 / 1000))
-     ORDER BY s.last_synced_at NULLS FIRST, a.id LIMIT $2`,
-    [options.olderThanMs, options.limit],
+  const due = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_accounts as a")
+      .leftJoin("ktrlplane.billing_account_sync as s", "s.billing_account_id", "a.id")
+      .select("a.id")
+      .where((eb) =>
+        eb.and([
+          eb.or([eb("s.lease_until", "is", null), eb("s.lease_until", "<", now)]),
+          eb.or([eb("s.next_attempt_at", "is", null), eb("s.next_attempt_at", "<=", now)]),
+          eb.or([
+            eb("s.last_synced_at", "is", null),
+            eb("s.last_synced_at", "<", msAgo(options.olderThanMs)),
+          ]),
+        ]),
+      )
+      .orderBy("s.last_synced_at", (ob) => ob.asc().nullsFirst())
+      .orderBy("a.id")
+      .limit(options.limit),
   );
-  return rows.map((r) => r.id);
+  return due.map((r) => r.id);
+}
+
+/** The reconciler's backlog for /metrics: two aggregates over the small sync tables. */
+export async function readReconcilerBacklog(options: { db: Queryable }): Promise<{
+  pendingAccounts: number;
+  lagSeconds: number;
+  writesThisHour: number;
+  maxWritesThisHour: number;
+  deferredAccounts: number;
+}> {
+  const changes = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_account_changes")
+      .select([
+        sql<number>`count(DISTINCT billing_account_id)`.as("accounts"),
+        sql<number | null>`EXTRACT(EPOCH FROM (now() - min(changed_at)))::float8`.as("lag"),
+      ]),
+  );
+  const windowOpen = sql<boolean>`budget_window_start > now() - interval '1 hour'`;
+  const budget = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_account_sync")
+      .select([
+        sql<number | null>`sum(writes_in_window) FILTER (WHERE ${windowOpen})`.as("writes"),
+        sql<number | null>`max(writes_in_window) FILTER (WHERE ${windowOpen})`.as("max_writes"),
+        sql<number>`count(*) FILTER (WHERE next_attempt_at > now())`.as("deferred"),
+      ]),
+  );
+  return {
+    pendingAccounts: Number(changes?.accounts ?? 0),
+    lagSeconds: Math.max(0, Number(changes?.lag ?? 0)),
+    writesThisHour: Number(budget?.writes ?? 0),
+    maxWritesThisHour: Number(budget?.max_writes ?? 0),
+    deferredAccounts: Number(budget?.deferred ?? 0),
+  };
 }

@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import type { Queryable } from "./database.js";
+import { execute, rows, sqlb } from "./typed.js";
 
 export interface AuditEntry {
   organizationId: string;
@@ -12,8 +14,16 @@ export interface AuditEntry {
     | "member.removed"
     | "organization.renamed"
     | "project.renamed"
-    | "resource.renamed";
-  subjectType: "organization" | "project" | "resource" | "billing_account" | "member";
+    | "resource.renamed"
+    | "machine_token.created"
+    | "machine_token.revoked";
+  subjectType:
+    | "organization"
+    | "project"
+    | "resource"
+    | "billing_account"
+    | "member"
+    | "machine_token";
   subjectId: string;
   before: unknown;
   after: unknown;
@@ -22,20 +32,18 @@ export interface AuditEntry {
 
 export async function recordAudit(options: { db: Queryable; entry: AuditEntry }): Promise<void> {
   const e = options.entry;
-  await options.db.query(
-    `INSERT INTO ktrlplane.audit_events
-       (organization_id, actor_user_id, action, subject_type, subject_id, before, after, at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      e.organizationId,
-      e.actorUserId,
-      e.action,
-      e.subjectType,
-      e.subjectId,
-      e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
-      e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
-      e.at,
-    ],
+  await execute(
+    options.db,
+    sqlb.insertInto("ktrlplane.audit_events").values({
+      organization_id: e.organizationId,
+      actor_user_id: e.actorUserId,
+      action: e.action,
+      subject_type: e.subjectType,
+      subject_id: e.subjectId,
+      before: e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
+      after: e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
+      at: e.at,
+    }),
   );
 }
 
@@ -65,27 +73,40 @@ export async function listAudit(options: {
   action?: string;
   actor?: string;
 }): Promise<{ rows: AuditRow[]; more: boolean }> {
-  const params: unknown[] = [options.organizationId];
-  const where = ["a.organization_id = $1"];
+  let query = sqlb
+    .selectFrom("ktrlplane.audit_events as a")
+    .innerJoin("ktrlplane.users as u", "u.id", "a.actor_user_id")
+    .select([
+      "a.id",
+      "a.at",
+      "a.actor_user_id",
+      "u.email as actor_email",
+      "a.action",
+      "a.subject_type",
+      "a.subject_id",
+      "a.before",
+      "a.after",
+    ])
+    .where("a.organization_id", "=", options.organizationId);
   if (options.after !== undefined) {
-    params.push(options.after);
-    where.push(`a.id ${options.order === "asc" ? ">" : "<"} $${params.length}::bigint`);
+    query = query.where(
+      "a.id",
+      options.order === "asc" ? ">" : "<",
+      sql<number>`${options.after}::bigint`,
+    );
   }
   if (options.action !== undefined) {
-    params.push(options.action);
-    where.push(`a.action = $${params.length}`);
+    query = query.where("a.action", "=", options.action);
   }
   if (options.actor !== undefined) {
-    params.push(options.actor.toLowerCase(), options.actor);
-    where.push(`(u.email = $${params.length - 1} OR a.actor_user_id = $${params.length})`);
+    const actor = options.actor;
+    query = query.where((eb) =>
+      eb.or([eb("u.email", "=", actor.toLowerCase()), eb("a.actor_user_id", "=", actor)]),
+    );
   }
-  params.push(options.limit + 1);
-  const rows = await options.db.query<AuditRow>(
-    `SELECT a.id, a.at, a.actor_user_id, u.email AS actor_email, a.action, a.subject_type,
-            a.subject_id, a.before, a.after
-     FROM ktrlplane.audit_events a JOIN ktrlplane.users u ON u.id = a.actor_user_id
-     WHERE ${where.join(" AND ")} ORDER BY a.id ${options.order === "asc" ? "ASC" : "DESC"} LIMIT $${params.length}`,
-    params,
+  const found: AuditRow[] = await rows(
+    options.db,
+    query.orderBy("a.id", options.order).limit(options.limit + 1),
   );
-  return { rows: rows.slice(0, options.limit), more: rows.length > options.limit };
+  return { rows: found.slice(0, options.limit), more: found.length > options.limit };
 }

@@ -1,37 +1,29 @@
+import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
+import type { BillingAccounts } from "./schema.js";
+import { execute, first, rows, sqlb } from "./typed.js";
 
-export type BillingAccountStatus = "active" | "setup_required" | "past_due" | "unpaid" | "canceled";
+export type BillingAccountStatus = BillingAccounts["status"];
 
-export interface BillingAccountRow {
-  id: string;
-  organization_id: string;
-  name: string;
-  currency: string;
-  status: BillingAccountStatus;
-  scope: "organization" | "project";
-  owner_project_id: string | null;
-  created_at: Date;
-}
+export type BillingAccountRow = Selectable<BillingAccounts>;
 
 export async function insertBillingAccount(options: {
   db: Queryable;
   account: BillingAccountRow;
 }): Promise<void> {
   const a = options.account;
-  await options.db.query(
-    `INSERT INTO ktrlplane.billing_accounts
-       (id, organization_id, name, currency, status, scope, owner_project_id, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      a.id,
-      a.organization_id,
-      a.name,
-      a.currency,
-      a.status,
-      a.scope,
-      a.owner_project_id,
-      a.created_at,
-    ],
+  await execute(
+    options.db,
+    sqlb.insertInto("ktrlplane.billing_accounts").values({
+      id: a.id,
+      organization_id: a.organization_id,
+      name: a.name,
+      currency: a.currency,
+      status: a.status,
+      scope: a.scope,
+      owner_project_id: a.owner_project_id,
+      created_at: a.created_at,
+    }),
   );
 }
 
@@ -39,20 +31,24 @@ export async function getBillingAccount(options: {
   db: Queryable;
   id: string;
 }): Promise<BillingAccountRow | undefined> {
-  const rows = await options.db.query<BillingAccountRow>(
-    "SELECT * FROM ktrlplane.billing_accounts WHERE id = $1",
-    [options.id],
+  return first(
+    options.db,
+    sqlb.selectFrom("ktrlplane.billing_accounts").selectAll().where("id", "=", options.id),
   );
-  return rows[0];
 }
 
 export async function listBillingAccounts(options: {
   db: Queryable;
   organizationId: string;
 }): Promise<BillingAccountRow[]> {
-  return options.db.query<BillingAccountRow>(
-    "SELECT * FROM ktrlplane.billing_accounts WHERE organization_id = $1 ORDER BY created_at, id",
-    [options.organizationId],
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_accounts")
+      .selectAll()
+      .where("organization_id", "=", options.organizationId)
+      .orderBy("created_at")
+      .orderBy("id"),
   );
 }
 
@@ -60,11 +56,15 @@ export async function findProjectOwnAccount(options: {
   db: Queryable;
   projectId: string;
 }): Promise<BillingAccountRow | undefined> {
-  const rows = await options.db.query<BillingAccountRow>(
-    "SELECT * FROM ktrlplane.billing_accounts WHERE owner_project_id = $1 ORDER BY created_at LIMIT 1",
-    [options.projectId],
+  return first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_accounts")
+      .selectAll()
+      .where("owner_project_id", "=", options.projectId)
+      .orderBy("created_at")
+      .limit(1),
   );
-  return rows[0];
 }
 
 export async function setBillingAccountStatus(options: {
@@ -72,8 +72,11 @@ export async function setBillingAccountStatus(options: {
   id: string;
   status: BillingAccountStatus;
 }): Promise<void> {
-  await options.db.query("UPDATE ktrlplane.billing_accounts SET status = $2 WHERE id = $1", [
-    options.id,
-    options.status,
-  ]);
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.billing_accounts")
+      .set({ status: options.status })
+      .where("id", "=", options.id),
+  );
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from "./database.js";
+import { execute, first, rows, sqlb } from "./typed.js";
 
 export type IdempotencyClaim =
   | { kind: "claimed" }
@@ -18,23 +19,26 @@ export async function claimIdempotencyKey(options: {
   at: Date;
 }): Promise<IdempotencyClaim> {
   const { db, userId, key, requestHash, at } = options;
-  const inserted = await db.query(
-    `INSERT INTO ktrlplane.idempotency_keys (user_id, key, request_hash, created_at)
-     VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, key) DO NOTHING RETURNING key`,
-    [userId, key, requestHash, at],
+  const inserted = await rows(
+    db,
+    sqlb
+      .insertInto("ktrlplane.idempotency_keys")
+      .values({ user_id: userId, key, request_hash: requestHash, created_at: at })
+      .onConflict((oc) => oc.columns(["user_id", "key"]).doNothing())
+      .returning("key"),
   );
   if (inserted.length === 1) return { kind: "claimed" };
-  const rows = await db.query<{
-    request_hash: string;
-    response_status: number;
-    response_body: unknown;
-  }>(
-    "SELECT request_hash, response_status, response_body FROM ktrlplane.idempotency_keys WHERE user_id = $1 AND key = $2",
-    [userId, key],
+  const stored = await first(
+    db,
+    sqlb
+      .selectFrom("ktrlplane.idempotency_keys")
+      .select(["request_hash", "response_status", "response_body"])
+      .where("user_id", "=", userId)
+      .where("key", "=", key),
   );
-  const stored = rows[0];
   if (!stored || stored.request_hash !== requestHash) return { kind: "reused" };
-  return { kind: "replay", status: stored.response_status, body: stored.response_body };
+  // A claim is only visible once its transaction stored the response (a concurrent claim waits).
+  return { kind: "replay", status: stored.response_status as number, body: stored.response_body };
 }
 
 export async function storeIdempotentResponse(options: {
@@ -44,8 +48,12 @@ export async function storeIdempotentResponse(options: {
   status: number;
   body: unknown;
 }): Promise<void> {
-  await options.db.query(
-    "UPDATE ktrlplane.idempotency_keys SET response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2",
-    [options.userId, options.key, options.status, JSON.stringify(options.body)],
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.idempotency_keys")
+      .set({ response_status: options.status, response_body: JSON.stringify(options.body) })
+      .where("user_id", "=", options.userId)
+      .where("key", "=", options.key),
   );
 }

@@ -1,6 +1,8 @@
+import { sql } from "kysely";
 import type { LedgerInterval } from "../domain/charges.js";
 import type { Queryable } from "./database.js";
 import type { ResourceRow } from "./resources.js";
+import { cached, execute, first, rows, sqlb, textArray } from "./typed.js";
 
 export interface OpenInterval {
   resource_id: string;
@@ -9,6 +11,8 @@ export interface OpenInterval {
   resource_type: string;
   sku: string;
 }
+
+const now = sql<Date>`now()`;
 
 /**
  * Every ledger write leaves a dirty mark on the accounts it touched, in the caller's transaction:
@@ -21,10 +25,14 @@ export async function markAccountsChanged(options: {
 }): Promise<void> {
   const ids = [...new Set(options.accountIds)];
   if (ids.length === 0) return;
-  await options.db.query(
-    `INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at)
-     SELECT unnest($1::text[]), now()`,
-    [ids],
+  await execute(
+    options.db,
+    sqlb
+      .insertInto("ktrlplane.billing_account_changes")
+      .columns(["billing_account_id", "changed_at"])
+      .expression(
+        sqlb.selectNoFrom([sql<string>`unnest(${textArray(ids)})`.as("id"), now.as("at")]),
+      ),
   );
 }
 
@@ -35,18 +43,32 @@ export async function openIntervals(options: {
 }): Promise<void> {
   const { db, intervals, at } = options;
   if (intervals.length === 0) return;
-  await db.query(
-    `INSERT INTO ktrlplane.billing_intervals
-       (resource_id, project_id, billing_account_id, resource_type, sku, started_at)
-     SELECT * , $6::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
-    [
-      intervals.map((i) => i.resource_id),
-      intervals.map((i) => i.project_id),
-      intervals.map((i) => i.billing_account_id),
-      intervals.map((i) => i.resource_type),
-      intervals.map((i) => i.sku),
-      at,
-    ],
+  // One row per interval from parallel arrays (unnest in the select list zips arrays of equal
+  // length): the same statement text for any count.
+  const column = <C extends keyof OpenInterval>(name: C) =>
+    sql<string>`unnest(${textArray(intervals.map((i) => i[name]))})`.as(name);
+  await execute(
+    db,
+    sqlb
+      .insertInto("ktrlplane.billing_intervals")
+      .columns([
+        "resource_id",
+        "project_id",
+        "billing_account_id",
+        "resource_type",
+        "sku",
+        "started_at",
+      ])
+      .expression(
+        sqlb.selectNoFrom([
+          column("resource_id"),
+          column("project_id"),
+          column("billing_account_id"),
+          column("resource_type"),
+          column("sku"),
+          sql<Date>`${at}::timestamptz`.as("started_at"),
+        ]),
+      ),
   );
   await markAccountsChanged({ db, accountIds: intervals.map((i) => i.billing_account_id) });
 }
@@ -59,11 +81,16 @@ export async function closeIntervals(options: {
 }): Promise<OpenInterval[]> {
   const { db, resourceIds, at } = options;
   if (resourceIds.length === 0) return [];
-  const closed = await db.query<OpenInterval>(
-    `UPDATE ktrlplane.billing_intervals SET ended_at = GREATEST($2::timestamptz, started_at)
-     WHERE resource_id = ANY($1::text[]) AND ended_at IS NULL
-     RETURNING resource_id, project_id, billing_account_id, resource_type, sku`,
-    [resourceIds, at],
+  const closed = await rows(
+    db,
+    sqlb
+      .updateTable("ktrlplane.billing_intervals")
+      .set((eb) => ({
+        ended_at: eb.fn<Date>("greatest", [sql<Date>`${at}::timestamptz`, "started_at"]),
+      }))
+      .where((eb) => eb("resource_id", "=", eb.fn.any(textArray(resourceIds))))
+      .where("ended_at", "is", null)
+      .returning(["resource_id", "project_id", "billing_account_id", "resource_type", "sku"]),
   );
   await markAccountsChanged({ db, accountIds: closed.map((i) => i.billing_account_id) });
   return closed;
@@ -73,11 +100,14 @@ export async function openIntervalsOfProject(options: {
   db: Queryable;
   projectId: string;
 }): Promise<OpenInterval[]> {
-  return options.db.query<OpenInterval>(
-    `SELECT resource_id, project_id, billing_account_id, resource_type, sku
-     FROM ktrlplane.billing_intervals WHERE project_id = $1 AND ended_at IS NULL
-     ORDER BY resource_id`,
-    [options.projectId],
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_intervals")
+      .select(["resource_id", "project_id", "billing_account_id", "resource_type", "sku"])
+      .where("project_id", "=", options.projectId)
+      .where("ended_at", "is", null)
+      .orderBy("resource_id"),
   );
 }
 
@@ -86,11 +116,16 @@ export async function activeQuantities(options: {
   db: Queryable;
   billingAccountId: string;
 }): Promise<{ resource_type: string; sku: string; quantity: number }[]> {
-  return options.db.query(
-    `SELECT resource_type, sku, count(*)::int AS quantity FROM ktrlplane.billing_intervals
-     WHERE billing_account_id = $1 AND ended_at IS NULL
-     GROUP BY resource_type, sku ORDER BY resource_type, sku`,
-    [options.billingAccountId],
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_intervals")
+      .select(["resource_type", "sku", sql<number>`count(*)::int`.as("quantity")])
+      .where("billing_account_id", "=", options.billingAccountId)
+      .where("ended_at", "is", null)
+      .groupBy(["resource_type", "sku"])
+      .orderBy("resource_type")
+      .orderBy("sku"),
   );
 }
 
@@ -101,12 +136,27 @@ export async function intervalsOverlapping(options: {
   from: Date;
   to: Date;
 }): Promise<LedgerInterval[]> {
-  return options.db.query<LedgerInterval>(
-    `SELECT resource_id, project_id, billing_account_id, resource_type, sku, started_at, ended_at
-     FROM ktrlplane.billing_intervals
-     WHERE billing_account_id = ANY($1::text[]) AND started_at < $3 AND (ended_at IS NULL OR ended_at > $2)
-     ORDER BY id`,
-    [options.billingAccountIds, options.from, options.to],
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_intervals")
+      .select([
+        "resource_id",
+        "project_id",
+        "billing_account_id",
+        "resource_type",
+        "sku",
+        "started_at",
+        "ended_at",
+      ])
+      .where((eb) =>
+        eb.and([
+          eb("billing_account_id", "=", eb.fn.any(textArray(options.billingAccountIds))),
+          eb("started_at", "<", options.to),
+          eb.or([eb("ended_at", "is", null), eb("ended_at", ">", options.from)]),
+        ]),
+      )
+      .orderBy("id"),
   );
 }
 
@@ -119,29 +169,59 @@ export async function insertResourceAndStartBilling(options: {
   resource: ResourceRow;
   billingAccountId: string;
 }): Promise<void> {
-  const r = options.resource;
-  await options.db.query(
-    `WITH resource AS (
-       INSERT INTO ktrlplane.resources (id, organization_id, project_id, name, resource_type, sku, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
-     ), opened AS (
-       INSERT INTO ktrlplane.billing_intervals
-         (resource_id, project_id, billing_account_id, resource_type, sku, started_at)
-       SELECT id, $3, $8, $5, $6, $7 FROM resource
-     )
-     INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at) VALUES ($8, now())`,
-    [
-      r.id,
-      r.organization_id,
-      r.project_id,
-      r.name,
-      r.resource_type,
-      r.sku,
-      r.created_at,
-      options.billingAccountId,
-    ],
+  await execute(
+    options.db,
+    insertResourceAndStartBillingQuery({
+      ...options.resource,
+      billing_account_id: options.billingAccountId,
+    }),
   );
 }
+
+const insertResourceAndStartBillingQuery = cached(
+  (r: Omit<ResourceRow, "deleted_at"> & { billing_account_id: string }) =>
+    sqlb
+      .with("resource", (db) =>
+        db
+          .insertInto("ktrlplane.resources")
+          .values({
+            id: r.id,
+            organization_id: r.organization_id,
+            project_id: r.project_id,
+            name: r.name,
+            resource_type: r.resource_type,
+            sku: r.sku,
+            created_at: r.created_at,
+          })
+          .returning("id"),
+      )
+      .with("opened", (db) =>
+        db
+          .insertInto("ktrlplane.billing_intervals")
+          .columns([
+            "resource_id",
+            "project_id",
+            "billing_account_id",
+            "resource_type",
+            "sku",
+            "started_at",
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom("resource")
+              .select((eb) => [
+                "id",
+                eb.val(r.project_id).as("project_id"),
+                eb.val(r.billing_account_id).as("billing_account_id"),
+                eb.val(r.resource_type).as("resource_type"),
+                eb.val(r.sku).as("sku"),
+                sql<Date>`${r.created_at}::timestamptz`.as("started_at"),
+              ]),
+          ),
+      )
+      .insertInto("ktrlplane.billing_account_changes")
+      .values({ billing_account_id: r.billing_account_id, changed_at: now }),
+);
 
 /**
  * Marks one resource deleted, closes its open interval at `at` and marks the account dirty, in
@@ -152,19 +232,39 @@ export async function deleteResourceAndStopBilling(options: {
   resourceId: string;
   at: Date;
 }): Promise<boolean> {
-  const rows = await options.db.query<{ deleted: number }>(
-    `WITH deleted AS (
-       UPDATE ktrlplane.resources SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING id
-     ), closed AS (
-       UPDATE ktrlplane.billing_intervals SET ended_at = GREATEST($2::timestamptz, started_at)
-       WHERE resource_id IN (SELECT id FROM deleted) AND ended_at IS NULL
-       RETURNING billing_account_id
-     ), marked AS (
-       INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at)
-       SELECT billing_account_id, now() FROM closed
-     )
-     SELECT count(*)::int AS deleted FROM deleted`,
-    [options.resourceId, options.at],
-  );
-  return (rows[0]?.deleted ?? 0) > 0;
+  const row = await first(options.db, deleteResourceAndStopBillingQuery(options));
+  return (row?.deleted ?? 0) > 0;
 }
+
+const deleteResourceAndStopBillingQuery = cached(
+  ({ resourceId, at }: { resourceId: string; at: Date }) =>
+    sqlb
+      .with("deleted", (db) =>
+        db
+          .updateTable("ktrlplane.resources")
+          .set({ deleted_at: at })
+          .where("id", "=", resourceId)
+          .where("deleted_at", "is", null)
+          .returning("id"),
+      )
+      .with("closed", (db) =>
+        db
+          .updateTable("ktrlplane.billing_intervals")
+          .set((eb) => ({
+            ended_at: eb.fn<Date>("greatest", [sql<Date>`${at}::timestamptz`, "started_at"]),
+          }))
+          .where("resource_id", "in", (eb) => eb.selectFrom("deleted").select("deleted.id"))
+          .where("ended_at", "is", null)
+          .returning("billing_account_id"),
+      )
+      .with("marked", (db) =>
+        db
+          .insertInto("ktrlplane.billing_account_changes")
+          .columns(["billing_account_id", "changed_at"])
+          .expression((eb) =>
+            eb.selectFrom("closed").select(["billing_account_id", now.as("changed_at")]),
+          ),
+      )
+      .selectFrom("deleted")
+      .select(sql<number>`count(*)::int`.as("deleted")),
+);

@@ -1,5 +1,8 @@
+import type { ExpressionBuilder } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
+import type { DB } from "./schema.js";
+import { execute, first, rows, sqlb } from "./typed.js";
 
 export interface MemberRow {
   user_id: string;
@@ -7,6 +10,12 @@ export interface MemberRow {
   name: string;
   role: Role;
   project_id: string | null;
+}
+
+/** Organization scope (projectId null) or one project's scope. */
+function inScope(projectId: string | null) {
+  return (eb: ExpressionBuilder<DB, "ktrlplane.memberships">) =>
+    projectId === null ? eb("project_id", "is", null) : eb("project_id", "=", projectId);
 }
 
 /** Grants `role` at organization scope (projectId null) or project scope; returns the previous role. */
@@ -19,25 +28,37 @@ export async function grantRole(options: {
   at: Date;
 }): Promise<{ previous: Role | null }> {
   const { db, userId, organizationId, projectId, role, at } = options;
-  const scopeClause = projectId === null ? "project_id IS NULL" : "project_id = $3";
-  const params =
-    projectId === null ? [userId, organizationId] : [userId, organizationId, projectId];
-  const existing = await db.query<{ role: Role }>(
-    `SELECT role FROM ktrlplane.memberships WHERE user_id = $1 AND organization_id = $2 AND ${scopeClause} FOR UPDATE`,
-    params,
+  const existing = await first(
+    db,
+    sqlb
+      .selectFrom("ktrlplane.memberships")
+      .select("role")
+      .where("user_id", "=", userId)
+      .where("organization_id", "=", organizationId)
+      .where(inScope(projectId))
+      .forUpdate(),
   );
-  const previous = existing[0]?.role ?? null;
+  const previous = existing?.role ?? null;
   if (previous === null) {
-    await db.query(
-      `INSERT INTO ktrlplane.memberships (user_id, organization_id, project_id, role, created_at)
-       VALUES ($1, $2, $3, $4, $5)`,
-      [userId, organizationId, projectId, role, at],
+    await execute(
+      db,
+      sqlb.insertInto("ktrlplane.memberships").values({
+        user_id: userId,
+        organization_id: organizationId,
+        project_id: projectId,
+        role,
+        created_at: at,
+      }),
     );
   } else if (previous !== role) {
-    await db.query(
-      `UPDATE ktrlplane.memberships SET role = $${params.length + 1}
-       WHERE user_id = $1 AND organization_id = $2 AND ${scopeClause}`,
-      [...params, role],
+    await execute(
+      db,
+      sqlb
+        .updateTable("ktrlplane.memberships")
+        .set({ role })
+        .where("user_id", "=", userId)
+        .where("organization_id", "=", organizationId)
+        .where(inScope(projectId)),
     );
   }
   return { previous };
@@ -48,31 +69,66 @@ export async function rolesOf(options: {
   userId: string;
   organizationId: string;
 }): Promise<{ organizationRole: Role | null; projectRoles: Map<string, Role> }> {
-  const rows = await options.db.query<{ project_id: string | null; role: Role }>(
-    "SELECT project_id, role FROM ktrlplane.memberships WHERE user_id = $1 AND organization_id = $2",
-    [options.userId, options.organizationId],
+  const memberships = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.memberships")
+      .select(["project_id", "role"])
+      .where("user_id", "=", options.userId)
+      .where("organization_id", "=", options.organizationId),
   );
   let organizationRole: Role | null = null;
   const projectRoles = new Map<string, Role>();
-  for (const row of rows) {
+  for (const row of memberships) {
     if (row.project_id === null) organizationRole = row.role;
     else projectRoles.set(row.project_id, row.role);
   }
   return { organizationRole, projectRoles };
 }
 
+/**
+ * The people with a role in the scope. Machine tokens hold an organization membership too (their
+ * user row shares the token's id), but they are not members to show: they are listed apart.
+ */
 export async function listMembers(options: {
   db: Queryable;
   organizationId: string;
   projectId?: string;
 }): Promise<MemberRow[]> {
-  const projectFilter = options.projectId ? "AND m.project_id = $2" : "AND m.project_id IS NULL";
-  return options.db.query<MemberRow>(
-    `SELECT m.user_id, u.email, u.name, m.role, m.project_id
-     FROM ktrlplane.memberships m JOIN ktrlplane.users u ON u.id = m.user_id
-     WHERE m.organization_id = $1 ${projectFilter}
-     ORDER BY m.created_at, u.email`,
-    options.projectId ? [options.organizationId, options.projectId] : [options.organizationId],
+  const { projectId } = options;
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.memberships as m")
+      .innerJoin("ktrlplane.users as u", "u.id", "m.user_id")
+      .select(["m.user_id", "u.email", "u.name", "m.role", "m.project_id"])
+      .where("m.organization_id", "=", options.organizationId)
+      .where((eb) =>
+        projectId ? eb("m.project_id", "=", projectId) : eb("m.project_id", "is", null),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("ktrlplane.machine_tokens as mt")
+              .select("mt.id")
+              .whereRef("mt.id", "=", "m.user_id"),
+          ),
+        ),
+      )
+      .orderBy("m.created_at")
+      .orderBy("u.email"),
+  );
+}
+
+/** Machine tokens' users hold memberships too, but are no members to show, change or count. */
+function notMachineToken(eb: ExpressionBuilder<DB, "ktrlplane.memberships">) {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom("ktrlplane.machine_tokens as mt")
+        .select("mt.id")
+        .whereRef("mt.id", "=", "ktrlplane.memberships.user_id"),
+    ),
   );
 }
 
@@ -83,35 +139,40 @@ export async function revokeRole(options: {
   organizationId: string;
   projectId: string | null;
 }): Promise<{ previous: Role | null }> {
-  const { db, userId, organizationId, projectId } = options;
-  const scopeClause = projectId === null ? "project_id IS NULL" : "project_id = $3";
-  const params =
-    projectId === null ? [userId, organizationId] : [userId, organizationId, projectId];
-  const rows = await db.query<{ role: Role }>(
-    `DELETE FROM ktrlplane.memberships WHERE user_id = $1 AND organization_id = $2 AND ${scopeClause}
-     RETURNING role`,
-    params,
+  const removed = await first(
+    options.db,
+    sqlb
+      .deleteFrom("ktrlplane.memberships")
+      .where("user_id", "=", options.userId)
+      .where("organization_id", "=", options.organizationId)
+      .where(inScope(options.projectId))
+      .returning("role"),
   );
-  return { previous: rows[0]?.role ?? null };
+  return { previous: removed?.role ?? null };
 }
 
-/** The role a user holds at one scope, locked until the transaction ends. */
+/**
+ * The role a person holds at one scope, locked until the transaction ends (null for a machine
+ * token's user: tokens are managed apart, never as members).
+ */
 export async function roleAt(options: {
   db: Queryable;
   userId: string;
   organizationId: string;
   projectId: string | null;
 }): Promise<Role | null> {
-  const { db, userId, organizationId, projectId } = options;
-  const scopeClause = projectId === null ? "project_id IS NULL" : "project_id = $3";
-  const params =
-    projectId === null ? [userId, organizationId] : [userId, organizationId, projectId];
-  const rows = await db.query<{ role: Role }>(
-    `SELECT role FROM ktrlplane.memberships WHERE user_id = $1 AND organization_id = $2 AND ${scopeClause}
-     FOR UPDATE`,
-    params,
+  const held = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.memberships")
+      .select("role")
+      .where("user_id", "=", options.userId)
+      .where("organization_id", "=", options.organizationId)
+      .where(inScope(options.projectId))
+      .where(notMachineToken)
+      .forUpdate(),
   );
-  return rows[0]?.role ?? null;
+  return held?.role ?? null;
 }
 
 /**
@@ -122,11 +183,17 @@ export async function lockOrganizationOwners(options: {
   db: Queryable;
   organizationId: string;
 }): Promise<string[]> {
-  const rows = await options.db.query<{ user_id: string }>(
-    `SELECT user_id FROM ktrlplane.memberships
-     WHERE organization_id = $1 AND project_id IS NULL AND role = 'owner'
-     ORDER BY user_id FOR UPDATE`,
-    [options.organizationId],
+  const owners = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.memberships")
+      .select("user_id")
+      .where("organization_id", "=", options.organizationId)
+      .where("project_id", "is", null)
+      .where("role", "=", "owner")
+      .where(notMachineToken)
+      .orderBy("user_id")
+      .forUpdate(),
   );
-  return rows.map((r) => r.user_id);
+  return owners.map((r) => r.user_id);
 }

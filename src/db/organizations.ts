@@ -1,12 +1,24 @@
+import type { Selectable } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
+import type { Organizations } from "./schema.js";
+import { execute, first, rows, sqlb } from "./typed.js";
 
-export interface OrganizationRow {
-  id: string;
-  name: string;
-  currency: string;
+/**
+ * The column is nullable only because the organization and its primary account reference each
+ * other (the foreign key is deferred to the end of the creating transaction): every stored
+ * organization has one.
+ */
+export type OrganizationRow = Omit<Selectable<Organizations>, "primary_billing_account_id"> & {
   primary_billing_account_id: string;
-  created_at: Date;
+};
+
+function withPrimaryAccount<T extends Selectable<Organizations>>(
+  row: T,
+): T & { primary_billing_account_id: string } {
+  const primary = row.primary_billing_account_id;
+  if (primary === null) throw new Error(`organization ${row.id} has no primary billing account`);
+  return { ...row, primary_billing_account_id: primary };
 }
 
 export async function insertOrganization(options: {
@@ -14,10 +26,11 @@ export async function insertOrganization(options: {
   organization: OrganizationRow;
 }): Promise<void> {
   const { id, name, currency, primary_billing_account_id, created_at } = options.organization;
-  await options.db.query(
-    `INSERT INTO ktrlplane.organizations (id, name, currency, primary_billing_account_id, created_at)
-     VALUES ($1, $2, $3, $4, $5)`,
-    [id, name, currency, primary_billing_account_id, created_at],
+  await execute(
+    options.db,
+    sqlb
+      .insertInto("ktrlplane.organizations")
+      .values({ id, name, currency, primary_billing_account_id, created_at }),
   );
 }
 
@@ -25,11 +38,11 @@ export async function getOrganization(options: {
   db: Queryable;
   id: string;
 }): Promise<OrganizationRow | undefined> {
-  const rows = await options.db.query<OrganizationRow>(
-    "SELECT * FROM ktrlplane.organizations WHERE id = $1",
-    [options.id],
+  const row = await first(
+    options.db,
+    sqlb.selectFrom("ktrlplane.organizations").selectAll().where("id", "=", options.id),
   );
-  return rows[0];
+  return row && withPrimaryAccount(row);
 }
 
 /** Organizations where the user holds any role, with the organization-scope role if any. */
@@ -37,14 +50,34 @@ export async function listOrganizationsOfUser(options: {
   db: Queryable;
   userId: string;
 }): Promise<(OrganizationRow & { role: Role | null })[]> {
-  return options.db.query(
-    `SELECT o.*, (SELECT m2.role FROM ktrlplane.memberships m2
-                  WHERE m2.user_id = $1 AND m2.organization_id = o.id AND m2.project_id IS NULL) AS role
-     FROM ktrlplane.organizations o
-     WHERE EXISTS (SELECT 1 FROM ktrlplane.memberships m WHERE m.user_id = $1 AND m.organization_id = o.id)
-     ORDER BY o.created_at, o.id`,
-    [options.userId],
+  const { userId } = options;
+  const found = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.organizations as o")
+      .selectAll("o")
+      .select((eb) =>
+        eb
+          .selectFrom("ktrlplane.memberships as m2")
+          .select("m2.role")
+          .where("m2.user_id", "=", userId)
+          .whereRef("m2.organization_id", "=", "o.id")
+          .where("m2.project_id", "is", null)
+          .as("role"),
+      )
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("ktrlplane.memberships as m")
+            .select(eb.lit(1).as("one"))
+            .where("m.user_id", "=", userId)
+            .whereRef("m.organization_id", "=", "o.id"),
+        ),
+      )
+      .orderBy("o.created_at")
+      .orderBy("o.id"),
   );
+  return found.map(withPrimaryAccount);
 }
 
 export async function renameOrganization(options: {
@@ -52,8 +85,11 @@ export async function renameOrganization(options: {
   id: string;
   name: string;
 }): Promise<void> {
-  await options.db.query("UPDATE ktrlplane.organizations SET name = $2 WHERE id = $1", [
-    options.id,
-    options.name,
-  ]);
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.organizations")
+      .set({ name: options.name })
+      .where("id", "=", options.id),
+  );
 }

@@ -1,24 +1,25 @@
+import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
+import type { Projects } from "./schema.js";
+import { execute, rows, sqlb, textArray } from "./typed.js";
 
-export interface ProjectRow {
-  id: string;
-  organization_id: string;
-  name: string;
-  billing_mode: "inherit" | "separate";
-  billing_account_id: string | null;
-  created_at: Date;
-  deleted_at: Date | null;
-}
+export type ProjectRow = Selectable<Projects>;
 
 export async function insertProject(options: {
   db: Queryable;
   project: ProjectRow;
 }): Promise<void> {
   const p = options.project;
-  await options.db.query(
-    `INSERT INTO ktrlplane.projects (id, organization_id, name, billing_mode, billing_account_id, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [p.id, p.organization_id, p.name, p.billing_mode, p.billing_account_id, p.created_at],
+  await execute(
+    options.db,
+    sqlb.insertInto("ktrlplane.projects").values({
+      id: p.id,
+      organization_id: p.organization_id,
+      name: p.name,
+      billing_mode: p.billing_mode,
+      billing_account_id: p.billing_account_id,
+      created_at: p.created_at,
+    }),
   );
 }
 
@@ -26,10 +27,15 @@ export async function listProjects(options: {
   db: Queryable;
   organizationId: string;
 }): Promise<ProjectRow[]> {
-  return options.db.query<ProjectRow>(
-    `SELECT * FROM ktrlplane.projects WHERE organization_id = $1 AND deleted_at IS NULL
-     ORDER BY created_at, id`,
-    [options.organizationId],
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.projects")
+      .selectAll()
+      .where("organization_id", "=", options.organizationId)
+      .where("deleted_at", "is", null)
+      .orderBy("created_at")
+      .orderBy("id"),
   );
 }
 
@@ -39,9 +45,12 @@ export async function updateProjectBilling(options: {
   mode: "inherit" | "separate";
   billingAccountId: string | null;
 }): Promise<void> {
-  await options.db.query(
-    "UPDATE ktrlplane.projects SET billing_mode = $2, billing_account_id = $3 WHERE id = $1",
-    [options.id, options.mode, options.billingAccountId],
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.projects")
+      .set({ billing_mode: options.mode, billing_account_id: options.billingAccountId })
+      .where("id", "=", options.id),
   );
 }
 
@@ -50,10 +59,13 @@ export async function markProjectDeleted(options: {
   id: string;
   at: Date;
 }): Promise<void> {
-  await options.db.query("UPDATE ktrlplane.projects SET deleted_at = $2 WHERE id = $1", [
-    options.id,
-    options.at,
-  ]);
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.projects")
+      .set({ deleted_at: options.at })
+      .where("id", "=", options.id),
+  );
 }
 
 /** Names of projects by id, deleted ones included: past costs still need a label. */
@@ -61,11 +73,26 @@ export async function projectNames(options: {
   db: Queryable;
   ids: string[];
 }): Promise<Map<string, string>> {
-  const rows = await options.db.query<{ id: string; name: string }>(
-    "SELECT id, name FROM ktrlplane.projects WHERE id = ANY($1::text[])",
+  const named = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.projects")
+      .select(["id", "name"])
+      .where((eb) => eb("id", "=", eb.fn.any(textArray(options.ids)))),
+  );
+  return new Map(named.map((r) => [r.id, r.name]));
+}
+
+/** Projects by id and whether they are deleted: labels for past costs. */
+export async function projectLabels(options: {
+  db: Queryable;
+  ids: string[];
+}): Promise<Map<string, { name: string; deleted: boolean }>> {
+  const rows = await options.db.query<{ id: string; name: string; deleted: boolean }>(
+    "SELECT id, name, deleted_at IS NOT NULL AS deleted FROM ktrlplane.projects WHERE id = ANY($1::text[])",
     [options.ids],
   );
-  return new Map(rows.map((r) => [r.id, r.name]));
+  return new Map(rows.map((r) => [r.id, { name: r.name, deleted: r.deleted }]));
 }
 
 export async function renameProject(options: {
@@ -73,8 +100,8 @@ export async function renameProject(options: {
   id: string;
   name: string;
 }): Promise<void> {
-  await options.db.query("UPDATE ktrlplane.projects SET name = $2 WHERE id = $1", [
-    options.id,
-    options.name,
-  ]);
+  await execute(
+    options.db,
+    sqlb.updateTable("ktrlplane.projects").set({ name: options.name }).where("id", "=", options.id),
+  );
 }

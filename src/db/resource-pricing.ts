@@ -1,6 +1,7 @@
 import type { Catalog } from "../catalog/load-catalog.js";
 import type { Price } from "../domain/pricing.js";
 import type { Queryable } from "./database.js";
+import { execute, rows, sqlb } from "./typed.js";
 
 /**
  * Mirrors the catalog into `resource_pricing`. Prices gone from the file are archived, and the
@@ -13,39 +14,54 @@ export async function storeCatalog(options: {
 }): Promise<Map<string, Price>> {
   const { db, catalog, at } = options;
   for (const price of catalog.prices.values()) {
-    await db.query(
-      `INSERT INTO ktrlplane.resource_pricing
-         (resource_type, sku, billing_model, unit_amount, currency, stripe_price_id, definition, archived, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8)
-       ON CONFLICT (resource_type, sku) DO UPDATE SET
-         billing_model = EXCLUDED.billing_model, unit_amount = EXCLUDED.unit_amount,
-         currency = EXCLUDED.currency, stripe_price_id = EXCLUDED.stripe_price_id,
-         definition = EXCLUDED.definition, archived = false, updated_at = EXCLUDED.updated_at`,
-      [
-        price.resource_type,
-        price.sku,
-        price.billing_model,
-        price.unit_amount,
-        price.currency,
-        price.stripe_price_id ?? null,
-        JSON.stringify(price),
-        at,
-      ],
+    await execute(
+      db,
+      sqlb
+        .insertInto("ktrlplane.resource_pricing")
+        .values({
+          resource_type: price.resource_type,
+          sku: price.sku,
+          billing_model: price.billing_model,
+          unit_amount: price.unit_amount,
+          currency: price.currency,
+          stripe_price_id: price.stripe_price_id ?? null,
+          definition: JSON.stringify(price),
+          archived: false,
+          updated_at: at,
+        })
+        .onConflict((oc) =>
+          oc.columns(["resource_type", "sku"]).doUpdateSet((eb) => ({
+            billing_model: eb.ref("excluded.billing_model"),
+            unit_amount: eb.ref("excluded.unit_amount"),
+            currency: eb.ref("excluded.currency"),
+            stripe_price_id: eb.ref("excluded.stripe_price_id"),
+            definition: eb.ref("excluded.definition"),
+            archived: false,
+            updated_at: eb.ref("excluded.updated_at"),
+          })),
+        ),
     );
   }
-  const rows = await db.query<{ resource_type: string; sku: string; definition: Price }>(
-    "SELECT resource_type, sku, definition FROM ktrlplane.resource_pricing",
+  const stored = await rows(
+    db,
+    sqlb.selectFrom("ktrlplane.resource_pricing").select(["resource_type", "sku", "definition"]),
   );
   const all = new Map<string, Price>();
-  for (const row of rows) {
+  for (const row of stored) {
     const current = catalog.prices.get(`${row.resource_type}/${row.sku}`);
     if (!current) {
-      await db.query(
-        "UPDATE ktrlplane.resource_pricing SET archived = true, updated_at = $3 WHERE resource_type = $1 AND sku = $2 AND NOT archived",
-        [row.resource_type, row.sku, at],
+      await execute(
+        db,
+        sqlb
+          .updateTable("ktrlplane.resource_pricing")
+          .set({ archived: true, updated_at: at })
+          .where("resource_type", "=", row.resource_type)
+          .where("sku", "=", row.sku)
+          .where("archived", "=", false),
       );
     }
-    all.set(`${row.resource_type}/${row.sku}`, current ?? row.definition);
+    // Stored by this function from a validated catalog entry.
+    all.set(`${row.resource_type}/${row.sku}`, current ?? (row.definition as unknown as Price));
   }
   return all;
 }

@@ -1,35 +1,37 @@
+import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
+import type { Resources } from "./schema.js";
+import { execute, first, rows, sqlb, textArray } from "./typed.js";
 
-export interface ResourceRow {
-  id: string;
-  organization_id: string;
-  project_id: string;
-  name: string;
-  resource_type: string;
-  sku: string;
-  created_at: Date;
-  deleted_at: Date | null;
-}
+export type ResourceRow = Selectable<Resources>;
 
 export async function getResource(options: {
   db: Queryable;
   id: string;
 }): Promise<ResourceRow | undefined> {
-  const rows = await options.db.query<ResourceRow>(
-    "SELECT * FROM ktrlplane.resources WHERE id = $1 AND deleted_at IS NULL",
-    [options.id],
+  return first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.resources")
+      .selectAll()
+      .where("id", "=", options.id)
+      .where("deleted_at", "is", null),
   );
-  return rows[0];
 }
 
 export async function listResources(options: {
   db: Queryable;
   projectId: string;
 }): Promise<ResourceRow[]> {
-  return options.db.query<ResourceRow>(
-    `SELECT * FROM ktrlplane.resources WHERE project_id = $1 AND deleted_at IS NULL
-     ORDER BY created_at, id`,
-    [options.projectId],
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.resources")
+      .selectAll()
+      .where("project_id", "=", options.projectId)
+      .where("deleted_at", "is", null)
+      .orderBy("created_at")
+      .orderBy("id"),
   );
 }
 
@@ -39,11 +41,16 @@ export async function markProjectResourcesDeleted(options: {
   projectId: string;
   at: Date;
 }): Promise<string[]> {
-  const rows = await options.db.query<{ id: string }>(
-    "UPDATE ktrlplane.resources SET deleted_at = $2 WHERE project_id = $1 AND deleted_at IS NULL RETURNING id",
-    [options.projectId, options.at],
+  const deleted = await rows(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.resources")
+      .set({ deleted_at: options.at })
+      .where("project_id", "=", options.projectId)
+      .where("deleted_at", "is", null)
+      .returning("id"),
   );
-  return rows.map((r) => r.id);
+  return deleted.map((r) => r.id);
 }
 
 /** Names of resources by id, deleted ones included: past costs still need a label. */
@@ -51,11 +58,33 @@ export async function resourceNames(options: {
   db: Queryable;
   ids: string[];
 }): Promise<Map<string, string>> {
-  const rows = await options.db.query<{ id: string; name: string }>(
-    "SELECT id, name FROM ktrlplane.resources WHERE id = ANY($1::text[])",
+  const named = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.resources")
+      .select(["id", "name"])
+      .where((eb) => eb("id", "=", eb.fn.any(textArray(options.ids)))),
+  );
+  return new Map(named.map((r) => [r.id, r.name]));
+}
+
+/** Resources by id with their project and whether they are deleted: labels for past costs. */
+export async function resourceLabels(options: {
+  db: Queryable;
+  ids: string[];
+}): Promise<Map<string, { name: string; project_id: string; deleted: boolean }>> {
+  const rows = await options.db.query<{
+    id: string;
+    name: string;
+    project_id: string;
+    deleted: boolean;
+  }>(
+    "SELECT id, name, project_id, deleted_at IS NOT NULL AS deleted FROM ktrlplane.resources WHERE id = ANY($1::text[])",
     [options.ids],
   );
-  return new Map(rows.map((r) => [r.id, r.name]));
+  return new Map(
+    rows.map((r) => [r.id, { name: r.name, project_id: r.project_id, deleted: r.deleted }]),
+  );
 }
 
 export async function renameResource(options: {
@@ -63,8 +92,11 @@ export async function renameResource(options: {
   id: string;
   name: string;
 }): Promise<void> {
-  await options.db.query("UPDATE ktrlplane.resources SET name = $2 WHERE id = $1", [
-    options.id,
-    options.name,
-  ]);
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.resources")
+      .set({ name: options.name })
+      .where("id", "=", options.id),
+  );
 }

@@ -1,14 +1,18 @@
 import type { Queryable } from "./database.js";
+import { execute, first, rows, sqlb } from "./typed.js";
 
 export async function findStripeCustomerId(options: {
   db: Queryable;
   billingAccountId: string;
 }): Promise<string | undefined> {
-  const rows = await options.db.query<{ customer_id: string }>(
-    "SELECT customer_id FROM ktrlplane.stripe_customers WHERE billing_account_id = $1",
-    [options.billingAccountId],
+  const row = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.stripe_customers")
+      .select("customer_id")
+      .where("billing_account_id", "=", options.billingAccountId),
   );
-  return rows[0]?.customer_id;
+  return row?.customer_id;
 }
 
 export async function storeStripeCustomerId(options: {
@@ -16,9 +20,12 @@ export async function storeStripeCustomerId(options: {
   billingAccountId: string;
   customerId: string;
 }): Promise<void> {
-  await options.db.query(
-    "INSERT INTO ktrlplane.stripe_customers (billing_account_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    [options.billingAccountId, options.customerId],
+  await execute(
+    options.db,
+    sqlb
+      .insertInto("ktrlplane.stripe_customers")
+      .values({ billing_account_id: options.billingAccountId, customer_id: options.customerId })
+      .onConflict((oc) => oc.doNothing()),
   );
 }
 
@@ -26,11 +33,14 @@ export async function findAccountByStripeCustomer(options: {
   db: Queryable;
   customerId: string;
 }): Promise<string | undefined> {
-  const rows = await options.db.query<{ billing_account_id: string }>(
-    "SELECT billing_account_id FROM ktrlplane.stripe_customers WHERE customer_id = $1",
-    [options.customerId],
+  const row = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.stripe_customers")
+      .select("billing_account_id")
+      .where("customer_id", "=", options.customerId),
   );
-  return rows[0]?.billing_account_id;
+  return row?.billing_account_id;
 }
 
 export async function findStripePriceId(options: {
@@ -38,11 +48,15 @@ export async function findStripePriceId(options: {
   priceKey: string;
   definitionHash: string;
 }): Promise<string | undefined> {
-  const rows = await options.db.query<{ price_id: string }>(
-    "SELECT price_id FROM ktrlplane.stripe_prices WHERE price_key = $1 AND definition_hash = $2",
-    [options.priceKey, options.definitionHash],
+  const row = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.stripe_prices")
+      .select("price_id")
+      .where("price_key", "=", options.priceKey)
+      .where("definition_hash", "=", options.definitionHash),
   );
-  return rows[0]?.price_id;
+  return row?.price_id;
 }
 
 export async function storeStripePriceId(options: {
@@ -51,23 +65,15 @@ export async function storeStripePriceId(options: {
   definitionHash: string;
   priceId: string;
 }): Promise<void> {
-  await options.db.query(
-    "INSERT INTO ktrlplane.stripe_prices (price_key, definition_hash, price_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    [options.priceKey, options.definitionHash, options.priceId],
+  await execute(
+    options.db,
+    sqlb
+      .insertInto("ktrlplane.stripe_prices")
+      .values({
+        price_key: options.priceKey,
+        definition_hash: options.definitionHash,
+        price_id: options.priceId,
+      })
+      .onConflict((oc) => oc.doNothing()),
   );
-}
-
-/** Claims a webhook event id; false when it was taken already (a redelivery). */
-export async function claimWebhookEvent(options: {
-  db: Queryable;
-  eventId: string;
-  type: string;
-  at: Date;
-}): Promise<boolean> {
-  const rows = await options.db.query(
-    `INSERT INTO ktrlplane.stripe_webhook_events (event_id, type, received_at) VALUES ($1, $2, $3)
-     ON CONFLICT DO NOTHING RETURNING event_id`,
-    [options.eventId, options.type, options.at],
-  );
-  return rows.length === 1;
 }

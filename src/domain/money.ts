@@ -77,3 +77,93 @@ export function formatMoney(m: Money): string {
   const fraction = exponent === 0 ? "" : `.${(abs % scale).toString().padStart(exponent, "0")}`;
   return `${negative ? "-" : ""}${whole}${fraction} ${m.currency.toUpperCase()}`;
 }
+
+/*
+ * Stripe's unit for amounts, next to the ISO table above so that both live in one place.
+ * Stripe's rules (https://docs.stripe.com/currencies):
+ * - Zero-decimal (#zero-decimal): amounts in the main unit ("¥100 is 100"). Stripe counts mga as
+ *   zero-decimal although ISO gives it 2 — the one code in this list where the two disagree.
+ * - Three-decimal (#three-decimal): bhd jod kwd omr tnd are sent with 3 decimals but "the last
+ *   digit must be 0" — amounts must be a multiple of 10 (5.124 KWD cannot be charged).
+ * - Special cases (#special-cases):
+ *   · isk is zero-decimal at Stripe, but for backwards compatibility amounts are sent as
+ *     two-decimal with a zero decimal part: ISK 5 is 500 (always a multiple of 100).
+ *   · huf and twd: charges take two-decimal amounts; Stripe treats them as zero-decimal for
+ *     payouts, which must be integer amounts divisible by 100. Charges convert 1:1.
+ *   · ugx: zero-decimal at Stripe (as in ISO), and likewise payouts in amounts divisible by 100.
+ * Iqd and lyd (3 decimals in ISO) are not Stripe presentment currencies; they convert 1:1 if ever
+ * used, and Stripe would refuse the currency itself.
+ */
+interface StripeCurrencyRule {
+  /** Decimals of the integer Stripe expects for this currency. */
+  exponent: number;
+  /** The Stripe amount must be a multiple of this (three-decimal: 10; isk: 100). */
+  multipleOf: number;
+}
+
+const STRIPE_ZERO_DECIMAL = "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split(
+  " ",
+);
+const STRIPE_THREE_DECIMAL = "bhd jod kwd omr tnd".split(" ");
+
+const STRIPE_RULES: ReadonlyMap<string, StripeCurrencyRule> = new Map<string, StripeCurrencyRule>([
+  ...STRIPE_ZERO_DECIMAL.map((c) => [c, { exponent: 0, multipleOf: 1 }] as const),
+  ...STRIPE_THREE_DECIMAL.map((c) => [c, { exponent: 3, multipleOf: 10 }] as const),
+  ["isk", { exponent: 2, multipleOf: 100 }],
+]);
+
+function stripeRule(currency: string): StripeCurrencyRule {
+  return STRIPE_RULES.get(currency) ?? { exponent: currencyExponent(currency), multipleOf: 1 };
+}
+
+/**
+ * An amount in ISO minor units as the integer Stripe expects (`unit_amount`, `flat_amount`, …).
+ * Exact or refused: an amount Stripe cannot represent (MGA 123.45, KWD 1.235) throws instead of
+ * being rounded, so that Stripe never bills other than the ledger.
+ */
+export function toStripeAmount(m: Money): number {
+  if (!isAmount(m.amount)) {
+    throw new AppError({
+      code: "validation_failed",
+      message: `amount must be a safe integer of minor units, got ${m.amount}`,
+      field: "amount",
+    });
+  }
+  const iso = currencyExponent(m.currency);
+  const rule = stripeRule(m.currency);
+  let converted: number;
+  if (rule.exponent >= iso) {
+    converted = m.amount * 10 ** (rule.exponent - iso);
+  } else {
+    const divisor = 10 ** (iso - rule.exponent);
+    if (m.amount % divisor !== 0) throw unrepresentable(m, rule);
+    converted = m.amount / divisor;
+  }
+  if (converted % rule.multipleOf !== 0 || !Number.isSafeInteger(converted))
+    throw unrepresentable(m, rule);
+  return converted;
+}
+
+/** The inverse of `toStripeAmount`: an amount Stripe reports, in ISO minor units. */
+export function fromStripeAmount(options: { amount: number; currency: string }): number {
+  const iso = currencyExponent(options.currency);
+  const rule = stripeRule(options.currency);
+  return rule.exponent >= iso
+    ? Math.round(options.amount / 10 ** (rule.exponent - iso))
+    : options.amount * 10 ** (iso - rule.exponent);
+}
+
+function unrepresentable(m: Money, rule: StripeCurrencyRule): AppError {
+  const step =
+    rule.exponent >= currencyExponent(m.currency)
+      ? rule.multipleOf / 10 ** (rule.exponent - currencyExponent(m.currency))
+      : 10 ** (currencyExponent(m.currency) - rule.exponent);
+  return new AppError({
+    code: "validation_failed",
+    message:
+      `${formatMoney(m)} cannot be charged exactly through Stripe: ${m.currency.toUpperCase()} ` +
+      `amounts must be a multiple of ${Math.max(step, 1)} minor units there ` +
+      "(https://docs.stripe.com/currencies); change the catalog price",
+    field: "unit_amount",
+  });
+}

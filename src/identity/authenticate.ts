@@ -1,35 +1,60 @@
 import type { Queryable } from "../db/database.js";
-import { findUserByTokenHash, type UserRow } from "../db/users.js";
+import { findSessionUser, touchSession } from "../db/sessions.js";
+import type { UserRow } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
+import { authenticateMachineToken, isMachineToken } from "./machine-token-auth.js";
 import { hashToken } from "./tokens.js";
 
 export type Authenticate = (authorization: string | undefined) => Promise<UserRow>;
 
+/** A session ends after this long without a request (sliding expiry). */
+export const sessionIdleMs = 14 * 24 * 60 * 60 * 1000;
+/** `last_used_at` moves at most this often: most requests only read. */
+export const touchEveryMs = 60 * 1000;
+
 /**
- * Resolves a bearer token to its user. Lookups are remembered (by the token's digest, never the
- * token) for `ttlMs`, sparing a database round trip on every request of a busy client; tokens
- * are never revoked yet, so nothing can go stale in that window but a renamed user.
+ * Resolves a bearer token to its user: a session token (`ktp_…`) or a machine token (`kp_mt_…`).
+ *
+ * Every request reads the token's row: there is no in-process cache, so a session ended by
+ * `POST /v1/auth/logout` (or a machine token revoked) is refused at once by every API process,
+ * not after a cache's lifetime. That read is one primary-key lookup; the write that keeps a
+ * session alive happens at most once a minute per token.
  */
-export function createAuthenticator(options: {
-  db: Queryable;
-  ttlMs?: number;
-  maxEntries?: number;
-}): Authenticate {
-  const ttlMs = options.ttlMs ?? 30_000;
-  const maxEntries = options.maxEntries ?? 10_000;
-  const cache = new Map<string, { user: UserRow; until: number }>();
+export function createAuthenticator(options: { db: Queryable; clock?: () => Date }): Authenticate {
+  const clock = options.clock ?? (() => new Date());
   return async (authorization) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
-    if (!match?.[1]) throw unauthenticated();
-    const tokenHash = hashToken(match[1]);
-    const cached = cache.get(tokenHash);
-    if (cached && cached.until > Date.now()) return cached.user;
-    const user = await findUserByTokenHash({ db: options.db, tokenHash });
-    if (!user) throw unauthenticated();
-    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-    cache.set(tokenHash, { user, until: Date.now() + ttlMs });
+    const token = bearerToken(authorization);
+    if (!token) throw unauthenticated();
+    const now = clock();
+    if (isMachineToken(token)) {
+      const user = await authenticateMachineToken({ db: options.db, token, at: now });
+      if (!user) throw unauthenticated();
+      return user;
+    }
+    const tokenHash = hashToken(token);
+    const found = await findSessionUser({
+      db: options.db,
+      tokenHash,
+      idleSince: new Date(now.getTime() - sessionIdleMs),
+    });
+    if (!found) throw unauthenticated();
+    const { session_last_used_at: lastUsed, ...user } = found;
+    if (now.getTime() - new Date(lastUsed).getTime() >= touchEveryMs) {
+      await touchSession({
+        db: options.db,
+        tokenHash,
+        at: now,
+        unlessAfter: new Date(now.getTime() - touchEveryMs),
+      });
+    }
     return user;
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it is. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
+  return match?.[1];
 }
 
 function unauthenticated(): AppError {

@@ -1,4 +1,5 @@
 import { authorizeOrganization, authorizeProject } from "../access/authorize.js";
+import { isMachineUserId } from "../access/machine-scopes.js";
 import type { AppContext } from "../context.js";
 import { recordAudit } from "../db/audit.js";
 import type { Queryable } from "../db/database.js";
@@ -42,7 +43,8 @@ export async function addMember(options: {
         })
       ).organization.id;
   const user = await findUserByEmail({ db: tx, email: email.toLowerCase() });
-  if (!user) {
+  // A machine token's user is not a person one can add: its role and organization are fixed.
+  if (!user || isMachineUserId(user.id)) {
     throw new AppError({
       code: "user_not_found",
       message: `No user has the email ${email}`,

@@ -1,3 +1,4 @@
+import { assertNotMachine } from "../access/machine-scopes.js";
 import type { AppContext } from "../context.js";
 import { insertBillingAccount } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
@@ -17,6 +18,7 @@ export async function createOrganization(options: {
   at: Date;
 }): Promise<OrganizationRow> {
   const { ctx, tx, userId, name, at } = options;
+  assertNotMachine(userId);
   const organization: OrganizationRow = {
     id: newId("org"),
     name,

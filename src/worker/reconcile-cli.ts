@@ -3,6 +3,7 @@ import { syncAccount } from "../billing/sync-billing-account.js";
 import { loadConfigOrExit } from "../config.js";
 import { createContext } from "../context.js";
 import { openDatabase } from "../db/open-database.js";
+import { rows, sqlb } from "../db/typed.js";
 import { createLogger } from "../observability/logger.js";
 
 // npm run reconcile [-- --dry-run]: one full pass over every billing account, printing drift.
@@ -19,8 +20,13 @@ const log = createLogger({
 const ctx = await createContext({ config, db, log });
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const owner = `cli-${randomUUID()}`;
-const accounts = await db.query<{ id: string; name: string }>(
-  "SELECT id, name FROM ktrlplane.billing_accounts ORDER BY created_at, id",
+const accounts = await rows(
+  db,
+  sqlb
+    .selectFrom("ktrlplane.billing_accounts")
+    .select(["id", "name"])
+    .orderBy("created_at")
+    .orderBy("id"),
 );
 let failures = 0;
 for (const account of accounts) {

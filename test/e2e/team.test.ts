@@ -177,7 +177,7 @@ describe.skipIf(!chromiumPath)("console e2e: team", () => {
     await shot(page, "resource-renamed");
     await page.getByRole("button", { name: "Delete…" }).click();
     await page.getByRole("button", { name: "Delete resource" }).click();
-    await page.getByText("Resource “main-db” deleted; its billing stopped.").waitFor();
+    await page.getByText("Resource “main-db” deleted.").waitFor();
 
     await page.goto(`${server.baseUrl}/organizations/${s.orgId}/members`);
     await page.getByRole("button", { name: "Rename organization…" }).click();

@@ -353,6 +353,19 @@ describe.skipIf(!testDatabaseAvailable)("billing flows through the HTTP API", ()
       ["y", 1980],
       ["z", 1980],
     ]);
+    // Past costs keep their labels: each resource names its (deleted) project and says deleted.
+    for (const g of costs.body.groups)
+      expect(g).toMatchObject({
+        project_id: project.body.id,
+        project_name: project.body.name,
+        deleted: true,
+      });
+    const byProject = await api.get(
+      `/v1/organizations/${project.body.organization_id}/costs?group_by=project`,
+    );
+    expect(byProject.body.groups).toEqual([
+      expect.objectContaining({ key: project.body.id, deleted: true }),
+    ]);
   });
 
   it("breaks costs out per project under inherited billing; groups add up to the invoice", async () => {

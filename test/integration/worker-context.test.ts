@@ -82,7 +82,7 @@ describe.skipIf(!testDatabaseAvailable)("the worker's context", () => {
   });
 
   it("is the logger the HTTP server uses, built over the same context", async () => {
-    const server = await buildHttpServer({ ctx });
+    const server = await buildHttpServer({ ctx, config });
     try {
       const response = await server.inject({
         url: "/healthz",

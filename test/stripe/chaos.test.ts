@@ -601,7 +601,7 @@ describe.skipIf(!testDatabaseAvailable)(
       );
       expect(commandCount).toBeGreaterThanOrEqual(600);
       expect(kills).toBeGreaterThan(0);
-    });
+    }, 180_000); // 75 s measured on 2 cores shared by six busy worktrees; 60 s was too tight
   },
 );
 

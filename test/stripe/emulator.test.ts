@@ -407,9 +407,21 @@ describe("search, previews, checkout, webhooks", () => {
 
     emulator.completeCheckoutSession(session.id);
 
+    // As Stripe: the card is attached and the SetupIntent succeeded with it, but it is not made
+    // the customer's invoice default (https://docs.stripe.com/payments/save-and-reuse).
     const refreshed = await stripe.customers.retrieve(customer.id);
-    expect((refreshed as Stripe.Customer).invoice_settings.default_payment_method).toMatch(/^pm_/);
-    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe("complete");
+    expect((refreshed as Stripe.Customer).invoice_settings.default_payment_method).toBeNull();
+    const done = await stripe.checkout.sessions.retrieve(session.id);
+    expect(done.status).toBe("complete");
+    const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
+    expect(intent.status).toBe("succeeded");
+    expect(intent.customer).toBe(customer.id);
+    expect(intent.payment_method).toMatch(/^pm_/);
+    const attached = await stripe.customers.listPaymentMethods(customer.id);
+    expect(attached.data.map((pm) => pm.id)).toEqual([intent.payment_method]);
+    const listed = await stripe.setupIntents.list({ customer: customer.id });
+    expect(listed.data.map((i) => i.id)).toEqual([intent.id]);
+    expect(emulator.events("customer.updated")).toHaveLength(0);
     const events = await stripe.events.list({ type: "checkout.session.completed" });
     expect(events.data).toHaveLength(1);
     const completed = events.data[0]?.data.object as Stripe.Checkout.Session | undefined;
@@ -509,7 +521,11 @@ describe("more faults and billing semantics", () => {
       currency: "usd",
       success_url: "http://app.test/ok",
     });
-    emulator.completeCheckoutSession(session.id);
+    const done = emulator.completeCheckoutSession(session.id);
+    const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
+    await stripe.customers.update(customer.id, {
+      invoice_settings: { default_payment_method: intent.payment_method as string },
+    });
     const price = await monthlyPrice(500);
     const sub = await stripe.subscriptions.create({
       customer: customer.id,
@@ -539,5 +555,135 @@ describe("more faults and billing semantics", () => {
     emulator.dashboard.failInvoicePayment(renewal.latest_invoice as string);
     expect(emulator.state.subscriptions.get(unpaid.id)?.status).toBe("past_due");
     expect(emulator.events("invoice.payment_failed")).toHaveLength(1);
+  });
+});
+
+describe("incomplete subscriptions and DELETE (as Stripe documents them)", () => {
+  async function incompleteSubscription() {
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(700);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id, quantity: 1 }],
+      payment_behavior: "default_incomplete",
+    });
+    expect(sub.status).toBe("incomplete");
+    return { sub, price };
+  }
+
+  // https://docs.stripe.com/billing/subscriptions/overview#payment-status
+  it("refuses item changes on an incomplete subscription, by any endpoint", async () => {
+    const { sub } = await incompleteSubscription();
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const other = await monthlyPrice(300);
+    for (const attempt of [
+      stripe.subscriptionItems.update(item.id, { quantity: 2 }),
+      stripe.subscriptionItems.create({ subscription: sub.id, price: other.id, quantity: 1 }),
+      stripe.subscriptions.update(sub.id, { items: [{ id: item.id, quantity: 3 }] }),
+    ]) {
+      const error = await stripeError(attempt);
+      expect(error.statusCode).toBe(400);
+      expect(error.type).toBe("StripeInvalidRequestError");
+      expect(error.message).toMatch(/incomplete/);
+    }
+    // Metadata is still allowed, and nothing else changed.
+    await stripe.subscriptions.update(sub.id, { metadata: { note: "waiting" } });
+    const now = await stripe.subscriptions.retrieve(sub.id);
+    expect(now.items.data.map((i) => i.quantity)).toEqual([1]);
+  });
+
+  // https://docs.stripe.com/billing/subscriptions/overview#payment-status ("within 23 hours")
+  it("expires an unpaid incomplete subscription after 23 hours and voids its invoice", async () => {
+    const { sub } = await incompleteSubscription();
+    emulator.clock.advance(23 * 3600 - 60);
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("incomplete");
+    emulator.clock.advance(60);
+    const expired = await stripe.subscriptions.retrieve(sub.id);
+    expect(expired.status).toBe("incomplete_expired");
+    const invoice = await stripe.invoices.retrieve(sub.latest_invoice as string);
+    expect(invoice.status).toBe("void");
+    const listed = await stripe.subscriptions.list({ customer: sub.customer as string });
+    expect(listed.data).toHaveLength(0); // the default list leaves out ended subscriptions
+    const all = await stripe.subscriptions.list({
+      customer: sub.customer as string,
+      status: "all",
+    });
+    expect(all.data.map((s) => s.status)).toEqual(["incomplete_expired"]);
+    // A paid first invoice keeps a subscription from expiring.
+    const { sub: paid } = await incompleteSubscription();
+    emulator.dashboard.payInvoice(paid.latest_invoice as string);
+    emulator.clock.advance(24 * 3600);
+    emulator.tick();
+    expect(emulator.state.subscriptions.get(paid.id)?.status).toBe("active");
+  });
+
+  // https://docs.stripe.com/api/idempotent_requests: keys on GET and DELETE have no effect.
+  it("ignores idempotency keys on DELETE: a repeat is executed, not replayed", async () => {
+    const customer = await stripe.customers.create({});
+    const [a, b] = [await monthlyPrice(100), await monthlyPrice(200)];
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: a.id }, { price: b.id }],
+      collection_method: "send_invoice",
+      days_until_due: 7,
+    });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    await stripe.subscriptionItems.del(item.id, {}, { idempotencyKey: "delete-once" });
+    const error = await stripeError(
+      stripe.subscriptionItems.del(item.id, {}, { idempotencyKey: "delete-once" }),
+    );
+    expect(error.statusCode).toBe(404);
+    const deletes = emulator.requests.filter((r) => r.method === "DELETE");
+    expect(deletes.map((r) => [r.replayed, r.idempotencyKey])).toEqual([
+      [false, null],
+      [false, null],
+    ]);
+  });
+});
+
+// https://docs.stripe.com/billing/subscriptions/billing-cycle
+describe("billing cycle anchors", () => {
+  it("bills the short first period up to the anchor prorated, then calendar months", async () => {
+    emulator.clock.set(Date.parse("2026-11-16T00:00:00Z") / 1000);
+    const december = Date.parse("2026-12-01T00:00:00Z") / 1000;
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(3000);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id, quantity: 1 }],
+      billing_cycle_anchor: december,
+      proration_behavior: "create_prorations",
+      collection_method: "send_invoice",
+      days_until_due: 7,
+      expand: ["latest_invoice"],
+    });
+    expect(sub.billing_cycle_anchor).toBe(december);
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    expect([item.current_period_start, item.current_period_end]).toEqual([
+      Date.parse("2026-11-16T00:00:00Z") / 1000,
+      december,
+    ]);
+    expect((sub.latest_invoice as Stripe.Invoice).total).toBe(1500); // 15 of November's 30 days
+    // A removal 5 days later credits 10 of 30 days (not 10 of the short period's 15).
+    emulator.clock.advance(5 * 86_400);
+    await stripe.subscriptions.cancel(sub.id, { invoice_now: true, prorate: true });
+    const invoices = await stripe.invoices.list({ subscription: sub.id });
+    expect(invoices.data.map((i) => i.total).sort((a, b) => a - b)).toEqual([-1000, 1500]);
+  });
+
+  it("refuses an anchor in the past or beyond one period", async () => {
+    emulator.clock.set(Date.parse("2026-11-16T00:00:00Z") / 1000);
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(3000);
+    for (const anchor of ["2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z"]) {
+      const error = await stripeError(
+        stripe.subscriptions.create({
+          customer: customer.id,
+          items: [{ price: price.id }],
+          billing_cycle_anchor: Date.parse(anchor) / 1000,
+        }),
+      );
+      expect(error.param).toBe("billing_cycle_anchor");
+    }
   });
 });

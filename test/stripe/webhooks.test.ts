@@ -94,6 +94,60 @@ describe.skipIf(!testDatabaseAvailable)("Stripe webhooks", () => {
     return { api, project, accountId, subscription, customerId, graphId: graph.body.id as string };
   }
 
+  /** Stripe leaves a set-up Checkout's card attached, not default: the product makes it default. */
+  function expectDefaultFromSetup(sessionId: string) {
+    const session = emulator.state.checkoutSessions.get(sessionId);
+    const intent = emulator.state.setupIntents.get(session?.setup_intent ?? "");
+    expect(intent?.status).toBe("succeeded");
+    const customer = emulator.state.customers.get(session?.customer ?? "");
+    expect(customer?.invoice_settings.default_payment_method).toBe(intent?.payment_method);
+    const updates = emulator.requests.filter(
+      (r) => r.method === "POST" && r.path === `/v1/customers/${customer?.id}`,
+    );
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates.every((r) => r.idempotencyKey?.includes(":default_payment_method:"))).toBe(true);
+  }
+
+  it("set-up with the card only attached activates the account on checkout.session.completed", async () => {
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Setup" })).body;
+    const accountId: string = project.billing.billing_account_id;
+    const setup = await api.post(`/v1/billing-accounts/${accountId}/setup`);
+    emulator.completeCheckoutSession(setup.body.session_id);
+    const session = emulator.state.checkoutSessions.get(setup.body.session_id);
+    expect(
+      emulator.state.customers.get(session?.customer ?? "")?.invoice_settings
+        .default_payment_method,
+    ).toBeNull();
+    expect(await status(api, accountId)).toBe("setup_required");
+    const [completed] = eventsAbout("checkout.session.completed", setup.body.session_id);
+    expect((await deliver(completed)).status).toBe(200);
+    await waitForSync({ api, billingAccountId: accountId });
+    expect(await status(api, accountId)).toBe("active");
+    expectDefaultFromSetup(setup.body.session_id);
+    const graph = await createResource(api, project.id, "standard", "paid");
+    expect(graph.status).toBe(201);
+    await waitForSync({ api, billingAccountId: accountId });
+    expect(liveSubscriptions(accountId).map((s) => s.status)).toEqual(["active"]);
+  });
+
+  it("set-up activates on the next pass when checkout.session.completed never arrives", async () => {
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Lost hook" })).body;
+    const accountId: string = project.billing.billing_account_id;
+    const setup = await api.post(`/v1/billing-accounts/${accountId}/setup`);
+    emulator.completeCheckoutSession(setup.body.session_id);
+    // No delivery: the next pass (here the one the console asks for on return) adopts the card.
+    const sync = await api.post(`/v1/billing-accounts/${accountId}/sync`);
+    expect(sync.status).toBe(200);
+    expect(await status(api, accountId)).toBe("active");
+    expectDefaultFromSetup(setup.body.session_id);
+    // A second pass finds the default in place and writes nothing.
+    const before = emulator.writeCount();
+    await api.post(`/v1/billing-accounts/${accountId}/sync`);
+    expect(emulator.writeCount()).toBe(before);
+  });
+
   it("refuses a bad signature, a tampered body and a stale timestamp with 400, taking nothing", async () => {
     const event = {
       id: "evt_signature_check",

@@ -23,7 +23,7 @@ describe.skipIf(!testDatabaseAvailable)("the hourly write budget of an account",
       debounceMs: 50,
       maxWaitMs: 1000,
       concurrency: 1,
-      writesPerHour: 3,
+      writesPerHour: 4,
     });
     ({ emulator, app } = stripeApp);
   });
@@ -35,17 +35,18 @@ describe.skipIf(!testDatabaseAvailable)("the hourly write budget of an account",
     const { api } = await app.signUp();
     const project = (await api.post("/v1/projects", { name: "Busy" })).body;
     const accountId = project.billing.billing_account_id;
+    // Making the set-up's card the customer's default is the account's first write.
     await completeSetup({ api, emulator, billingAccountId: accountId });
 
     const create = (sku: string) =>
       api.post("/v1/resources", { project_id: project.id, resource_type: "graph", sku, name: sku });
-    await create("standard"); // creates the subscription: write 1
+    await create("standard"); // creates the subscription: write 2
     await waitForSync({ api, billingAccountId: accountId });
-    await create("performance"); // adds an item: write 2
+    await create("performance"); // adds an item: write 3
     await waitForSync({ api, billingAccountId: accountId });
-    await create("standard"); // quantity 1 → 2: write 3, the budget is spent
+    await create("standard"); // quantity 1 → 2: write 4, the budget is spent
     const spent = await waitForSync({ api, billingAccountId: accountId });
-    expect(spent.writes_this_hour).toBe(3);
+    expect(spent.writes_this_hour).toBe(4);
     const writes = emulator.writeCount();
 
     await create("standard");
@@ -62,7 +63,7 @@ describe.skipIf(!testDatabaseAvailable)("the hourly write budget of an account",
     const waitMinutes = (new Date(sync.deferred_until).getTime() - Date.now()) / 60_000;
     expect(waitMinutes).toBeGreaterThan(55);
     expect(waitMinutes).toBeLessThanOrEqual(60);
-    // Nothing was written meanwhile: Stripe still holds the quantities of the third write.
+    // Nothing was written meanwhile: Stripe still holds the quantities of the fourth write.
     expect(emulator.writeCount()).toBe(writes);
     expect(stripeQuantitiesByCatalogPrice(emulator, accountId)).toEqual({
       "graph/standard": 2,

@@ -95,6 +95,7 @@ export async function startStripeTestApp(options: {
         db,
         webhookSecret,
         requestsPerSecond: 1000,
+        clock: () => new Date(emulator.clock.nowMs()),
         ...(options.writesPerHour ? { writesPerHour: options.writesPerHour } : {}),
       }),
   });

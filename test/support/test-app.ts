@@ -3,6 +3,7 @@ import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
 import type { Database } from "../../src/db/database.js";
 import type { BillingProvider } from "../../src/providers/billing-provider.js";
+import { OpenApiContract } from "./openapi-contract.js";
 import { openTestDatabase } from "./test-database.js";
 
 /** A clock that only moves when told: proration and periods become exact to check. */
@@ -66,6 +67,8 @@ export async function startTestApp(
     provider?: (db: Database) => BillingProvider;
     /** Another catalog file than the default one. */
     catalogPath?: string;
+    /** More configuration, e.g. `{ KTRLPLANE_REQUEST_TIMEOUT_MS: "1000" }`. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase();
@@ -74,6 +77,7 @@ export async function startTestApp(
     LOG_LEVEL: "silent",
     KTRLPLANE_WORKER: "off",
     ...(options.catalogPath ? { KTRLPLANE_CATALOG: options.catalogPath } : {}),
+    ...options.env,
   });
   const { ctx, server } = await createApp({
     config,
@@ -83,6 +87,8 @@ export async function startTestApp(
   });
   await server.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+  // Every response a test receives must be one the served OpenAPI document describes.
+  let contract: Promise<OpenApiContract> | undefined;
 
   const client = (token?: string): ApiClient => {
     const request = async (
@@ -101,6 +107,14 @@ export async function startTestApp(
         body: raw,
       });
       const text = await response.text();
+      contract ??= OpenApiContract.load(url);
+      (await contract).check({
+        method,
+        path,
+        status: response.status,
+        contentType: response.headers.get("content-type"),
+        text,
+      });
       return {
         status: response.status,
         body: text ? JSON.parse(text) : undefined,

@@ -1,4 +1,4 @@
-import { Component, type ErrorInfo, type ReactNode, useEffect, useState } from "react";
+import { Component, type ErrorInfo, type ReactNode, useEffect, useRef, useState } from "react";
 import { ErrorNotice, Loading } from "./components/ui";
 import { ORG_KEY } from "./org-choice";
 import { AccountPage, AccountSetupPage } from "./pages/account-setup";
@@ -55,6 +55,8 @@ function TopBar() {
   const { path } = useLocation();
   const orgs = me?.organizations ?? [];
   const [orgId, setOrgId] = useState(() => localStorage.getItem(ORG_KEY) ?? "");
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   const routeOrg = matchPath("/organizations/:id/:page", path)?.id;
   const NEW_ORG = "+new";
   const current = orgs.find((o) => o.id === (routeOrg ?? orgId)) ?? orgs[0];
@@ -66,93 +68,149 @@ function TopBar() {
   useEffect(() => {
     if (path) setOrgId(localStorage.getItem(ORG_KEY) ?? "");
   }, [path]);
+  // The menu (narrow screens) closes when the page changes.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: path is the trigger
+  useEffect(() => setMenuOpen(false), [path]);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setMenuOpen(false);
+      menuButton.current?.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [menuOpen]);
   const active = (prefix: string) => (path.startsWith(prefix) ? "nav-active" : undefined);
+  const current_ = (prefix: string) => (path.startsWith(prefix) ? ("page" as const) : undefined);
+  const orgLink = (page: string, label: string) =>
+    current ? (
+      <Link
+        to={`/organizations/${current.id}/${page}`}
+        className={active(`/organizations/${current.id}/${page}`)}
+        aria-current={current_(`/organizations/${current.id}/${page}`)}
+      >
+        {label}
+      </Link>
+    ) : null;
 
   return (
     <header className="topbar">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
       <Link to="/" className="brand">
         <span className="brand-mark" aria-hidden="true" />
         ktrlplane
       </Link>
       {me ? (
-        <nav aria-label="Main" className="mainnav">
-          <Link to="/" className={path === "/" ? "nav-active" : undefined}>
-            Home
-          </Link>
-          {/* Only organization-scope roles may open these pages: project-only members get none. */}
-          {current?.role ? (
-            <>
-              <Link
-                to={`/organizations/${current.id}/billing`}
-                className={active(`/organizations/${current.id}/billing`)}
-              >
-                Billing
-              </Link>
-              <Link
-                to={`/organizations/${current.id}/costs`}
-                className={active(`/organizations/${current.id}/costs`)}
-              >
-                Costs
-              </Link>
-              <Link
-                to={`/organizations/${current.id}/members`}
-                className={active(`/organizations/${current.id}/members`)}
-              >
-                Members
-              </Link>
-              {current.permissions.read_audit ? (
-                <Link
-                  to={`/organizations/${current.id}/audit`}
-                  className={active(`/organizations/${current.id}/audit`)}
-                >
-                  Audit
-                </Link>
-              ) : null}
-            </>
-          ) : null}
-        </nav>
-      ) : null}
-      <span className="spacer" />
-      {me && orgs.length > 0 ? (
-        <label className="org-switch">
-          <span className="muted-on-dark">Organization</span>
-          <select
-            value={current?.id ?? ""}
-            onChange={(e) => {
-              if (e.target.value === NEW_ORG) return navigate("/organizations/new");
-              setOrgId(e.target.value);
-              localStorage.setItem(ORG_KEY, e.target.value);
-              if (routeOrg) navigate(path.replace(routeOrg, e.target.value));
-            }}
-          >
-            {orgs.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-            <option value={NEW_ORG}>+ New organization…</option>
-          </select>
-        </label>
-      ) : me ? (
-        <Link to="/organizations/new" className="org-name">
-          New organization
-        </Link>
+        <button
+          ref={menuButton}
+          type="button"
+          className="menu-button"
+          aria-expanded={menuOpen}
+          aria-controls="topbar-menu"
+          onClick={() => setMenuOpen((v) => !v)}
+        >
+          <span className="menu-icon" aria-hidden="true" />
+          Menu
+        </button>
       ) : null}
       {me ? (
-        <>
-          <span className="user" title={me.user.email}>
+        <div id="topbar-menu" className={`topbar-menu ${menuOpen ? "topbar-menu-open" : ""}`}>
+          <nav aria-label="Main" className="mainnav">
+            <Link
+              to="/"
+              className={path === "/" ? "nav-active" : undefined}
+              aria-current={path === "/" ? "page" : undefined}
+            >
+              Home
+            </Link>
+            {/* Only organization-scope roles may open these pages: project-only members get none. */}
+            {current?.role ? (
+              <>
+                {orgLink("billing", "Billing")}
+                {orgLink("costs", "Costs")}
+                {orgLink("members", "Members")}
+                {current.permissions.read_audit ? orgLink("audit", "Audit") : null}
+              </>
+            ) : null}
+          </nav>
+          <span className="spacer" />
+          {orgs.length > 0 ? (
+            <label className="org-switch">
+              <span className="muted-on-dark">Organization</span>
+              <select
+                value={current?.id ?? ""}
+                onChange={(e) => {
+                  if (e.target.value === NEW_ORG) return navigate("/organizations/new");
+                  setOrgId(e.target.value);
+                  localStorage.setItem(ORG_KEY, e.target.value);
+                  if (routeOrg) navigate(path.replace(routeOrg, e.target.value));
+                }}
+              >
+                {orgs.map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.name}
+                  </option>
+                ))}
+                <option value={NEW_ORG}>+ New organization…</option>
+              </select>
+            </label>
+          ) : (
+            <Link to="/organizations/new" className="org-name">
+              New organization
+            </Link>
+          )}
+          <span className="user" title={`${me.user.name} (${me.user.email})`}>
             <span className="avatar" aria-hidden="true">
               {me.user.name.slice(0, 1).toUpperCase()}
             </span>
-            {me.user.name}
+            <span className="truncate">{me.user.name}</span>
           </span>
           <button type="button" className="button-ghost" onClick={signOut}>
             Log out
           </button>
-        </>
+        </div>
       ) : null}
     </header>
   );
+}
+
+/**
+ * After a navigation (not the first load), focus moves to the new page's heading so that a
+ * screen reader announces it and the keyboard starts from the top of the content. The page may
+ * still be loading: we wait briefly for its <h1> and fall back to <main>.
+ */
+function useFocusOnNavigation(path: string) {
+  const first = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new path is the trigger
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    let frame = 0;
+    const deadline = Date.now() + 3000;
+    const tryFocus = () => {
+      const main = document.getElementById("main");
+      if (!main) return;
+      if (main.contains(document.activeElement) && document.activeElement !== main) return;
+      const heading = main.querySelector<HTMLElement>("h1");
+      if (heading) {
+        if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+        heading.focus({ preventScroll: true });
+        return;
+      }
+      if (Date.now() > deadline) {
+        main.focus({ preventScroll: true });
+        return;
+      }
+      frame = requestAnimationFrame(tryFocus);
+    };
+    frame = requestAnimationFrame(tryFocus);
+    return () => cancelAnimationFrame(frame);
+  }, [path]);
 }
 
 function Pages() {
@@ -213,10 +271,11 @@ class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | 
 
 export function App() {
   const { path } = useLocation();
+  useFocusOnNavigation(path);
   return (
     <SessionProvider>
       <TopBar />
-      <main className="main" id="main">
+      <main className="main" id="main" tabIndex={-1}>
         <ErrorBoundary key={path}>
           <Pages />
         </ErrorBoundary>

@@ -114,3 +114,66 @@ export function findSku(
 ): Sku | undefined {
   return types?.find((t) => t.type === type)?.skus.find((s) => s.sku === sku);
 }
+
+/** What `quantity` units of a tiered SKU cost per interval, in minor units. */
+export function tieredTotal(sku: Sku, quantity: number): number {
+  const tiers = sku.tiers ?? [];
+  if (quantity <= 0 || tiers.length === 0) return 0;
+  if (sku.tiers_mode === "graduated") {
+    let total = 0;
+    let below = 0;
+    for (const t of tiers) {
+      const cap = t.up_to ?? Number.POSITIVE_INFINITY;
+      const inTier = Math.min(quantity, cap) - below;
+      if (inTier <= 0) break;
+      total += inTier * t.unit_amount + (t.flat_amount ?? 0);
+      below = cap;
+    }
+    return total;
+  }
+  const tier = tiers[volumeTier(sku, quantity)] as Tier;
+  return quantity * tier.unit_amount + (tier.flat_amount ?? 0);
+}
+
+/** The index of the volume tier `quantity` units fall in. */
+export function volumeTier(sku: Sku, quantity: number): number {
+  const tiers = sku.tiers ?? [];
+  const i = tiers.findIndex((t) => t.up_to === null || quantity <= t.up_to);
+  return i === -1 ? tiers.length - 1 : i;
+}
+
+/**
+ * Why adding one unit of a tiered SKU changes the monthly bill by `delta`, in words; null when
+ * the price is not tiered or the delta cannot be explained from the tiers. The current count on
+ * the paying account is the smallest one whose next unit costs exactly `delta`.
+ */
+export function explainTieredDelta(sku: Sku, delta: number, noun: string): string | null {
+  if (sku.billing_model !== "tiered" || !sku.tiers?.length) return null;
+  const money = (v: number) => formatMoney(v, sku.currency);
+  let have = -1;
+  for (let q = 0; q <= 10_000; q++) {
+    if (tieredTotal(sku, q + 1) - tieredTotal(sku, q) === delta) {
+      have = q;
+      break;
+    }
+  }
+  if (have < 0) return null;
+  if (sku.tiers_mode === "graduated") {
+    let below = 0;
+    for (const t of sku.tiers) {
+      if (t.up_to === null || have + 1 <= t.up_to) {
+        const start = below + 1;
+        return `Graduated pricing: each ${noun} is priced by the tier it falls in. This one falls in the tier from ${start} up (${money(t.unit_amount)} each); the others keep their price.`;
+      }
+      below = t.up_to;
+    }
+    return null;
+  }
+  const after = sku.tiers[volumeTier(sku, have + 1)] as Tier;
+  if (have > 0 && volumeTier(sku, have) !== volumeTier(sku, have + 1)) {
+    const before = sku.tiers[volumeTier(sku, have)] as Tier;
+    const change = delta < 0 ? "goes down" : "goes up";
+    return `Volume pricing: every ${noun} on this account is priced by how many there are. You have ${have}; adding this one moves all ${have + 1} to the ${money(after.unit_amount)} tier (${money(after.unit_amount)} each instead of ${money(before.unit_amount)}): your monthly bill ${change} by ${money(Math.abs(delta))}, from ${money(tieredTotal(sku, have))} to ${money(tieredTotal(sku, have + 1))}.`;
+  }
+  return `Volume pricing: every ${noun} on this account is priced by how many there are; at this count each costs ${money(after.unit_amount)} a month.`;
+}

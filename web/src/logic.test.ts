@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { problemFrom } from "./api";
-import { describePrice } from "./catalog";
-import { costsCsv } from "./csv";
+import { describePrice, explainTieredDelta, type Sku, tieredTotal } from "./catalog";
+import { costsCsv, csvCell } from "./csv";
 import { monthRange } from "./pages/costs";
 import { matchPath } from "./router";
 
@@ -84,6 +84,86 @@ describe("cost CSV", () => {
       'project,p2,"The ""api""",5.00,33.00,USD',
       "project,,Total,15.00,99.00,USD",
     ]);
+  });
+});
+
+describe("cost CSV against formula injection", () => {
+  it("neutralises cells a spreadsheet would run, keeps negative amounts numbers", () => {
+    expect(csvCell('=HYPERLINK("http://evil","x")')).toBe('"\'=HYPERLINK(""http://evil"",""x"")"');
+    expect(csvCell("+1")).toBe("'+1");
+    expect(csvCell("@sum")).toBe("'@sum");
+    expect(csvCell("-cmd")).toBe("'-cmd");
+    expect(csvCell("\tx")).toBe("'\tx");
+    expect(csvCell("\rx")).toBe('"\'\rx"');
+    expect(csvCell("-10.00")).toBe("-10.00");
+    expect(csvCell("Website")).toBe("Website");
+  });
+
+  it("names the project and the deleted state of each resource", () => {
+    const csv = costsCsv(
+      {
+        currency: "usd",
+        from: "2026-11-01T00:00:00Z",
+        to: "2026-12-01T00:00:00Z",
+        total: 300,
+        projected_total: 300,
+        groups: [
+          {
+            key: "r1",
+            name: "=cmd",
+            amount: 300,
+            projected_amount: 300,
+            project_id: "p1",
+            project_name: "Web",
+            deleted: true,
+          },
+        ],
+      },
+      "resource",
+    );
+    expect(csv.trim().split("\r\n")).toEqual([
+      "group_by,key,name,project_id,project_name,deleted,amount,projected_amount,currency",
+      "resource,r1,'=cmd,p1,Web,yes,3.00,3.00,USD",
+      "resource,,Total,,,,3.00,3.00,USD",
+    ]);
+  });
+});
+
+describe("tier effects in words", () => {
+  const bucket: Sku = {
+    sku: "standard",
+    billing_model: "tiered",
+    tiers_mode: "volume",
+    unit_amount: null,
+    interval: "month",
+    currency: "usd",
+    tiers: [
+      { up_to: 5, unit_amount: 2000 },
+      { up_to: null, unit_amount: 1500 },
+    ],
+  };
+  it("explains why the 6th volume-priced bucket lowers the bill", () => {
+    expect(tieredTotal(bucket, 5)).toBe(10000);
+    expect(tieredTotal(bucket, 6)).toBe(9000);
+    expect(explainTieredDelta(bucket, -1000, "storage bucket")).toBe(
+      "Volume pricing: every storage bucket on this account is priced by how many there are. You have 5; adding this one moves all 6 to the $15.00 tier ($15.00 each instead of $20.00): your monthly bill goes down by $10.00, from $100.00 to $90.00.",
+    );
+    expect(explainTieredDelta(bucket, 2000, "storage bucket")).toContain("each costs $20.00");
+  });
+  it("explains graduated tiers and stays silent for flat prices", () => {
+    const graduated: Sku = {
+      ...bucket,
+      tiers_mode: "graduated",
+      tiers: [
+        { up_to: 10, unit_amount: 500 },
+        { up_to: null, unit_amount: 300 },
+      ],
+    };
+    expect(tieredTotal(graduated, 12)).toBe(5600);
+    expect(explainTieredDelta(graduated, 300, "flow")).toContain("from 11 up ($3.00 each)");
+    expect(
+      explainTieredDelta({ ...bucket, billing_model: "per_unit", unit_amount: 100 }, 100, "x"),
+    ).toBeNull();
   });
 });
 

@@ -15,10 +15,11 @@ export const authRoutes = [
     tag: "auth",
     auth: false,
     body: signUpBody,
+    errors: [409, 429],
     status: 201,
     response: z.object({ user: userResponse, token: z.string() }),
-    handler: async ({ ctx, body }) => {
-      const { user, token } = await signUp({ ctx, input: body });
+    handler: async ({ ctx, body, request }) => {
+      const { user, token } = await signUp({ ctx, input: body, address: request.ip });
       return { user: presentUser(user), token };
     },
   }),
@@ -29,8 +30,11 @@ export const authRoutes = [
     tag: "auth",
     auth: false,
     body: logInBody,
+    errors: [401, 429],
     response: z.object({ token: z.string() }),
-    handler: async ({ ctx, body }) => ({ token: (await logIn({ ctx, input: body })).token }),
+    handler: async ({ ctx, body, request }) => ({
+      token: (await logIn({ ctx, input: body, address: request.ip })).token,
+    }),
   }),
   route({
     method: "GET",

@@ -22,6 +22,7 @@ export const memberRoutes = [
     url: "/v1/organizations/:id/members/:user_id",
     summary: "Change a member's organization role (owners only; the last owner stays owner)",
     tag: "organizations",
+    errors: [409],
     body: memberRoleBody,
     response: memberResponse,
     handler: async ({ ctx, user, params, body }) => {
@@ -43,6 +44,7 @@ export const memberRoutes = [
     url: "/v1/organizations/:id/members/:user_id",
     summary: "Remove a member's organization role (owners only; roles on projects stay)",
     tag: "organizations",
+    errors: [409],
     handler: async ({ ctx, user, params }) => {
       await ctx.db.transaction((tx) =>
         removeMember({

@@ -31,6 +31,7 @@ import {
   organizationBody,
   organizationResponse,
   projectResponse,
+  timestamp,
 } from "../schemas.js";
 
 const memberResponse = z.object({
@@ -50,10 +51,15 @@ export const organizationRoutes = [
     body: organizationBody,
     status: 201,
     response: organizationResponse,
-    handler: async ({ ctx, user, body }) => {
-      const organization = await ctx.db.transaction((tx) =>
-        createOrganization({ ctx, tx, userId: user.id, name: body.name, at: ctx.clock() }),
-      );
+    idempotent: true,
+    handler: async ({ ctx, tx, user, body }) => {
+      const organization = await createOrganization({
+        ctx,
+        tx,
+        userId: user.id,
+        name: body.name,
+        at: ctx.clock(),
+      });
       return presentOrganization(organization, "owner");
     },
   }),
@@ -90,19 +96,19 @@ export const organizationRoutes = [
     tag: "organizations",
     body: memberBody,
     status: 201,
+    otherStatuses: [200],
     response: memberResponse,
-    handler: async ({ ctx, user, params, body }) => {
-      const { created, member } = await ctx.db.transaction((tx) =>
-        addMember({
-          ctx,
-          tx,
-          actorUserId: user.id,
-          organizationId: params.id ?? "",
-          email: body.email,
-          role: body.role,
-        }),
-      );
-      return new Respond(created ? 201 : 200, { ...member, scope: "organization" });
+    idempotent: true,
+    handler: async ({ ctx, tx, user, params, body }) => {
+      const { created, member } = await addMember({
+        ctx,
+        tx,
+        actorUserId: user.id,
+        organizationId: params.id ?? "",
+        email: body.email,
+        role: body.role,
+      });
+      return new Respond(created ? 201 : 200, { ...member, scope: "organization" as const });
     },
   }),
   route({
@@ -120,7 +126,7 @@ export const organizationRoutes = [
           email: m.email,
           name: m.name,
           role: m.role,
-          scope: "organization",
+          scope: "organization" as const,
         })),
       };
     },
@@ -151,17 +157,16 @@ export const organizationRoutes = [
     body: billingAccountBody,
     status: 201,
     response: billingAccountResponse,
-    handler: async ({ ctx, user, params, body }) => {
-      const account = await ctx.db.transaction((tx) =>
-        addBillingAccount({
-          ctx,
-          tx,
-          userId: user.id,
-          organizationId: params.id ?? "",
-          input: body,
-        }),
-      );
-      return presentBillingAccount(await describeBillingAccount({ ctx, db: ctx.db, account }));
+    idempotent: true,
+    handler: async ({ ctx, tx, user, params, body }) => {
+      const account = await addBillingAccount({
+        ctx,
+        tx,
+        userId: user.id,
+        organizationId: params.id ?? "",
+        input: body,
+      });
+      return presentBillingAccount(await describeBillingAccount({ ctx, db: tx, account }));
     },
   }),
   route({
@@ -242,7 +247,7 @@ export const organizationRoutes = [
       data: z.array(
         z.object({
           id: z.number(),
-          at: z.string(),
+          at: timestamp,
           actor: z.object({ id: z.string(), email: z.string() }),
           action: z.string(),
           subject: z.object({ type: z.string(), id: z.string() }),

@@ -15,10 +15,14 @@ export const pricingRoutes = [
         name: z.string(),
         skus: z.array(z.record(z.string(), z.unknown())),
       }),
-    ),
+    ).extend({ currency: z.string() }),
     handler: async ({ ctx }) => ({
       currency: ctx.catalog.currency,
-      data: ctx.catalog.resourceTypes.map((t) => ({ type: t.type, name: t.name, skus: t.skus })),
+      data: ctx.catalog.resourceTypes.map((t) => ({
+        type: t.type,
+        name: t.name,
+        skus: t.skus.map((sku) => ({ ...sku })),
+      })),
     }),
   }),
   route({
@@ -27,6 +31,7 @@ export const pricingRoutes = [
     summary: "What creating a resource now would cost, and which account would pay",
     tag: "pricing",
     body: pricePreviewBody,
+    errors: [403],
     response: pricePreviewResponse,
     handler: async ({ ctx, user, body }) =>
       previewPrice({ ctx, db: ctx.db, userId: user.id, input: body }),

@@ -23,24 +23,34 @@ import {
   projectBody,
   projectResponse,
   resourceResponse,
+  timestamp,
 } from "../schemas.js";
 
-const billingSwitchResponse = projectBillingResponse
-  .pick({ mode: true, billing_account_id: true, inherited: true })
-  .extend({
-    billing_account: z.object({ id: z.string().nullable(), name: z.string() }),
-    effective_at: z.string(),
-    dry_run: z.boolean(),
-    from: z.object({ billing_account_id: z.string(), name: z.string() }),
-    moved: z.array(
-      z.object({
-        resource_id: z.string(),
-        name: z.string(),
-        resource_type: z.string(),
-        sku: z.string(),
-      }),
-    ),
-  });
+const projectMemberResponse = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.string(),
+  scope: z.literal("project"),
+  project_id: z.string(),
+});
+
+const billingSwitchResponse = projectBillingResponse.pick({ mode: true, inherited: true }).extend({
+  // null on a dry run that would create the project's own account.
+  billing_account_id: z.string().nullable(),
+  billing_account: z.object({ id: z.string().nullable(), name: z.string() }),
+  effective_at: timestamp,
+  dry_run: z.boolean(),
+  from: z.object({ billing_account_id: z.string(), name: z.string() }),
+  moved: z.array(
+    z.object({
+      resource_id: z.string(),
+      name: z.string(),
+      resource_type: z.string(),
+      sku: z.string(),
+    }),
+  ),
+});
 
 export const projectRoutes = [
   route({
@@ -52,24 +62,24 @@ export const projectRoutes = [
     body: projectBody,
     status: 201,
     response: projectResponse,
-    handler: async ({ ctx, user, body }) =>
-      ctx.db.transaction(async (tx) => {
-        const project = await createProject({ ctx, tx, userId: user.id, input: body });
-        const [billing] = await resolveProjectsBilling({
-          db: tx,
-          organizationId: project.organization_id,
-          projects: [project],
-        });
-        const { organizationRole, projectRoles } = await rolesOf({
-          db: tx,
-          userId: user.id,
-          organizationId: project.organization_id,
-        });
-        const held = [organizationRole, projectRoles.get(project.id) ?? null].filter(
-          (r): r is Role => r !== null,
-        );
-        return presentProject(project, billing as ProjectBilling, held);
-      }),
+    idempotent: true,
+    handler: async ({ ctx, tx, user, body }) => {
+      const project = await createProject({ ctx, tx, userId: user.id, input: body });
+      const [billing] = await resolveProjectsBilling({
+        db: tx,
+        organizationId: project.organization_id,
+        projects: [project],
+      });
+      const { organizationRole, projectRoles } = await rolesOf({
+        db: tx,
+        userId: user.id,
+        organizationId: project.organization_id,
+      });
+      const held = [organizationRole, projectRoles.get(project.id) ?? null].filter(
+        (r): r is Role => r !== null,
+      );
+      return presentProject(project, billing as ProjectBilling, held);
+    },
   }),
   route({
     method: "GET",
@@ -100,21 +110,22 @@ export const projectRoutes = [
     tag: "projects",
     body: memberBody,
     status: 201,
-    handler: async ({ ctx, user, params, body }) => {
-      const { created, member } = await ctx.db.transaction((tx) =>
-        addMember({
-          ctx,
-          tx,
-          actorUserId: user.id,
-          projectId: params.id ?? "",
-          email: body.email,
-          role: body.role,
-        }),
-      );
+    otherStatuses: [200],
+    response: projectMemberResponse,
+    idempotent: true,
+    handler: async ({ ctx, tx, user, params, body }) => {
+      const { created, member } = await addMember({
+        ctx,
+        tx,
+        actorUserId: user.id,
+        projectId: params.id ?? "",
+        email: body.email,
+        role: body.role,
+      });
       return new Respond(created ? 201 : 200, {
         ...member,
-        scope: "project",
-        project_id: params.id,
+        scope: "project" as const,
+        project_id: params.id ?? "",
       });
     },
   }),

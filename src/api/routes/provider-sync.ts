@@ -3,23 +3,20 @@ import { z } from "zod";
 import { syncAccount } from "../../billing/sync-billing-account.js";
 import type { AppContext } from "../../context.js";
 import { getAccountSync } from "../../db/account-sync.js";
-import { getBillingAccount } from "../../db/billing-accounts.js";
-import { markAccountsChanged } from "../../db/ledger.js";
-import { claimWebhookEvent, findAccountByStripeCustomer } from "../../db/stripe-refs.js";
 import { AppError } from "../../domain/errors.js";
 import { billingAccountInPath } from "../path-access.js";
 import { route } from "../route.js";
+import { timestamp } from "../schemas.js";
 
 const syncResponse = z.object({
   provider: z.string(),
   pending: z.number().int().describe("changes not yet in the provider; 0 once converged"),
-  last_synced_at: z.string().nullable(),
-  last_full_sync_at: z.string().nullable(),
+  last_synced_at: timestamp.nullable(),
+  last_full_sync_at: timestamp.nullable(),
   drift: z.array(z.object({ kind: z.string(), detail: z.string() })),
   last_error: z.string().nullable(),
   writes_this_hour: z.number().int().describe("provider writes in the current hourly window"),
-  deferred_until: z
-    .string()
+  deferred_until: timestamp
     .nullable()
     .describe("set while the hourly write budget is spent: pending changes go out then, together"),
 });
@@ -64,6 +61,7 @@ export const providerSyncRoutes = [
     url: "/v1/billing-accounts/:id/sync",
     summary: "Compare the account with the provider now and repair any difference",
     tag: "billing",
+    errors: [409, 503],
     response: syncResponse,
     handler: async ({ ctx, user, params }) => {
       const account = await billingAccountInPath({ ctx, user, params }, "manage_billing");
@@ -90,6 +88,7 @@ export const providerSyncRoutes = [
     summary:
       "Start payment set-up (a Stripe Checkout Session in setup mode); calling it again never makes a second customer",
     tag: "billing",
+    errors: [409, 503],
     status: 200,
     response: z.object({ url: z.string(), session_id: z.string() }),
     handler: async ({ ctx, user, params }) => {
@@ -98,45 +97,6 @@ export const providerSyncRoutes = [
         account,
         returnUrl: `${ctx.publicUrl}/billing-accounts/${account.id}/setup`,
       });
-    },
-  }),
-  route({
-    method: "POST",
-    url: "/v1/stripe/webhooks",
-    summary:
-      "Stripe webhook deliveries (signature-checked; each event taken once, as a trigger to re-sync)",
-    tag: "billing",
-    auth: false,
-    response: z.object({ received: z.boolean(), duplicate: z.boolean() }),
-    handler: async ({ ctx, request }) => {
-      const signature = request.headers["stripe-signature"];
-      const trigger = ctx.provider.verifyWebhook({
-        rawBody: request.rawBody ?? "",
-        signature: typeof signature === "string" ? signature : undefined,
-      });
-      // The claim and the dirty mark commit together: a crash cannot take an event without acting.
-      const fresh = await ctx.db.transaction(async (tx) => {
-        if (
-          !(await claimWebhookEvent({
-            db: tx,
-            eventId: trigger.eventId,
-            type: trigger.type,
-            at: ctx.clock(),
-          }))
-        )
-          return false;
-        const byMetadata = trigger.billingAccountId
-          ? await getBillingAccount({ db: tx, id: trigger.billingAccountId })
-          : undefined;
-        const accountId =
-          byMetadata?.id ??
-          (trigger.customerId
-            ? await findAccountByStripeCustomer({ db: tx, customerId: trigger.customerId })
-            : undefined);
-        if (accountId) await markAccountsChanged({ db: tx, accountIds: [accountId] });
-        return true;
-      });
-      return { received: true, duplicate: !fresh };
     },
   }),
 ];

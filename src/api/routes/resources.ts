@@ -1,12 +1,10 @@
 import { authorizeProject } from "../../access/authorize.js";
 import { createResource } from "../../billing/create-resource.js";
 import { deleteResource } from "../../billing/delete-resource.js";
-import { claimIdempotencyKey, storeIdempotentResponse } from "../../db/idempotency.js";
 import { getResource } from "../../db/resources.js";
 import { AppError, notFound } from "../../domain/errors.js";
-import { idempotencyKeyOf, requestHash } from "../idempotency-key.js";
 import { presentResource } from "../presenters.js";
-import { Respond, route } from "../route.js";
+import { route } from "../route.js";
 import { resourceBody, resourceResponse } from "../schemas.js";
 
 export const resourceRoutes = [
@@ -19,45 +17,11 @@ export const resourceRoutes = [
     body: resourceBody,
     status: 201,
     response: resourceResponse,
-    handler: async ({ ctx, user, body, request }) => {
-      const key = idempotencyKeyOf(request);
-      // The claim, the writes and the stored response share one transaction: a retry either
-      // replays a committed result or finds no trace of a failed attempt.
-      return ctx.db.transaction(async (tx) => {
-        if (key) {
-          const claim = await claimIdempotencyKey({
-            db: tx,
-            userId: user.id,
-            key,
-            requestHash: requestHash(body),
-            at: ctx.clock(),
-          });
-          if (claim.kind === "replay") return new Respond(claim.status, claim.body);
-          if (claim.kind === "reused") {
-            throw new AppError({
-              code: "idempotency_key_reused",
-              message: "This Idempotency-Key was used with another request body",
-              field: "Idempotency-Key",
-            });
-          }
-        }
-        const { resource, billing } = await createResource({
-          ctx,
-          tx,
-          userId: user.id,
-          input: body,
-        });
-        const response = presentResource(resource, billing);
-        if (key)
-          await storeIdempotentResponse({
-            db: tx,
-            userId: user.id,
-            key,
-            status: 201,
-            body: response,
-          });
-        return new Respond(201, response);
-      });
+    idempotent: true,
+    errors: [402, 403],
+    handler: async ({ ctx, tx, user, body }) => {
+      const { resource, billing } = await createResource({ ctx, tx, userId: user.id, input: body });
+      return presentResource(resource, billing);
     },
   }),
   route({

@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { instrumentStripeClient } from "../../observability/stripe-metrics.js";
 
 /** Pinned: a Stripe account upgrade never changes what our requests mean. */
 export const stripeApiVersion = "2026-10-28.endive" as const;
@@ -6,7 +7,7 @@ export const stripeApiVersion = "2026-10-28.endive" as const;
 /** The official SDK; `apiBase` (STRIPE_API_BASE) points it at another server, e.g. an emulator. */
 export function createStripeClient(options: { secretKey: string; apiBase?: string }): Stripe {
   const base = options.apiBase ? new URL(options.apiBase) : undefined;
-  return new Stripe(options.secretKey, {
+  const stripe = new Stripe(options.secretKey, {
     apiVersion: stripeApiVersion,
     // The SDK retries network errors, 409s and 429/5xx that carry `stripe-should-retry`, reusing
     // the request's idempotency key.
@@ -21,4 +22,7 @@ export function createStripeClient(options: { secretKey: string; apiBase?: strin
         }
       : {}),
   });
+  // Requests, errors and 429s are counted for /metrics from the SDK's own response events.
+  instrumentStripeClient(stripe);
+  return stripe;
 }

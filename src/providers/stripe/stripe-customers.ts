@@ -44,3 +44,23 @@ export async function ensureCustomer(options: {
   await storeStripeCustomerId({ db, billingAccountId: account.id, customerId });
   return customerId;
 }
+
+/** What paying needs from the customer: whether it still exists and has an invoice default. */
+export interface CustomerPayment {
+  deleted: boolean;
+  hasDefault: boolean;
+}
+
+export async function readCustomerPayment(options: {
+  stripe: Stripe;
+  pacer: RequestPacer;
+  customerId: string;
+}): Promise<CustomerPayment> {
+  await options.pacer.wait();
+  const customer = await options.stripe.customers.retrieve(options.customerId);
+  if ("deleted" in customer && customer.deleted) return { deleted: true, hasDefault: false };
+  return {
+    deleted: false,
+    hasDefault: Boolean((customer as Stripe.Customer).invoice_settings?.default_payment_method),
+  };
+}

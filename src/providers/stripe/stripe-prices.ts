@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type Stripe from "stripe";
 import type { Database } from "../../db/database.js";
 import { findStripePriceId, storeStripePriceId } from "../../db/stripe-refs.js";
+import { toStripeAmount } from "../../domain/money.js";
 import { type Price, priceKey } from "../../domain/pricing.js";
 import { idempotencyKey } from "./idempotency-key.js";
 import type { RequestPacer } from "./request-pacer.js";
@@ -10,6 +11,7 @@ import type { RequestPacer } from "./request-pacer.js";
  * The Stripe price for a catalog price: `stripe_price_id` when the catalog names one, otherwise
  * one created once — found again by lookup key, created under a key derived from its definition —
  * and remembered. A changed definition is a new price; the old one keeps billing what it billed.
+ * Amounts go out in Stripe's unit for the currency (`toStripeAmount`: ISK ×100, MGA ÷100, …).
  */
 export async function stripePriceFor(options: {
   stripe: Stripe;
@@ -31,6 +33,7 @@ export async function stripePriceFor(options: {
     cache.set(key, cached);
     return cached;
   }
+  const currency = price.currency;
   const lookupKey = `ktrlplane_${price.resource_type}_${price.sku}_${definitionHash}`;
   await pacer.wait();
   const existing = await stripe.prices.list({ lookup_keys: [lookupKey], limit: 1 });
@@ -51,11 +54,13 @@ export async function stripePriceFor(options: {
             tiers_mode: price.tiers_mode ?? "graduated",
             tiers: (price.tiers ?? []).map((tier) => ({
               up_to: tier.up_to === null ? "inf" : tier.up_to,
-              unit_amount: tier.unit_amount,
-              ...(tier.flat_amount ? { flat_amount: tier.flat_amount } : {}),
+              unit_amount: toStripeAmount({ amount: tier.unit_amount, currency }),
+              ...(tier.flat_amount
+                ? { flat_amount: toStripeAmount({ amount: tier.flat_amount, currency }) }
+                : {}),
             })),
           }
-        : { unit_amount: price.unit_amount ?? 0 }),
+        : { unit_amount: toStripeAmount({ amount: price.unit_amount ?? 0, currency }) }),
     };
     await pacer.wait();
     priceId = (

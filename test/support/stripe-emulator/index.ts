@@ -24,6 +24,7 @@ import { meterRoutes } from "./resources/meters.js";
 import { priceRoutes } from "./resources/prices.js";
 import { productRoutes } from "./resources/products.js";
 import { subscriptionItemRoutes } from "./resources/subscription-items.js";
+import { expireIncompleteSubscriptions } from "./resources/subscription-model.js";
 import { subscriptionRoutes } from "./resources/subscriptions.js";
 import { createRequestHandler } from "./server.js";
 import { EmulatorState, type EmulatorStateView } from "./state.js";
@@ -76,6 +77,9 @@ export interface StripeEmulator {
   writeCount(filter?: RequestFilter): number;
   /** The most requests (matching `filter`) that arrived within any one second. */
   peakRequestsPerSecond(filter?: RequestFilter): number;
+  /** Applies what the emulator clock's passing causes (incomplete subscriptions expiring after
+   * 23 h); every API request does this first, so call it only before reading `state` directly. */
+  tick(): void;
   /** Finishes a setup Checkout Session as the customer would on the hosted page. */
   completeCheckoutSession(id: string): CheckoutSession;
   /** Recorded events, oldest first, optionally of one type. */
@@ -167,6 +171,7 @@ export async function startStripeEmulator(
       requests.filter((r) => isAppliedWrite(r) && (filter?.(r) ?? true)).length,
     peakRequestsPerSecond: (filter) =>
       peakPerSecond(filter === undefined ? requests : requests.filter(filter)),
+    tick: () => expireIncompleteSubscriptions(engine),
     completeCheckoutSession: (id) => structuredClone(completeCheckoutSession(engine, id)),
     events: (type) =>
       [...state.events.values()].filter((e) => type === undefined || e.type === type),

@@ -8,6 +8,7 @@ import type { IdempotencyStore, StoredResponse } from "./idempotency.js";
 import { arr, str } from "./params.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { RecordedRequest } from "./request-log.js";
+import { expireIncompleteSubscriptions } from "./resources/subscription-model.js";
 import { Router } from "./router.js";
 
 export interface ServerParts {
@@ -63,6 +64,9 @@ export function createRequestHandler(parts: ServerParts) {
     const requestId = engine.newId("req", 14);
     const authorization = header(req, "authorization");
     const apiKey = authorization?.startsWith("Bearer ") ? authorization.slice(7).trim() : null;
+    // Idempotency keys are for POST requests only: "Sending idempotency keys in GET and DELETE
+    // requests has no effect and should be avoided, as these requests are idempotent by
+    // definition." (https://docs.stripe.com/api/idempotent_requests)
     const idempotencyKey = method === "POST" ? header(req, "idempotency-key") : null;
     const stripeVersion = header(req, "stripe-version");
     const matched = router.match(method, url.pathname);
@@ -190,6 +194,8 @@ export function createRequestHandler(parts: ServerParts) {
 
     let response: StoredResponse;
     try {
+      // Time-driven transitions (23 h expiry of incomplete subscriptions) happen lazily.
+      expireIncompleteSubscriptions(engine);
       const result = matched.route.handle({
         engine,
         params,

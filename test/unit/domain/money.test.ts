@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../src/domain/errors.js";
-import { currencyExponent, formatMoney, isCurrency } from "../../../src/domain/money.js";
+import {
+  currencyExponent,
+  formatMoney,
+  fromStripeAmount,
+  isCurrency,
+  toStripeAmount,
+} from "../../../src/domain/money.js";
 
 describe("currencies", () => {
   it("knows the exponents billing users meet", () => {
@@ -62,5 +68,50 @@ describe("formatMoney", () => {
 
   it("refuses fractional amounts instead of formatting them", () => {
     expect(() => formatMoney({ amount: 12.5, currency: "usd" })).toThrowError(AppError);
+  });
+});
+
+// https://docs.stripe.com/currencies (#zero-decimal, #three-decimal, #special-cases)
+describe("toStripeAmount", () => {
+  const stripe = (amount: number, currency: string) => toStripeAmount({ amount, currency });
+
+  it("usd: two decimals on both sides, 1:1", () => {
+    expect(stripe(1999, "usd")).toBe(1999);
+    expect(stripe(1, "usd")).toBe(1);
+    expect(fromStripeAmount({ amount: 1999, currency: "usd" })).toBe(1999);
+  });
+
+  it("jpy: zero-decimal on both sides, 1:1", () => {
+    expect(stripe(500, "jpy")).toBe(500);
+    expect(fromStripeAmount({ amount: 500, currency: "jpy" })).toBe(500);
+  });
+
+  it("isk: zero-decimal in ISO, sent as two-decimal with 00 (ISK 5 → 500)", () => {
+    expect(stripe(5, "isk")).toBe(500);
+    expect(stripe(1990, "isk")).toBe(199_000);
+    expect(fromStripeAmount({ amount: 500, currency: "isk" })).toBe(5);
+  });
+
+  it("mga: two decimals in ISO, zero-decimal at Stripe; fractions are refused, not rounded", () => {
+    expect(stripe(12_300, "mga")).toBe(123);
+    expect(fromStripeAmount({ amount: 123, currency: "mga" })).toBe(12_300);
+    expect(() => stripe(12_345, "mga")).toThrowError(AppError);
+    expect(() => stripe(12_345, "mga")).toThrowError(/123\.45 MGA.*multiple of 100/);
+  });
+
+  it("kwd: three decimals, but the last must be 0", () => {
+    expect(stripe(1_230, "kwd")).toBe(1_230);
+    expect(() => stripe(1_235, "kwd")).toThrowError(/1\.235 KWD.*multiple of 10/);
+    expect(stripe(0, "kwd")).toBe(0);
+  });
+
+  it("huf: charges take two-decimal amounts, 1:1 (payouts are the zero-decimal side)", () => {
+    expect(stripe(12_550, "huf")).toBe(12_550);
+    expect(stripe(10_000, "huf")).toBe(10_000);
+  });
+
+  it("refuses unknown currencies and non-integer amounts", () => {
+    expect(() => stripe(100, "xyz")).toThrowError(AppError);
+    expect(() => stripe(1.5, "usd")).toThrowError(AppError);
   });
 });

@@ -4,7 +4,7 @@ import { describePrice, findSku, type ResourceType, typeName } from "../catalog"
 import { formatDate, formatMoney, formatPeriodEnd } from "../money";
 import { Link } from "../router";
 import { useApi } from "../use-api";
-import { ErrorNotice, Loading, Money, StatusBadge } from "./ui";
+import { ErrorNotice, Loading, Money, StatusBadge, TableScroll } from "./ui";
 
 export function AccountCard({ accountId, highlight }: { accountId: string; highlight?: boolean }) {
   const account = useApi(() => api.account(accountId), [accountId]);
@@ -20,7 +20,11 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
       aria-label={a ? `Billing account ${a.name}` : "Billing account"}
     >
       {account.loading ? <Loading what="Loading the account" /> : null}
-      <ErrorNotice error={account.error} title="This billing account could not be loaded." />
+      <ErrorNotice
+        error={account.error}
+        title="This billing account could not be loaded."
+        onRetry={account.reload}
+      />
       {a ? (
         <>
           <header className="account-head">
@@ -57,34 +61,36 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
           )}
           <h4>Items</h4>
           {a.items.length > 0 ? (
-            <table className="table compact">
-              <thead>
-                <tr>
-                  <th scope="col">Type</th>
-                  <th scope="col">SKU</th>
-                  <th scope="col" className="num">
-                    Price × quantity
-                  </th>
-                  <th scope="col" className="num">
-                    Amount / month
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {a.items.map((item) => (
-                  <tr key={`${item.resource_type}/${item.sku}`}>
-                    <td>{typeName(types.data, item.resource_type)}</td>
-                    <td>{item.sku}</td>
-                    <td className="num">
-                      {itemPrice(item, types.data, a.currency)} × {item.quantity}
-                    </td>
-                    <td className="num">
-                      <Money amount={item.amount} currency={a.currency} />
-                    </td>
+            <TableScroll label={`Items of ${a.name}`}>
+              <table className="table compact">
+                <thead>
+                  <tr>
+                    <th scope="col">Type</th>
+                    <th scope="col">SKU</th>
+                    <th scope="col" className="num">
+                      Price × quantity
+                    </th>
+                    <th scope="col" className="num">
+                      Amount / month
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {a.items.map((item) => (
+                    <tr key={`${item.resource_type}/${item.sku}`}>
+                      <td>{typeName(types.data, item.resource_type)}</td>
+                      <td>{item.sku}</td>
+                      <td className="num">
+                        {itemPrice(item, types.data, a.currency)} × {item.quantity}
+                      </td>
+                      <td className="num">
+                        <Money amount={item.amount} currency={a.currency} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
           ) : (
             <p className="small muted">No running resources.</p>
           )}
@@ -98,7 +104,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
               ) : charges.loading ? (
                 <span className="muted">…</span>
               ) : null}
-              <ErrorNotice error={charges.error} />
+              <ErrorNotice error={charges.error} onRetry={charges.reload} />
             </div>
             <div>
               <span className="label">
@@ -112,28 +118,30 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
               ) : upcoming.loading ? (
                 <span className="muted">…</span>
               ) : null}
-              <ErrorNotice error={upcoming.error} />
+              <ErrorNotice error={upcoming.error} onRetry={upcoming.reload} />
             </div>
           </div>
           {upcoming.data && upcoming.data.lines.length > 0 ? (
             <details className="invoice-lines">
               <summary>Upcoming invoice lines ({upcoming.data.lines.length})</summary>
-              <table className="table compact">
-                <tbody>
-                  {upcoming.data.lines.map((line) => (
-                    <tr key={`${line.resource_type}-${line.sku}-${line.description}`}>
-                      <td>{line.description}</td>
-                      <td className="num">{line.quantity}</td>
-                      <td className="num">
-                        <Money
-                          amount={line.amount}
-                          currency={upcoming.data?.currency ?? a.currency}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <TableScroll label="Upcoming invoice lines">
+                <table className="table compact">
+                  <tbody>
+                    {upcoming.data.lines.map((line) => (
+                      <tr key={`${line.resource_type}-${line.sku}-${line.description}`}>
+                        <td>{line.description}</td>
+                        <td className="num">{line.quantity}</td>
+                        <td className="num">
+                          <Money
+                            amount={line.amount}
+                            currency={upcoming.data?.currency ?? a.currency}
+                          />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableScroll>
             </details>
           ) : null}
         </>

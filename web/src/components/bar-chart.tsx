@@ -1,4 +1,9 @@
-/** A hand-made horizontal bar chart: month-to-date (solid) over projected to period end (light). */
+/**
+ * Hand-made charts in HTML and CSS (no SVG viewBox that shrinks text on a phone):
+ * - `BarChart`: one horizontal bar per group, so far (solid) over projected to period end (light);
+ * - `TrendChart`: one column per month, the current month's projection drawn light above it.
+ * Each is one image for screen readers, with every value spelled out in its label.
+ */
 import { formatMoney } from "../money";
 
 export interface Bar {
@@ -8,84 +13,125 @@ export interface Bar {
   projected: number;
 }
 
+const pct = (v: number, max: number) => `${(Math.max(0, v) / max) * 100}%`;
+
 export function BarChart({
   bars,
   currency,
   title,
+  soFar = "Month to date",
 }: {
   bars: Bar[];
   currency: string;
   title: string;
+  soFar?: string;
 }) {
-  const rowHeight = 34;
-  const labelWidth = 180;
-  const valueWidth = 170;
-  const width = 760;
-  const plot = width - labelWidth - valueWidth;
   const max = Math.max(1, ...bars.map((b) => Math.max(b.amount, b.projected)));
-  const height = Math.max(1, bars.length) * rowHeight + 34;
-  const scale = (v: number) => (Math.max(0, v) / max) * plot;
-  const clip = (s: string) => (s.length > 24 ? `${s.slice(0, 23)}…` : s);
+  const label = `${title}: ${
+    bars.length === 0
+      ? "no costs in this period"
+      : bars
+          .map(
+            (b) =>
+              `${b.name} ${formatMoney(b.amount, currency)} so far, ${formatMoney(b.projected, currency)} projected`,
+          )
+          .join("; ")
+  }`;
   return (
     <figure className="chart">
-      <svg
-        viewBox={`0 0 ${width} ${height}`}
-        role="img"
-        aria-label={`${title}: ${bars
-          .map((b) => `${b.name} ${formatMoney(b.amount, currency)} so far`)
-          .join(", ")}`}
-        preserveAspectRatio="xMinYMin meet"
-      >
-        <title>{title}</title>
-        {bars.length === 0 ? (
-          <text x={width / 2} y={24} textAnchor="middle" className="chart-empty">
-            No costs in this period
-          </text>
-        ) : null}
-        {bars.map((bar, i) => {
-          const y = i * rowHeight + 6;
-          return (
-            <g key={bar.key} data-testid="chart-bar">
-              <text x={labelWidth - 10} y={y + 17} textAnchor="end" className="chart-label">
-                {clip(bar.name)}
-              </text>
-              <rect
-                x={labelWidth}
-                y={y + 2}
-                width={plot}
-                height={20}
-                rx={4}
-                className="chart-track"
-              />
-              <rect
-                x={labelWidth}
-                y={y + 2}
-                width={scale(bar.projected)}
-                height={20}
-                rx={4}
-                className="chart-projected"
-              />
-              <rect
-                x={labelWidth}
-                y={y + 2}
-                width={scale(bar.amount)}
-                height={20}
-                rx={4}
-                className="chart-actual"
-              />
-              <text x={labelWidth + plot + 10} y={y + 17} className="chart-value">
-                {formatMoney(bar.amount, currency)} · {formatMoney(bar.projected, currency)}
-              </text>
-            </g>
-          );
-        })}
-        <g transform={`translate(${labelWidth}, ${height - 14})`} className="chart-legend">
-          <rect width={12} height={12} y={-10} rx={2} className="chart-actual" />
-          <text x={18}>Month to date</text>
-          <rect x={130} width={12} height={12} y={-10} rx={2} className="chart-projected" />
-          <text x={148}>Projected to period end</text>
-        </g>
-      </svg>
+      <div role="img" aria-label={label} className="hbars">
+        {bars.length === 0 ? <p className="chart-empty">No costs in this period</p> : null}
+        {bars.map((bar) => (
+          <div key={bar.key} className="hbar" data-testid="chart-bar">
+            <span className="hbar-label" title={bar.name}>
+              {bar.name}
+            </span>
+            <span className="hbar-track">
+              <span className="hbar-projected" style={{ width: pct(bar.projected, max) }} />
+              <span className="hbar-actual" style={{ width: pct(bar.amount, max) }} />
+            </span>
+            <span className="hbar-value">
+              {formatMoney(bar.amount, currency)}
+              {bar.projected !== bar.amount ? (
+                <span className="muted"> · {formatMoney(bar.projected, currency)}</span>
+              ) : null}
+            </span>
+          </div>
+        ))}
+      </div>
+      <figcaption className="chart-legend" aria-hidden="true">
+        <span className="legend-swatch hbar-actual" /> {soFar}
+        <span className="legend-swatch hbar-projected" /> Projected to period end
+      </figcaption>
+    </figure>
+  );
+}
+
+export interface TrendPoint {
+  /** "2026-11" */
+  month: string;
+  amount: number;
+  /** Greater than amount only for the month still running. */
+  projected: number;
+}
+
+const monthShort = (month: string) =>
+  new Date(`${month}-01T00:00:00Z`).toLocaleDateString("en-US", {
+    month: "short",
+    timeZone: "UTC",
+  });
+const monthLong = (month: string) =>
+  new Date(`${month}-01T00:00:00Z`).toLocaleDateString("en-US", {
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+
+export function TrendChart({
+  points,
+  currency,
+  title,
+  selected,
+}: {
+  points: TrendPoint[];
+  currency: string;
+  title: string;
+  /** Months inside the chosen range, drawn stronger. */
+  selected?: (month: string) => boolean;
+}) {
+  const max = Math.max(1, ...points.map((p) => Math.max(p.amount, p.projected)));
+  const label = `${title}: ${points
+    .map(
+      (p) =>
+        `${monthLong(p.month)} ${formatMoney(p.amount, currency)}${
+          p.projected > p.amount ? ` (projected ${formatMoney(p.projected, currency)})` : ""
+        }`,
+    )
+    .join("; ")}`;
+  return (
+    <figure className="chart">
+      <div role="img" aria-label={label} className="trend" data-testid="trend-chart">
+        {points.map((p) => (
+          <div
+            key={p.month}
+            className={`trend-col ${selected?.(p.month) ? "trend-selected" : ""}`}
+            title={`${monthLong(p.month)}: ${formatMoney(p.amount, currency)}${
+              p.projected > p.amount ? `, projected ${formatMoney(p.projected, currency)}` : ""
+            }`}
+            data-testid="trend-month"
+          >
+            <span className="trend-plot">
+              <span className="trend-projected" style={{ height: pct(p.projected, max) }} />
+              <span className="trend-actual" style={{ height: pct(p.amount, max) }} />
+            </span>
+            <span className="trend-label">{monthShort(p.month)}</span>
+          </div>
+        ))}
+      </div>
+      <figcaption className="chart-legend" aria-hidden="true">
+        <span className="legend-swatch hbar-actual" /> Billed
+        <span className="legend-swatch hbar-projected" /> Projected (this month)
+      </figcaption>
     </figure>
   );
 }

@@ -127,6 +127,7 @@ export function BillingChoice({
             <ErrorNotice
               error={accounts.error}
               title="The organization's existing accounts could not be listed."
+              onRetry={accounts.reload}
             />
           ) : null}
         </div>

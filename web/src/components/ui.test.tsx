@@ -1,10 +1,11 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { useState } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiError } from "../api";
 import { BarChart } from "./bar-chart";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "./billing-choice";
-import { BillingBadge, ErrorNotice, Field, StatusBadge } from "./ui";
+import { BillingBadge, Dialog, ErrorNotice, Field, humanMessage, StatusBadge } from "./ui";
 
 afterEach(cleanup);
 
@@ -55,8 +56,40 @@ describe("ErrorNotice", () => {
     render(<ErrorNotice error={error} />);
     const alert = screen.getByRole("alert");
     expect(alert.textContent).toContain("Choose an organization.");
-    expect(alert.textContent).toContain("(field: Organization)");
+    expect(alert.textContent).not.toContain("field");
     expect(alert.textContent).not.toContain("{");
+  });
+
+  it("writes a validation error for people: no field path, the field named once", () => {
+    const error = new ApiError({
+      status: 422,
+      code: "validation_failed",
+      title: "validation failed",
+      detail: "project.name: Too big: expected string to have <=100 characters",
+      field: "project.name",
+    });
+    expect(humanMessage(error)).toBe("Project name must be at most 100 characters.");
+    const other = new ApiError({
+      status: 422,
+      code: "validation_failed",
+      title: "validation failed",
+      detail: "sku: unknown size",
+      field: "sku",
+    });
+    expect(humanMessage(other)).toBe("SKU: Unknown size.");
+  });
+
+  it("offers Retry when given one", () => {
+    let retried = 0;
+    render(
+      <ErrorNotice
+        error={new Error("The server could not be reached.")}
+        title="Projects could not be loaded."
+        onRetry={() => retried++}
+      />,
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    expect(retried).toBe(1);
   });
 });
 
@@ -122,5 +155,34 @@ describe("BarChart", () => {
     );
     expect(screen.getAllByTestId("chart-bar")).toHaveLength(2);
     expect(screen.getByRole("img").getAttribute("aria-label")).toContain("Web $10.00 so far");
+    expect(screen.getByTitle("Web").textContent).toBe("Web");
+  });
+});
+
+describe("Dialog", () => {
+  function Harness() {
+    const [open, setOpen] = useState(false);
+    return (
+      <>
+        <button type="button" onClick={() => setOpen(true)}>
+          Delete…
+        </button>
+        <Dialog title="Delete it?" open={open} onClose={() => setOpen(false)}>
+          <button type="button" onClick={() => setOpen(false)}>
+            Cancel
+          </button>
+        </Dialog>
+      </>
+    );
+  }
+
+  it("takes the focus to its title (not a button) and gives it back to the opener", () => {
+    render(<Harness />);
+    const opener = screen.getByRole("button", { name: "Delete…" });
+    opener.focus();
+    fireEvent.click(opener);
+    expect(document.activeElement?.textContent).toBe("Delete it?");
+    fireEvent.click(screen.getByText("Cancel"));
+    expect(document.activeElement).toBe(opener);
   });
 });

@@ -18,15 +18,70 @@ const fieldNames: Record<string, string> = {
   "project.name": "Project name",
 };
 
-/** An API error shown where it happened, in words — never raw JSON. */
-export function ErrorNotice({ error, title }: { error: ApiError | Error | null; title?: string }) {
-  if (!error) return null;
+/** Zod's stock phrases, rewritten as the end of a sentence that starts with the field's name. */
+const phrases: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [
+    /^Too big: expected string to have <=\s*(\d+) characters?$/i,
+    (m) => `must be at most ${m[1]} characters`,
+  ],
+  [/^Too small: expected string to have >=\s*1 characters?$/i, () => "cannot be empty"],
+  [
+    /^Too small: expected string to have >=\s*(\d+) characters?$/i,
+    (m) => `must be at least ${m[1]} characters`,
+  ],
+  [/^Invalid input: expected string, received undefined$/i, () => "is required"],
+  [/^Invalid email address$/i, () => "is not a valid email address"],
+];
+
+/** The name a person knows a field by ("Project name"), or null for a field we have no word for. */
+export function fieldLabel(field: string | undefined): string | null {
+  if (!field) return null;
+  return fieldNames[field] ?? null;
+}
+
+/**
+ * An API error's message written for people: the technical field path ("project.name: ") is
+ * dropped, Zod's phrases become words, and the field is named once, in words.
+ */
+export function humanMessage(error: ApiError | Error | null | undefined): string {
+  if (!error) return "";
+  let message = (error.message || "Something went wrong.").trim();
   const field = "field" in error ? (error as ApiError).field : undefined;
+  if (field && message.startsWith(`${field}: `)) message = message.slice(field.length + 2);
+  const label = fieldLabel(field);
+  for (const [pattern, words] of phrases) {
+    const m = message.match(pattern);
+    if (m) return `${label ?? "This value"} ${words(m)}.`;
+  }
+  const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+  const capital = sentence.charAt(0).toUpperCase() + sentence.slice(1);
+  if (label && !capital.toLowerCase().includes(label.toLowerCase())) return `${label}: ${capital}`;
+  return capital;
+}
+
+/** An API error shown where it happened, in words — never raw JSON; Retry when it can help. */
+export function ErrorNotice({
+  error,
+  title,
+  onRetry,
+}: {
+  error: ApiError | Error | null;
+  title?: string;
+  onRetry?: (() => void) | undefined;
+}) {
+  if (!error) return null;
   return (
     <div className="notice notice-error" role="alert">
       {title ? <strong>{title} </strong> : null}
-      <span>{error.message || "Something went wrong."}</span>
-      {field ? <span className="notice-field"> (field: {fieldNames[field] ?? field})</span> : null}
+      <span>{humanMessage(error)}</span>
+      {onRetry ? (
+        <>
+          {" "}
+          <button type="button" className="button-secondary button-small" onClick={onRetry}>
+            Retry
+          </button>
+        </>
+      ) : null}
     </div>
   );
 }
@@ -158,34 +213,57 @@ export function Breadcrumbs({ items }: { items: { label: string; to?: string }[]
   return (
     <nav aria-label="Breadcrumb" className="breadcrumbs">
       {items.map((item, i) => (
-        <span key={item.label}>
+        // biome-ignore lint/suspicious/noArrayIndexKey: a breadcrumb trail is fixed per page
+        <span key={i}>
           {i > 0 ? <span aria-hidden="true"> / </span> : null}
-          {item.to ? <Link to={item.to}>{item.label}</Link> : <span>{item.label}</span>}
+          {item.to ? (
+            <Link to={item.to} title={item.label}>
+              {item.label}
+            </Link>
+          ) : (
+            <span title={item.label}>{item.label}</span>
+          )}
         </span>
       ))}
     </nav>
   );
 }
 
-/** A modal dialog on the native <dialog> element: focus trap and Escape for free. */
 /** A page whose main object could not be loaded: where the user is, and why, in words. */
 export function PageLoadFailed({
   label,
   error,
   title,
+  onRetry,
 }: {
   label: string;
   error: ApiError | Error | null;
   title: string;
+  onRetry?: () => void;
 }) {
   return (
     <div>
       <Breadcrumbs items={[{ label: "Home", to: "/" }, { label }]} />
-      <ErrorNotice error={error} title={title} />
+      <h1 className="visually-hidden" tabIndex={-1}>
+        {label}
+      </h1>
+      <ErrorNotice error={error} title={title} onRetry={onRetry} />
     </div>
   );
 }
 
+/** A table that scrolls sideways inside itself on a narrow screen instead of widening the page. */
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+    <section className="table-scroll" aria-label={label} tabIndex={0}>
+      {children}
+    </section>
+  );
+}
+
+/** A modal dialog on the native <dialog> element: focus trap and Escape for free; focus goes
+ * into the dialog on open and back to the control that opened it on close. */
 export function Dialog({
   title,
   open,
@@ -198,18 +276,39 @@ export function Dialog({
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (open && !dialog.open) {
+      const active = document.activeElement;
+      opener.current = active instanceof HTMLElement ? active : null;
       if (typeof dialog.showModal === "function") dialog.showModal();
       else dialog.setAttribute("open", "");
+      // The first field if there is one; otherwise the title, never a destructive button.
+      const first = dialog.querySelector<HTMLElement>(
+        ".dialog-body input, .dialog-body select, .dialog-body textarea",
+      );
+      (first ?? dialog.querySelector<HTMLElement>("h2"))?.focus();
     } else if (!open && dialog.open) {
       if (typeof dialog.close === "function") dialog.close();
       else dialog.removeAttribute("open");
     }
+    if (!open && opener.current) {
+      const back = opener.current;
+      opener.current = null;
+      if (back.isConnected) back.focus();
+    }
   }, [open]);
+  // Unmounted while open (the page that owns it went away): give focus back all the same.
+  useEffect(
+    () => () => {
+      const back = opener.current;
+      if (back?.isConnected) back.focus();
+    },
+    [],
+  );
   return (
     <dialog
       ref={ref}
@@ -223,7 +322,9 @@ export function Dialog({
       {open ? (
         <>
           <div className="dialog-head">
-            <h2 id={titleId}>{title}</h2>
+            <h2 id={titleId} tabIndex={-1}>
+              {title}
+            </h2>
             <button type="button" className="button-ghost" onClick={onClose} aria-label="Close">
               ×
             </button>

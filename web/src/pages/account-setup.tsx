@@ -69,7 +69,11 @@ export function AccountSetupPage({ id }: { id: string }) {
   return (
     <div className="narrow">
       <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "Billing set-up" }]} />
-      <ErrorNotice error={account.error} title="The billing account could not be loaded." />
+      <ErrorNotice
+        error={account.error}
+        title="The billing account could not be loaded."
+        onRetry={account.reload}
+      />
       {a ? (
         <>
           <PageHeader eyebrow="Billing set-up" title={a.name}>
@@ -134,6 +138,7 @@ export function AccountPage({ id }: { id: string }) {
   return (
     <div>
       <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "Billing account" }]} />
+      <PageHeader title="Billing account" />
       <AccountCard accountId={id} />
     </div>
   );

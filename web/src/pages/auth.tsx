@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { type ApiError, api } from "../api";
-import { ErrorNotice, Field, Notice } from "../components/ui";
+import { ErrorNotice, Field, humanMessage, Notice } from "../components/ui";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 
@@ -31,7 +31,7 @@ export function SignupPage() {
     }
   }
 
-  const fieldError = (f: string) => (error?.field === f ? error.message : undefined);
+  const fieldError = (f: string) => (error?.field === f ? humanMessage(error) : undefined);
   return (
     <div className="auth-card">
       <h1>Create your account</h1>

@@ -1,10 +1,40 @@
-import { api, type GroupBy } from "../api";
-import { BarChart } from "../components/bar-chart";
-import { Breadcrumbs, ErrorNotice, Field, Loading, Money, PageHeader } from "../components/ui";
+/**
+ * The cost breakdown of an organization: any period of whole months (presets or a custom range),
+ * grouped by project, resource type, resource or billing account, compared with the period
+ * before it, with a twelve-month trend. Rows link to what they are about; deleted projects and
+ * resources stay listed (their past costs remain) and say so.
+ */
+import { api, type Costs, type GroupBy } from "../api";
+import { BarChart, TrendChart, type TrendPoint } from "../components/bar-chart";
+import {
+  Breadcrumbs,
+  ErrorNotice,
+  Field,
+  Loading,
+  Money,
+  PageHeader,
+  TableScroll,
+} from "../components/ui";
 import { costsCsv } from "../csv";
-import { formatDate, formatPeriodEnd } from "../money";
-import { navigate, useLocation } from "../router";
+import { formatDate, formatMoney, formatPeriodEnd } from "../money";
+import {
+  addMonths,
+  describePeriod,
+  isMonth,
+  MAX_MONTHS,
+  monthOf,
+  monthRange,
+  type Period,
+  type Preset,
+  periodFromQuery,
+  periodState,
+  presetLabels,
+  previousPeriod,
+} from "../periods";
+import { Link, navigate, useLocation } from "../router";
 import { useApi } from "../use-api";
+
+export { monthRange } from "../periods";
 
 const groupLabels: Record<GroupBy, string> = {
   project: "Project",
@@ -12,34 +42,92 @@ const groupLabels: Record<GroupBy, string> = {
   resource: "Resource",
   billing_account: "Billing account",
 };
+const groupBys = Object.keys(groupLabels) as GroupBy[];
+const isGroupBy = (v: string | null): v is GroupBy => !!v && (groupBys as string[]).includes(v);
 
-function currentMonth(): string {
-  return new Date().toISOString().slice(0, 7);
+type Group = Costs["groups"][number];
+
+function groupLink(groupBy: GroupBy, g: Group): string | null {
+  if (g.deleted) return null;
+  if (groupBy === "project") return `/projects/${g.key}`;
+  if (groupBy === "resource") return `/resources/${g.key}`;
+  if (groupBy === "billing_account") return `/billing-accounts/${g.key}`;
+  return null;
 }
 
-/** "2026-11" → from 2026-11-01, to 2026-12-01 (exclusive), UTC. */
-export function monthRange(month: string): { from: string; to: string } {
-  const [y, m] = month.split("-").map(Number) as [number, number];
-  const from = new Date(Date.UTC(y, m - 1, 1));
-  const to = new Date(Date.UTC(y, m, 1));
-  return { from: from.toISOString(), to: to.toISOString() };
+/** "+$12.00 (+15%)", "−$3.00 (−20%)", "no change", "new" (nothing before). */
+export function describeChange(now: number, before: number, currency: string): string {
+  const delta = now - before;
+  if (delta === 0) return "no change";
+  const sign = delta > 0 ? "+" : "−";
+  const money = `${sign}${formatMoney(Math.abs(delta), currency)}`;
+  if (before === 0) return `${money} (new)`;
+  const percent = Math.round((Math.abs(delta) / Math.abs(before)) * 100);
+  return `${money} (${sign}${percent}%)`;
+}
+
+function ChangeText({ now, before, currency }: { now: number; before: number; currency: string }) {
+  const delta = now - before;
+  return (
+    <span className={delta > 0 ? "delta-up" : delta < 0 ? "delta-down" : "muted"}>
+      {describeChange(now, before, currency)}
+    </span>
+  );
+}
+
+function useTrend(id: string, lastMonth: string) {
+  return useApi(async () => {
+    const months = Array.from({ length: 12 }, (_, i) => addMonths(lastMonth, i - 11));
+    const results = await Promise.all(
+      months.map((m) => api.costs(id, { group_by: "billing_account", ...monthRange(m) })),
+    );
+    return {
+      currency: results[0]?.currency ?? "usd",
+      points: results.map(
+        (r, i): TrendPoint => ({
+          month: months[i] as string,
+          amount: r.total,
+          projected: r.projected_total,
+        }),
+      ),
+    };
+  }, [id, lastMonth]);
 }
 
 export function CostsPage({ id }: { id: string }) {
   const { query, path } = useLocation();
-  const groupBy = (query.get("group_by") as GroupBy | null) ?? "project";
-  const month = query.get("month") ?? currentMonth();
-  const isCurrent = month === currentMonth();
+  const groupBy: GroupBy = isGroupBy(query.get("group_by"))
+    ? (query.get("group_by") as GroupBy)
+    : "project";
+  const period: Period = periodFromQuery(query);
+  const previous = previousPeriod(period);
+  const state = periodState(period);
+  const current = monthOf(new Date());
   const org = useApi(() => api.organization(id), [id]);
   const costs = useApi(
-    () => api.costs(id, { group_by: groupBy, ...(isCurrent ? {} : monthRange(month)) }),
-    [id, groupBy, month],
+    () => api.costs(id, { group_by: groupBy, from: period.from, to: period.to }),
+    [id, groupBy, period.from, period.to],
   );
+  const before = useApi(
+    () => api.costs(id, { group_by: groupBy, from: previous.from, to: previous.to }),
+    [id, groupBy, previous.from, previous.to],
+  );
+  const trendEnd = period.last > current ? period.last : current;
+  const trend = useTrend(id, trendEnd);
 
-  function setParam(key: string, value: string) {
+  function setQuery(change: Record<string, string | null>) {
     const next = new URLSearchParams(query);
-    next.set(key, value);
+    next.delete("month");
+    for (const [key, value] of Object.entries(change)) {
+      if (value === null) next.delete(key);
+      else next.set(key, value);
+    }
     navigate(`${path}?${next}`, { replace: true });
+  }
+
+  function choosePreset(preset: Preset) {
+    if (preset === "custom") setQuery({ range: "custom", from: period.first, to: period.last });
+    else setQuery({ range: preset, from: null, to: null });
   }
 
   function exportCsv() {
@@ -48,7 +136,8 @@ export function CostsPage({ id }: { id: string }) {
     const url = URL.createObjectURL(blob);
     const a = document.createElement("a");
     a.href = url;
-    a.download = `costs-${month}-by-${groupBy}.csv`;
+    const span = period.first === period.last ? period.first : `${period.first}-to-${period.last}`;
+    a.download = `costs-${span}-by-${groupBy}.csv`;
     document.body.append(a);
     a.click();
     a.remove();
@@ -56,8 +145,22 @@ export function CostsPage({ id }: { id: string }) {
   }
 
   const c = costs.data;
+  const b = before.data;
   const orgName = org.data?.name ?? "Organization";
-  const soFar = isCurrent ? "Month to date" : "Period total";
+  const soFar = state === "current" ? "So far" : state === "future" ? "Accrued" : "Period total";
+  const projectedNote =
+    state === "current"
+      ? "If nothing changes"
+      : state === "future"
+        ? "Future period: if what runs now keeps running"
+        : "Closed period";
+  // A running period is compared on its projection, a closed one on its total.
+  const comparable = (x: Costs) => (state === "closed" ? x.total : x.projected_total);
+  const beforeByKey = new Map(b?.groups.map((g) => [g.key, g]) ?? []);
+  const perResource = groupBy === "resource";
+  const columns = perResource ? 5 : 4;
+  const within = (m: string) => m >= period.first && m <= period.last;
+
   return (
     <div>
       <Breadcrumbs
@@ -81,27 +184,63 @@ export function CostsPage({ id }: { id: string }) {
         aria-label="Period and grouping"
         onSubmit={(e) => e.preventDefault()}
       >
-        <Field label="Period (month)">
+        <Field label="Period">
           {(p) => (
-            <input
+            <select
               {...p}
-              type="month"
-              name="month"
-              value={month}
-              max={currentMonth()}
-              onChange={(e) => e.target.value && setParam("month", e.target.value)}
-            />
+              name="range"
+              value={period.preset}
+              onChange={(e) => choosePreset(e.target.value as Preset)}
+            >
+              {(Object.keys(presetLabels) as Preset[]).map((k) => (
+                <option key={k} value={k}>
+                  {presetLabels[k]}
+                </option>
+              ))}
+            </select>
           )}
         </Field>
+        {period.preset === "custom" ? (
+          <>
+            <Field label="From month">
+              {(p) => (
+                <input
+                  {...p}
+                  type="month"
+                  name="from"
+                  value={period.first}
+                  onChange={(e) =>
+                    isMonth(e.target.value) &&
+                    setQuery({ range: "custom", from: e.target.value, to: period.last })
+                  }
+                />
+              )}
+            </Field>
+            <Field label="To month">
+              {(p) => (
+                <input
+                  {...p}
+                  type="month"
+                  name="to"
+                  value={period.last}
+                  onChange={(e) =>
+                    isMonth(e.target.value) &&
+                    setQuery({ range: "custom", from: period.first, to: e.target.value })
+                  }
+                />
+              )}
+            </Field>
+          </>
+        ) : null}
         <Field label="Group by">
           {(p) => (
             <select
               {...p}
               name="group-by"
               value={groupBy}
-              onChange={(e) => setParam("group_by", e.target.value)}
+              onChange={(e) => setQuery({ group_by: e.target.value })}
             >
-              {(Object.keys(groupLabels) as GroupBy[]).map((g) => (
+              {groupBys.map((g) => (
                 <option key={g} value={g}>
                   {groupLabels[g]}
                 </option>
@@ -110,13 +249,18 @@ export function CostsPage({ id }: { id: string }) {
           )}
         </Field>
       </form>
+      {period.preset === "custom" ? (
+        <p className="hint">At most {MAX_MONTHS} months at a time; months are in UTC.</p>
+      ) : null}
       {costs.loading && !c ? <Loading what="Computing costs" /> : null}
-      <ErrorNotice error={costs.error} title="Costs could not be loaded." />
+      <ErrorNotice error={costs.error} title="Costs could not be loaded." onRetry={costs.reload} />
       {c ? (
         <>
-          <div className="stat-row">
+          <div className="stat-row stat-row-3">
             <div className="stat">
-              <span className="label">{soFar}</span>
+              <span className="label">
+                {soFar} · {describePeriod(period)}
+              </span>
               <strong data-testid="costs-total">
                 <Money amount={c.total} currency={c.currency} />
               </strong>
@@ -129,70 +273,157 @@ export function CostsPage({ id }: { id: string }) {
               <strong data-testid="costs-projected">
                 <Money amount={c.projected_total} currency={c.currency} />
               </strong>
-              <span className="muted small">
-                {isCurrent ? "If nothing changes" : "Closed period"}
+              <span className="muted small" data-testid="period-state">
+                {projectedNote}
               </span>
             </div>
+            <div className="stat">
+              <span className="label">Previous period · {describePeriod(previous)}</span>
+              {b ? (
+                <>
+                  <strong data-testid="costs-previous">
+                    <Money amount={b.total} currency={b.currency} />
+                  </strong>
+                  <span className="small" data-testid="costs-change">
+                    {state === "closed" ? "Change: " : "Projected change: "}
+                    <ChangeText now={comparable(c)} before={b.total} currency={c.currency} />
+                  </span>
+                </>
+              ) : before.error ? (
+                <ErrorNotice error={before.error} title="Not loaded." onRetry={before.reload} />
+              ) : (
+                <Loading what="Loading" />
+              )}
+            </div>
           </div>
-          <section className="panel">
-            <h2>By {groupLabels[groupBy].toLowerCase()}</h2>
+          <section className="panel" aria-labelledby="costs-by-heading">
+            <h2 id="costs-by-heading">By {groupLabels[groupBy].toLowerCase()}</h2>
             <BarChart
               title={`Costs by ${groupLabels[groupBy].toLowerCase()}`}
               currency={c.currency}
+              soFar={soFar}
               bars={c.groups.map((g) => ({
                 key: g.key,
-                name: g.name,
+                name: g.deleted ? `${g.name} (deleted)` : g.name,
                 amount: g.amount,
                 projected: g.projected_amount,
               }))}
             />
-            <table className="table" data-testid="costs-table">
-              <thead>
-                <tr>
-                  <th scope="col">{groupLabels[groupBy]}</th>
-                  <th scope="col" className="num">
-                    {soFar}
-                  </th>
-                  <th scope="col" className="num">
-                    Projected to period end
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.groups.length === 0 ? (
+            <TableScroll label={`Costs by ${groupLabels[groupBy].toLowerCase()}`}>
+              <table className="table" data-testid="costs-table">
+                <thead>
                   <tr>
-                    <td colSpan={3} className="muted">
-                      No costs in this period.
+                    <th scope="col">{groupLabels[groupBy]}</th>
+                    {perResource ? <th scope="col">Project</th> : null}
+                    <th scope="col" className="num">
+                      {soFar}
+                    </th>
+                    <th scope="col" className="num">
+                      Projected to period end
+                    </th>
+                    <th scope="col" className="num">
+                      vs previous period
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {c.groups.length === 0 ? (
+                    <tr>
+                      <td colSpan={columns} className="muted">
+                        No costs in this period.
+                      </td>
+                    </tr>
+                  ) : null}
+                  {c.groups.map((g) => {
+                    const to = groupLink(groupBy, g);
+                    const prior = beforeByKey.get(g.key);
+                    return (
+                      <tr key={g.key}>
+                        <td className="name-cell">
+                          {to ? (
+                            <Link to={to} title={g.name}>
+                              {g.name}
+                            </Link>
+                          ) : (
+                            <span title={g.name}>{g.name}</span>
+                          )}
+                          {g.deleted ? <span className="tag tag-deleted">Deleted</span> : null}
+                        </td>
+                        {perResource ? (
+                          <td className="name-cell">
+                            {g.project_id ? (
+                              <Link to={`/projects/${g.project_id}`} title={g.project_name}>
+                                {g.project_name}
+                              </Link>
+                            ) : (
+                              "—"
+                            )}
+                          </td>
+                        ) : null}
+                        <td className="num">
+                          <Money amount={g.amount} currency={c.currency} />
+                        </td>
+                        <td className="num">
+                          <Money amount={g.projected_amount} currency={c.currency} />
+                        </td>
+                        <td className="num change">
+                          {b ? (
+                            <ChangeText
+                              now={state === "closed" ? g.amount : g.projected_amount}
+                              before={prior?.amount ?? 0}
+                              currency={c.currency}
+                            />
+                          ) : (
+                            "…"
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+                <tfoot>
+                  <tr>
+                    <th scope="row">Total</th>
+                    {perResource ? <td /> : null}
+                    <td className="num">
+                      <Money amount={c.total} currency={c.currency} />
+                    </td>
+                    <td className="num">
+                      <Money amount={c.projected_total} currency={c.currency} />
+                    </td>
+                    <td className="num change">
+                      {b ? (
+                        <ChangeText now={comparable(c)} before={b.total} currency={c.currency} />
+                      ) : null}
                     </td>
                   </tr>
-                ) : null}
-                {c.groups.map((g) => (
-                  <tr key={g.key}>
-                    <td>{g.name}</td>
-                    <td className="num">
-                      <Money amount={g.amount} currency={c.currency} />
-                    </td>
-                    <td className="num">
-                      <Money amount={g.projected_amount} currency={c.currency} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-              <tfoot>
-                <tr>
-                  <th scope="row">Total</th>
-                  <td className="num">
-                    <Money amount={c.total} currency={c.currency} />
-                  </td>
-                  <td className="num">
-                    <Money amount={c.projected_total} currency={c.currency} />
-                  </td>
-                </tr>
-              </tfoot>
-            </table>
+                </tfoot>
+              </table>
+            </TableScroll>
           </section>
         </>
       ) : null}
+      <section className="panel" aria-labelledby="trend-heading">
+        <h2 id="trend-heading">Monthly trend</h2>
+        <p className="muted small">
+          The twelve months up to {describePeriod({ first: trendEnd, last: trendEnd })}; the chosen
+          period is drawn stronger.
+        </p>
+        {trend.loading && !trend.data ? <Loading what="Loading the trend" /> : null}
+        <ErrorNotice
+          error={trend.error}
+          title="The trend could not be loaded."
+          onRetry={trend.reload}
+        />
+        {trend.data ? (
+          <TrendChart
+            title="Costs per month"
+            currency={trend.data.currency}
+            points={trend.data.points}
+            selected={within}
+          />
+        ) : null}
+      </section>
     </div>
   );
 }

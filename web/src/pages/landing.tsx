@@ -1,5 +1,6 @@
 import { api, type Project } from "../api";
 import { BillingBadge, ErrorNotice, Loading, Notice } from "../components/ui";
+import { FlashNotice } from "../flash";
 import { Link, useLocation } from "../router";
 import { useSession } from "../session";
 import { useApi } from "../use-api";
@@ -29,10 +30,11 @@ export function LandingPage() {
   const canCreateResource =
     canCreateProject ||
     (projects.data ?? []).some((l) => l.projects.some((p) => p.permissions.write_resources));
-  const deleted = query.get("deleted");
+  const failed = projects.data?.some((l) => l.error) ?? false;
 
   return (
     <div className="landing">
+      <FlashNotice />
       <section className="hero">
         <h1>
           {query.get("welcome") ? `Welcome to ktrlplane, ${firstName}` : `Hello, ${firstName}`}
@@ -42,11 +44,6 @@ export function LandingPage() {
           separate billing. You see the price before anything is created.
         </p>
       </section>
-      {deleted ? (
-        <Notice kind="success">
-          Project “{deleted}” deleted; billing for its resources stopped.
-        </Notice>
-      ) : null}
       {query.get("organization_created") ? (
         <Notice kind="success">
           <>Organization created. You are its owner: create a project in it to get started.</>
@@ -106,12 +103,21 @@ export function LandingPage() {
                 </>
               ) : null}
             </div>
-            {error ? <ErrorNotice error={error} title="Could not load projects." /> : null}
+            {error ? (
+              <ErrorNotice
+                error={error}
+                title={`The projects of ${org.name} could not be loaded.`}
+                onRetry={projects.reload}
+              />
+            ) : null}
+            {!error && list.length === 0 ? (
+              <p className="muted small">No projects in this organization yet.</p>
+            ) : null}
             {list.length > 0 ? (
               <ul className="project-list">
                 {list.map((p) => (
                   <li key={p.id}>
-                    <Link to={`/projects/${p.id}`} className="project-link">
+                    <Link to={`/projects/${p.id}`} className="project-link" title={p.name}>
                       {p.name}
                     </Link>
                     <BillingBadge billing={p.billing} />
@@ -121,7 +127,12 @@ export function LandingPage() {
             ) : null}
           </div>
         ))}
-        {!projects.loading && total === 0 ? (
+        <ErrorNotice
+          error={projects.error}
+          title="Your projects could not be loaded."
+          onRetry={projects.reload}
+        />
+        {!projects.loading && !projects.error && !failed && total === 0 ? (
           <Notice>No projects yet. Create a project or go straight to a resource.</Notice>
         ) : null}
       </section>

@@ -2,7 +2,14 @@ import { type FormEvent, useState } from "react";
 import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api } from "../api";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
-import { Breadcrumbs, ErrorNotice, Field, Notice, PageHeader } from "../components/ui";
+import {
+  Breadcrumbs,
+  ErrorNotice,
+  Field,
+  humanMessage,
+  Notice,
+  PageHeader,
+} from "../components/ui";
 import { Link, navigate } from "../router";
 import { useSession } from "../session";
 import { defaultOrganizationName } from "./new-organization";
@@ -58,7 +65,7 @@ export function NewProjectPage() {
   }
 
   const fieldError = (...fields: string[]) =>
-    error?.field && fields.includes(error.field) ? error.message : undefined;
+    error?.field && fields.includes(error.field) ? humanMessage(error) : undefined;
 
   return (
     <div className="narrow">
@@ -126,7 +133,9 @@ export function NewProjectPage() {
           value={billing}
           onChange={setBilling}
         />
-        {error && !fieldError("name", "organization_id") ? <ErrorNotice error={error} /> : null}
+        {error && !fieldError("name", "organization_id") ? (
+          <ErrorNotice error={error} title="The project was not created." />
+        ) : null}
         <div className="form-actions">
           <button
             type="submit"

@@ -1,7 +1,15 @@
 import { type FormEvent, useState } from "react";
 import { type ApiError, api } from "../api";
 import { AccountCard } from "../components/account-card";
-import { Breadcrumbs, ErrorNotice, Field, Loading, Notice, PageHeader } from "../components/ui";
+import {
+  Breadcrumbs,
+  ErrorNotice,
+  Field,
+  humanMessage,
+  Loading,
+  Notice,
+  PageHeader,
+} from "../components/ui";
 import { Link, useLocation } from "../router";
 import { useSession } from "../session";
 import { useApi } from "../use-api";
@@ -75,13 +83,17 @@ export function OrgBillingPage({ id }: { id: string }) {
           </>
         }
       />
-      <ErrorNotice error={org.error} title="The organization could not be loaded." />
+      <ErrorNotice
+        error={org.error}
+        title="The organization could not be loaded."
+        onRetry={org.reload}
+      />
       {adding ? (
         <form className="card form inline-form" onSubmit={add} aria-label="Add billing account">
           <Field
             label="Account name"
             hint="For a department or cost center, e.g. “Marketing”. Projects can then be billed to it."
-            error={error?.field === "name" ? error.message : undefined}
+            error={error?.field === "name" ? humanMessage(error) : undefined}
           >
             {(p) => (
               <input
@@ -107,7 +119,11 @@ export function OrgBillingPage({ id }: { id: string }) {
         </form>
       ) : null}
       {accounts.loading && !accounts.data ? <Loading what="Loading billing accounts" /> : null}
-      <ErrorNotice error={accounts.error} title="Billing accounts could not be loaded." />
+      <ErrorNotice
+        error={accounts.error}
+        title="Billing accounts could not be loaded."
+        onRetry={accounts.reload}
+      />
       <div className="account-grid">
         {accounts.data?.map((a) => (
           <AccountCard

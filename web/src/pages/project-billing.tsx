@@ -47,6 +47,10 @@ export function ProjectBillingPage({ id }: { id: string }) {
         <ErrorNotice
           error={project.error ?? billing.error}
           title="Billing for this project could not be loaded."
+          onRetry={() => {
+            project.reload();
+            billing.reload();
+          }}
         />
       </div>
     );

@@ -13,7 +13,9 @@ import {
   PageHeader,
   PageLoadFailed,
   StatusBadge,
+  TableScroll,
 } from "../components/ui";
+import { FlashNotice, setFlash } from "../flash";
 import { formatDate, formatDateTime } from "../money";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
@@ -40,6 +42,7 @@ export function ProjectPage({ id }: { id: string }) {
         label="Project"
         error={project.error}
         title="The project could not be loaded."
+        onRetry={project.reload}
       />
     );
   const p = project.data;
@@ -51,7 +54,10 @@ export function ProjectPage({ id }: { id: string }) {
     setDeleteError(null);
     try {
       await api.deleteProject(id);
-      navigate(`/?deleted=${encodeURIComponent(p.name)}`);
+      setFlash(
+        `Project “${p.name}” deleted. Billing for its resources stopped at ${formatDateTime(new Date().toISOString())}.`,
+      );
+      navigate("/");
     } catch (e) {
       setDeleteError(e as ApiError);
     }
@@ -116,11 +122,7 @@ export function ProjectPage({ id }: { id: string }) {
           </span>
         </Notice>
       ) : null}
-      {query.get("resource_deleted") ? (
-        <Notice kind="success">
-          Resource “{query.get("resource_deleted")}” deleted; its billing stopped.
-        </Notice>
-      ) : null}
+      <FlashNotice />
       {query.get("created") ? (
         <Notice kind="success">
           Project “{p.name}” created — billed to{" "}
@@ -151,12 +153,20 @@ export function ProjectPage({ id }: { id: string }) {
           ) : null}
         </Notice>
       ) : null}
-      <ErrorNotice error={billing.error} title="Billing details could not be loaded." />
+      <ErrorNotice
+        error={billing.error}
+        title="Billing details could not be loaded."
+        onRetry={billing.reload}
+      />
 
       <section className="panel" aria-labelledby="resources-heading">
         <h2 id="resources-heading">Resources</h2>
         {resources.loading ? <Loading what="Loading resources" /> : null}
-        <ErrorNotice error={resources.error} title="Resources could not be loaded." />
+        <ErrorNotice
+          error={resources.error}
+          title="Resources could not be loaded."
+          onRetry={resources.reload}
+        />
         {resources.data && resources.data.length === 0 ? (
           <Notice>
             No resources yet.
@@ -170,33 +180,37 @@ export function ProjectPage({ id }: { id: string }) {
           </Notice>
         ) : null}
         {resources.data && resources.data.length > 0 ? (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">SKU</th>
-                <th scope="col">Price</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {resources.data.map((r) => {
-                const sku = findSku(types.data, r.resource_type, r.sku);
-                return (
-                  <tr key={r.id}>
-                    <td>
-                      <Link to={`/resources/${r.id}`}>{r.name}</Link>
-                    </td>
-                    <td>{typeName(types.data, r.resource_type)}</td>
-                    <td>{r.sku}</td>
-                    <td>{sku ? describePrice(sku) : "—"}</td>
-                    <td>{formatDate(r.created_at)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <TableScroll label="Resources">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">SKU</th>
+                  <th scope="col">Price</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {resources.data.map((r) => {
+                  const sku = findSku(types.data, r.resource_type, r.sku);
+                  return (
+                    <tr key={r.id}>
+                      <td className="name-cell">
+                        <Link to={`/resources/${r.id}`} title={r.name}>
+                          {r.name}
+                        </Link>
+                      </td>
+                      <td>{typeName(types.data, r.resource_type)}</td>
+                      <td>{r.sku}</td>
+                      <td>{sku ? describePrice(sku) : "—"}</td>
+                      <td>{formatDate(r.created_at)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </TableScroll>
         ) : null}
       </section>
 

@@ -3,15 +3,16 @@
  * step 2 the type and SKU from the catalog, step 3 shows the price preview — monthly price, the
  * charge for the rest of this period and the account that pays — before the confirm button.
  */
-import { type FormEvent, useMemo, useState } from "react";
+import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api, type Preview, type Project } from "../api";
-import { describePrice, findSku } from "../catalog";
+import { describePrice, explainTieredDelta, findSku } from "../catalog";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
 import {
   Breadcrumbs,
   ErrorNotice,
   Field,
+  humanMessage,
   Loading,
   Money,
   Notice,
@@ -19,6 +20,23 @@ import {
 } from "../components/ui";
 import { formatPeriodEnd } from "../money";
 import { Link, navigate, useLocation } from "../router";
+
+/**
+ * The step lives in the URL (`?step=2`), so the browser's Back and Forward move between steps;
+ * the answers live in the page's state, which stays while the address changes only its query.
+ */
+function goToStep(path: string, query: URLSearchParams, step: Step, replace = false): void {
+  const next = new URLSearchParams(query);
+  if (step === 1) next.delete("step");
+  else next.set("step", String(step));
+  const url = `${path}${next.size ? `?${next}` : ""}`;
+  if (replace) navigate(url, { replace: true });
+  else {
+    window.history.pushState({ wizardStep: step }, "", url);
+    window.dispatchEvent(new PopStateEvent("popstate"));
+  }
+}
+
 import { useSession } from "../session";
 import { useApi } from "../use-api";
 import { defaultOrganizationName } from "./new-organization";
@@ -33,13 +51,13 @@ function newKey(): string {
 
 export function ResourceWizardPage() {
   const { me, refresh } = useSession();
-  const { query } = useLocation();
+  const { query, path } = useLocation();
   // Offered only where the caller's roles allow: new projects in organizations where they may
   // create projects, resources in projects where they may write them.
   const allOrgs = me?.organizations ?? [];
   const orgs = allOrgs.filter((o) => o.permissions.write_projects);
   const canNewProject = allOrgs.length === 0 || orgs.length > 0;
-  const [step, setStep] = useState<Step>(1);
+  const wantedStep: Step = query.get("step") === "3" ? 3 : query.get("step") === "2" ? 2 : 1;
   const [idempotencyKey] = useState(newKey);
 
   const projects = useApi(async () => {
@@ -81,6 +99,55 @@ export function ResourceWizardPage() {
   const selectedType = types.data?.find((t) => t.type === type);
   const selectedSku = findSku(types.data, type, sku);
 
+  const step1Done =
+    !projects.loading && (mode === "existing" ? !!project : projectName.trim() !== "");
+  const step2Done = step1Done && !!selectedSku && name.trim() !== "";
+  const step: Step = wantedStep === 3 && step2Done ? 3 : wantedStep >= 2 && step1Done ? 2 : 1;
+  const setStep = (next: Step) => goToStep(path, query, next);
+  // An address with a step whose earlier answers are missing (a reload) starts where they are.
+  useEffect(() => {
+    if (!projects.loading && step !== wantedStep) goToStep(path, query, step, true);
+  }, [projects.loading, step, wantedStep, path, query]);
+  // Each step's heading takes the focus when the step changes.
+  const stepHeading = useRef<HTMLHeadingElement>(null);
+  const shownStep = useRef(step);
+  useEffect(() => {
+    if (shownStep.current !== step) stepHeading.current?.focus();
+    shownStep.current = step;
+  }, [step]);
+  function back() {
+    if (window.history.state?.wizardStep === step) window.history.back();
+    else goToStep(path, query, (step - 1) as Step, true);
+  }
+
+  // The price is asked for whenever step 3 shows, with whatever the answers are now.
+  const previewBody = useMemo(() => {
+    if (step !== 3 || !selectedSku) return null;
+    return mode === "existing" && project
+      ? { project_id: project.id, resource_type: type, sku }
+      : {
+          ...(orgId ? { organization_id: orgId } : {}),
+          resource_type: type,
+          sku,
+          project_billing: billingBody(billing),
+        };
+  }, [step, selectedSku, mode, project, type, sku, orgId, billing]);
+  const previewKey = previewBody ? JSON.stringify(previewBody) : "";
+  // biome-ignore lint/correctness/useExhaustiveDependencies: previewKey stands for previewBody
+  useEffect(() => {
+    if (!previewBody) return;
+    let live = true;
+    setPreview(null);
+    setPreviewError(null);
+    api.preview(previewBody).then(
+      (answer) => live && setPreview(answer),
+      (e: ApiError) => live && setPreviewError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [previewKey]);
+
   const payerMode = useMemo(() => {
     if (mode === "existing")
       return project?.billing.inherited ?? project?.billing.mode === "inherit";
@@ -95,26 +162,10 @@ export function ResourceWizardPage() {
     setStep(2);
   }
 
-  async function step2(event: FormEvent) {
+  function step2(event: FormEvent) {
     event.preventDefault();
     if (!selectedSku) return;
     setStep(3);
-    setPreview(null);
-    setPreviewError(null);
-    try {
-      const body =
-        mode === "existing" && project
-          ? { project_id: project.id, resource_type: type, sku }
-          : {
-              ...(orgId ? { organization_id: orgId } : {}),
-              resource_type: type,
-              sku,
-              project_billing: billingBody(billing),
-            };
-      setPreview(await api.preview(body));
-    } catch (e) {
-      setPreviewError(e as ApiError);
-    }
   }
 
   async function confirm(event: FormEvent) {
@@ -144,6 +195,7 @@ export function ResourceWizardPage() {
         idempotencyKey,
       );
       await refresh();
+      // The wizard's steps leave the history: Back from the new resource goes where the user was.
       const newSeparate =
         mode === "new" && billing.mode === "separate" && billing.account === "new";
       if (newSeparate && resource.billing.billing_account_id) {
@@ -157,13 +209,23 @@ export function ResourceWizardPage() {
       const err = e as ApiError;
       setError(err);
       // Send the user back to the step where the field lives.
-      if (err.field?.startsWith("project") || err.field === "organization_id") setStep(1);
+      if (err.field?.startsWith("project") || err.field === "organization_id")
+        goToStep(path, query, 1, true);
       else if (err.field === "name" || err.field === "resource_type" || err.field === "sku")
-        setStep(2);
+        goToStep(path, query, 2, true);
     } finally {
       setBusy(false);
     }
   }
+
+  const tierNote =
+    preview && selectedSku
+      ? explainTieredDelta(
+          selectedSku,
+          preview.monthly_amount,
+          (selectedType?.name ?? "resource").toLowerCase(),
+        )
+      : null;
 
   const projectFieldError =
     error?.field && (error.field.startsWith("project") || error.field === "organization_id")
@@ -204,9 +266,17 @@ export function ResourceWizardPage() {
       </ol>
 
       {step === 1 ? (
-        <form className="card form" onSubmit={step1} aria-label="Choose a project">
+        <form className="card form" onSubmit={step1} aria-labelledby="wizard-step-heading">
+          <h2 id="wizard-step-heading" ref={stepHeading} tabIndex={-1} className="step-heading">
+            Step 1 of 3: Project
+          </h2>
           {projects.loading ? <Loading what="Loading your projects" /> : null}
-          {!projects.loading ? (
+          <ErrorNotice
+            error={projects.error}
+            title="Your projects could not be loaded."
+            onRetry={projects.reload}
+          />
+          {!projects.loading && !projects.error ? (
             <fieldset>
               <legend>Project</legend>
               {hasProjects ? (
@@ -268,7 +338,7 @@ export function ResourceWizardPage() {
                     label="New project name"
                     error={
                       projectFieldError?.field === "project.name"
-                        ? projectFieldError.message
+                        ? humanMessage(projectFieldError)
                         : undefined
                     }
                   >
@@ -330,9 +400,20 @@ export function ResourceWizardPage() {
               ) : null}
             </fieldset>
           ) : null}
-          <ErrorNotice error={projectFieldError ?? null} />
+          <ErrorNotice
+            error={
+              projectFieldError && !(mode === "new" && projectFieldError.field === "project.name")
+                ? projectFieldError
+                : null
+            }
+            title="The resource was not created."
+          />
           <div className="form-actions">
-            <button type="submit" className="button-primary" disabled={projects.loading}>
+            <button
+              type="submit"
+              className="button-primary"
+              disabled={projects.loading || !!projects.error}
+            >
               Next: type &amp; size
             </button>
           </div>
@@ -340,9 +421,16 @@ export function ResourceWizardPage() {
       ) : null}
 
       {step === 2 ? (
-        <form className="card form" onSubmit={step2} aria-label="Choose type and size">
+        <form className="card form" onSubmit={step2} aria-labelledby="wizard-step-heading">
+          <h2 id="wizard-step-heading" ref={stepHeading} tabIndex={-1} className="step-heading">
+            Step 2 of 3: Type &amp; size
+          </h2>
           {types.loading ? <Loading what="Loading the catalog" /> : null}
-          <ErrorNotice error={types.error} title="The catalog could not be loaded." />
+          <ErrorNotice
+            error={types.error}
+            title="The catalog could not be loaded."
+            onRetry={types.reload}
+          />
           {types.data ? (
             <fieldset>
               <legend>Resource type</legend>
@@ -398,7 +486,9 @@ export function ResourceWizardPage() {
           ) : null}
           <Field
             label="Resource name"
-            error={resourceFieldError?.field === "name" ? resourceFieldError.message : undefined}
+            error={
+              resourceFieldError?.field === "name" ? humanMessage(resourceFieldError) : undefined
+            }
           >
             {(p) => (
               <input
@@ -413,13 +503,13 @@ export function ResourceWizardPage() {
             )}
           </Field>
           {resourceFieldError && resourceFieldError.field !== "name" ? (
-            <ErrorNotice error={resourceFieldError} />
+            <ErrorNotice error={resourceFieldError} title="The resource was not created." />
           ) : null}
           <div className="form-actions">
             <button type="submit" className="button-primary" disabled={!selectedSku}>
               Next: see the price
             </button>
-            <button type="button" className="button-secondary" onClick={() => setStep(1)}>
+            <button type="button" className="button-secondary" onClick={back}>
               Back
             </button>
           </div>
@@ -427,7 +517,10 @@ export function ResourceWizardPage() {
       ) : null}
 
       {step === 3 ? (
-        <form className="card form" onSubmit={confirm} aria-label="Price and confirm">
+        <form className="card form" onSubmit={confirm} aria-labelledby="wizard-step-heading">
+          <h2 id="wizard-step-heading" ref={stepHeading} tabIndex={-1} className="step-heading">
+            Step 3 of 3: Price &amp; confirm
+          </h2>
           <dl className="summary">
             <dt>Project</dt>
             <dd>{mode === "existing" ? project?.name : `${projectName} (new)`}</dd>
@@ -441,14 +534,15 @@ export function ResourceWizardPage() {
           {preview ? (
             <section className="preview" aria-label="Price preview" data-testid="price-preview">
               <div className="preview-row">
-                <span>Monthly price</span>
+                <span>{tierNote ? "Change to your monthly bill" : "Monthly price"}</span>
                 <strong data-testid="preview-monthly">
                   <Money amount={preview.monthly_amount} currency={preview.currency} />
                 </strong>
               </div>
               <div className="preview-row">
                 <span>
-                  Charged for the rest of this period (until {formatPeriodEnd(preview.period_end)})
+                  {preview.prorated_amount < 0 ? "Credited" : "Charged"} for the rest of this period
+                  (until {formatPeriodEnd(preview.period_end)})
                 </span>
                 <strong data-testid="preview-prorated">
                   <Money amount={preview.prorated_amount} currency={preview.currency} />
@@ -464,6 +558,11 @@ export function ResourceWizardPage() {
                   ({payerMode ? "inherited" : "separate"})
                 </strong>
               </div>
+              {tierNote ? (
+                <p className="hint" data-testid="preview-tier-note">
+                  {tierNote}
+                </p>
+              ) : null}
               {preview.billing_account_id === null ? (
                 <p className="hint">
                   {payerMode
@@ -484,7 +583,7 @@ export function ResourceWizardPage() {
             <button type="submit" className="button-primary" disabled={busy || !preview}>
               {busy ? "Creating…" : "Create resource"}
             </button>
-            <button type="button" className="button-secondary" onClick={() => setStep(2)}>
+            <button type="button" className="button-secondary" onClick={back}>
               Back
             </button>
           </div>

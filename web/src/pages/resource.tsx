@@ -12,6 +12,7 @@ import {
   PageHeader,
   PageLoadFailed,
 } from "../components/ui";
+import { setFlash } from "../flash";
 import { formatDateTime } from "../money";
 import { Link, navigate, useLocation } from "../router";
 import { useApi } from "../use-api";
@@ -35,6 +36,7 @@ export function ResourcePage({ id }: { id: string }) {
         label="Resource"
         error={resource.error}
         title="The resource could not be loaded."
+        onRetry={resource.reload}
       />
     );
   const r = resource.data;
@@ -45,7 +47,10 @@ export function ResourcePage({ id }: { id: string }) {
     setDeleteError(null);
     try {
       await api.deleteResource(id);
-      navigate(`/projects/${r.project_id}?resource_deleted=${encodeURIComponent(r.name)}`);
+      setFlash(
+        `Resource “${r.name}” deleted. Its billing stopped at ${formatDateTime(new Date().toISOString())}; time used until then stays on the bill.`,
+      );
+      navigate(`/projects/${r.project_id}`);
     } catch (e) {
       setDeleteError(e as ApiError);
     }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Engine, NO_REQUEST, type Origin, previousAttributes, type Route } from "../engine.js";
+import { type Engine, NO_REQUEST, type Origin, type Route } from "../engine.js";
 import { invalidRequest, ParamError, resourceMissing } from "../errors.js";
 import { paginate } from "../lists.js";
 import type { CheckoutSession, PaymentMethod, SetupIntent } from "../objects.js";
@@ -18,8 +18,13 @@ export function getCheckoutSession(engine: Engine, id: string): CheckoutSession 
 
 /**
  * What a customer finishing the hosted page causes: a card payment method attached to the
- * customer and made its invoice default, the setup intent succeeded, the session complete, and
- * the events Stripe sends for it (`checkout.session.completed` last).
+ * customer, the setup intent succeeded (with `payment_method` and `customer`), the session
+ * complete, and the events Stripe sends for it (`checkout.session.completed` last).
+ *
+ * Stripe does NOT make that card the customer's `invoice_settings.default_payment_method`: the
+ * integration has to (https://docs.stripe.com/payments/save-and-reuse,
+ * https://docs.stripe.com/payments/checkout/subscriptions/update-payment-details — "set it as
+ * the default payment method ... using the Customer API"). So neither does the emulator.
  */
 export function completeCheckoutSession(
   engine: Engine,
@@ -58,17 +63,10 @@ export function completeCheckoutSession(
     session.setup_intent === null ? undefined : engine.state.setupIntents.get(session.setup_intent);
   if (intent !== undefined) {
     intent.payment_method = pm.id;
+    intent.customer = customer.id;
     intent.status = "succeeded";
     engine.recordEvent("setup_intent.succeeded", intent, origin);
   }
-  const before = structuredClone(customer);
-  customer.invoice_settings.default_payment_method = pm.id;
-  engine.recordEvent(
-    "customer.updated",
-    customer,
-    origin,
-    previousAttributes(before as never, customer as never),
-  );
   session.status = "complete";
   engine.recordEvent("checkout.session.completed", session, origin);
   return session;
@@ -174,6 +172,21 @@ export const checkoutRoutes: Route[] = [
         (pm) => pm.customer === customer.id,
       );
       return paginate(all, p, `/v1/customers/${customer.id}/payment_methods`);
+    },
+  },
+  {
+    // https://docs.stripe.com/api/setup_intents/list — filterable by `customer`, newest first.
+    method: "GET",
+    path: "/v1/setup_intents",
+    write: false,
+    handle: ({ engine, params }) => {
+      const p = parseParams({ ...listShape, customer: str(), payment_method: str() }, params);
+      const all = [...engine.state.setupIntents.values()].filter(
+        (i) =>
+          (p.customer === undefined || i.customer === p.customer) &&
+          (p.payment_method === undefined || i.payment_method === p.payment_method),
+      );
+      return paginate(all, p, "/v1/setup_intents");
     },
   },
   {

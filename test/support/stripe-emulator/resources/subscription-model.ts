@@ -1,4 +1,4 @@
-import { type Engine, type Origin, previousAttributes } from "../engine.js";
+import { type Engine, NO_REQUEST, type Origin, previousAttributes } from "../engine.js";
 import { invalidRequest, ParamError, resourceMissing, StripeApiError } from "../errors.js";
 import type { InvoiceItem, Price, Subscription, SubscriptionItem } from "../objects.js";
 import { bool, int, mergeMetadata, metadata, obj, oneOf, str } from "../params.js";
@@ -173,7 +173,7 @@ export function applyItemChanges(
     const start = item.current_period_start;
     const end = item.current_period_end;
     const from = Math.min(Math.max(prorationDate, start), end);
-    const amount = sign * prorate(amountFor(price, quantity), end - from, end - start);
+    const amount = sign * prorate(amountFor(price, quantity), end - from, fullPeriodOf(sub, item));
     if (amount === 0) return;
     prorations.push({
       subscriptionItem: item.id,
@@ -416,6 +416,7 @@ export function updateSubscription(
   options: UpdateOptions,
   origin: Origin,
 ): Subscription {
+  if (changes.length > 0) refuseItemChangesWhileIncomplete(sub, options.param);
   const before = structuredClone(sub);
   const draft = structuredClone(sub);
   const prorations =
@@ -481,7 +482,7 @@ export function cancelSubscriptionNow(
       const amount = -prorate(
         amountFor(item.price, item.quantity ?? 0),
         item.current_period_end - now,
-        item.current_period_end - item.current_period_start,
+        fullPeriodOf(sub, item),
       );
       if (amount !== 0) {
         credits.push({
@@ -508,4 +509,66 @@ export function cancelSubscriptionNow(
   };
   engine.recordEvent("customer.subscription.deleted", renderSubscription(engine, sub), origin);
   return sub;
+}
+
+/**
+ * An `incomplete` subscription waits for its first payment: Stripe refuses changes that would
+ * invoice (items, quantities) until then; only fields like metadata and the default payment
+ * method can change (https://docs.stripe.com/billing/subscriptions/overview#payment-status).
+ * The message paraphrases Stripe's.
+ */
+function refuseItemChangesWhileIncomplete(sub: Subscription, param: string | undefined): void {
+  if (sub.status !== "incomplete") return;
+  throw invalidRequest(
+    `This subscription (${sub.id}) is \`incomplete\`: its items cannot be changed until the first invoice is paid. Only metadata and payment settings can be updated while a subscription is incomplete.`,
+    "subscription_incomplete",
+    param === undefined || param === "" ? "items" : param,
+  );
+}
+
+/** Seconds an `incomplete` subscription waits for its first payment before it expires. */
+export const INCOMPLETE_EXPIRY_SECONDS = 23 * 3600;
+
+/**
+ * "If the first invoice is not paid within 23 hours, the subscription transitions to
+ * `incomplete_expired`. This is a terminal state, the open invoice will be voided and no further
+ * invoices will be generated." (https://docs.stripe.com/billing/subscriptions/overview#payment-status)
+ * Evaluated lazily against the emulator clock before each request and on `emulator.tick()`.
+ */
+export function expireIncompleteSubscriptions(engine: Engine): void {
+  const now = engine.clock.now();
+  for (const sub of engine.state.subscriptions.values()) {
+    if (sub.status !== "incomplete" || now < sub.created + INCOMPLETE_EXPIRY_SECONDS) continue;
+    const before = renderSubscription(engine, sub);
+    sub.status = "incomplete_expired";
+    sub.ended_at = sub.created + INCOMPLETE_EXPIRY_SECONDS;
+    const invoice =
+      typeof sub.latest_invoice === "string"
+        ? engine.state.invoices.get(sub.latest_invoice)
+        : undefined;
+    if (invoice !== undefined && invoice.status === "open") {
+      invoice.status = "void";
+      invoice.status_transitions.voided_at = now;
+      engine.recordEvent("invoice.voided", invoice, NO_REQUEST);
+    }
+    engine.recordEvent(
+      "customer.subscription.updated",
+      renderSubscription(engine, sub),
+      NO_REQUEST,
+      previousAttributes(before as never, renderSubscription(engine, sub) as never),
+    );
+  }
+}
+
+/**
+ * The length prorations divide by: the item's period, except in the short first period of an
+ * anchored subscription, which is a part of a full period (https://docs.stripe.com/billing/subscriptions/billing-cycle).
+ */
+export function fullPeriodOf(sub: Subscription, item: SubscriptionItem): number {
+  const start = item.current_period_start;
+  const end = item.current_period_end;
+  if (sub.billing_cycle_anchor <= sub.created || end !== sub.billing_cycle_anchor)
+    return end - start;
+  const recurring = item.price.recurring;
+  return end - periodEnd(end, recurring?.interval ?? "month", -(recurring?.interval_count ?? 1));
 }

@@ -1,4 +1,4 @@
-import type { Route } from "../engine.js";
+import type { Engine, Route } from "../engine.js";
 import { invalidRequest, ParamError, resourceMissing, StripeApiError } from "../errors.js";
 import { paginate } from "../lists.js";
 import type { Subscription } from "../objects.js";
@@ -16,6 +16,8 @@ import {
   required,
   str,
 } from "../params.js";
+import { periodEnd } from "../periods.js";
+import { prorate } from "../pricing.js";
 import { getCustomer } from "./customers.js";
 import { buildInvoice, issueInvoice, periodLine } from "./invoices-model.js";
 import {
@@ -42,6 +44,7 @@ const createShape = {
   description: str(),
   cancel_at_period_end: bool(),
   trial_period_days: int(1, 730),
+  billing_cycle_anchor: int(0),
   off_session: bool(),
   ...prorationShape,
 };
@@ -101,7 +104,7 @@ export const subscriptionRoutes: Route[] = [
       const sub: Subscription = {
         id: engine.newId("sub"),
         object: "subscription",
-        billing_cycle_anchor: now,
+        billing_cycle_anchor: p.billing_cycle_anchor ?? now,
         cancel_at: null,
         cancel_at_period_end: p.cancel_at_period_end ?? false,
         canceled_at: null,
@@ -134,6 +137,7 @@ export const subscriptionRoutes: Route[] = [
       if (trialEnd !== null) {
         for (const item of sub.items.data) item.current_period_end = trialEnd;
       }
+      const anchored = anchorFirstPeriod(engine, sub, p.billing_cycle_anchor);
       const chargeable =
         collection === "send_invoice" ||
         sub.default_payment_method !== null ||
@@ -150,6 +154,13 @@ export const subscriptionRoutes: Route[] = [
           subscriptionItem: item.id,
           period,
         });
+        // The short first period up to the anchor: prorated, or free with proration_behavior=none.
+        if (anchored !== null) {
+          l.amount =
+            p.proration_behavior === "none"
+              ? 0
+              : prorate(l.amount, anchored.anchor - now, anchored.fullPeriod);
+        }
         return l;
       });
       const invoice = buildInvoice(engine, {
@@ -326,3 +337,35 @@ export const subscriptionRoutes: Route[] = [
     },
   },
 ];
+
+/**
+ * `billing_cycle_anchor` on create (https://docs.stripe.com/billing/subscriptions/billing-cycle):
+ * a future timestamp no further out than one period; the first period runs from creation to the
+ * anchor and is prorated (`proration_behavior: create_prorations`, the default) against a full
+ * period, then periods follow the anchor in calendar terms (monthly: the 1st, when anchored there).
+ */
+function anchorFirstPeriod(
+  engine: Engine,
+  sub: Subscription,
+  anchor: number | undefined,
+): { anchor: number; fullPeriod: number } | null {
+  if (anchor === undefined) return null;
+  const now = engine.clock.now();
+  const first = sub.items.data[0];
+  const interval = first?.price.recurring?.interval ?? "month";
+  const count = first?.price.recurring?.interval_count ?? 1;
+  if (anchor <= now || anchor > periodEnd(now, interval, count)) {
+    throw invalidRequest(
+      "`billing_cycle_anchor` must be a timestamp in the future and no later than the end of the first full billing period.",
+      undefined,
+      "billing_cycle_anchor",
+    );
+  }
+  const fullPeriod = anchor - periodEnd(anchor, interval, -count);
+  for (const item of sub.items.data) {
+    item.current_period_start = now;
+    item.current_period_end = anchor;
+  }
+  sub.billing_cycle_anchor = anchor;
+  return { anchor, fullPeriod };
+}

@@ -1,0 +1,4 @@
+/** The customer / subscription / session metadata key naming the ktrlplane billing account. */
+export const accountMetadataKey = "ktrlplane_billing_account_id";
+/** Which of an account's subscriptions (20 items each) an object is. */
+export const slotMetadataKey = "ktrlplane_slot";

@@ -1,0 +1,132 @@
+import type Stripe from "stripe";
+import type { Database } from "../../db/database.js";
+import { findStripeCustomerId } from "../../db/stripe-refs.js";
+import type { BillingProvider, DriftEntry, SyncOutcome } from "../billing-provider.js";
+import type { RequestPacer } from "./request-pacer.js";
+import { ensureCustomer, readCustomerPayment } from "./stripe-customers.js";
+import { stripePriceFor } from "./stripe-prices.js";
+import { findSetupPaymentMethod, makeDefaultPaymentMethod } from "./stripe-setup.js";
+import { accountStatusFrom } from "./stripe-status.js";
+import {
+  applySubscriptionAction,
+  gaveUpOnPayment,
+  readSubscriptions,
+  waitsForFirstPayment,
+} from "./stripe-subscriptions.js";
+import {
+  type AppliedState,
+  appliedStateAfter,
+  describeAction,
+  driftFrom,
+} from "./subscription-drift.js";
+import { planSubscriptions } from "./subscription-plan.js";
+
+const maxItemsPerSubscription = 20;
+
+/**
+ * One pass for one account: compute the wanted prices and quantities, read Stripe, adopt a
+ * finished set-up's payment method, plan the difference and apply it (absolute quantities,
+ * deterministic keys), then read the account's status from what Stripe holds.
+ */
+export async function syncStripeAccount(
+  options: {
+    stripe: Stripe;
+    db: Database;
+    pacer: RequestPacer;
+    priceCache: Map<string, string>;
+    clock: () => Date;
+  } & Parameters<BillingProvider["syncAccount"]>[0],
+): Promise<SyncOutcome> {
+  const { stripe, db, pacer, priceCache, desired, previousState, dryRun, beforeWrite } = options;
+  const { account } = desired;
+  const known = await findStripeCustomerId({ db, billingAccountId: account.id });
+  // Nothing billable and never mirrored: nothing to compare, no customer to create.
+  if (!known && desired.items.length === 0)
+    return { drift: [], changes: [], appliedState: previousState };
+  const customerId = known ?? (await ensureCustomer({ stripe, db, pacer, account }));
+  const wanted = [];
+  for (const item of desired.items) {
+    wanted.push({
+      priceId: await stripePriceFor({
+        stripe,
+        db,
+        pacer,
+        price: item.price,
+        cache: priceCache,
+      }),
+      quantity: item.quantity,
+    });
+  }
+  const { actual, all, incomplete, expiredBySlot } = await readSubscriptions({
+    stripe,
+    pacer,
+    customerId,
+    accountId: account.id,
+  });
+  if (actual.length === 0 && all.some(gaveUpOnPayment)) {
+    // Stripe cancelled for non-payment: re-creating the subscription would bill a customer
+    // who does not pay. The account stays canceled; nothing is written.
+    return { drift: [], changes: [], appliedState: previousState, status: "canceled" };
+  }
+  const drift = driftFrom({ previous: previousState as AppliedState | null, actual });
+  const customer = await readCustomerPayment({ stripe, pacer, customerId });
+  // A finished set-up leaves the card attached but not the default: adopt it (see
+  // stripe-setup.ts). The webhook only marked the account; a lost webhook ends up here too.
+  const adopt =
+    customer.deleted || customer.hasDefault
+      ? undefined
+      : await findSetupPaymentMethod({ stripe, pacer, customerId });
+  const setupChanges: DriftEntry[] = adopt
+    ? [{ kind: "default_payment_method", detail: `${adopt} on ${customerId}` }]
+    : [];
+  const planned = planSubscriptions({
+    desired: wanted,
+    actual,
+    maxItems: maxItemsPerSubscription,
+  });
+  const waiting = planned.filter((action) => waitsForFirstPayment({ action, incomplete }));
+  const actions = planned.filter((action) => !waitsForFirstPayment({ action, incomplete }));
+  for (const action of waiting)
+    drift.push({ kind: "waiting_for_first_payment", detail: describeAction(action).detail });
+  const changes = [...setupChanges, ...actions.map(describeAction)];
+  if (dryRun) {
+    // Reading the status writes nothing: a dry run still reports it.
+    const status = accountStatusFrom({ account, customer, subscriptions: all });
+    return { drift, changes, appliedState: previousState, status };
+  }
+
+  if (adopt) {
+    await beforeWrite();
+    await makeDefaultPaymentMethod({
+      stripe,
+      pacer,
+      accountId: account.id,
+      customerId,
+      paymentMethodId: adopt,
+    });
+    customer.hasDefault = true;
+  }
+  const created = new Map<number, string>();
+  for (const action of actions) {
+    await beforeWrite();
+    const id = await applySubscriptionAction({
+      stripe,
+      pacer,
+      action,
+      customerId,
+      accountId: account.id,
+      canPay: customer.hasDefault,
+      replaces: action.kind === "create_subscription" ? expiredBySlot.get(action.slot) : [],
+      version: desired.version,
+      now: options.clock(),
+    });
+    if (action.kind === "create_subscription" && id) created.set(action.slot, id);
+  }
+  const status = accountStatusFrom({ account, customer, subscriptions: all });
+  return {
+    drift,
+    changes,
+    appliedState: appliedStateAfter({ actual, actions, created }),
+    status,
+  };
+}

@@ -1,0 +1,391 @@
+/**
+ * The console's layout and accessibility in Debian's Chromium, at a desktop width and at a phone
+ * (390×844): every page is checked with axe-core (serious or critical violations fail; at the
+ * desktop width, plus the phone's menu and dialog), at 390 px no page may scroll sideways, and
+ * each page is saved under test-artifacts/layout/ at both widths.
+ * Then the phone menu, dialogs and focus, the wizard's steps in the address, tier effects in
+ * words, CSV cells neutralised against formulas, Retry when loading fails and success notices.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumOrSkip, launchChromium } from "./support/browser";
+import { ensureConsoleBuilt, type RunningServer, repoRoot, startServer } from "./support/server";
+
+const chromiumPath = chromiumOrSkip();
+const shotsDir = join(repoRoot, "test-artifacts/layout");
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+  "utf8",
+);
+
+const desktop = { width: 1280, height: 860 };
+const phone = { width: 390, height: 844 };
+type Viewport = typeof desktop;
+
+const longName = `${"Averyveryverylongprojectnamewithoutanyspaces".repeat(3)}`.slice(0, 100);
+const formulaName = '=HYPERLINK("http://evil.example","x")';
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  const ids = {
+    token: "",
+    orgId: "",
+    websiteId: "",
+    longId: "",
+    formulaId: "",
+    accountId: "",
+  };
+
+  async function api<T>(method: string, path: string, body?: unknown, token = ids.token) {
+    const res = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async function newPage(viewport: Viewport, signedIn = true): Promise<Page> {
+    const context = await browser.newContext({ viewport, acceptDownloads: true });
+    contexts.push(context);
+    if (signedIn)
+      await context.addInitScript(
+        (token) => localStorage.setItem("ktrlplane.token", token),
+        ids.token,
+      );
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+    return page;
+  }
+
+  async function settle(page: Page): Promise<void> {
+    await page.locator("h1").first().waitFor({ state: "attached" });
+    await page.waitForFunction(() => !document.querySelector(".loading"), null, {
+      timeout: 10_000,
+    });
+  }
+
+  async function seriousAxeViolations(page: Page): Promise<string[]> {
+    const injected = await page.evaluate(() => "axe" in window);
+    if (!injected) await page.addScriptTag({ content: axeSource });
+    const violations = (await page.evaluate(() =>
+      (window as any).axe
+        .run(document, {
+          resultTypes: ["violations"],
+          // The WCAG 2.x A/AA rules; axe's best-practice rules are advice, and slow the suite.
+          runOnly: {
+            type: "tag",
+            values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+          },
+        })
+        .then((r: { violations: unknown[] }) => r.violations),
+    )) as AxeViolation[];
+    return violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+      );
+  }
+
+  async function horizontalOverflow(page: Page): Promise<number> {
+    return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  }
+
+  beforeAll(async () => {
+    mkdirSync(shotsDir, { recursive: true });
+    ensureConsoleBuilt();
+    server = await startServer();
+    browser = await launchChromium(chromiumPath as string);
+
+    const signup = await api<{ token: string }>(
+      "POST",
+      "/v1/auth/signup",
+      { name: "Alice Smith", email: "alice@example.com", password: "correct horse battery" },
+      "",
+    );
+    ids.token = signup.token;
+    const website = await api<{ id: string; organization_id: string }>("POST", "/v1/projects", {
+      name: "Website",
+    });
+    ids.websiteId = website.id;
+    ids.orgId = website.organization_id;
+    const long = await api<{ id: string }>("POST", "/v1/projects", {
+      name: longName,
+      organization_id: ids.orgId,
+    });
+    ids.longId = long.id;
+    let n = 0;
+    const create = (project_id: string, resource_type: string, sku: string, name: string) =>
+      api<{ id: string; billing: { billing_account_id: string } }>("POST", "/v1/resources", {
+        project_id,
+        resource_type,
+        sku,
+        name,
+      }).then((r) => {
+        n++;
+        return r;
+      });
+    for (let i = 1; i <= 5; i++) await create(ids.websiteId, "storage", "standard", `bucket-${i}`);
+    const formula = await create(ids.websiteId, "graph", "standard", formulaName);
+    ids.formulaId = formula.id;
+    ids.accountId = formula.billing.billing_account_id;
+    await create(ids.longId, "graph", "standard", `${"x".repeat(90)}-graph`);
+    const gone = await create(ids.websiteId, "flow", "standard", "old-flow");
+    // Billed by the second: it must live at least one for its (deleted) row to exist.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await api("DELETE", `/v1/resources/${gone.id}`);
+    expect(n).toBe(8);
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await server?.stop();
+    expect(pageErrors).toEqual([]);
+  });
+
+  const pages: { name: string; url: () => string; signedIn?: boolean }[] = [
+    { name: "login", url: () => "/login", signedIn: false },
+    { name: "signup", url: () => "/signup", signedIn: false },
+    { name: "landing", url: () => "/" },
+    { name: "project-new", url: () => "/projects/new" },
+    { name: "project-long-name", url: () => `/projects/${ids.longId}` },
+    { name: "project", url: () => `/projects/${ids.websiteId}` },
+    { name: "project-billing", url: () => `/projects/${ids.websiteId}/billing` },
+    { name: "resource", url: () => `/resources/${ids.formulaId}` },
+    { name: "wizard", url: () => `/resources/new?project=${ids.websiteId}` },
+    { name: "org-billing", url: () => `/organizations/${ids.orgId}/billing` },
+    { name: "costs", url: () => `/organizations/${ids.orgId}/costs?group_by=resource` },
+    { name: "costs-12-months", url: () => `/organizations/${ids.orgId}/costs?range=last_12` },
+    { name: "billing-account", url: () => `/billing-accounts/${ids.accountId}` },
+    { name: "not-found", url: () => "/no/such/page" },
+  ];
+
+  for (const [label, viewport] of [
+    ["desktop", desktop],
+    ["phone", phone],
+  ] as const) {
+    it(`every page at ${label} (${viewport.width} px): ${
+      viewport === phone ? "no sideways scroll" : "axe finds nothing serious or critical"
+    }`, async () => {
+      const signedIn = await newPage(viewport);
+      const signedOut = await newPage(viewport, false);
+      const problems: string[] = [];
+      for (const p of pages) {
+        const page = p.signedIn === false ? signedOut : signedIn;
+        await page.goto(`${server.baseUrl}${p.url()}`);
+        try {
+          await settle(page);
+        } catch (e) {
+          throw new Error(`${p.name}: ${(e as Error).message}`);
+        }
+        // axe runs on every page once (desktop; the phone's own parts, the menu and the dialog,
+        // are checked below), which keeps the suite's running time reasonable.
+        if (viewport === desktop)
+          for (const v of await seriousAxeViolations(page)) problems.push(`${p.name}: ${v}`);
+        if (viewport === phone) {
+          const overflow = await horizontalOverflow(page);
+          if (overflow > 0) problems.push(`${p.name}: the page scrolls ${overflow} px sideways`);
+        }
+        await page.screenshot({
+          path: join(shotsDir, `${p.name}-${viewport.width}.png`),
+          fullPage: true,
+        });
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+
+  it("phone: the top bar folds into a menu; Log out is reachable; Escape closes it", async () => {
+    const page = await newPage(phone);
+    await page.goto(`${server.baseUrl}/`);
+    await settle(page);
+    const logOut = page.getByRole("button", { name: "Log out" });
+    expect(await logOut.isVisible()).toBe(false);
+    const menu = page.getByRole("button", { name: "Menu" });
+    await menu.click();
+    expect(await menu.getAttribute("aria-expanded")).toBe("true");
+    await logOut.waitFor();
+    const box = await logOut.boundingBox();
+    expect(box && box.x + box.width <= phone.width).toBe(true);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(shotsDir, "menu-open-390.png") });
+    await page.keyboard.press("Escape");
+    expect(await logOut.isVisible()).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("Menu");
+    // The menu's links navigate and the menu closes; focus lands on the new page's heading.
+    await menu.click();
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Costs" })
+      .click();
+    await page.waitForURL(/\/costs/);
+    await page.getByRole("heading", { name: "Cost breakdown" }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.tagName === "H1");
+    expect(await logOut.isVisible()).toBe(false);
+  });
+
+  it("desktop: a skip link leads to the content; navigation focuses the heading", async () => {
+    const page = await newPage(desktop);
+    await page.goto(`${server.baseUrl}/`);
+    await settle(page);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+    await page.getByRole("link", { name: "Website" }).click();
+    await page.getByRole("heading", { level: 1, name: "Website" }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.textContent === "Website");
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
+  });
+
+  it("phone: the change-billing dialog fits, takes the focus and gives it back", async () => {
+    const page = await newPage(phone);
+    await page.goto(`${server.baseUrl}/projects/${ids.longId}`);
+    await settle(page);
+    const opener = page.getByRole("button", { name: "Change billing" });
+    await opener.click();
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    await page.waitForLoadState("networkidle").catch(() => {});
+    const box = await dialog.boundingBox();
+    expect(box).not.toBeNull();
+    expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= phone.width).toBe(true);
+    expect(await page.evaluate(() => !!document.activeElement?.closest("dialog"))).toBe(true);
+    expect(await dialog.evaluate((d) => d.scrollWidth <= d.clientWidth)).toBe(true);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(shotsDir, "change-billing-390.png") });
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Change billing");
+  });
+
+  it("wizard: steps live in the address; Back keeps the answers; the 6th bucket's price is explained", async () => {
+    const page = await newPage(desktop);
+    await page.goto(`${server.baseUrl}/resources/new?project=${ids.websiteId}`);
+    await settle(page);
+    await page.getByRole("button", { name: /Next: type/ }).click();
+    await page.waitForURL(/step=2/);
+    await page.getByLabel(/Storage bucket/).check();
+    await page.getByLabel(/^standard/).check();
+    await page.getByLabel("Resource name").fill("bucket-6");
+    await page.getByRole("button", { name: /see the price/ }).click();
+    await page.waitForURL(/step=3/);
+    const note = page.getByTestId("preview-tier-note");
+    await note.waitFor();
+    expect(await page.getByTestId("preview-monthly").textContent()).toContain("-$10.00");
+    expect(await note.textContent()).toContain(
+      "adding this one moves all 6 to the $15.00 tier ($15.00 each instead of $20.00): your monthly bill goes down by $10.00",
+    );
+    await page.screenshot({ path: join(shotsDir, "wizard-price-1280.png"), fullPage: true });
+    await page.goBack();
+    await page.waitForURL(/step=2/);
+    expect(await page.getByLabel("Resource name").inputValue()).toBe("bucket-6");
+    expect(await page.getByLabel(/Storage bucket/).isChecked()).toBe(true);
+    await page.goForward();
+    await page.waitForURL(/step=3/);
+    await page.getByTestId("preview-tier-note").waitFor();
+    // The wizard's own Back goes one step back too, and the answers stay.
+    await page.getByRole("button", { name: "Back" }).click();
+    await page.waitForURL(/step=2/);
+    expect(await page.getByLabel("Resource name").inputValue()).toBe("bucket-6");
+  });
+
+  it("costs: rows link, name their project, mark deleted resources; CSV cells cannot run formulas", async () => {
+    const page = await newPage(desktop);
+    await page.goto(`${server.baseUrl}/organizations/${ids.orgId}/costs?group_by=resource`);
+    await settle(page);
+    const table = page.getByTestId("costs-table");
+    const deletedRow = table.locator("tr", { hasText: "old-flow" });
+    expect(await deletedRow.getByText("Deleted").count()).toBe(1);
+    expect(await deletedRow.getByRole("link", { name: "old-flow" }).count()).toBe(0);
+    const formulaRow = table.locator("tr", { hasText: "HYPERLINK" });
+    expect(await formulaRow.getByRole("link", { name: "Website" }).getAttribute("href")).toBe(
+      `/projects/${ids.websiteId}`,
+    );
+    expect(await formulaRow.getByRole("link", { name: formulaName }).getAttribute("href")).toBe(
+      `/resources/${ids.formulaId}`,
+    );
+    expect(await page.getByTestId("costs-change").textContent()).toMatch(/\(new\)|%|no change/);
+    expect(await page.getByTestId("trend-month").count()).toBe(12);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export CSV" }).click(),
+    ]);
+    const csv = readFileSync((await download.path()) as string, "utf8");
+    expect(csv.split("\r\n")[0]).toBe(
+      "group_by,key,name,project_id,project_name,deleted,amount,projected_amount,currency",
+    );
+    expect(csv).toContain(`resource,${ids.formulaId},"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(csv).toMatch(/old-flow,[^,]+,Website,yes,/);
+
+    // A month still to come is not called closed.
+    const next = new Date();
+    const future = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 1))
+      .toISOString()
+      .slice(0, 7);
+    await page.goto(`${server.baseUrl}/organizations/${ids.orgId}/costs?month=${future}`);
+    await settle(page);
+    expect(await page.getByTestId("period-state").textContent()).toContain("Future period");
+    await page.getByLabel("Period", { exact: true }).selectOption("last_3");
+    await page.waitForURL(/range=last_3/);
+    await page.getByTestId("costs-total").waitFor();
+    expect(await page.getByTestId("period-state").textContent()).toBe("If nothing changes");
+  });
+
+  it("home: a failed load offers Retry and never says there are no projects", async () => {
+    const page = await newPage(phone);
+    let failing = true;
+    await page.route("**/v1/organizations/*/projects", (route) =>
+      failing ? route.abort("connectionrefused") : route.continue(),
+    );
+    await page.goto(`${server.baseUrl}/`);
+    const retry = page.getByRole("button", { name: "Retry" });
+    await retry.waitFor();
+    expect(await page.getByText("No projects yet").count()).toBe(0);
+    expect(await page.getByRole("alert").textContent()).toContain("could not be loaded");
+    await page.screenshot({ path: join(shotsDir, "landing-failed-390.png"), fullPage: true });
+    failing = false;
+    await retry.click();
+    await page.getByRole("link", { name: "Website" }).waitFor();
+    expect(await page.getByRole("alert").count()).toBe(0);
+  });
+
+  it("deleting a resource says so on the page that follows", async () => {
+    const victim = await api<{ id: string }>("POST", "/v1/resources", {
+      project_id: ids.websiteId,
+      resource_type: "graph",
+      sku: "free",
+      name: "short-lived",
+    });
+    const page = await newPage(phone);
+    await page.goto(`${server.baseUrl}/resources/${victim.id}`);
+    await settle(page);
+    await page.getByRole("button", { name: "Delete…" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete resource" }).click();
+    await page.waitForURL(`**/projects/${ids.websiteId}`);
+    expect(await page.getByTestId("flash").textContent()).toContain(
+      "Resource “short-lived” deleted.",
+    );
+  });
+});
