@@ -2816,6 +2816,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -2912,6 +2921,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
