@@ -62,13 +62,23 @@ export async function authorizeOrganizationMember(options: {
   db: Queryable;
   userId: string;
   organizationId: string;
-}): Promise<{ organization: OrganizationRow; role: Role | null; projectIds: string[] }> {
+}): Promise<{
+  organization: OrganizationRow;
+  role: Role | null;
+  projectIds: string[];
+  projectRoles: Map<string, Role>;
+}> {
   const organization = await getOrganization({ db: options.db, id: options.organizationId });
   if (!organization) throw notFound("Organization");
   const { organizationRole, projectRoles } = await rolesOf(options);
   if (organizationRole === null && projectRoles.size === 0) throw notFound("Organization");
   await assertMachineAllows({ ...options, action: "read", notFoundAs: "Organization" });
-  return { organization, role: organizationRole, projectIds: [...projectRoles.keys()] };
+  return {
+    organization,
+    role: organizationRole,
+    projectIds: [...projectRoles.keys()],
+    projectRoles,
+  };
 }
 
 export async function authorizeProject(options: {

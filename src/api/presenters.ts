@@ -5,7 +5,7 @@ import type { OrganizationRow } from "../db/organizations.js";
 import type { ProjectRow } from "../db/projects.js";
 import type { ResourceRow } from "../db/resources.js";
 import type { UserRow } from "../db/users.js";
-import type { Role } from "../domain/roles.js";
+import { permissionsOf, type Role } from "../domain/roles.js";
 
 // Rows become the API's JSON here and nowhere else.
 
@@ -20,6 +20,7 @@ export function presentOrganization(organization: OrganizationRow, role: Role | 
     currency: organization.currency,
     primary_billing_account_id: organization.primary_billing_account_id,
     role,
+    permissions: permissionsOf(role === null ? [] : [role]),
     created_at: organization.created_at,
   };
 }
@@ -37,12 +38,14 @@ export function presentBilling(billing: ProjectBilling) {
   };
 }
 
-export function presentProject(project: ProjectRow, billing: ProjectBilling) {
+/** `roles`: the caller's roles on the project, at both scopes. */
+export function presentProject(project: ProjectRow, billing: ProjectBilling, roles: Role[]) {
   return {
     id: project.id,
     name: project.name,
     organization_id: project.organization_id,
     billing: presentBilling(billing),
+    permissions: permissionsOf(roles),
     created_at: project.created_at,
   };
 }

@@ -46,7 +46,7 @@ export interface RouteSpec<
   ResponseSchema extends z.ZodType = z.ZodType,
   Idempotent extends boolean = boolean,
 > {
-  method: "GET" | "POST" | "PUT" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Fastify style: `/v1/projects/:id`. */
   url: string;
   summary: string;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isCurrency } from "../domain/money.js";
+import { NAME_MAX_LENGTH } from "../domain/names.js";
 import { roles } from "../domain/roles.js";
 
 // Requests: strict objects, so an unknown or misspelt field is a 422 naming it, not silently dropped.
@@ -7,7 +8,7 @@ const name = z
   .string()
   .trim()
   .min(1, "must not be blank")
-  .max(200, "must be at most 200 characters");
+  .max(NAME_MAX_LENGTH, `must be at most ${NAME_MAX_LENGTH} characters`);
 const id = z.string().min(1).max(100);
 const slug = z.string().min(1).max(100);
 
@@ -27,6 +28,18 @@ export const logInBody = z.strictObject({
 });
 export const organizationBody = z.strictObject({ name });
 export const memberBody = z.strictObject({ email: z.email().max(320), role: z.enum(roles) });
+export const memberRoleBody = z.strictObject({ role: z.enum(roles) });
+export const renameBody = z.strictObject({ name });
+export const auditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+  order: z.enum(["asc", "desc"]).default("asc"),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,18}$/, "must be a next_cursor from a previous page")
+    .optional(),
+  action: z.string().max(100).optional(),
+  actor: z.string().max(320).optional(),
+});
 export const billingAccountBody = z.strictObject({
   name,
   currency: z
@@ -70,6 +83,16 @@ export const costsQuery = z.strictObject({
 });
 
 // Responses: documented in the OpenAPI document.
+export const permissionsResponse = z
+  .object({
+    manage_billing: z.boolean(),
+    write_resources: z.boolean(),
+    write_projects: z.boolean(),
+    manage_members: z.boolean(),
+    manage_organization: z.boolean(),
+    read_audit: z.boolean(),
+  })
+  .describe("What the caller's roles allow here: screens hide what they do not");
 /** Sent as an ISO 8601 UTC string (`2026-11-10T00:00:00.000Z`); handlers give a Date. */
 export const timestamp = z.date().describe("ISO 8601 UTC");
 const accountRef = z.object({
@@ -91,6 +114,7 @@ export const organizationResponse = z.object({
   currency: z.string(),
   primary_billing_account_id: z.string(),
   role: z.enum(roles).nullable(),
+  permissions: permissionsResponse,
   created_at: timestamp,
 });
 export const projectResponse = z.object({
@@ -98,6 +122,7 @@ export const projectResponse = z.object({
   name: z.string(),
   organization_id: z.string(),
   billing: billingState,
+  permissions: permissionsResponse,
   created_at: timestamp,
 });
 export const projectBillingResponse = billingState.extend({

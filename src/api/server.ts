@@ -21,11 +21,13 @@ import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
 import { healthRoutes } from "./routes/health.js";
 import { identityRoutes } from "./routes/identity.js";
+import { memberRoutes } from "./routes/members.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { pricingRoutes } from "./routes/pricing.js";
 import { projectRoutes } from "./routes/projects.js";
 import { providerSyncRoutes } from "./routes/provider-sync.js";
 import { providerWebhookRoutes } from "./routes/provider-webhooks.js";
+import { renameRoutes } from "./routes/renames.js";
 import { resourceRoutes } from "./routes/resources.js";
 import { registerSecurityHeaders } from "./security-headers.js";
 
@@ -45,6 +47,8 @@ export const apiRoutes: RouteSpec[] = [
   ...billingAccountRoutes,
   ...pricingRoutes,
   ...providerSyncRoutes,
+  ...memberRoutes,
+  ...renameRoutes,
   ...providerWebhookRoutes,
   ...healthRoutes,
 ];

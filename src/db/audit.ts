@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Queryable } from "./database.js";
 import { execute, rows, sqlb } from "./typed.js";
 
@@ -10,9 +11,19 @@ export interface AuditEntry {
     | "billing_account.added"
     | "member.role_granted"
     | "member.role_changed"
+    | "member.removed"
+    | "organization.renamed"
+    | "project.renamed"
+    | "resource.renamed"
     | "machine_token.created"
     | "machine_token.revoked";
-  subjectType: "project" | "billing_account" | "member" | "machine_token";
+  subjectType:
+    | "organization"
+    | "project"
+    | "resource"
+    | "billing_account"
+    | "member"
+    | "machine_token";
   subjectId: string;
   before: unknown;
   after: unknown;
@@ -48,27 +59,54 @@ export interface AuditRow {
   after: unknown;
 }
 
+/**
+ * One page of the organization's audit log in `order` of id: `after` is the cursor (the last id
+ * of the previous page); `action` and `actor` (an email, or a user id) filter exactly. Reads one
+ * row more than the page to know whether another page exists.
+ */
 export async function listAudit(options: {
   db: Queryable;
   organizationId: string;
-}): Promise<AuditRow[]> {
-  return rows(
+  limit: number;
+  order: "asc" | "desc";
+  after?: string;
+  action?: string;
+  actor?: string;
+}): Promise<{ rows: AuditRow[]; more: boolean }> {
+  let query = sqlb
+    .selectFrom("ktrlplane.audit_events as a")
+    .innerJoin("ktrlplane.users as u", "u.id", "a.actor_user_id")
+    .select([
+      "a.id",
+      "a.at",
+      "a.actor_user_id",
+      "u.email as actor_email",
+      "a.action",
+      "a.subject_type",
+      "a.subject_id",
+      "a.before",
+      "a.after",
+    ])
+    .where("a.organization_id", "=", options.organizationId);
+  if (options.after !== undefined) {
+    query = query.where(
+      "a.id",
+      options.order === "asc" ? ">" : "<",
+      sql<number>`${options.after}::bigint`,
+    );
+  }
+  if (options.action !== undefined) {
+    query = query.where("a.action", "=", options.action);
+  }
+  if (options.actor !== undefined) {
+    const actor = options.actor;
+    query = query.where((eb) =>
+      eb.or([eb("u.email", "=", actor.toLowerCase()), eb("a.actor_user_id", "=", actor)]),
+    );
+  }
+  const found: AuditRow[] = await rows(
     options.db,
-    sqlb
-      .selectFrom("ktrlplane.audit_events as a")
-      .innerJoin("ktrlplane.users as u", "u.id", "a.actor_user_id")
-      .select([
-        "a.id",
-        "a.at",
-        "a.actor_user_id",
-        "u.email as actor_email",
-        "a.action",
-        "a.subject_type",
-        "a.subject_id",
-        "a.before",
-        "a.after",
-      ])
-      .where("a.organization_id", "=", options.organizationId)
-      .orderBy("a.id"),
+    query.orderBy("a.id", options.order).limit(options.limit + 1),
   );
+  return { rows: found.slice(0, options.limit), more: found.length > options.limit };
 }

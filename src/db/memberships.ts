@@ -119,3 +119,81 @@ export async function listMembers(options: {
       .orderBy("u.email"),
   );
 }
+
+/** Machine tokens' users hold memberships too, but are no members to show, change or count. */
+function notMachineToken(eb: ExpressionBuilder<DB, "ktrlplane.memberships">) {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom("ktrlplane.machine_tokens as mt")
+        .select("mt.id")
+        .whereRef("mt.id", "=", "ktrlplane.memberships.user_id"),
+    ),
+  );
+}
+
+/** Removes the user's role at one scope; returns the role they held (null: none). */
+export async function revokeRole(options: {
+  db: Queryable;
+  userId: string;
+  organizationId: string;
+  projectId: string | null;
+}): Promise<{ previous: Role | null }> {
+  const removed = await first(
+    options.db,
+    sqlb
+      .deleteFrom("ktrlplane.memberships")
+      .where("user_id", "=", options.userId)
+      .where("organization_id", "=", options.organizationId)
+      .where(inScope(options.projectId))
+      .returning("role"),
+  );
+  return { previous: removed?.role ?? null };
+}
+
+/**
+ * The role a person holds at one scope, locked until the transaction ends (null for a machine
+ * token's user: tokens are managed apart, never as members).
+ */
+export async function roleAt(options: {
+  db: Queryable;
+  userId: string;
+  organizationId: string;
+  projectId: string | null;
+}): Promise<Role | null> {
+  const held = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.memberships")
+      .select("role")
+      .where("user_id", "=", options.userId)
+      .where("organization_id", "=", options.organizationId)
+      .where(inScope(options.projectId))
+      .where(notMachineToken)
+      .forUpdate(),
+  );
+  return held?.role ?? null;
+}
+
+/**
+ * Owners at organization scope, their rows locked: two owners demoting each other at once
+ * serialize here, so the organization always keeps one.
+ */
+export async function lockOrganizationOwners(options: {
+  db: Queryable;
+  organizationId: string;
+}): Promise<string[]> {
+  const owners = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.memberships")
+      .select("user_id")
+      .where("organization_id", "=", options.organizationId)
+      .where("project_id", "is", null)
+      .where("role", "=", "owner")
+      .where(notMachineToken)
+      .orderBy("user_id")
+      .forUpdate(),
+  );
+  return owners.map((r) => r.user_id);
+}

@@ -79,3 +79,17 @@ export async function listOrganizationsOfUser(options: {
   );
   return found.map(withPrimaryAccount);
 }
+
+export async function renameOrganization(options: {
+  db: Queryable;
+  id: string;
+  name: string;
+}): Promise<void> {
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.organizations")
+      .set({ name: options.name })
+      .where("id", "=", options.id),
+  );
+}

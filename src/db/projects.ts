@@ -94,3 +94,14 @@ export async function projectLabels(options: {
   );
   return new Map(rows.map((r) => [r.id, { name: r.name, deleted: r.deleted }]));
 }
+
+export async function renameProject(options: {
+  db: Queryable;
+  id: string;
+  name: string;
+}): Promise<void> {
+  await execute(
+    options.db,
+    sqlb.updateTable("ktrlplane.projects").set({ name: options.name }).where("id", "=", options.id),
+  );
+}

@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
 import type { Resources } from "./schema.js";
-import { first, rows, sqlb, textArray } from "./typed.js";
+import { execute, first, rows, sqlb, textArray } from "./typed.js";
 
 export type ResourceRow = Selectable<Resources>;
 
@@ -84,5 +84,19 @@ export async function resourceLabels(options: {
   );
   return new Map(
     rows.map((r) => [r.id, { name: r.name, project_id: r.project_id, deleted: r.deleted }]),
+  );
+}
+
+export async function renameResource(options: {
+  db: Queryable;
+  id: string;
+  name: string;
+}): Promise<void> {
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.resources")
+      .set({ name: options.name })
+      .where("id", "=", options.id),
   );
 }

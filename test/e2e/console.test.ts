@@ -46,7 +46,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
   const state = {
     aliceToken: "",
     orgId: "",
-    orgName: "Alice Smith",
+    orgName: "Alice's organization",
     websiteId: "",
     clientXId: "",
   };
@@ -222,7 +222,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await page.getByTestId("price-preview").waitFor();
     const bobToken = await tokenOf(page);
     expect(await text(page.getByTestId("preview-monthly"))).toBe("$99.00");
-    expect(await text(page.getByTestId("preview-payer"))).toBe("Bob Jones (inherited)");
+    expect(await text(page.getByTestId("preview-payer"))).toBe("Bob's organization (inherited)");
     const shown = minor(await text(page.getByTestId("preview-prorated")));
     const expected = await api<{ prorated_amount: number; period_end: string }>(
       bobToken,
@@ -245,7 +245,9 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
 
     await page.getByRole("button", { name: "Create resource" }).click();
     await page.waitForURL(/\/resources\/[^/]+\?created=1$/);
-    expect(await text(page.getByTestId("billing-badge"))).toBe("Billed to: Bob Jones (inherited)");
+    expect(await text(page.getByTestId("billing-badge"))).toBe(
+      "Billed to: Bob's organization (inherited)",
+    );
     await shot(page, "resource");
 
     // The wizard never left; the project and organization exist now and the primary account pays.

@@ -64,7 +64,9 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
   }
 
   async function newPage(viewport: Viewport, signedIn = true): Promise<Page> {
-    const context = await browser.newContext({ viewport, acceptDownloads: true });
+    // axe-core is injected as an inline script, which the console's CSP (script-src 'self')
+    // rightly refuses: the test's own context bypasses it.
+    const context = await browser.newContext({ viewport, acceptDownloads: true, bypassCSP: true });
     contexts.push(context);
     if (signedIn)
       await context.addInitScript(
@@ -180,6 +182,10 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     { name: "costs", url: () => `/organizations/${ids.orgId}/costs?group_by=resource` },
     { name: "costs-12-months", url: () => `/organizations/${ids.orgId}/costs?range=last_12` },
     { name: "billing-account", url: () => `/billing-accounts/${ids.accountId}` },
+    { name: "members", url: () => `/organizations/${ids.orgId}/members` },
+    { name: "project-members", url: () => `/projects/${ids.websiteId}/members` },
+    { name: "audit", url: () => `/organizations/${ids.orgId}/audit` },
+    { name: "new-organization", url: () => "/organizations/new" },
     { name: "not-found", url: () => "/no/such/page" },
   ];
 
@@ -230,6 +236,14 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     await logOut.waitFor();
     const box = await logOut.boundingBox();
     expect(box && box.x + box.width <= phone.width).toBe(true);
+    // The team's links live in the same menu and fit the phone too.
+    const nav = page.getByRole("navigation", { name: "Main" });
+    for (const name of ["Members", "Audit"]) {
+      const link = nav.getByRole("link", { name });
+      await link.waitFor();
+      const b = await link.boundingBox();
+      expect(b && b.x >= 0 && b.x + b.width <= phone.width).toBe(true);
+    }
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(shotsDir, "menu-open-390.png") });
     await page.keyboard.press("Escape");

@@ -662,7 +662,7 @@ describe.skipIf(!testDatabaseAvailable)("bad input", () => {
         ["GET", "/v1/nope"],
         ["GET", "/v1/projects"],
         ["POST", "/v1/projects/x/explode"],
-        ["PATCH", `/v1/projects/${project.id}`],
+        ["PATCH", `/v1/projects/${project.id}/billing`],
         ["DELETE", "/v1/organizations"],
       ] as const) {
         const response = await api.send(

@@ -7,7 +7,7 @@ import createClient from "openapi-fetch";
 import type { paths } from "./api/schema";
 import { type ResourceType, readResourceType } from "./catalog";
 
-type Method = "get" | "post" | "put" | "delete";
+type Method = "get" | "post" | "put" | "patch" | "delete";
 type JsonOf<R> = R extends { content: { "application/json": infer B } } ? B : never;
 /** The JSON a successful call of `method path` answers, exactly as the server documents it. */
 export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
@@ -44,6 +44,12 @@ export type GroupBy = NonNullable<
 export type Member = ResponseOf<"/v1/organizations/{id}/members", "get">["data"][number];
 export type Role = BodyOf<"/v1/organizations/{id}/members", "post">["role"];
 export type AccountStatus = BillingAccount["status"];
+export type Permissions = Organization["permissions"];
+export type AuditPage = ResponseOf<"/v1/organizations/{id}/audit", "get">;
+export type AuditEntry = AuditPage["data"][number];
+export type AuditQuery = NonNullable<
+  paths["/v1/organizations/{id}/audit"]["get"]["parameters"]["query"]
+>;
 export type { ResourceType, Sku } from "./catalog";
 
 /** An error from the API (or from reaching it), always with a sentence for people. */
@@ -214,6 +220,27 @@ export const api = {
     send("/v1/organizations", () =>
       client.POST("/v1/organizations/{id}/members", { ...byId(id), body }),
     ),
+  renameOrganization: (id: string, name: string) =>
+    send("/v1/organizations", () =>
+      client.PATCH("/v1/organizations/{id}", { ...byId(id), body: { name } }),
+    ),
+  changeOrganizationMember: (id: string, userId: string, role: Role) =>
+    send("/v1/organizations", () =>
+      client.PUT("/v1/organizations/{id}/members/{user_id}", {
+        params: { path: { id, user_id: userId } },
+        body: { role },
+      }),
+    ),
+  removeOrganizationMember: (id: string, userId: string) =>
+    sendEmpty("/v1/organizations", () =>
+      client.DELETE("/v1/organizations/{id}/members/{user_id}", {
+        params: { path: { id, user_id: userId } },
+      }),
+    ),
+  audit: (id: string, query: AuditQuery) =>
+    send("/v1/organizations", () =>
+      client.GET("/v1/organizations/{id}/audit", { params: { path: { id }, query } }),
+    ),
   costs: (orgId: string, query: { from?: string; to?: string; group_by: GroupBy }) =>
     send("/v1/organizations", () =>
       client.GET("/v1/organizations/{id}/costs", { params: { path: { id: orgId }, query } }),
@@ -241,6 +268,25 @@ export const api = {
     send("/v1/projects", () => client.GET("/v1/projects/{id}/resources", byId(id))).then(
       (r) => r.data,
     ),
+  renameProject: (id: string, name: string) =>
+    send("/v1/projects", () => client.PATCH("/v1/projects/{id}", { ...byId(id), body: { name } })),
+  projectMembers: (id: string) =>
+    send("/v1/projects", () => client.GET("/v1/projects/{id}/members", byId(id))).then(
+      (r) => r.data,
+    ),
+  changeProjectMember: (id: string, userId: string, role: Role) =>
+    send("/v1/projects", () =>
+      client.PUT("/v1/projects/{id}/members/{user_id}", {
+        params: { path: { id, user_id: userId } },
+        body: { role },
+      }),
+    ),
+  removeProjectMember: (id: string, userId: string) =>
+    sendEmpty("/v1/projects", () =>
+      client.DELETE("/v1/projects/{id}/members/{user_id}", {
+        params: { path: { id, user_id: userId } },
+      }),
+    ),
   addProjectMember: (id: string, body: BodyOf<"/v1/projects/{id}/members", "post">) =>
     send("/v1/projects", () => client.POST("/v1/projects/{id}/members", { ...byId(id), body })),
 
@@ -264,6 +310,10 @@ export const api = {
       }),
     ),
   resource: (id: string) => send("/v1/resources", () => client.GET("/v1/resources/{id}", byId(id))),
+  renameResource: (id: string, name: string) =>
+    send("/v1/resources", () =>
+      client.PATCH("/v1/resources/{id}", { ...byId(id), body: { name } }),
+    ),
   deleteResource: (id: string) =>
     sendEmpty("/v1/resources", () => client.DELETE("/v1/resources/{id}", byId(id))),
 

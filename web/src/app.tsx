@@ -1,9 +1,13 @@
 import { Component, type ErrorInfo, type ReactNode, useEffect, useRef, useState } from "react";
 import { ErrorNotice, Loading } from "./components/ui";
+import { ORG_KEY } from "./org-choice";
 import { AccountPage, AccountSetupPage } from "./pages/account-setup";
+import { AuditPage } from "./pages/audit";
 import { LoginPage, SignupPage } from "./pages/auth";
 import { CostsPage } from "./pages/costs";
 import { LandingPage } from "./pages/landing";
+import { MembersPage } from "./pages/members";
+import { NewOrganizationPage } from "./pages/new-organization";
 import { NewProjectPage } from "./pages/new-project";
 import { OrgBillingPage } from "./pages/org-billing";
 import { ProjectPage } from "./pages/project";
@@ -19,10 +23,14 @@ const routes: Route[] = [
   ["/projects/new", () => <NewProjectPage />],
   ["/projects/:id", (p) => <ProjectPage id={p.id as string} />],
   ["/projects/:id/billing", (p) => <ProjectBillingPage id={p.id as string} />],
+  ["/projects/:id/members", (p) => <MembersPage scope="project" id={p.id as string} />],
   ["/resources/new", () => <ResourceWizardPage />],
   ["/resources/:id", (p) => <ResourcePage id={p.id as string} />],
   ["/billing-accounts/:id", (p) => <AccountPage id={p.id as string} />],
   ["/billing-accounts/:id/setup", (p) => <AccountSetupPage id={p.id as string} />],
+  ["/organizations/new", () => <NewOrganizationPage />],
+  ["/organizations/:id/members", (p) => <MembersPage scope="organization" id={p.id as string} />],
+  ["/organizations/:id/audit", (p) => <AuditPage id={p.id as string} />],
   ["/organizations/:id/billing", (p) => <OrgBillingPage id={p.id as string} />],
   ["/organizations/:id/costs", (p) => <CostsPage id={p.id as string} />],
 ];
@@ -42,8 +50,6 @@ function resolve(path: string): ReactNode {
   );
 }
 
-const ORG_KEY = "ktrlplane.org";
-
 function TopBar() {
   const { me, signOut } = useSession();
   const { path } = useLocation();
@@ -52,10 +58,16 @@ function TopBar() {
   const [menuOpen, setMenuOpen] = useState(false);
   const menuButton = useRef<HTMLButtonElement>(null);
   const routeOrg = matchPath("/organizations/:id/:page", path)?.id;
+  const NEW_ORG = "+new";
   const current = orgs.find((o) => o.id === (routeOrg ?? orgId)) ?? orgs[0];
+  const currentId = current?.id;
   useEffect(() => {
-    if (current) localStorage.setItem(ORG_KEY, current.id);
-  }, [current]);
+    if (currentId) localStorage.setItem(ORG_KEY, currentId);
+  }, [currentId]);
+  // Pages may choose the organization (a new one, just created): follow them on navigation.
+  useEffect(() => {
+    if (path) setOrgId(localStorage.getItem(ORG_KEY) ?? "");
+  }, [path]);
   // The menu (narrow screens) closes when the page changes.
   // biome-ignore lint/correctness/useExhaustiveDependencies: path is the trigger
   useEffect(() => setMenuOpen(false), [path]);
@@ -71,6 +83,16 @@ function TopBar() {
   }, [menuOpen]);
   const active = (prefix: string) => (path.startsWith(prefix) ? "nav-active" : undefined);
   const current_ = (prefix: string) => (path.startsWith(prefix) ? ("page" as const) : undefined);
+  const orgLink = (page: string, label: string) =>
+    current ? (
+      <Link
+        to={`/organizations/${current.id}/${page}`}
+        className={active(`/organizations/${current.id}/${page}`)}
+        aria-current={current_(`/organizations/${current.id}/${page}`)}
+      >
+        {label}
+      </Link>
+    ) : null;
 
   return (
     <header className="topbar">
@@ -104,32 +126,24 @@ function TopBar() {
             >
               Home
             </Link>
-            {current ? (
+            {/* Only organization-scope roles may open these pages: project-only members get none. */}
+            {current?.role ? (
               <>
-                <Link
-                  to={`/organizations/${current.id}/billing`}
-                  className={active(`/organizations/${current.id}/billing`)}
-                  aria-current={current_(`/organizations/${current.id}/billing`)}
-                >
-                  Billing
-                </Link>
-                <Link
-                  to={`/organizations/${current.id}/costs`}
-                  className={active(`/organizations/${current.id}/costs`)}
-                  aria-current={current_(`/organizations/${current.id}/costs`)}
-                >
-                  Costs
-                </Link>
+                {orgLink("billing", "Billing")}
+                {orgLink("costs", "Costs")}
+                {orgLink("members", "Members")}
+                {current.permissions.read_audit ? orgLink("audit", "Audit") : null}
               </>
             ) : null}
           </nav>
           <span className="spacer" />
-          {orgs.length > 1 ? (
+          {orgs.length > 0 ? (
             <label className="org-switch">
               <span className="muted-on-dark">Organization</span>
               <select
                 value={current?.id ?? ""}
                 onChange={(e) => {
+                  if (e.target.value === NEW_ORG) return navigate("/organizations/new");
                   setOrgId(e.target.value);
                   localStorage.setItem(ORG_KEY, e.target.value);
                   if (routeOrg) navigate(path.replace(routeOrg, e.target.value));
@@ -140,16 +154,14 @@ function TopBar() {
                     {o.name}
                   </option>
                 ))}
+                <option value={NEW_ORG}>+ New organization…</option>
               </select>
             </label>
-          ) : current ? (
-            <span className="org-name">
-              <span className="muted-on-dark">Organization</span>{" "}
-              <span className="truncate" title={current.name}>
-                {current.name}
-              </span>
-            </span>
-          ) : null}
+          ) : (
+            <Link to="/organizations/new" className="org-name">
+              New organization
+            </Link>
+          )}
           <span className="user" title={`${me.user.name} (${me.user.email})`}>
             <span className="avatar" aria-hidden="true">
               {me.user.name.slice(0, 1).toUpperCase()}

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { listOrganizationsOfUser } from "../../db/organizations.js";
+import { permissionsOf } from "../../domain/roles.js";
 import { logIn } from "../../identity/log-in.js";
 import { signUp } from "../../identity/sign-up.js";
 import { presentUser } from "../presenters.js";
 import { route } from "../route.js";
-import { logInBody, signUpBody, userResponse } from "../schemas.js";
+import { logInBody, permissionsResponse, signUpBody, userResponse } from "../schemas.js";
 
 export const authRoutes = [
   route({
@@ -43,14 +44,24 @@ export const authRoutes = [
     response: z.object({
       user: userResponse,
       organizations: z.array(
-        z.object({ id: z.string(), name: z.string(), role: z.string().nullable() }),
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          role: z.string().nullable(),
+          permissions: permissionsResponse,
+        }),
       ),
     }),
     handler: async ({ ctx, user }) => {
       const organizations = await listOrganizationsOfUser({ db: ctx.db, userId: user.id });
       return {
         user: presentUser(user),
-        organizations: organizations.map((o) => ({ id: o.id, name: o.name, role: o.role })),
+        organizations: organizations.map((o) => ({
+          id: o.id,
+          name: o.name,
+          role: o.role,
+          permissions: permissionsOf(o.role === null ? [] : [o.role]),
+        })),
       };
     },
   }),

@@ -14,12 +14,14 @@ import { listOrganizationsOfUser } from "../../db/organizations.js";
 import { listProjects } from "../../db/projects.js";
 import { calendarMonthOf } from "../../domain/billing-period.js";
 import { AppError } from "../../domain/errors.js";
+import type { Role } from "../../domain/roles.js";
 import { addMember } from "../../organizations/add-member.js";
 import { createOrganization } from "../../organizations/create-organization.js";
 import { organizationInPath } from "../path-access.js";
 import { presentBillingAccount, presentOrganization, presentProject } from "../presenters.js";
 import { Respond, route } from "../route.js";
 import {
+  auditQuery,
   billingAccountBody,
   billingAccountResponse,
   costsQuery,
@@ -174,13 +176,13 @@ export const organizationRoutes = [
     tag: "projects",
     response: listOf(projectResponse),
     handler: async ({ ctx, user, params }) => {
-      const { organization, role, projectIds } = await authorizeOrganizationMember({
+      const { organization, role, projectRoles } = await authorizeOrganizationMember({
         db: ctx.db,
         userId: user.id,
         organizationId: params.id ?? "",
       });
       const projects = (await listProjects({ db: ctx.db, organizationId: organization.id })).filter(
-        (p) => role !== null || projectIds.includes(p.id),
+        (p) => role !== null || projectRoles.has(p.id),
       );
       const billings = await resolveProjectsBilling({
         db: ctx.db,
@@ -188,7 +190,12 @@ export const organizationRoutes = [
         projects,
       });
       return {
-        data: projects.map((project, i) => presentProject(project, billings[i] as ProjectBilling)),
+        data: projects.map((project, i) => {
+          const held = [role, projectRoles.get(project.id) ?? null].filter(
+            (r): r is Role => r !== null,
+          );
+          return presentProject(project, billings[i] as ProjectBilling, held);
+        }),
       };
     },
   }),
@@ -232,22 +239,39 @@ export const organizationRoutes = [
   route({
     method: "GET",
     url: "/v1/organizations/:id/audit",
-    summary: "Billing changes: who, when, from what, to what (owners and billing admins)",
+    summary:
+      "Changes to billing, members and names: who, when, from what, to what (owners and billing admins); paged by cursor, filterable by action and actor",
     tag: "organizations",
-    response: listOf(
-      z.object({
-        id: z.number(),
-        at: timestamp,
-        actor: z.object({ id: z.string(), email: z.string() }),
-        action: z.string(),
-        subject: z.object({ type: z.string(), id: z.string() }),
-        before: z.unknown(),
-        after: z.unknown(),
-      }),
-    ),
-    handler: async ({ ctx, user, params }) => {
+    query: auditQuery,
+    response: z.object({
+      data: z.array(
+        z.object({
+          id: z.number(),
+          at: timestamp,
+          actor: z.object({ id: z.string(), email: z.string() }),
+          action: z.string(),
+          subject: z.object({ type: z.string(), id: z.string() }),
+          before: z.unknown(),
+          after: z.unknown(),
+        }),
+      ),
+      next_cursor: z
+        .string()
+        .nullable()
+        .describe("Pass as `cursor` for the next page; null on the last page"),
+    }),
+    handler: async ({ ctx, user, params, query }) => {
       const { organization } = await organizationInPath({ ctx, user, params }, "read_audit");
-      const rows = await listAudit({ db: ctx.db, organizationId: organization.id });
+      const { rows, more } = await listAudit({
+        db: ctx.db,
+        organizationId: organization.id,
+        limit: query.limit,
+        order: query.order,
+        ...(query.cursor !== undefined ? { after: query.cursor } : {}),
+        ...(query.action ? { action: query.action } : {}),
+        ...(query.actor ? { actor: query.actor } : {}),
+      });
+      const last = rows.at(-1);
       return {
         data: rows.map((r) => ({
           id: Number(r.id),
@@ -258,6 +282,7 @@ export const organizationRoutes = [
           before: r.before,
           after: r.after,
         })),
+        next_cursor: more && last ? String(last.id) : null,
       };
     },
   }),

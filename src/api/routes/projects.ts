@@ -5,9 +5,9 @@ import {
   applyProjectBillingSwitch,
   planProjectBillingSwitch,
 } from "../../billing/switch-project-billing.js";
-import { listMembers } from "../../db/memberships.js";
+import { listMembers, rolesOf } from "../../db/memberships.js";
 import { listResources } from "../../db/resources.js";
-import { rolesAllow } from "../../domain/roles.js";
+import { type Role, rolesAllow } from "../../domain/roles.js";
 import { addMember } from "../../organizations/add-member.js";
 import { createProject } from "../../projects/create-project.js";
 import { deleteProject } from "../../projects/delete-project.js";
@@ -70,7 +70,15 @@ export const projectRoutes = [
         organizationId: project.organization_id,
         projects: [project],
       });
-      return presentProject(project, billing as ProjectBilling);
+      const { organizationRole, projectRoles } = await rolesOf({
+        db: tx,
+        userId: user.id,
+        organizationId: project.organization_id,
+      });
+      const held = [organizationRole, projectRoles.get(project.id) ?? null].filter(
+        (r): r is Role => r !== null,
+      );
+      return presentProject(project, billing as ProjectBilling, held);
     },
   }),
   route({
@@ -80,8 +88,8 @@ export const projectRoutes = [
     tag: "projects",
     response: projectResponse,
     handler: async ({ ctx, user, params }) => {
-      const { project, billing } = await projectInPath({ ctx, user, params }, "read");
-      return presentProject(project, billing);
+      const { project, billing, roles } = await projectInPath({ ctx, user, params }, "read");
+      return presentProject(project, billing, roles);
     },
   }),
   route({

@@ -24,6 +24,12 @@ export function LandingPage() {
 
   const firstName = me?.user.name.split(" ")[0] ?? "";
   const total = projects.data?.reduce((n, l) => n + l.projects.length, 0) ?? 0;
+  // Offer only what the caller's roles allow: someone with no organization yet creates one with
+  // their first project; a viewer is offered an organization of their own instead.
+  const canCreateProject = orgs.length === 0 || orgs.some((o) => o.permissions.write_projects);
+  const canCreateResource =
+    canCreateProject ||
+    (projects.data ?? []).some((l) => l.projects.some((p) => p.permissions.write_resources));
   const failed = projects.data?.some((l) => l.error) ?? false;
 
   return (
@@ -38,25 +44,46 @@ export function LandingPage() {
           separate billing. You see the price before anything is created.
         </p>
       </section>
+      {query.get("organization_created") ? (
+        <Notice kind="success">
+          <>Organization created. You are its owner: create a project in it to get started.</>
+        </Notice>
+      ) : null}
       <section className="action-cards" aria-label="Get started">
-        <Link to="/projects/new" className="action-card">
-          <span className="action-icon" aria-hidden="true">
-            ▣
-          </span>
-          <span className="action-title">Create project</span>
-          <span className="action-text">
-            A home for related resources, billed to your organization or separately.
-          </span>
-        </Link>
-        <Link to="/resources/new" className="action-card">
-          <span className="action-icon" aria-hidden="true">
-            ◆
-          </span>
-          <span className="action-title">Create resource</span>
-          <span className="action-text">
-            Pick a type and size, see the price, launch. We set up a project if you need one.
-          </span>
-        </Link>
+        {canCreateProject ? (
+          <Link to="/projects/new" className="action-card">
+            <span className="action-icon" aria-hidden="true">
+              ▣
+            </span>
+            <span className="action-title">Create project</span>
+            <span className="action-text">
+              A home for related resources, billed to your organization or separately.
+            </span>
+          </Link>
+        ) : null}
+        {canCreateResource ? (
+          <Link to="/resources/new" className="action-card">
+            <span className="action-icon" aria-hidden="true">
+              ◆
+            </span>
+            <span className="action-title">Create resource</span>
+            <span className="action-text">
+              Pick a type and size, see the price, launch. We set up a project if you need one.
+            </span>
+          </Link>
+        ) : null}
+        {!canCreateProject ? (
+          <Link to="/organizations/new" className="action-card">
+            <span className="action-icon" aria-hidden="true">
+              ＋
+            </span>
+            <span className="action-title">Start your own organization</span>
+            <span className="action-text">
+              Your role where you were invited lets you look, not create. An organization of your
+              own is yours to build in.
+            </span>
+          </Link>
+        ) : null}
       </section>
 
       <section aria-labelledby="projects-heading" className="panel">
@@ -72,6 +99,7 @@ export function LandingPage() {
                 <>
                   <Link to={`/organizations/${org.id}/billing`}>Billing</Link>
                   <Link to={`/organizations/${org.id}/costs`}>Costs</Link>
+                  <Link to={`/organizations/${org.id}/members`}>Members</Link>
                 </>
               ) : null}
             </div>

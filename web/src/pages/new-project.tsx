@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api } from "../api";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
 import {
@@ -9,12 +10,17 @@ import {
   Notice,
   PageHeader,
 } from "../components/ui";
-import { navigate } from "../router";
+import { Link, navigate } from "../router";
 import { useSession } from "../session";
+import { defaultOrganizationName } from "./new-organization";
 
 export function NewProjectPage() {
   const { me, refresh } = useSession();
-  const orgs = me?.organizations ?? [];
+  const allOrgs = me?.organizations ?? [];
+  const orgs = allOrgs.filter((o) => o.permissions.write_projects);
+  const firstOrganization = allOrgs.length === 0;
+  const [orgName, setOrgName] = useState(() => defaultOrganizationName(me?.user.name));
+  const [createdOrgId, setCreatedOrgId] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [orgId, setOrgId] = useState<string>(() => orgs[0]?.id ?? "");
   const [billing, setBilling] = useState<BillingChoiceValue>({ mode: "inherit" });
@@ -27,9 +33,16 @@ export function NewProjectPage() {
     setBusy(true);
     setError(null);
     try {
+      // A first organization is named by the person, not silently after them; created once even
+      // if the project then fails and the form is sent again.
+      let organizationId = orgId;
+      if (firstOrganization) {
+        organizationId = createdOrgId ?? (await api.createOrganization(orgName.trim())).id;
+        setCreatedOrgId(organizationId);
+      }
       const project = await api.createProject({
         name,
-        ...(orgId ? { organization_id: orgId } : {}),
+        ...(organizationId ? { organization_id: organizationId } : {}),
         billing: billingBody(billing),
       });
       await refresh();
@@ -65,7 +78,7 @@ export function NewProjectPage() {
               {...p}
               name="project-name"
               required
-              maxLength={100}
+              maxLength={NAME_MAX_LENGTH}
               value={name}
               onChange={(e) => setName(e.target.value)}
               placeholder="e.g. Website"
@@ -89,15 +102,34 @@ export function NewProjectPage() {
               </select>
             )}
           </Field>
+        ) : firstOrganization ? (
+          <Field
+            label="Organization name"
+            hint="This is your first project: we will also create your organization and its billing account, with this name. Nothing is charged until you create a resource."
+          >
+            {(p) => (
+              <input
+                {...p}
+                name="organization-name"
+                required
+                maxLength={NAME_MAX_LENGTH}
+                disabled={createdOrgId !== null}
+                value={orgName}
+                onChange={(e) => setOrgName(e.target.value)}
+              />
+            )}
+          </Field>
         ) : (
           <Notice>
-            This is your first project: we will also create your organization and its billing
-            account. Nothing is charged until you create a resource.
+            <span data-testid="no-project-rights">
+              Your roles do not allow creating projects in any organization.{" "}
+              <Link to="/organizations/new">Start an organization of your own</Link>.
+            </span>
           </Notice>
         )}
         <BillingChoice
           organizationId={org?.id}
-          organizationName={org?.name}
+          organizationName={org?.name ?? (firstOrganization ? orgName : undefined)}
           value={billing}
           onChange={setBilling}
         />
@@ -105,7 +137,11 @@ export function NewProjectPage() {
           <ErrorNotice error={error} title="The project was not created." />
         ) : null}
         <div className="form-actions">
-          <button type="submit" className="button-primary" disabled={busy}>
+          <button
+            type="submit"
+            className="button-primary"
+            disabled={busy || (!firstOrganization && orgs.length === 0)}
+          >
             {busy ? "Creating…" : "Create project"}
           </button>
           <button type="button" className="button-secondary" onClick={() => navigate("/")}>

@@ -108,7 +108,26 @@ export function ProjectBillingPage({ id }: { id: string }) {
               ? " You can switch it back to the organization from the project page."
               : ""}
           </Notice>
-          {b.billing_account_id ? <AccountCard accountId={b.billing_account_id} /> : null}
+          {/* Billing accounts are read at organization scope: a project-only member is told who
+              pays and who manages it instead of being shown an error. */}
+          {b.billing_account_id && org?.role ? (
+            <AccountCard accountId={b.billing_account_id} />
+          ) : (
+            <section className="panel explanation" data-testid="billing-explanation">
+              <p>
+                The account's invoices and payment method are managed by:{" "}
+                {b.managed_by.length > 0
+                  ? b.managed_by.map((m, i) => (
+                      <span key={m.email}>
+                        {i > 0 ? ", " : ""}
+                        <strong>{m.name}</strong> ({roleWord(m.role)})
+                      </span>
+                    ))
+                  : "no one listed"}
+                .
+              </p>
+            </section>
+          )}
         </>
       )}
     </div>

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { type ApiError, api, type BillingSwitch } from "../api";
 import { describePrice, findSku, typeName } from "../catalog";
+import { RenameButton } from "../components/rename-dialog";
 import { SwitchBillingDialog } from "../components/switch-billing";
 import {
   BillingBadge,
@@ -19,6 +20,7 @@ import { formatDate, formatDateTime } from "../money";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { useApi } from "../use-api";
+import { roleWord } from "./landing";
 
 export function ProjectPage({ id }: { id: string }) {
   const { me } = useSession();
@@ -31,6 +33,7 @@ export function ProjectPage({ id }: { id: string }) {
   const [switched, setSwitched] = useState<BillingSwitch | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<ApiError | null>(null);
+  const [renamed, setRenamed] = useState<string | null>(null);
 
   if (project.loading && !project.data) return <Loading what="Loading the project" />;
   if (project.error || !project.data)
@@ -45,6 +48,7 @@ export function ProjectPage({ id }: { id: string }) {
   const p = project.data;
   const org = me?.organizations.find((o) => o.id === p.organization_id);
   const canManage = billing.data?.can_manage_billing ?? false;
+  const can = p.permissions;
 
   async function remove() {
     setDeleteError(null);
@@ -73,11 +77,27 @@ export function ProjectPage({ id }: { id: string }) {
         title={p.name}
         actions={
           <>
-            <Link to={`/resources/new?project=${p.id}`} className="button button-primary">
-              Add resource
-            </Link>
+            {can.write_resources ? (
+              <Link to={`/resources/new?project=${p.id}`} className="button button-primary">
+                Add resource
+              </Link>
+            ) : null}
+            {can.write_projects ? (
+              <RenameButton
+                what="project"
+                current={p.name}
+                onRename={(name) => api.renameProject(p.id, name)}
+                onRenamed={(name) => {
+                  setRenamed(name);
+                  project.reload();
+                }}
+              />
+            ) : null}
             <Link to={`/projects/${p.id}/billing`} className="button button-secondary">
               Billing
+            </Link>
+            <Link to={`/projects/${p.id}/members`} className="button button-secondary">
+              Members
             </Link>
           </>
         }
@@ -93,6 +113,15 @@ export function ProjectPage({ id }: { id: string }) {
         </div>
       </PageHeader>
 
+      {renamed ? <Notice kind="success">Project renamed to “{renamed}”.</Notice> : null}
+      {!can.write_resources ? (
+        <Notice>
+          <span data-testid="read-only-note">
+            You can view this project. Your role ({roleWord(org?.role)}) does not allow creating,
+            renaming or deleting resources here — ask an owner or editor.
+          </span>
+        </Notice>
+      ) : null}
       <FlashNotice />
       {query.get("created") ? (
         <Notice kind="success">
@@ -140,8 +169,14 @@ export function ProjectPage({ id }: { id: string }) {
         />
         {resources.data && resources.data.length === 0 ? (
           <Notice>
-            No resources yet. <Link to={`/resources/new?project=${p.id}`}>Add the first one</Link> —
-            you will see its price first.
+            No resources yet.
+            {can.write_resources ? (
+              <>
+                {" "}
+                <Link to={`/resources/new?project=${p.id}`}>Add the first one</Link> — you will see
+                its price first.
+              </>
+            ) : null}
           </Notice>
         ) : null}
         {resources.data && resources.data.length > 0 ? (
@@ -179,15 +214,17 @@ export function ProjectPage({ id }: { id: string }) {
         ) : null}
       </section>
 
-      <section className="panel danger-zone" aria-labelledby="danger-heading">
-        <h2 id="danger-heading">Delete project</h2>
-        <p className="muted">
-          Deleting the project stops billing for all its resources from that moment.
-        </p>
-        <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
-          Delete project…
-        </button>
-      </section>
+      {can.write_projects ? (
+        <section className="panel danger-zone" aria-labelledby="danger-heading">
+          <h2 id="danger-heading">Delete project</h2>
+          <p className="muted">
+            Deleting the project stops billing for all its resources from that moment.
+          </p>
+          <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
+            Delete project…
+          </button>
+        </section>
+      ) : null}
 
       {switching ? (
         <SwitchBillingDialog

@@ -4,6 +4,7 @@
  * charge for the rest of this period and the account that pays — before the confirm button.
  */
 import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
+import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api, type Preview, type Project } from "../api";
 import { describePrice, explainTieredDelta, findSku } from "../catalog";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
@@ -18,7 +19,7 @@ import {
   PageHeader,
 } from "../components/ui";
 import { formatPeriodEnd } from "../money";
-import { navigate, useLocation } from "../router";
+import { Link, navigate, useLocation } from "../router";
 
 /**
  * The step lives in the URL (`?step=2`), so the browser's Back and Forward move between steps;
@@ -38,6 +39,7 @@ function goToStep(path: string, query: URLSearchParams, step: Step, replace = fa
 
 import { useSession } from "../session";
 import { useApi } from "../use-api";
+import { defaultOrganizationName } from "./new-organization";
 
 type Step = 1 | 2 | 3;
 
@@ -50,16 +52,20 @@ function newKey(): string {
 export function ResourceWizardPage() {
   const { me, refresh } = useSession();
   const { query, path } = useLocation();
-  const orgs = me?.organizations ?? [];
+  // Offered only where the caller's roles allow: new projects in organizations where they may
+  // create projects, resources in projects where they may write them.
+  const allOrgs = me?.organizations ?? [];
+  const orgs = allOrgs.filter((o) => o.permissions.write_projects);
+  const canNewProject = allOrgs.length === 0 || orgs.length > 0;
   const wantedStep: Step = query.get("step") === "3" ? 3 : query.get("step") === "2" ? 2 : 1;
   const [idempotencyKey] = useState(newKey);
 
   const projects = useApi(async () => {
     const lists = await Promise.all(
-      orgs.map((o): Promise<Project[]> => api.organizationProjects(o.id)),
+      allOrgs.map((o) => api.organizationProjects(o.id).catch(() => [] as Project[])),
     );
-    return lists.flat();
-  }, [orgs.map((o) => o.id).join(",")]);
+    return lists.flat().filter((p) => p.permissions.write_resources);
+  }, [allOrgs.map((o) => o.id).join(",")]);
   const types = useApi(() => api.resourceTypes(), []);
 
   const preselected = query.get("project");
@@ -67,6 +73,10 @@ export function ResourceWizardPage() {
   const [projectId, setProjectId] = useState<string>(preselected ?? "");
   const [projectName, setProjectName] = useState("");
   const [orgId, setOrgId] = useState<string>(orgs[0]?.id ?? "");
+  // Someone with no organization yet names it here instead of getting one named after them.
+  const firstOrganization = allOrgs.length === 0;
+  const [orgName, setOrgName] = useState(() => defaultOrganizationName(me?.user.name));
+  const [createdOrgId, setCreatedOrgId] = useState<string | null>(null);
   const [billing, setBilling] = useState<BillingChoiceValue>({ mode: "inherit" });
 
   const [type, setType] = useState("");
@@ -81,7 +91,7 @@ export function ResourceWizardPage() {
   const projectList = projects.data ?? [];
   const hasProjects = projectList.length > 0;
   const mode: "existing" | "new" =
-    projectChoice ?? (hasProjects || preselected ? "existing" : "new");
+    projectChoice ?? (hasProjects || preselected || !canNewProject ? "existing" : "new");
   const project =
     projectList.find((p) => p.id === projectId) ??
     (mode === "existing" ? projectList[0] : undefined);
@@ -163,13 +173,19 @@ export function ResourceWizardPage() {
     setBusy(true);
     setError(null);
     try {
+      let organizationId = orgId;
+      if (mode === "new" && firstOrganization) {
+        // Created once: a retry after a failed create reuses it.
+        organizationId = createdOrgId ?? (await api.createOrganization(orgName.trim())).id;
+        setCreatedOrgId(organizationId);
+      }
       const resource = await api.createResource(
         mode === "existing" && project
           ? { project_id: project.id, resource_type: type, sku, name }
           : {
               project: {
                 name: projectName,
-                ...(orgId ? { organization_id: orgId } : {}),
+                ...(organizationId ? { organization_id: organizationId } : {}),
                 billing: billingBody(billing),
               },
               resource_type: type,
@@ -217,6 +233,21 @@ export function ResourceWizardPage() {
       : null;
   const resourceFieldError =
     error?.field && ["name", "resource_type", "sku"].includes(error.field) ? error : null;
+
+  if (!canNewProject && !projects.loading && !hasProjects)
+    return (
+      <div className="narrow">
+        <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "New resource" }]} />
+        <PageHeader title="Create resource" />
+        <Notice>
+          <span data-testid="wizard-not-allowed">
+            Your roles do not allow creating resources in any project: viewers and billing admins
+            can look, editors and owners create. Ask an owner of the organization for the editor
+            role, or <Link to="/organizations/new">start an organization of your own</Link>.
+          </span>
+        </Notice>
+      </div>
+    );
 
   return (
     <div className="narrow">
@@ -287,7 +318,7 @@ export function ResourceWizardPage() {
                   </Field>
                 </div>
               ) : null}
-              {hasProjects ? (
+              {hasProjects && canNewProject ? (
                 <label className={`choice ${mode === "new" ? "choice-selected" : ""}`}>
                   <input
                     type="radio"
@@ -316,6 +347,7 @@ export function ResourceWizardPage() {
                         {...p}
                         name="project-name"
                         required
+                        maxLength={NAME_MAX_LENGTH}
                         value={projectName}
                         onChange={(e) => setProjectName(e.target.value)}
                         placeholder="e.g. Website"
@@ -340,13 +372,26 @@ export function ResourceWizardPage() {
                       )}
                     </Field>
                   ) : (
-                    <p className="hint">
-                      We will create your organization and its billing account with the project.
-                    </p>
+                    <Field
+                      label="Organization name"
+                      hint="We will create your organization and its billing account, with this name, together with the project."
+                    >
+                      {(p) => (
+                        <input
+                          {...p}
+                          name="organization-name"
+                          required
+                          maxLength={NAME_MAX_LENGTH}
+                          disabled={createdOrgId !== null}
+                          value={orgName}
+                          onChange={(e) => setOrgName(e.target.value)}
+                        />
+                      )}
+                    </Field>
                   )}
                   <BillingChoice
                     organizationId={org?.id}
-                    organizationName={org?.name}
+                    organizationName={org?.name ?? (firstOrganization ? orgName : undefined)}
                     value={billing}
                     onChange={setBilling}
                     legend="Billing for the new project"
@@ -450,6 +495,7 @@ export function ResourceWizardPage() {
                 {...p}
                 name="resource-name"
                 required
+                maxLength={NAME_MAX_LENGTH}
                 value={name}
                 onChange={(e) => setName(e.target.value)}
                 placeholder="e.g. main-graph"
@@ -505,7 +551,11 @@ export function ResourceWizardPage() {
               <div className="preview-row preview-payer">
                 <span>Paid by</span>
                 <strong data-testid="preview-payer">
-                  {preview.billing_account.name} ({payerMode ? "inherited" : "separate"})
+                  {/* A first organization's account is named after the organization being named here. */}
+                  {mode === "new" && firstOrganization && payerMode
+                    ? orgName.trim()
+                    : preview.billing_account.name}{" "}
+                  ({payerMode ? "inherited" : "separate"})
                 </strong>
               </div>
               {tierNote ? (

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { type ApiError, api } from "../api";
 import { describePrice, findSku, typeName } from "../catalog";
+import { RenameButton } from "../components/rename-dialog";
 import {
   BillingBadge,
   Breadcrumbs,
@@ -26,6 +27,7 @@ export function ResourcePage({ id }: { id: string }) {
   );
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<ApiError | null>(null);
+  const [renamed, setRenamed] = useState<string | null>(null);
 
   if (resource.loading && !resource.data) return <Loading what="Loading the resource" />;
   if (resource.error || !resource.data)
@@ -39,6 +41,7 @@ export function ResourcePage({ id }: { id: string }) {
     );
   const r = resource.data;
   const sku = findSku(types.data, r.resource_type, r.sku);
+  const canWrite = project.data?.permissions.write_resources ?? false;
 
   async function remove() {
     setDeleteError(null);
@@ -66,15 +69,31 @@ export function ResourcePage({ id }: { id: string }) {
         eyebrow="Resource"
         title={r.name}
         actions={
-          <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
-            Delete…
-          </button>
+          canWrite ? (
+            <>
+              <RenameButton
+                what="resource"
+                current={r.name}
+                onRename={(name) => api.renameResource(r.id, name)}
+                onRenamed={(name) => {
+                  setRenamed(name);
+                  resource.reload();
+                }}
+              />
+              <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
+                Delete…
+              </button>
+            </>
+          ) : null
         }
       >
         <div className="header-meta">
           <BillingBadge billing={r.billing} />
         </div>
       </PageHeader>
+      {renamed ? (
+        <Notice kind="success">Resource renamed to “{renamed}”. Its billing is unchanged.</Notice>
+      ) : null}
       {query.get("created") ? (
         <Notice kind="success">
           Resource “{r.name}” created and billed to {r.billing.billing_account.name} from{" "}

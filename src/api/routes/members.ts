@@ -1,0 +1,122 @@
+import { z } from "zod";
+import { listMembers } from "../../db/memberships.js";
+import { changeMemberRole } from "../../organizations/change-member-role.js";
+import { removeMember } from "../../organizations/remove-member.js";
+import { projectInPath } from "../path-access.js";
+import { route } from "../route.js";
+import { listOf, memberRoleBody } from "../schemas.js";
+
+const memberResponse = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.string(),
+  scope: z.enum(["organization", "project"]),
+});
+
+// Changing and removing members names them by user id, taken from the members list: it never
+// confirms whether an email has an account. Owners only; the last owner stays.
+export const memberRoutes = [
+  route({
+    method: "PUT",
+    url: "/v1/organizations/:id/members/:user_id",
+    summary: "Change a member's organization role (owners only; the last owner stays owner)",
+    tag: "organizations",
+    errors: [409],
+    body: memberRoleBody,
+    response: memberResponse,
+    handler: async ({ ctx, user, params, body }) => {
+      const member = await ctx.db.transaction((tx) =>
+        changeMemberRole({
+          ctx,
+          tx,
+          actorUserId: user.id,
+          organizationId: params.id ?? "",
+          memberUserId: params.user_id ?? "",
+          role: body.role,
+        }),
+      );
+      return { ...member, scope: "organization" as const };
+    },
+  }),
+  route({
+    method: "DELETE",
+    url: "/v1/organizations/:id/members/:user_id",
+    summary: "Remove a member's organization role (owners only; roles on projects stay)",
+    tag: "organizations",
+    errors: [409],
+    handler: async ({ ctx, user, params }) => {
+      await ctx.db.transaction((tx) =>
+        removeMember({
+          ctx,
+          tx,
+          actorUserId: user.id,
+          organizationId: params.id ?? "",
+          memberUserId: params.user_id ?? "",
+        }),
+      );
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/projects/:id/members",
+    summary: "Members with a role on this project only (organization members apply too)",
+    tag: "projects",
+    response: listOf(memberResponse),
+    handler: async ({ ctx, user, params }) => {
+      const { project } = await projectInPath({ ctx, user, params }, "read");
+      const members = await listMembers({
+        db: ctx.db,
+        organizationId: project.organization_id,
+        projectId: project.id,
+      });
+      return {
+        data: members.map((m) => ({
+          user_id: m.user_id,
+          email: m.email,
+          name: m.name,
+          role: m.role,
+          scope: "project" as const,
+        })),
+      };
+    },
+  }),
+  route({
+    method: "PUT",
+    url: "/v1/projects/:id/members/:user_id",
+    summary: "Change a member's role on this project (owners only)",
+    tag: "projects",
+    body: memberRoleBody,
+    response: memberResponse,
+    handler: async ({ ctx, user, params, body }) => {
+      const member = await ctx.db.transaction((tx) =>
+        changeMemberRole({
+          ctx,
+          tx,
+          actorUserId: user.id,
+          projectId: params.id ?? "",
+          memberUserId: params.user_id ?? "",
+          role: body.role,
+        }),
+      );
+      return { ...member, scope: "project" as const };
+    },
+  }),
+  route({
+    method: "DELETE",
+    url: "/v1/projects/:id/members/:user_id",
+    summary: "Remove a member's role on this project (owners only)",
+    tag: "projects",
+    handler: async ({ ctx, user, params }) => {
+      await ctx.db.transaction((tx) =>
+        removeMember({
+          ctx,
+          tx,
+          actorUserId: user.id,
+          projectId: params.id ?? "",
+          memberUserId: params.user_id ?? "",
+        }),
+      );
+    },
+  }),
+];

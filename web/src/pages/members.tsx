@@ -1,0 +1,374 @@
+/**
+ * Members of an organization or of one project: the list, invite by email, change role, remove,
+ * and a small table of what each role may do. Only owners see the controls; others see the list.
+ */
+import { type FormEvent, useRef, useState } from "react";
+import { type ApiError, api, type Member, type Role } from "../api";
+import { RenameButton } from "../components/rename-dialog";
+import {
+  Breadcrumbs,
+  Dialog,
+  ErrorNotice,
+  Field,
+  Loading,
+  Notice,
+  PageHeader,
+} from "../components/ui";
+import { useSession } from "../session";
+import { useApi } from "../use-api";
+import { roleWord } from "./landing";
+import "../team.css";
+
+const roleOptions: Role[] = ["owner", "billing_admin", "editor", "viewer"];
+
+const matrix: [string, Record<Role, boolean>][] = [
+  [
+    "See projects, resources and costs",
+    { owner: true, billing_admin: true, editor: true, viewer: true },
+  ],
+  [
+    "Create, rename and delete projects and resources",
+    { owner: true, billing_admin: false, editor: true, viewer: false },
+  ],
+  [
+    "Change billing, add billing accounts, read the audit log",
+    { owner: true, billing_admin: true, editor: false, viewer: false },
+  ],
+  [
+    "Invite, change and remove members; rename the organization",
+    { owner: true, billing_admin: false, editor: false, viewer: false },
+  ],
+];
+
+export function RoleMatrix({ scope }: { scope: "organization" | "project" }) {
+  return (
+    <section className="panel" aria-labelledby="roles-heading">
+      <h2 id="roles-heading">Who can do what</h2>
+      <p className="muted small">
+        {scope === "organization"
+          ? "A role in the organization applies to every project in it."
+          : "A role on this project applies to this project only; organization roles apply too."}
+      </p>
+      <div className="team-table-wrap">
+        <table className="table team-matrix">
+          <thead>
+            <tr>
+              <th scope="col">Action</th>
+              {roleOptions.map((r) => (
+                <th scope="col" key={r}>
+                  {roleWord(r)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {matrix.map(([action, allowed]) => (
+              <tr key={action}>
+                <th scope="row">{action}</th>
+                {roleOptions.map((r) => (
+                  <td key={r}>
+                    {allowed[r] ? (
+                      <>
+                        <span aria-hidden="true">✓</span>
+                        <span className="visually-hidden">yes</span>
+                      </>
+                    ) : (
+                      <>
+                        <span aria-hidden="true">—</span>
+                        <span className="visually-hidden">no</span>
+                      </>
+                    )}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+export function MembersPage({ scope, id }: { scope: "organization" | "project"; id: string }) {
+  const { me, refresh } = useSession();
+  const isOrg = scope === "organization";
+  const subject = useApi(async () => {
+    const found = isOrg ? await api.organization(id) : await api.project(id);
+    return {
+      name: found.name,
+      organizationId: "organization_id" in found ? found.organization_id : found.id,
+      can: found.permissions,
+    };
+  }, [scope, id]);
+  const members = useApi(
+    () => (isOrg ? api.organizationMembers(id) : api.projectMembers(id)),
+    [scope, id],
+  );
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<Role>("viewer");
+  const [inviteError, setInviteError] = useState<ApiError | null>(null);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const [busy, setBusy] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  if (subject.loading && !subject.data) return <Loading what="Loading members" />;
+  if (subject.error || !subject.data)
+    return <ErrorNotice error={subject.error} title="Members could not be loaded." />;
+  const s = subject.data;
+  const canManage = s.can.manage_members;
+  const org = me?.organizations.find((o) => o.id === s.organizationId);
+
+  async function invite(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setInviteError(null);
+    setMessage(null);
+    try {
+      const body = { email: email.trim(), role };
+      if (isOrg) await api.addOrganizationMember(id, body);
+      else await api.addProjectMember(id, body);
+      setMessage(`${email.trim()} now has the role ${roleWord(role)}.`);
+      setEmail("");
+      members.reload();
+    } catch (e) {
+      setInviteError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function change(member: Member, next: Role) {
+    setActionError(null);
+    setMessage(null);
+    try {
+      if (isOrg) await api.changeOrganizationMember(id, member.user_id, next);
+      else await api.changeProjectMember(id, member.user_id, next);
+      setMessage(`${member.name} is now ${roleWord(next)}.`);
+      members.reload();
+      if (member.user_id === me?.user.id) await refresh();
+    } catch (e) {
+      setActionError(e as ApiError);
+      members.reload();
+    }
+  }
+  async function remove(member: Member) {
+    setActionError(null);
+    setMessage(null);
+    try {
+      if (isOrg) await api.removeOrganizationMember(id, member.user_id);
+      else await api.removeProjectMember(id, member.user_id);
+      setRemoving(null);
+      setMessage(`${member.name} was removed from the ${scope}.`);
+      members.reload();
+      heading.current?.focus();
+      if (member.user_id === me?.user.id) await refresh();
+    } catch (e) {
+      setRemoving(null);
+      setActionError(e as ApiError);
+    }
+  }
+
+  return (
+    <div>
+      <Breadcrumbs
+        items={[
+          { label: "Home", to: "/" },
+          isOrg ? { label: s.name } : { label: s.name, to: `/projects/${id}` },
+          { label: "Members" },
+        ]}
+      />
+      <PageHeader
+        eyebrow={isOrg ? "Organization" : `Project · ${org?.name ?? ""}`}
+        title={`Members of ${s.name}`}
+        actions={
+          isOrg && s.can.manage_organization ? (
+            <RenameButton
+              what="organization"
+              current={s.name}
+              onRename={(name) => api.renameOrganization(id, name)}
+              onRenamed={(name) => {
+                setMessage(`Organization renamed to “${name}”.`);
+                subject.reload();
+                void refresh();
+              }}
+            />
+          ) : null
+        }
+      />
+      {message ? <Notice kind="success">{message}</Notice> : null}
+      <ErrorNotice error={actionError} title="The member was not changed." />
+      {canManage ? (
+        <section className="panel" aria-labelledby="invite-heading">
+          <h2 id="invite-heading">Invite someone</h2>
+          <form className="team-invite" onSubmit={invite} aria-label="Invite a member">
+            <Field
+              label="Email"
+              error={inviteError?.field === "email" ? inviteError.message : undefined}
+            >
+              {(p) => (
+                <input
+                  {...p}
+                  type="email"
+                  name="invite-email"
+                  required
+                  maxLength={320}
+                  value={email}
+                  onChange={(e) => setEmail(e.target.value)}
+                  placeholder="name@example.com"
+                />
+              )}
+            </Field>
+            <Field label="Role">
+              {(p) => (
+                <select
+                  {...p}
+                  name="invite-role"
+                  value={role}
+                  onChange={(e) => setRole(e.target.value as Role)}
+                >
+                  {roleOptions.map((r) => (
+                    <option key={r} value={r}>
+                      {roleWord(r)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <div className="form-actions">
+              <button type="submit" className="button-primary" disabled={busy}>
+                {busy ? "Inviting…" : "Invite"}
+              </button>
+            </div>
+          </form>
+          {inviteError && inviteError.field !== "email" ? (
+            <ErrorNotice error={inviteError} title="The invitation was not sent." />
+          ) : null}
+        </section>
+      ) : (
+        <Notice>
+          Only owners can invite, change or remove members. Your role: {roleWord(org?.role)}.
+        </Notice>
+      )}
+      <section className="panel" aria-labelledby="members-heading">
+        <h2 id="members-heading" ref={heading} tabIndex={-1}>
+          {isOrg ? "Organization members" : "Project members"}
+        </h2>
+        {!isOrg ? (
+          <p className="muted small">
+            Organization members also have their organization role here.
+          </p>
+        ) : null}
+        {members.loading && !members.data ? <Loading what="Loading members" /> : null}
+        <ErrorNotice error={members.error} title="Members could not be loaded." />
+        {members.data && members.data.length === 0 ? (
+          <Notice>No one has a role here yet.</Notice>
+        ) : null}
+        {members.data && members.data.length > 0 ? (
+          <div className="team-table-wrap">
+            <table className="table team-table" data-testid="members">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  {canManage ? <th scope="col">Actions</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {members.data.map((m) => (
+                  <tr key={m.user_id} data-testid={`member-${m.email}`}>
+                    <td data-label="Name">
+                      {m.name}
+                      {m.user_id === me?.user.id ? (
+                        <span className="muted small"> (you)</span>
+                      ) : null}
+                    </td>
+                    <td data-label="Email">{m.email}</td>
+                    <td data-label="Role">
+                      {canManage ? (
+                        <select
+                          className="team-role-select"
+                          aria-label={`Role of ${m.name}`}
+                          value={m.role}
+                          onChange={(e) => void change(m, e.target.value as Role)}
+                        >
+                          {roleOptions.map((r) => (
+                            <option key={r} value={r}>
+                              {roleWord(r)}
+                            </option>
+                          ))}
+                        </select>
+                      ) : (
+                        roleWord(m.role)
+                      )}
+                    </td>
+                    {canManage ? (
+                      <td>
+                        <button
+                          type="button"
+                          className="button-link"
+                          aria-label={`Remove ${m.name}`}
+                          onClick={() => setRemoving(m)}
+                        >
+                          Remove
+                        </button>
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </section>
+      <RoleMatrix scope={scope} />
+      {removing ? (
+        <RemoveDialog
+          member={removing}
+          scope={scope}
+          onCancel={() => setRemoving(null)}
+          onConfirm={() => remove(removing)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function RemoveDialog({
+  member,
+  scope,
+  onCancel,
+  onConfirm,
+}: {
+  member: Member;
+  scope: string;
+  onCancel(): void;
+  onConfirm(): Promise<void>;
+}) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <Dialog title={`Remove ${member.name}?`} open onClose={onCancel}>
+      <p>
+        {member.name} ({member.email}) loses the role {roleWord(member.role)} in this {scope}. Roles
+        they hold elsewhere stay.
+      </p>
+      <div className="form-actions">
+        <button
+          type="button"
+          className="button-danger"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            await onConfirm();
+          }}
+        >
+          Remove member
+        </button>
+        <button type="button" className="button-secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
