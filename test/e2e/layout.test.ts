@@ -66,7 +66,7 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
   async function newPage(viewport: Viewport, signedIn = true): Promise<Page> {
     // axe-core is injected as an inline script, which the console's CSP (script-src 'self')
     // rightly refuses: the test's own context bypasses it.
-    const context = await browser.newContext({ viewport, acceptDownloads: true, bypassCSP: true });
+    const context = await browser.newContext({ viewport, acceptDownloads: true });
     contexts.push(context);
     if (signedIn)
       await context.addInitScript(
