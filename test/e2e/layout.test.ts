@@ -189,6 +189,23 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     { name: "not-found", url: () => "/no/such/page" },
   ];
 
+  it("the console's index page carries a CSP it satisfies", async () => {
+    for (const page of ["/", "/organizations/some/deep/link"]) {
+      const response = await fetch(`${server.baseUrl}${page}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      // The built page has no inline script or style the policy would block.
+      const html = await response.text();
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(html).not.toMatch(/<style|\sstyle=/);
+    }
+  });
+
   for (const [label, viewport] of [
     ["desktop", desktop],
     ["phone", phone],
