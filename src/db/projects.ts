@@ -68,31 +68,19 @@ export async function markProjectDeleted(options: {
   );
 }
 
-/** Names of projects by id, deleted ones included: past costs still need a label. */
-export async function projectNames(options: {
-  db: Queryable;
-  ids: string[];
-}): Promise<Map<string, string>> {
-  const named = await rows(
-    options.db,
-    sqlb
-      .selectFrom("ktrlplane.projects")
-      .select(["id", "name"])
-      .where((eb) => eb("id", "=", eb.fn.any(textArray(options.ids)))),
-  );
-  return new Map(named.map((r) => [r.id, r.name]));
-}
-
 /** Projects by id and whether they are deleted: labels for past costs. */
 export async function projectLabels(options: {
   db: Queryable;
   ids: string[];
 }): Promise<Map<string, { name: string; deleted: boolean }>> {
-  const rows = await options.db.query<{ id: string; name: string; deleted: boolean }>(
-    "SELECT id, name, deleted_at IS NOT NULL AS deleted FROM ktrlplane.projects WHERE id = ANY($1::text[])",
-    [options.ids],
+  const labelled = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.projects")
+      .select(["id", "name", "deleted_at"])
+      .where((eb) => eb("id", "=", eb.fn.any(textArray(options.ids)))),
   );
-  return new Map(rows.map((r) => [r.id, { name: r.name, deleted: r.deleted }]));
+  return new Map(labelled.map((r) => [r.id, { name: r.name, deleted: r.deleted_at !== null }]));
 }
 
 export async function renameProject(options: {

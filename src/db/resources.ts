@@ -53,37 +53,23 @@ export async function markProjectResourcesDeleted(options: {
   return deleted.map((r) => r.id);
 }
 
-/** Names of resources by id, deleted ones included: past costs still need a label. */
-export async function resourceNames(options: {
-  db: Queryable;
-  ids: string[];
-}): Promise<Map<string, string>> {
-  const named = await rows(
-    options.db,
-    sqlb
-      .selectFrom("ktrlplane.resources")
-      .select(["id", "name"])
-      .where((eb) => eb("id", "=", eb.fn.any(textArray(options.ids)))),
-  );
-  return new Map(named.map((r) => [r.id, r.name]));
-}
-
 /** Resources by id with their project and whether they are deleted: labels for past costs. */
 export async function resourceLabels(options: {
   db: Queryable;
   ids: string[];
 }): Promise<Map<string, { name: string; project_id: string; deleted: boolean }>> {
-  const rows = await options.db.query<{
-    id: string;
-    name: string;
-    project_id: string;
-    deleted: boolean;
-  }>(
-    "SELECT id, name, project_id, deleted_at IS NOT NULL AS deleted FROM ktrlplane.resources WHERE id = ANY($1::text[])",
-    [options.ids],
+  const labelled = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.resources")
+      .select(["id", "name", "project_id", "deleted_at"])
+      .where((eb) => eb("id", "=", eb.fn.any(textArray(options.ids)))),
   );
   return new Map(
-    rows.map((r) => [r.id, { name: r.name, project_id: r.project_id, deleted: r.deleted }]),
+    labelled.map((r) => [
+      r.id,
+      { name: r.name, project_id: r.project_id, deleted: r.deleted_at !== null },
+    ]),
   );
 }
 
