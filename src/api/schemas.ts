@@ -207,3 +207,12 @@ export const costsResponse = z.object({
 export function listOf<Item extends z.ZodType>(item: Item) {
   return z.object({ data: z.array(item) });
 }
+
+/** A member with a role at organization or project scope (the members routes of both scopes). */
+export const memberResponse = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.string(),
+  scope: z.enum(["organization", "project"]),
+});

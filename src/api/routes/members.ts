@@ -4,15 +4,7 @@ import { changeMemberRole } from "../../organizations/change-member-role.js";
 import { removeMember } from "../../organizations/remove-member.js";
 import { projectInPath } from "../path-access.js";
 import { route } from "../route.js";
-import { listOf, memberRoleBody } from "../schemas.js";
-
-const memberResponse = z.object({
-  user_id: z.string(),
-  email: z.string(),
-  name: z.string(),
-  role: z.string(),
-  scope: z.enum(["organization", "project"]),
-});
+import { listOf, memberResponse, memberRoleBody } from "../schemas.js";
 
 // Changing and removing members names them by user id, taken from the members list: it never
 // confirms whether an email has an account. Owners only; the last owner stays.

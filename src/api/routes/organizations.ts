@@ -28,19 +28,12 @@ import {
   costsResponse,
   listOf,
   memberBody,
+  memberResponse,
   organizationBody,
   organizationResponse,
   projectResponse,
   timestamp,
 } from "../schemas.js";
-
-const memberResponse = z.object({
-  user_id: z.string(),
-  email: z.string(),
-  name: z.string(),
-  role: z.string(),
-  scope: z.enum(["organization", "project"]),
-});
 
 export const organizationRoutes = [
   route({
