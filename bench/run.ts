@@ -6,9 +6,10 @@ import { backgroundLoad } from "./cpu-usage.js";
 import { httpVsRaw } from "./http-vs-raw.js";
 import { formatSection } from "./print-table.js";
 import type { BenchSection } from "./section.js";
+import { startConfig } from "./start-config.js";
 import { stripeBurst } from "./stripe-burst.js";
 
-const sections: BenchSection[] = [httpVsRaw, stripeBurst];
+const sections: BenchSection[] = [httpVsRaw, startConfig, stripeBurst];
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

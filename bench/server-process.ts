@@ -20,13 +20,28 @@ export interface ServerProcess {
 }
 
 /**
- * Starts the real API server (createApp + listen on 127.0.0.1:0, logs silent) in a child process
- * over `databaseUrl`, with the parent's tsx loader.
+ * Starts the real API server (the wiring of src/main.ts, listening on 127.0.0.1:0) in a child
+ * process over `databaseUrl`, with the parent's tsx loader. `config` is its environment as
+ * src/config.ts reads it (e.g. `{ KTRLPLANE_WORKER: "on" }`); its log lines go nowhere.
  */
-export async function startServerProcess(options: { databaseUrl: string }): Promise<ServerProcess> {
+export async function startServerProcess(options: {
+  databaseUrl: string;
+  config: Record<string, string>;
+}): Promise<ServerProcess> {
+  const profileDir = process.env.BENCH_CPU_PROF;
   const child: ChildProcess = fork(new URL("./server-child.ts", import.meta.url), [], {
-    env: { ...process.env, BENCH_SERVER_DATABASE_URL: options.databaseUrl },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: {
+      ...process.env,
+      BENCH_SERVER_DATABASE_URL: options.databaseUrl,
+      BENCH_SERVER_CONFIG: JSON.stringify(options.config),
+    },
+    // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (read it with
+    // `npx tsx bench/profile-top.ts <file>`).
+    ...(profileDir
+      ? { execArgv: [...process.execArgv, "--cpu-prof", `--cpu-prof-dir=${profileDir}`] }
+      : {}),
+    // stdout is the logger's (JSON lines at LOG_LEVEL): written, as in production, then dropped.
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("server did not start within 30 s")), 30_000);

@@ -3,7 +3,7 @@ import { type BillingAccountRow, getBillingAccount } from "../db/billing-account
 import type { Queryable } from "../db/database.js";
 import { rolesOf } from "../db/memberships.js";
 import { getOrganization, type OrganizationRow } from "../db/organizations.js";
-import { loadProjectAccess } from "../db/project-access.js";
+import { loadProjectAccess, type ProjectRef } from "../db/project-access.js";
 import type { ProjectRow } from "../db/projects.js";
 import { AppError, notFound } from "../domain/errors.js";
 import { type Action, type Role, rolesAllow } from "../domain/roles.js";
@@ -81,15 +81,16 @@ export async function authorizeOrganizationMember(options: {
   };
 }
 
-export async function authorizeProject(options: {
-  db: Queryable;
-  userId: string;
-  projectId: string;
-  action: Action;
-  lock?: "share" | "update";
-}): Promise<{ project: ProjectRow; roles: Role[]; billing: ProjectBilling }> {
-  const { db, userId, projectId, action, lock } = options;
-  const access = await loadProjectAccess({ db, projectId, userId, lock });
+export async function authorizeProject(
+  options: {
+    db: Queryable;
+    userId: string;
+    action: Action;
+    lock?: "share" | "update";
+  } & ProjectRef,
+): Promise<{ project: ProjectRow; roles: Role[]; billing: ProjectBilling }> {
+  const { db, userId, action } = options;
+  const access = await loadProjectAccess(options);
   if (!access) throw notFound("Project");
   const roles = [access.organizationRole, access.projectRole].filter((r): r is Role => r !== null);
   if (roles.length === 0) throw notFound("Project");

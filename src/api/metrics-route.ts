@@ -30,7 +30,7 @@ export function registerMetrics(options: {
   token?: string;
 }): void {
   const { app, db, token } = options;
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     // The route's pattern (`/v1/projects/:id`), never the raw URL: ids would explode the series.
     recordHttpResponse({
       method: request.method,
@@ -38,6 +38,7 @@ export function registerMetrics(options: {
       status: reply.statusCode,
       seconds: reply.elapsedTime / 1000,
     });
+    done();
   });
   app.get("/metrics", async (request, reply) => {
     if (!mayScrape(request, token)) {

@@ -16,7 +16,8 @@ export function requestIdOf(request: IncomingMessage): string {
 
 /** Echoes the request id on every answer. */
 export function echoRequestId(app: FastifyInstance): void {
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
 }

@@ -78,7 +78,7 @@ export async function buildServer(options: {
     },
   });
 
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   echoRequestId(app);
   registerMetrics({ app, db: ctx.db, token: options.metricsToken });
 

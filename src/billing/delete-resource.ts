@@ -2,7 +2,6 @@ import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import { deleteResourceAndStopBilling } from "../db/ledger.js";
-import { getResource } from "../db/resources.js";
 import { AppError, notFound } from "../domain/errors.js";
 
 /** Stops billing this one resource; every other resource on the account is untouched. */
@@ -13,14 +12,13 @@ export async function deleteResource(options: {
   resourceId: string;
 }): Promise<void> {
   const { ctx, tx, userId, resourceId } = options;
-  const found = await getResource({ db: tx, id: resourceId });
-  if (!found) throw notFound("Resource");
   // Project first, then resource: the same lock order as a billing switch, so no deadlock and no
-  // interval reopened on a resource being deleted.
+  // interval reopened on a resource being deleted. The resource's project is read in the same
+  // statement; a resource that does not exist (or is deleted) has no project: 404.
   await authorizeProject({
     db: tx,
     userId,
-    projectId: found.project_id,
+    resourceId,
     action: "write_resources",
     lock: "share",
   }).catch((error) => {
