@@ -44,7 +44,7 @@ export async function startServerProcess(options: {
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("server did not start within 30 s")), 30_000);
+    const timer = setTimeout(() => reject(new Error("server did not start within 120 s")), 120_000);
     child.once("exit", (code) => reject(new Error(`server exited with code ${code} at start`)));
     child.on("message", (message: ServerMessage) => {
       if (message.type === "listening") {

@@ -55,7 +55,7 @@ async function startServer(options: { databaseUrl: string; stripeApiBase: string
   const killChild = () => child.kill("SIGKILL");
   process.once("exit", killChild);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
     const up = await fetch(`${baseUrl}/v1/resource-types`).then(
@@ -63,7 +63,7 @@ async function startServer(options: { databaseUrl: string; stripeApiBase: string
       () => false,
     );
     if (up) break;
-    if (Date.now() > deadline) throw new Error("server did not start within 30 s");
+    if (Date.now() > deadline) throw new Error("server did not start within 120 s");
     await sleep(50);
   }
   return {
