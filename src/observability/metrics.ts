@@ -106,13 +106,6 @@ export function recordStripeResponse(options: {
   if (options.elapsedMs !== undefined) stripeDuration.observe(options.elapsedMs / 1000);
 }
 
-// The series of one method, route pattern and status, looked up once: prom-client hashes a
-// label object on every `inc`/`observe`, which is most of the cost of counting a request.
-const httpSeries = new Map<
-  string,
-  { requests: { inc(): void }; duration: { observe(seconds: number): void } }
->();
-
 /** For the HTTP layer: one answered request, labelled by its route pattern. */
 export function recordHttpResponse(options: {
   method: string;
@@ -120,15 +113,9 @@ export function recordHttpResponse(options: {
   status: number;
   seconds: number;
 }): void {
-  const key = `${options.method} ${options.status} ${options.route}`;
-  let series = httpSeries.get(key);
-  if (!series) {
-    const labels = { method: options.method, route: options.route, status: String(options.status) };
-    series = { requests: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
-    httpSeries.set(key, series);
-  }
-  series.requests.inc();
-  series.duration.observe(options.seconds);
+  const labels = { method: options.method, route: options.route, status: String(options.status) };
+  httpRequests.inc(labels);
+  httpDuration.observe(labels, options.seconds);
 }
 
 /** Reads the reconciler's state into the gauges (see `readReconcilerBacklog`). */

@@ -1,0 +1,68 @@
+import { defineConfig } from "vitest/config";
+
+// One suite, several projects: the integration tests run once per database so that PGlite and
+// PostgreSQL are held to the same contract.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
+      {
+        test: {
+          name: "web",
+          include: ["web/**/*.test.{ts,tsx}"],
+          environment: "jsdom",
+        },
+      },
+      {
+        test: {
+          name: "stripe",
+          include: ["test/stripe/**/*.test.ts"],
+          env: { KTRLPLANE_TEST_DB: "pglite" },
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        // The Stripe integration again on PostgreSQL, where workers and clients really race.
+        test: {
+          name: "stripe-postgres",
+          include: ["test/stripe/**/*.test.ts"],
+          exclude: ["test/stripe/emulator.test.ts"],
+          env: { KTRLPLANE_TEST_DB: "postgres" },
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: "pglite",
+          include: ["test/integration/**/*.test.ts"],
+          env: { KTRLPLANE_TEST_DB: "pglite" },
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: "postgres",
+          include: ["test/integration/**/*.test.ts"],
+          env: { KTRLPLANE_TEST_DB: "postgres" },
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
