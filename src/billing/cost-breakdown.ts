@@ -86,6 +86,10 @@ export async function costBreakdown(options: {
   let projectedTotal = 0;
 
   for (const share of await invoiceSharesWithin({ db, billingAccountIds: accountIds, from, to })) {
+    // Only what the settlement marks (read first) cover: an invoice finalized since they were
+    // read is computed from the ledger below instead, never counted twice or not at all.
+    const settled = settlements.get(share.billing_account_id);
+    if (!settled || settled.getTime() < share.period_end.getTime()) continue;
     const group = groupOf(share);
     group.amount += share.amount;
     group.projected_amount += share.amount;

@@ -251,6 +251,7 @@ export async function invoiceShares(options: {
 export interface FrozenShare {
   billing_account_id: string;
   period_start: Date;
+  period_end: Date;
   resource_id: string;
   project_id: string;
   resource_type: string;
@@ -276,6 +277,7 @@ export async function invoiceSharesWithin(options: {
       .select([
         "i.billing_account_id",
         "i.period_start",
+        "i.period_end",
         "s.resource_id",
         "s.project_id",
         "l.resource_type",
