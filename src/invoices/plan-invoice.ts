@@ -1,5 +1,6 @@
 import type { Period } from "../domain/billing-period.js";
 import { computeCharges, type LedgerInterval } from "../domain/charges.js";
+import { AppError } from "../domain/errors.js";
 import { type Price, priceKey } from "../domain/pricing.js";
 
 export interface PlannedShare {
@@ -73,6 +74,20 @@ export function planInvoice(options: {
   const lines = charges.lines.map((line, index): PlannedLine => {
     // computeCharges found this price for the line, or threw.
     const price = prices.get(priceKey(line)) as Price;
+    const shares = sharesByPrice.get(priceKey(line)) ?? [];
+    // One month, one account: a price has one line, so the price's shares are the line's. Should
+    // lines ever split further (by price version, say), the shares must be matched on that too:
+    // refuse to freeze an invoice whose shares do not add up to its lines.
+    const shared = shares.reduce((sum, share) => sum + share.amount, 0);
+    if (
+      charges.lines.filter((l) => priceKey(l) === priceKey(line)).length > 1 ||
+      shared !== line.amount
+    ) {
+      throw new AppError({
+        code: "internal",
+        message: `the shares of ${priceKey(line)} on ${billingAccountId} do not match its line`,
+      });
+    }
     return {
       line_no: index + 1,
       resource_type: line.resource_type,
@@ -83,8 +98,7 @@ export function planInvoice(options: {
       period: line.period,
       amount: line.amount,
       currency: price.currency,
-      // One month, one account: a price has one line, so the price's shares are the line's.
-      shares: sharesByPrice.get(priceKey(line)) ?? [],
+      shares,
     };
   });
   return {
