@@ -21,6 +21,7 @@ import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
 import { healthRoutes } from "./routes/health.js";
 import { identityRoutes } from "./routes/identity.js";
+import { invoiceRoutes } from "./routes/invoices.js";
 import { memberRoutes } from "./routes/members.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { pricingRoutes } from "./routes/pricing.js";
@@ -45,6 +46,7 @@ export const apiRoutes: RouteSpec[] = [
   ...projectRoutes,
   ...resourceRoutes,
   ...billingAccountRoutes,
+  ...invoiceRoutes,
   ...pricingRoutes,
   ...providerSyncRoutes,
   ...memberRoutes,

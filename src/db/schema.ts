@@ -83,6 +83,48 @@ export interface IdempotencyKeys {
   created_at: Date;
 }
 
+export interface InvoiceLineShares {
+  invoice_id: string;
+  line_no: number;
+  resource_id: string;
+  resource_name: string;
+  project_id: string;
+  project_name: string;
+  amount: number;
+}
+
+export interface InvoiceLines {
+  invoice_id: string;
+  line_no: number;
+  resource_type: string;
+  sku: string;
+  description: string;
+  price: Json;
+  quantity: number;
+  period_start: Date;
+  period_end: Date;
+  amount: number;
+  currency: string;
+}
+
+export interface InvoiceSettlements {
+  billing_account_id: string;
+  settled_through: Date;
+}
+
+export interface Invoices {
+  id: string;
+  billing_account_id: string;
+  organization_id: string;
+  sequence: number;
+  number: string;
+  period_start: Date;
+  period_end: Date;
+  currency: string;
+  total: number;
+  finalized_at: Date;
+}
+
 export interface LoginThrottle {
   key: string;
   failures: number;
@@ -190,6 +232,10 @@ export interface DB {
   "ktrlplane.billing_accounts": BillingAccounts;
   "ktrlplane.billing_intervals": BillingIntervals;
   "ktrlplane.idempotency_keys": IdempotencyKeys;
+  "ktrlplane.invoice_line_shares": InvoiceLineShares;
+  "ktrlplane.invoice_lines": InvoiceLines;
+  "ktrlplane.invoice_settlements": InvoiceSettlements;
+  "ktrlplane.invoices": Invoices;
   "ktrlplane.login_throttle": LoginThrottle;
   "ktrlplane.machine_tokens": MachineTokens;
   "ktrlplane.memberships": Memberships;

@@ -3,6 +3,7 @@ import { leaseMs, syncAccount } from "../billing/sync-billing-account.js";
 import type { Config } from "../config.js";
 import type { AppContext } from "../context.js";
 import { accountsDueForFullSync, leaseAccount, leaseDirtyAccounts } from "../db/account-sync.js";
+import { finalizeDueInvoices } from "../invoices/finalize-due-invoices.js";
 
 export interface ReconcilerOptions {
   /** How long a burst on one account may settle before it is synced. */
@@ -13,6 +14,8 @@ export interface ReconcilerOptions {
   /** How often every account is compared with the provider in full, to repair drift. */
   fullSyncIntervalMs: number;
   concurrency: number;
+  /** How often closed periods are looked for, to finalize their invoices (default a minute). */
+  invoicingIntervalMs?: number;
 }
 
 export interface Reconciler {
@@ -24,14 +27,18 @@ export interface Reconciler {
 
 /**
  * The control loop: lease dirty accounts, converge each, repeat; now and then a full pass over
- * every account. Several loops (in several processes) can share one database: leases keep them
- * off each other's accounts. It logs through `ctx.log`: one child per billing account pass.
+ * every account, and the invoices of closed periods finalized. Several loops (in several
+ * processes) can share one database: leases keep them off each other's accounts. It logs
+ * through `ctx.log`: one child per billing account pass.
  */
 export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions): Reconciler {
   const { ctx } = options;
   const owner = `worker-${randomUUID()}`;
   let stopped = false;
   let lastFullRound = 0;
+  // Invoicing: at the first round (periods that closed while no worker ran), then every interval.
+  let nextInvoicingAt = 0;
+  let invoicingAfter: string | undefined;
 
   const runOnce = async (): Promise<number> => {
     const dirty = await leaseDirtyAccounts({
@@ -97,7 +104,14 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, lane));
-    return work.length;
+    let invoicing = 0;
+    if (Date.now() >= nextInvoicingAt) {
+      const round = await finalizeDueInvoices({ ctx, after: invoicingAfter });
+      invoicingAfter = round.next;
+      nextInvoicingAt = round.next ? 0 : Date.now() + (options.invoicingIntervalMs ?? 60_000);
+      invoicing = round.finalized + (round.next ? 1 : 0);
+    }
+    return work.length + invoicing;
   };
 
   const loop = (async () => {

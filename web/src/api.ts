@@ -37,6 +37,9 @@ export type BillingAccount = ResponseOf<"/v1/billing-accounts/{id}", "get">;
 export type AccountItem = BillingAccount["items"][number];
 export type Invoice = ResponseOf<"/v1/billing-accounts/{id}/upcoming-invoice", "get">;
 export type InvoiceLine = Invoice["lines"][number];
+export type InvoicePage = ResponseOf<"/v1/billing-accounts/{id}/invoices", "get">;
+export type InvoiceSummary = InvoicePage["data"][number];
+export type FinalizedInvoice = ResponseOf<"/v1/invoices/{id}", "get">;
 export type Costs = ResponseOf<"/v1/organizations/{id}/costs", "get">;
 export type GroupBy = NonNullable<
   NonNullable<paths["/v1/organizations/{id}/costs"]["get"]["parameters"]["query"]>["group_by"]
@@ -325,6 +328,14 @@ export const api = {
     ),
   charges: (id: string) =>
     send("/v1/billing-accounts", () => client.GET("/v1/billing-accounts/{id}/charges", byId(id))),
+  /** The account's finalized invoices, newest first; `cursor` is the previous page's `next_cursor`. */
+  accountInvoices: (id: string, cursor?: string) =>
+    send("/v1/billing-accounts", () =>
+      client.GET("/v1/billing-accounts/{id}/invoices", {
+        params: { path: { id }, query: { limit: 12, ...(cursor ? { cursor } : {}) } },
+      }),
+    ),
+  invoice: (id: string) => send("/v1/invoices", () => client.GET("/v1/invoices/{id}", byId(id))),
   setupAccount: (id: string) =>
     send("/v1/billing-accounts", () => client.POST("/v1/billing-accounts/{id}/setup", byId(id))),
   /** Asks for a sync pass now: after checkout, the payment method is picked up at once. */

@@ -5,6 +5,7 @@ import { AccountPage, AccountSetupPage } from "./pages/account-setup";
 import { AuditPage } from "./pages/audit";
 import { LoginPage, SignupPage } from "./pages/auth";
 import { CostsPage } from "./pages/costs";
+import { InvoicePage } from "./pages/invoice";
 import { LandingPage } from "./pages/landing";
 import { MembersPage } from "./pages/members";
 import { NewOrganizationPage } from "./pages/new-organization";
@@ -28,6 +29,7 @@ const routes: Route[] = [
   ["/resources/:id", (p) => <ResourcePage id={p.id as string} />],
   ["/billing-accounts/:id", (p) => <AccountPage id={p.id as string} />],
   ["/billing-accounts/:id/setup", (p) => <AccountSetupPage id={p.id as string} />],
+  ["/invoices/:id", (p) => <InvoicePage id={p.id as string} />],
   ["/organizations/new", () => <NewOrganizationPage />],
   ["/organizations/:id/members", (p) => <MembersPage scope="organization" id={p.id as string} />],
   ["/organizations/:id/audit", (p) => <AuditPage id={p.id as string} />],

@@ -628,6 +628,141 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing-accounts/{id}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's finalized invoices, one per closed period with charges, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                billing_account_id: string;
+                                currency: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
+                                finalized_at: string;
+                                id: string;
+                                /** @description `<account prefix>-0001`: gapless per billing account */
+                                number: string;
+                                organization_id: string;
+                                period: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    end: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    start: string;
+                                };
+                                /** @enum {string} */
+                                status: "finalized";
+                                total: number;
+                            }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/billing-accounts/{id}/setup": {
         parameters: {
             query?: never;
@@ -1003,6 +1138,182 @@ export interface paths {
                                  */
                                 start: string;
                             };
+                            total: number;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finalized invoice: lines with their frozen price and shares, and totals */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            billing_account: {
+                                id: string;
+                                name: string;
+                            };
+                            billing_account_id: string;
+                            currency: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
+                            finalized_at: string;
+                            id: string;
+                            lines: {
+                                amount: number;
+                                currency: string;
+                                description: string;
+                                line_no: number;
+                                period: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    end: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    start: string;
+                                };
+                                /** @description The full price definition the line was computed with, frozen at finalization */
+                                price: {
+                                    billing_model: string;
+                                    currency: string;
+                                    interval: string;
+                                    resource_type: string;
+                                    sku: string;
+                                    tiers?: {
+                                        flat_amount?: number;
+                                        unit_amount: number;
+                                        up_to: number | null;
+                                    }[];
+                                    tiers_mode?: string;
+                                    unit_amount: number | null;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                /** @description Resources active in the last second of the period */
+                                quantity: number;
+                                resource_type: string;
+                                /** @description The line split over its resources; sums to the line's amount exactly */
+                                shares: {
+                                    amount: number;
+                                    project_id: string;
+                                    project_name: string;
+                                    resource_id: string;
+                                    resource_name: string;
+                                }[];
+                                sku: string;
+                            }[];
+                            /** @description `<account prefix>-0001`: gapless per billing account */
+                            number: string;
+                            organization_id: string;
+                            period: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
+                                end: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
+                                start: string;
+                            };
+                            /** @description The shares summed per project; sums to the total exactly */
+                            projects: {
+                                amount: number;
+                                project_id: string;
+                                project_name: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "finalized";
                             total: number;
                         };
                     };

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { type ApiError, api } from "../api";
 import { AccountCard } from "../components/account-card";
+import { InvoiceList } from "../components/invoice-list";
 import {
   Breadcrumbs,
   ErrorNotice,
@@ -140,6 +141,7 @@ export function AccountPage({ id }: { id: string }) {
       <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "Billing account" }]} />
       <PageHeader title="Billing account" />
       <AccountCard accountId={id} />
+      <InvoiceList accountId={id} />
     </div>
   );
 }

@@ -1,0 +1,160 @@
+import { z } from "zod";
+import type { InvoiceRow } from "../../db/invoices.js";
+import { getInvoiceForReader } from "../../invoices/get-invoice.js";
+import { listInvoices } from "../../invoices/list-invoices.js";
+import { billingAccountInPath } from "../path-access.js";
+import { route } from "../route.js";
+import { timestamp } from "../schemas.js";
+
+const period = z.object({ start: timestamp, end: timestamp });
+
+const invoiceSummary = z.object({
+  id: z.string(),
+  number: z.string().describe("`<account prefix>-0001`: gapless per billing account"),
+  billing_account_id: z.string(),
+  organization_id: z.string(),
+  period,
+  currency: z.string(),
+  total: z.number().int(),
+  status: z.literal("finalized"),
+  finalized_at: timestamp,
+});
+
+// The price as it was when the invoice was finalized: whatever the catalog says today.
+const priceSnapshot = z
+  .looseObject({
+    resource_type: z.string(),
+    sku: z.string(),
+    billing_model: z.string(),
+    currency: z.string(),
+    interval: z.string(),
+    unit_amount: z.number().int().nullable(),
+    tiers_mode: z.string().optional(),
+    tiers: z
+      .array(
+        z.object({
+          up_to: z.number().int().nullable(),
+          unit_amount: z.number().int(),
+          flat_amount: z.number().int().optional(),
+        }),
+      )
+      .optional(),
+  })
+  .describe("The full price definition the line was computed with, frozen at finalization");
+
+const invoiceDetail = invoiceSummary.extend({
+  billing_account: z.object({ id: z.string(), name: z.string() }),
+  lines: z.array(
+    z.object({
+      line_no: z.number().int(),
+      resource_type: z.string(),
+      sku: z.string(),
+      description: z.string(),
+      price: priceSnapshot,
+      quantity: z.number().int().describe("Resources active in the last second of the period"),
+      period,
+      amount: z.number().int(),
+      currency: z.string(),
+      shares: z
+        .array(
+          z.object({
+            resource_id: z.string(),
+            resource_name: z.string(),
+            project_id: z.string(),
+            project_name: z.string(),
+            amount: z.number().int(),
+          }),
+        )
+        .describe("The line split over its resources; sums to the line's amount exactly"),
+    }),
+  ),
+  projects: z
+    .array(z.object({ project_id: z.string(), project_name: z.string(), amount: z.number().int() }))
+    .describe("The shares summed per project; sums to the total exactly"),
+});
+
+const invoicesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(24),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,9}$/, "must be a next_cursor from a previous page")
+    .optional(),
+});
+
+function presentSummary(invoice: InvoiceRow) {
+  return {
+    id: invoice.id,
+    number: invoice.number,
+    billing_account_id: invoice.billing_account_id,
+    organization_id: invoice.organization_id,
+    period: { start: invoice.period_start, end: invoice.period_end },
+    currency: invoice.currency,
+    total: invoice.total,
+    status: "finalized" as const,
+    finalized_at: invoice.finalized_at,
+  };
+}
+
+export const invoiceRoutes = [
+  route({
+    method: "GET",
+    url: "/v1/billing-accounts/:id/invoices",
+    summary: "The account's finalized invoices, one per closed period with charges, newest first",
+    tag: "billing",
+    query: invoicesQuery,
+    response: z.object({
+      data: z.array(invoiceSummary),
+      next_cursor: z
+        .string()
+        .nullable()
+        .describe("Pass as `cursor` for the next page; null on the last page"),
+    }),
+    handler: async ({ ctx, user, params, query }) => {
+      const account = await billingAccountInPath({ ctx, user, params }, "read");
+      const page = await listInvoices({
+        ctx,
+        account,
+        limit: query.limit,
+        ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+      });
+      return { data: page.data.map(presentSummary), next_cursor: page.next_cursor };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/invoices/:id",
+    summary: "A finalized invoice: lines with their frozen price and shares, and totals",
+    tag: "billing",
+    response: invoiceDetail,
+    handler: async ({ ctx, user, params }) => {
+      const detail = await getInvoiceForReader({
+        ctx,
+        userId: user.id,
+        invoiceId: params.id ?? "",
+      });
+      return {
+        ...presentSummary(detail.invoice),
+        billing_account: { id: detail.account.id, name: detail.account.name },
+        lines: detail.lines.map((line) => ({
+          line_no: line.line_no,
+          resource_type: line.resource_type,
+          sku: line.sku,
+          description: line.description,
+          price: line.price as z.input<typeof priceSnapshot>,
+          quantity: line.quantity,
+          period: { start: line.period_start, end: line.period_end },
+          amount: line.amount,
+          currency: line.currency,
+          shares: line.shares.map((share) => ({
+            resource_id: share.resource_id,
+            resource_name: share.resource_name,
+            project_id: share.project_id,
+            project_name: share.project_name,
+            amount: share.amount,
+          })),
+        })),
+        projects: detail.projects,
+      };
+    },
+  }),
+];

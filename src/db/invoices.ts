@@ -1,0 +1,299 @@
+import { type Selectable, sql } from "kysely";
+import type { Queryable } from "./database.js";
+import type { InvoiceLineShares, InvoiceLines, Invoices } from "./schema.js";
+import { execute, first, rows, sqlb, textArray } from "./typed.js";
+
+export type InvoiceRow = Selectable<Invoices>;
+export type InvoiceLineRow = Selectable<InvoiceLines>;
+export type InvoiceShareRow = Selectable<InvoiceLineShares>;
+
+/**
+ * Serializes the finalization of one account's invoices until the transaction ends: numbering
+ * (max + 1) and the one-invoice-per-period check are then race-free across processes. A
+ * transaction-scoped advisory lock, so resource writes on the account never wait for it.
+ */
+export async function lockAccountInvoicing(options: {
+  db: Queryable;
+  billingAccountId: string;
+}): Promise<void> {
+  await options.db.query("SELECT pg_advisory_xact_lock(7242007, hashtext($1))", [
+    options.billingAccountId,
+  ]);
+}
+
+/** Where the account's settled periods end; undefined before its first settlement. */
+export async function settledThrough(options: {
+  db: Queryable;
+  billingAccountId: string;
+}): Promise<Date | undefined> {
+  const row = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.invoice_settlements")
+      .select("settled_through")
+      .where("billing_account_id", "=", options.billingAccountId),
+  );
+  return row?.settled_through;
+}
+
+/** Settlement marks of several accounts (those never settled are absent). */
+export async function settlementsOf(options: {
+  db: Queryable;
+  billingAccountIds: string[];
+}): Promise<Map<string, Date>> {
+  const found = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.invoice_settlements")
+      .select(["billing_account_id", "settled_through"])
+      .where((eb) =>
+        eb("billing_account_id", "=", eb.fn.any(textArray(options.billingAccountIds))),
+      ),
+  );
+  return new Map(found.map((r) => [r.billing_account_id, r.settled_through]));
+}
+
+/** Moves the account's settlement mark forward to `through` (never back). */
+export async function settleThrough(options: {
+  db: Queryable;
+  billingAccountId: string;
+  through: Date;
+}): Promise<void> {
+  await execute(
+    options.db,
+    sqlb
+      .insertInto("ktrlplane.invoice_settlements")
+      .values({ billing_account_id: options.billingAccountId, settled_through: options.through })
+      .onConflict((oc) =>
+        oc.column("billing_account_id").doUpdateSet((eb) => ({
+          settled_through: eb.fn<Date>("greatest", [
+            eb.ref("ktrlplane.invoice_settlements.settled_through"),
+            eb.ref("excluded.settled_through"),
+          ]),
+        })),
+      ),
+  );
+}
+
+/**
+ * Accounts with a period that closed before `closedThrough` and is not settled yet, in id order
+ * after `after` (a keyset cursor, so that an account that keeps failing never starves the rest).
+ */
+export async function accountsDueForInvoicing(options: {
+  db: Queryable;
+  closedThrough: Date;
+  after: string | undefined;
+  limit: number;
+}): Promise<{ id: string; settled_through: Date | null }[]> {
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_accounts as a")
+      .leftJoin("ktrlplane.invoice_settlements as s", "s.billing_account_id", "a.id")
+      .select(["a.id", "s.settled_through"])
+      .where((eb) =>
+        eb.or([
+          eb("s.settled_through", "is", null),
+          eb("s.settled_through", "<", options.closedThrough),
+        ]),
+      )
+      .$if(options.after !== undefined, (q) => q.where("a.id", ">", options.after as string))
+      .orderBy("a.id")
+      .limit(options.limit),
+  );
+}
+
+/** The first instant at or after `since` that the ledger bills to the account, if any. */
+export async function firstBilledInstant(options: {
+  db: Queryable;
+  billingAccountId: string;
+  since: Date | undefined;
+}): Promise<Date | undefined> {
+  const since = options.since ?? new Date(0);
+  const row = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_intervals")
+      .select((eb) =>
+        eb.fn
+          .min<Date | null>(eb.fn("greatest", ["started_at", sql<Date>`${since}::timestamptz`]))
+          .as("at"),
+      )
+      .where("billing_account_id", "=", options.billingAccountId)
+      .where((eb) => eb.or([eb("ended_at", "is", null), eb("ended_at", ">", since)])),
+  );
+  return row?.at ?? undefined;
+}
+
+export async function invoiceForPeriod(options: {
+  db: Queryable;
+  billingAccountId: string;
+  periodStart: Date;
+}): Promise<InvoiceRow | undefined> {
+  return first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.invoices")
+      .selectAll()
+      .where("billing_account_id", "=", options.billingAccountId)
+      .where("period_start", "=", options.periodStart),
+  );
+}
+
+/** The account's next invoice sequence: call under `lockAccountInvoicing`, so it stays gapless. */
+export async function nextInvoiceSequence(options: {
+  db: Queryable;
+  billingAccountId: string;
+}): Promise<number> {
+  const row = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.invoices")
+      .select(sql<number>`coalesce(max(sequence), 0)::int + 1`.as("next"))
+      .where("billing_account_id", "=", options.billingAccountId),
+  );
+  return row?.next ?? 1;
+}
+
+// Rows per INSERT: PostgreSQL takes at most 65,535 parameters per statement.
+const BATCH = 1000;
+
+/** Writes an invoice with its lines and shares (in the caller's transaction). */
+export async function insertInvoice(options: {
+  db: Queryable;
+  invoice: InvoiceRow;
+  /** `price` is the line's price definition, stored as JSON. */
+  lines: (Omit<InvoiceLineRow, "price"> & { price: unknown })[];
+  shares: InvoiceShareRow[];
+}): Promise<void> {
+  const { db, invoice, lines, shares } = options;
+  await execute(db, sqlb.insertInto("ktrlplane.invoices").values(invoice));
+  for (let i = 0; i < lines.length; i += BATCH) {
+    await execute(
+      db,
+      sqlb
+        .insertInto("ktrlplane.invoice_lines")
+        .values(
+          lines.slice(i, i + BATCH).map((line) => ({ ...line, price: JSON.stringify(line.price) })),
+        ),
+    );
+  }
+  for (let i = 0; i < shares.length; i += BATCH) {
+    await execute(
+      db,
+      sqlb.insertInto("ktrlplane.invoice_line_shares").values(shares.slice(i, i + BATCH)),
+    );
+  }
+}
+
+/** One page of an account's invoices, newest first; `beforeSequence` is the cursor. */
+export async function listAccountInvoices(options: {
+  db: Queryable;
+  billingAccountId: string;
+  limit: number;
+  beforeSequence: number | undefined;
+}): Promise<InvoiceRow[]> {
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.invoices")
+      .selectAll()
+      .where("billing_account_id", "=", options.billingAccountId)
+      .$if(options.beforeSequence !== undefined, (q) =>
+        q.where("sequence", "<", options.beforeSequence as number),
+      )
+      .orderBy("sequence", "desc")
+      .limit(options.limit),
+  );
+}
+
+export async function getInvoice(options: {
+  db: Queryable;
+  id: string;
+}): Promise<InvoiceRow | undefined> {
+  return first(
+    options.db,
+    sqlb.selectFrom("ktrlplane.invoices").selectAll().where("id", "=", options.id),
+  );
+}
+
+export async function invoiceLines(options: {
+  db: Queryable;
+  invoiceId: string;
+}): Promise<InvoiceLineRow[]> {
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.invoice_lines")
+      .selectAll()
+      .where("invoice_id", "=", options.invoiceId)
+      .orderBy("line_no"),
+  );
+}
+
+export async function invoiceShares(options: {
+  db: Queryable;
+  invoiceId: string;
+}): Promise<InvoiceShareRow[]> {
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.invoice_line_shares")
+      .selectAll()
+      .where("invoice_id", "=", options.invoiceId)
+      .orderBy("line_no")
+      .orderBy("resource_id")
+      .orderBy("project_id"),
+  );
+}
+
+/** A frozen share with what the costs group it by. */
+export interface FrozenShare {
+  billing_account_id: string;
+  period_start: Date;
+  period_end: Date;
+  resource_id: string;
+  project_id: string;
+  resource_type: string;
+  sku: string;
+  amount: number;
+}
+
+/** The shares of the accounts' invoices whose periods lie within [from, to). */
+export async function invoiceSharesWithin(options: {
+  db: Queryable;
+  billingAccountIds: string[];
+  from: Date;
+  to: Date;
+}): Promise<FrozenShare[]> {
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.invoices as i")
+      .innerJoin("ktrlplane.invoice_line_shares as s", "s.invoice_id", "i.id")
+      .innerJoin("ktrlplane.invoice_lines as l", (join) =>
+        join.onRef("l.invoice_id", "=", "s.invoice_id").onRef("l.line_no", "=", "s.line_no"),
+      )
+      .select([
+        "i.billing_account_id",
+        "i.period_start",
+        "i.period_end",
+        "s.resource_id",
+        "s.project_id",
+        "l.resource_type",
+        "l.sku",
+        "s.amount",
+      ])
+      .where((eb) =>
+        eb.and([
+          eb("i.billing_account_id", "=", eb.fn.any(textArray(options.billingAccountIds))),
+          eb("i.period_start", ">=", options.from),
+          eb("i.period_end", "<=", options.to),
+        ]),
+      )
+      .orderBy("i.billing_account_id")
+      .orderBy("i.period_start")
+      .orderBy("s.line_no")
+      .orderBy("s.resource_id"),
+  );
+}

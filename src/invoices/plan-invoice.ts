@@ -1,0 +1,111 @@
+import type { Period } from "../domain/billing-period.js";
+import { computeCharges, type LedgerInterval } from "../domain/charges.js";
+import { AppError } from "../domain/errors.js";
+import { type Price, priceKey } from "../domain/pricing.js";
+
+export interface PlannedShare {
+  resource_id: string;
+  project_id: string;
+  amount: number;
+}
+
+export interface PlannedLine {
+  line_no: number;
+  resource_type: string;
+  sku: string;
+  description: string;
+  /** The price definition the amount was computed with, frozen on the line. */
+  price: Price;
+  /** Resources active in the last second of the period (what the upcoming invoice shows). */
+  quantity: number;
+  period: Period;
+  amount: number;
+  currency: string;
+  /** The line split over its resources; sums to `amount` exactly. */
+  shares: PlannedShare[];
+}
+
+export interface InvoicePlan {
+  billing_account_id: string;
+  period: Period;
+  currency: string;
+  total: number;
+  lines: PlannedLine[];
+}
+
+/**
+ * What an account's invoice for a closed period says, from the ledger alone (pure: the apply step
+ * writes it). It is, line for line, the upcoming invoice as it stood at the period's end: the same
+ * `computeCharges` over the period with open intervals running to its end, and the same
+ * largest-remainder shares the costs use. Null when nothing ran on the account in the period —
+ * such a period gets no invoice (an invoice is a record of something billed, and a run of empty
+ * numbered invoices for idle accounts would only be noise); an account whose resources all ran
+ * free does get one, with zero lines and a zero total.
+ */
+export function planInvoice(options: {
+  billingAccountId: string;
+  currency: string;
+  period: Period;
+  intervals: LedgerInterval[];
+  prices: Map<string, Price>;
+  typeNames: Map<string, string>;
+}): InvoicePlan | null {
+  const { billingAccountId, period, prices, typeNames } = options;
+  const charges = computeCharges({
+    intervals: options.intervals.filter((i) => i.billing_account_id === billingAccountId),
+    prices,
+    from: period.start,
+    to: period.end,
+    openUntil: period.end,
+  });
+  if (charges.lines.length === 0) return null;
+
+  const sharesByPrice = new Map<string, PlannedShare[]>();
+  for (const share of charges.shares) {
+    const key = priceKey(share);
+    const list = sharesByPrice.get(key) ?? [];
+    list.push({
+      resource_id: share.resource_id,
+      project_id: share.project_id,
+      amount: share.amount,
+    });
+    sharesByPrice.set(key, list);
+  }
+  const lines = charges.lines.map((line, index): PlannedLine => {
+    // computeCharges found this price for the line, or threw.
+    const price = prices.get(priceKey(line)) as Price;
+    const shares = sharesByPrice.get(priceKey(line)) ?? [];
+    // One month, one account: a price has one line, so the price's shares are the line's. Should
+    // lines ever split further (by price version, say), the shares must be matched on that too:
+    // refuse to freeze an invoice whose shares do not add up to its lines.
+    const shared = shares.reduce((sum, share) => sum + share.amount, 0);
+    if (
+      charges.lines.filter((l) => priceKey(l) === priceKey(line)).length > 1 ||
+      shared !== line.amount
+    ) {
+      throw new AppError({
+        code: "internal",
+        message: `the shares of ${priceKey(line)} on ${billingAccountId} do not match its line`,
+      });
+    }
+    return {
+      line_no: index + 1,
+      resource_type: line.resource_type,
+      sku: line.sku,
+      description: `${typeNames.get(line.resource_type) ?? line.resource_type} (${line.sku})`,
+      price,
+      quantity: line.quantity_at_end,
+      period: line.period,
+      amount: line.amount,
+      currency: price.currency,
+      shares,
+    };
+  });
+  return {
+    billing_account_id: billingAccountId,
+    period,
+    currency: options.currency,
+    total: charges.total,
+    lines,
+  };
+}

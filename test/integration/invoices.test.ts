@@ -1,0 +1,397 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createContext } from "../../src/context.js";
+import type { Price } from "../../src/domain/pricing.js";
+import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
+import { finalizeInvoice } from "../../src/invoices/finalize-invoice.js";
+import { startReconciler } from "../../src/worker/reconciler-loop.js";
+import type { ApiClient } from "../support/test-app.js";
+import { startTestApp, type TestApp } from "../support/test-app.js";
+import { testDatabaseAvailable } from "../support/test-database.js";
+
+interface UpcomingLine {
+  resource_type: string;
+  sku: string;
+  description: string;
+  quantity: number;
+  amount: number;
+}
+
+/** Every row of the invoice tables, in a stable order: to prove that nothing changed. */
+async function invoiceRows(app: TestApp) {
+  const db = app.ctx.db;
+  return {
+    invoices: await db.query("SELECT * FROM ktrlplane.invoices ORDER BY id"),
+    lines: await db.query("SELECT * FROM ktrlplane.invoice_lines ORDER BY invoice_id, line_no"),
+    shares: await db.query(
+      "SELECT * FROM ktrlplane.invoice_line_shares ORDER BY invoice_id, line_no, resource_id, project_id",
+    ),
+  };
+}
+
+describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
+  let app: TestApp;
+  let api: ApiClient;
+  let organizationId: string;
+  let primary: string;
+  let department: string;
+  let own: string;
+  let projectA: string;
+  let projectB: string;
+  const upcoming = new Map<string, { lines: UpcomingLine[]; total: number }>();
+
+  beforeAll(async () => {
+    app = await startTestApp({ at: "2026-10-03T08:00:00Z" });
+    ({ api } = await app.signUp());
+    const a = (await api.post("/v1/projects", { name: "Website" })).body;
+    projectA = a.id;
+    organizationId = a.organization_id;
+    primary = a.billing.billing_account_id;
+    department = (
+      await api.post(`/v1/organizations/${organizationId}/billing-accounts`, { name: "Research" })
+    ).body.id;
+    const b = (
+      await api.post("/v1/projects", {
+        name: "Lab",
+        organization_id: organizationId,
+        billing: { mode: "separate" },
+      })
+    ).body;
+    projectB = b.id;
+    own = b.billing.billing_account_id;
+    expect(new Set([primary, department, own]).size).toBe(3);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const create = async (project: string, resource_type: string, sku: string, name: string) => {
+    const r = await api.post("/v1/resources", { project_id: project, resource_type, sku, name });
+    expect(r.status).toBe(201);
+    return r.body.id as string;
+  };
+  const switchTo = async (project: string, body: unknown) => {
+    expect((await api.put(`/v1/projects/${project}/billing`, body)).status).toBe(200);
+  };
+  /** Moves the clock forward, using the session every 10 days as a returning user would. */
+  const moveTo = async (at: string) => {
+    const target = new Date(at).getTime();
+    while (app.clock.now().getTime() < target) {
+      app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
+      expect((await api.get("/v1/me")).status).toBe(200);
+    }
+  };
+  const invoicesOf = async (account: string) => {
+    const r = await api.get(`/v1/billing-accounts/${account}/invoices`);
+    expect(r.status).toBe(200);
+    return r.body.data as {
+      id: string;
+      number: string;
+      total: number;
+      period: { start: string };
+    }[];
+  };
+
+  it("finalizes each account's month into what the upcoming invoice said at its end, line by line", async () => {
+    // October: creates, deletes and switches at odd instants.
+    const g1 = await create(projectA, "graph", "standard", "db-1");
+    await create(projectA, "storage", "standard", "bucket-1");
+    await create(projectA, "graph", "free", "free-db");
+    app.clock.advance({ days: 4, seconds: 3_717 });
+    const g2 = await create(projectA, "graph", "standard", "db-2");
+    await create(projectB, "flow", "standard", "flow-1");
+    await create(projectB, "storage", "archive", "cold-1");
+    app.clock.advance({ days: 6, seconds: 41 });
+    await switchTo(projectA, { mode: "separate", billing_account_id: department });
+    app.clock.advance({ days: 3, seconds: 9_999 });
+    expect((await api.delete(`/v1/resources/${g1}`)).status).toBe(204);
+    await create(projectA, "storage", "standard", "bucket-2");
+    app.clock.advance({ days: 5, seconds: 123 });
+    await switchTo(projectA, { mode: "inherit" });
+    app.clock.advance({ days: 2, seconds: 77 });
+    await switchTo(projectB, { mode: "inherit" });
+    app.clock.advance({ days: 1, seconds: 5 });
+    await switchTo(projectB, { mode: "separate", billing_account_id: own });
+    app.clock.advance({ days: 4 });
+    expect((await api.delete(`/v1/resources/${g2}`)).status).toBe(204);
+    await create(projectB, "graph", "performance", "perf-1");
+
+    // The end of the month: what the upcoming invoice announces, nothing changing after.
+    app.clock.set("2026-10-31T23:59:59Z");
+    for (const account of [primary, department, own]) {
+      const r = await api.get(`/v1/billing-accounts/${account}/upcoming-invoice`);
+      expect(r.status).toBe(200);
+      expect(r.body.period.start).toBe("2026-10-01T00:00:00.000Z");
+      expect(r.body.lines.length).toBeGreaterThan(0);
+      upcoming.set(account, { lines: r.body.lines, total: r.body.total });
+    }
+
+    // Not yet: the period has just closed, late ledger writes may still be committing.
+    app.clock.set("2026-11-01T00:01:00Z");
+    expect((await finalizeDueInvoices({ ctx: app.ctx })).finalized).toBe(0);
+    expect(await invoicesOf(primary)).toEqual([]);
+
+    app.clock.set("2026-11-01T00:10:00Z");
+    const round = await finalizeDueInvoices({ ctx: app.ctx });
+    expect(round).toMatchObject({ finalized: 3, failed: 0 });
+
+    for (const account of [primary, department, own]) {
+      const list = await invoicesOf(account);
+      expect(list).toHaveLength(1);
+      const summary = list[0] as (typeof list)[number];
+      expect(summary.number).toMatch(/^[0-9A-Z]{8}-0001$/);
+      const invoice = (await api.get(`/v1/invoices/${summary.id}`)).body;
+      const expected = upcoming.get(account) as { lines: UpcomingLine[]; total: number };
+      expect(invoice.period).toEqual({
+        start: "2026-10-01T00:00:00.000Z",
+        end: "2026-11-01T00:00:00.000Z",
+      });
+      expect(invoice.total).toBe(expected.total);
+      expect(summary.total).toBe(expected.total);
+      expect(
+        invoice.lines.map((l: UpcomingLine) => ({
+          resource_type: l.resource_type,
+          sku: l.sku,
+          description: l.description,
+          quantity: l.quantity,
+          amount: l.amount,
+        })),
+      ).toEqual(expected.lines);
+      for (const line of invoice.lines) {
+        // The whole price definition as it was, and shares summing to the line exactly.
+        expect(line.price).toEqual(
+          JSON.parse(
+            JSON.stringify(app.ctx.catalog.prices.get(`${line.resource_type}/${line.sku}`)),
+          ),
+        );
+        expect(line.shares.reduce((t: number, s: { amount: number }) => t + s.amount, 0)).toBe(
+          line.amount,
+        );
+        expect(line.shares.length).toBeGreaterThan(0);
+      }
+      expect(invoice.projects.reduce((t: number, p: { amount: number }) => t + p.amount, 0)).toBe(
+        invoice.total,
+      );
+    }
+    // Website ran on all three accounts in October: each invoice shows its share of it.
+    const departmentInvoice = (
+      await api.get(`/v1/invoices/${(await invoicesOf(department))[0]?.id}`)
+    ).body;
+    expect(departmentInvoice.projects.map((p: { project_name: string }) => p.project_name)).toEqual(
+      ["Website"],
+    );
+  });
+
+  it("finalizes nothing new when run again, or in two processes at once", async () => {
+    const before = await invoiceRows(app);
+    expect(before.invoices).toHaveLength(3);
+    const again = await Promise.all([
+      finalizeDueInvoices({ ctx: app.ctx }),
+      finalizeDueInvoices({ ctx: app.ctx }),
+    ]);
+    expect(again.map((r) => r.finalized)).toEqual([0, 0]);
+    // Even asked directly for the period: the invoice is there already.
+    const outcome = await finalizeInvoice({
+      ctx: app.ctx,
+      billingAccountId: primary,
+      period: { start: new Date("2026-10-01T00:00:00Z"), end: new Date("2026-11-01T00:00:00Z") },
+    });
+    expect(outcome.kind).toBe("existing");
+    expect(await invoiceRows(app)).toEqual(before);
+  });
+
+  it("costs of the closed month equal the invoices, per account, project and resource", async () => {
+    const month = "from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z";
+    const byAccount = (
+      await api.get(`/v1/organizations/${organizationId}/costs?${month}&group_by=billing_account`)
+    ).body;
+    let invoiced = 0;
+    for (const account of [primary, department, own]) {
+      const [invoice] = await invoicesOf(account);
+      const group = byAccount.groups.find((g: { key: string }) => g.key === account);
+      expect(group.amount).toBe(invoice?.total);
+      expect(group.projected_amount).toBe(invoice?.total);
+      invoiced += invoice?.total ?? 0;
+    }
+    expect(byAccount.total).toBe(invoiced);
+    expect(byAccount.projected_total).toBe(invoiced);
+    for (const groupBy of ["project", "resource", "resource_type"]) {
+      const costs = (
+        await api.get(`/v1/organizations/${organizationId}/costs?${month}&group_by=${groupBy}`)
+      ).body;
+      expect(costs.total).toBe(invoiced);
+      expect(costs.groups.reduce((t: number, g: { amount: number }) => t + g.amount, 0)).toBe(
+        invoiced,
+      );
+    }
+    // A window over the closed month and the open one: frozen part + ledger part, still exact.
+    const wide = (
+      await api.get(
+        `/v1/organizations/${organizationId}/costs?from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z&group_by=project`,
+      )
+    ).body;
+    const november = (
+      await api.get(
+        `/v1/organizations/${organizationId}/costs?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&group_by=project`,
+      )
+    ).body;
+    expect(wide.total).toBe(invoiced + november.total);
+    expect(wide.projected_total).toBe(invoiced + november.projected_total);
+  });
+
+  it("keeps invoices and their costs unchanged after a price change and a restart", async () => {
+    const before = await invoiceRows(app);
+    const month = "from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z&group_by=project";
+    const costsBefore = (await api.get(`/v1/organizations/${organizationId}/costs?${month}`)).body;
+
+    // A restart with a new catalog: graph/standard costs twice as much from now on.
+    const dir = await mkdtemp(path.join(tmpdir(), "ktrlplane-catalog-"));
+    const catalog = JSON.parse(
+      await readFile(path.join(process.cwd(), "src/catalog/default-catalog.json"), "utf8"),
+    );
+    const graph = catalog.resource_types.find((t: { type: string }) => t.type === "graph");
+    graph.skus.find((s: { sku: string }) => s.sku === "standard").unit_amount = 19_800;
+    const catalogPath = path.join(dir, "catalog.json");
+    await writeFile(catalogPath, JSON.stringify(catalog));
+    const restarted = await createContext({
+      config: loadConfig({ LOG_LEVEL: "silent", KTRLPLANE_CATALOG: catalogPath }),
+      db: app.ctx.db,
+      clock: app.clock.now,
+    });
+    expect(restarted.catalog.prices.get("graph/standard")?.unit_amount).toBe(19_800);
+    expect((await finalizeDueInvoices({ ctx: restarted })).finalized).toBe(0);
+    // The running server sees the new price too (as after its own restart).
+    const oldPrice = app.ctx.catalog.prices.get("graph/standard") as Price;
+    app.ctx.catalog.prices.set("graph/standard", { ...oldPrice, unit_amount: 19_800 });
+    try {
+      expect(await invoiceRows(app)).toEqual(before);
+      const costsAfter = (await api.get(`/v1/organizations/${organizationId}/costs?${month}`)).body;
+      expect(costsAfter).toEqual(costsBefore);
+      const [invoice] = await invoicesOf(primary);
+      const detail = (await api.get(`/v1/invoices/${invoice?.id}`)).body;
+      const line = detail.lines.find(
+        (l: { sku: string; resource_type: string }) =>
+          l.sku === "standard" && l.resource_type === "graph",
+      );
+      expect(line.price.unit_amount).toBe(9_900);
+    } finally {
+      app.ctx.catalog.prices.set("graph/standard", oldPrice);
+    }
+  });
+
+  it("refuses any change to a finalized invoice in the database itself", async () => {
+    const before = await invoiceRows(app);
+    await expect(
+      app.ctx.db.query("UPDATE ktrlplane.invoices SET total = total + 1"),
+    ).rejects.toThrow(/never change/);
+    await expect(app.ctx.db.query("UPDATE ktrlplane.invoice_lines SET amount = 0")).rejects.toThrow(
+      /never change/,
+    );
+    await expect(app.ctx.db.query("DELETE FROM ktrlplane.invoice_line_shares")).rejects.toThrow(
+      /never change/,
+    );
+    await expect(app.ctx.db.query("DELETE FROM ktrlplane.invoices")).rejects.toThrow(
+      /never change/,
+    );
+    expect(await invoiceRows(app)).toEqual(before);
+  });
+
+  it("numbers each account's invoices gaplessly, in period order; the worker finalizes at month end", async () => {
+    // November runs on; the department account has nothing left on it after October.
+    await moveTo("2026-11-20T10:00:00Z");
+    await create(projectA, "flow", "standard", "flow-2");
+    await moveTo("2026-12-01T00:30:00Z");
+    const reconciler = startReconciler({
+      ctx: app.ctx,
+      debounceMs: 0,
+      maxWaitMs: 0,
+      pollMs: 20,
+      fullSyncIntervalMs: 3_600_000,
+      concurrency: 1,
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      while ((await invoicesOf(own)).length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await reconciler.stop();
+    }
+    const numbers = async (account: string) => (await invoicesOf(account)).map((i) => i.number);
+    const prefixOf = (n: string | undefined) => n?.split("-")[0];
+    const primaryNumbers = await numbers(primary);
+    expect(primaryNumbers.map((n) => n.split("-")[1])).toEqual(["0002", "0001"]);
+    expect(new Set(primaryNumbers.map(prefixOf)).size).toBe(1);
+    expect((await numbers(own)).map((n) => n.split("-")[1])).toEqual(["0002", "0001"]);
+    // Nothing billed in November on the department account: no invoice for it.
+    expect((await numbers(department)).map((n) => n.split("-")[1])).toEqual(["0001"]);
+    expect(prefixOf((await numbers(own))[0])).not.toBe(prefixOf(primaryNumbers[0]));
+    const [november] = await invoicesOf(primary);
+    expect(november?.period.start).toBe("2026-11-01T00:00:00.000Z");
+
+    // Paging, newest first.
+    const page1 = (await api.get(`/v1/billing-accounts/${primary}/invoices?limit=1`)).body;
+    expect(page1.data.map((i: { number: string }) => i.number)).toEqual([primaryNumbers[0]]);
+    const page2 = (
+      await api.get(`/v1/billing-accounts/${primary}/invoices?limit=1&cursor=${page1.next_cursor}`)
+    ).body;
+    expect(page2.data.map((i: { number: string }) => i.number)).toEqual([primaryNumbers[1]]);
+    expect(page2.next_cursor).toBeNull();
+  });
+
+  it("catches up on every period that closed while no worker ran", async () => {
+    // Three months later, nothing ran meanwhile: each closed month gets its invoice at once.
+    await moveTo("2027-03-02T00:00:00Z");
+    const before = (await invoiceRows(app)).invoices.length;
+    // Two workers at once (on PostgreSQL, really concurrent transactions): each period once.
+    const rounds = await Promise.all([
+      finalizeDueInvoices({ ctx: app.ctx }),
+      finalizeDueInvoices({ ctx: app.ctx }),
+    ]);
+    expect(rounds.map((r) => r.failed)).toEqual([0, 0]);
+    const after = (await invoiceRows(app)).invoices.length;
+    expect(after - before).toBe(6);
+    expect(rounds[0].finalized + rounds[1].finalized).toBe(6);
+    const primaryList = await invoicesOf(primary);
+    expect(primaryList.map((i) => i.period.start)).toEqual([
+      "2027-02-01T00:00:00.000Z",
+      "2027-01-01T00:00:00.000Z",
+      "2026-12-01T00:00:00.000Z",
+      "2026-11-01T00:00:00.000Z",
+      "2026-10-01T00:00:00.000Z",
+    ]);
+    expect(primaryList.map((i) => i.number.split("-")[1])).toEqual([
+      "0005",
+      "0004",
+      "0003",
+      "0002",
+      "0001",
+    ]);
+    expect(await invoicesOf(department)).toHaveLength(1);
+  });
+
+  it("shows invoices only to those who may read the account's charges; other tenants get 404", async () => {
+    const [invoice] = await invoicesOf(primary);
+    const stranger = (await app.signUp()).api;
+    expect((await stranger.get(`/v1/invoices/${invoice?.id}`)).status).toBe(404);
+    expect((await stranger.get(`/v1/billing-accounts/${primary}/invoices`)).status).toBe(404);
+    expect((await stranger.get("/v1/invoices/inv_nothing")).status).toBe(404);
+    expect((await app.client().get(`/v1/invoices/${invoice?.id}`)).status).toBe(401);
+    // A viewer of the organization reads charges, and so invoices.
+    const viewer = await app.signUp();
+    expect(
+      (
+        await api.post(`/v1/organizations/${organizationId}/members`, {
+          email: viewer.user.email,
+          role: "viewer",
+        })
+      ).status,
+    ).toBe(201);
+    const charges = await viewer.api.get(`/v1/billing-accounts/${primary}/charges`);
+    const seen = await viewer.api.get(`/v1/invoices/${invoice?.id}`);
+    expect(seen.status).toBe(charges.status);
+  });
+});

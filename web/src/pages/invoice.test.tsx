@@ -1,0 +1,102 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen, within } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { FinalizedInvoice } from "../api";
+import { InvoicePage } from "./invoice";
+
+const invoice: FinalizedInvoice = {
+  id: "inv_1",
+  number: "7K2M9QXA-0003",
+  billing_account_id: "ba_1",
+  organization_id: "org_1",
+  period: { start: "2026-10-01T00:00:00.000Z", end: "2026-11-01T00:00:00.000Z" },
+  currency: "usd",
+  total: 12_345,
+  status: "finalized",
+  finalized_at: "2026-11-01T00:05:00.000Z",
+  billing_account: { id: "ba_1", name: "Acme" },
+  lines: [
+    {
+      line_no: 1,
+      resource_type: "graph",
+      sku: "standard",
+      description: "Graph database (standard)",
+      price: {
+        resource_type: "graph",
+        sku: "standard",
+        billing_model: "per_unit",
+        currency: "usd",
+        interval: "month",
+        unit_amount: 9_900,
+      },
+      quantity: 1,
+      period: { start: "2026-10-01T00:00:00.000Z", end: "2026-11-01T00:00:00.000Z" },
+      amount: 12_345,
+      currency: "usd",
+      shares: [
+        {
+          resource_id: "res_1",
+          resource_name: "db-1",
+          project_id: "prj_1",
+          project_name: "Website",
+          amount: 10_000,
+        },
+        {
+          resource_id: "res_2",
+          resource_name: "db-2",
+          project_id: "prj_2",
+          project_name: "Lab",
+          amount: 2_345,
+        },
+      ],
+    },
+  ],
+  projects: [
+    { project_id: "prj_1", project_name: "Website", amount: 10_000 },
+    { project_id: "prj_2", project_name: "Lab", amount: 2_345 },
+  ],
+};
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+describe("the invoice page", () => {
+  it("shows the number, the period, each line with the price it was billed at, shares and total", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (request: Request) => {
+        expect(new URL(request.url).pathname).toBe("/v1/invoices/inv_1");
+        return new Response(JSON.stringify(invoice), {
+          status: 200,
+          headers: { "content-type": "application/json" },
+        });
+      }),
+    );
+    render(<InvoicePage id="inv_1" />);
+    expect(await screen.findByRole("heading", { level: 1, name: "7K2M9QXA-0003" })).toBeTruthy();
+    expect(screen.getByText("Oct 1, 2026 – Oct 31, 2026")).toBeTruthy();
+    const lines = screen.getByRole("region", { name: /Lines of invoice/ });
+    expect(within(lines).getByText("Graph database (standard)")).toBeTruthy();
+    expect(within(lines).getByText("$99.00 / month")).toBeTruthy();
+    expect(within(lines).getByText("db-2")).toBeTruthy();
+    expect(screen.getByTestId("invoice-total").textContent).toBe("$123.45");
+    expect(screen.getByRole("button", { name: "Print or save as PDF" })).toBeTruthy();
+  });
+
+  it("says so when the invoice cannot be loaded", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(
+        async () =>
+          new Response(JSON.stringify({ code: "not_found", detail: "Invoice not found" }), {
+            status: 404,
+            headers: { "content-type": "application/problem+json" },
+          }),
+      ),
+    );
+    render(<InvoicePage id="inv_gone" />);
+    expect(await screen.findByText("The invoice could not be loaded.")).toBeTruthy();
+  });
+});

@@ -1,0 +1,146 @@
+/** A finalized invoice, printable: lines with the price they were billed at, shares, totals. */
+import { api, type FinalizedInvoice } from "../api";
+import { describePrice, readSku } from "../catalog";
+import { Breadcrumbs, Loading, Money, PageLoadFailed, TableScroll } from "../components/ui";
+import { formatDate, formatDateTime, formatPeriodEnd } from "../money";
+import { useApi } from "../use-api";
+import "../invoice.css";
+
+type Line = FinalizedInvoice["lines"][number];
+
+function priceOf(line: Line): string {
+  return describePrice(readSku(line.price as Parameters<typeof readSku>[0]));
+}
+
+export function InvoicePage({ id }: { id: string }) {
+  const invoice = useApi(() => api.invoice(id), [id]);
+  const inv = invoice.data;
+  if (invoice.loading && !inv) return <Loading what="Loading the invoice" />;
+  if (!inv)
+    return (
+      <PageLoadFailed
+        label="Invoice"
+        error={invoice.error}
+        title="The invoice could not be loaded."
+        onRetry={invoice.reload}
+      />
+    );
+  const period = `${formatDate(inv.period.start)} – ${formatPeriodEnd(inv.period.end)}`;
+  return (
+    <div className="invoice-page">
+      <div className="no-print">
+        <Breadcrumbs
+          items={[
+            { label: "Home", to: "/" },
+            { label: inv.billing_account.name, to: `/billing-accounts/${inv.billing_account_id}` },
+            { label: `Invoice ${inv.number}` },
+          ]}
+        />
+        <p className="invoice-actions">
+          <button type="button" className="button-secondary" onClick={() => window.print()}>
+            Print or save as PDF
+          </button>
+        </p>
+      </div>
+      <article className="card invoice-doc" aria-labelledby="invoice-title">
+        <header className="invoice-head">
+          <div>
+            <p className="eyebrow">Invoice</p>
+            <h1 id="invoice-title">{inv.number}</h1>
+          </div>
+          <dl className="invoice-meta">
+            <div>
+              <dt>Billed to</dt>
+              <dd>{inv.billing_account.name}</dd>
+            </div>
+            <div>
+              <dt>Account</dt>
+              <dd className="mono">{inv.billing_account_id}</dd>
+            </div>
+            <div>
+              <dt>Period (UTC)</dt>
+              <dd>{period}</dd>
+            </div>
+            <div>
+              <dt>Finalized</dt>
+              <dd>{formatDateTime(inv.finalized_at)}</dd>
+            </div>
+          </dl>
+        </header>
+
+        <TableScroll label={`Lines of invoice ${inv.number}`}>
+          <table className="table invoice-lines-table">
+            <thead>
+              <tr>
+                <th scope="col">Description</th>
+                <th scope="col">Price</th>
+                <th scope="col" className="num">
+                  Quantity at period end
+                </th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+              </tr>
+            </thead>
+            {inv.lines.map((line) => (
+              <tbody key={line.line_no}>
+                <tr className="invoice-line">
+                  <th scope="row">{line.description}</th>
+                  <td>{priceOf(line)}</td>
+                  <td className="num">{line.quantity}</td>
+                  <td className="num">
+                    <Money amount={line.amount} currency={line.currency} />
+                  </td>
+                </tr>
+                {line.shares.map((share) => (
+                  <tr key={`${share.resource_id}/${share.project_id}`} className="invoice-share">
+                    <td colSpan={3}>
+                      {share.resource_name} <span className="muted">in {share.project_name}</span>
+                    </td>
+                    <td className="num">
+                      <Money amount={share.amount} currency={line.currency} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            ))}
+            <tfoot>
+              <tr className="invoice-total">
+                <th scope="row" colSpan={3}>
+                  Total
+                </th>
+                <td className="num" data-testid="invoice-total">
+                  <Money amount={inv.total} currency={inv.currency} />
+                </td>
+              </tr>
+            </tfoot>
+          </table>
+        </TableScroll>
+
+        {inv.projects.length > 0 ? (
+          <section aria-labelledby="invoice-projects">
+            <h2 id="invoice-projects">By project</h2>
+            <TableScroll label="Invoice total by project">
+              <table className="table compact">
+                <tbody>
+                  {inv.projects.map((p) => (
+                    <tr key={p.project_id}>
+                      <th scope="row">{p.project_name}</th>
+                      <td className="num">
+                        <Money amount={p.amount} currency={inv.currency} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
+          </section>
+        ) : null}
+        <p className="small muted">
+          Amounts are prorated by the second over the period and rounded once per line; the shares
+          of a line add up to it exactly. This invoice is final and never changes.
+        </p>
+      </article>
+    </div>
+  );
+}
