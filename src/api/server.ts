@@ -29,6 +29,7 @@ import { providerSyncRoutes } from "./routes/provider-sync.js";
 import { providerWebhookRoutes } from "./routes/provider-webhooks.js";
 import { renameRoutes } from "./routes/renames.js";
 import { resourceRoutes } from "./routes/resources.js";
+import { usageRoutes } from "./routes/usage.js";
 import { registerSecurityHeaders } from "./security-headers.js";
 
 declare module "fastify" {
@@ -51,6 +52,7 @@ export const apiRoutes: RouteSpec[] = [
   ...renameRoutes,
   ...providerWebhookRoutes,
   ...healthRoutes,
+  ...usageRoutes,
 ];
 
 export async function buildServer(options: {
