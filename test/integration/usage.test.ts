@@ -1,6 +1,3 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ApiClient,
@@ -9,31 +6,10 @@ import {
   type TestApp,
 } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
+import { writeUsageCatalog } from "../support/usage-catalog.js";
 
 // Usage metering through the HTTP API, on both databases: per-event outcomes, exactly-once
 // ingestion, who may send usage, and the usage queries.
-
-export const usageMeters = [
-  { event_name: "flow_runs", name: "Flow runs", aggregation: "sum" },
-  { event_name: "api_calls", name: "API calls", aggregation: "count" },
-  { event_name: "peak_connections", name: "Peak connections", aggregation: "max" },
-  {
-    event_name: "active_users",
-    name: "Active users",
-    aggregation: "unique_count",
-    property: "user",
-  },
-  { event_name: "seats", name: "Seats", aggregation: "latest" },
-];
-
-/** The default catalog with a meter of every aggregation. */
-export async function writeUsageCatalog(): Promise<string> {
-  const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
-  catalog.meters = usageMeters;
-  const path = join(await mkdtemp(join(tmpdir(), "ktrlplane-usage-")), "catalog.json");
-  await writeFile(path, JSON.stringify(catalog));
-  return path;
-}
 
 function expectStatus(response: ApiResponse, status: number): void {
   expect(response.status, JSON.stringify(response.body)).toBe(status);
