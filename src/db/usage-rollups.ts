@@ -63,6 +63,7 @@ export interface UsageTotal {
   project_id: string | null;
   resource_id: string | null;
   event_name: string;
+  aggregation: Aggregation;
   value: string;
   resources: number;
 }
@@ -96,7 +97,8 @@ export async function organizationUsageTotals(options: {
   const branches = [
     ...perMeter.map(
       (m) => sql`
-        SELECT project_id, resource_id, event_name, ${rollupAggregate(m.aggregation as never)} AS value
+        SELECT project_id, resource_id, event_name, ${m.aggregation}::text AS aggregation,
+               ${rollupAggregate(m.aggregation as never)} AS value
         FROM ktrlplane.usage_rollups
         WHERE ${inRange} AND event_name = ${m.event_name} ${page}
         GROUP BY project_id, resource_id, event_name`,
@@ -104,7 +106,8 @@ export async function organizationUsageTotals(options: {
     ...(unique.length > 0
       ? [
           sql`
-        SELECT project_id, resource_id, event_name, count(DISTINCT value) AS value
+        SELECT project_id, resource_id, event_name, 'unique_count' AS aggregation,
+               count(DISTINCT value) AS value
         FROM ktrlplane.usage_distinct_values
         WHERE ${inRange} AND event_name = ANY(${textArray(unique.map((m) => m.event_name))}) ${page}
         GROUP BY project_id, resource_id, event_name`,
@@ -127,7 +130,8 @@ export async function organizationUsageTotals(options: {
   return rows(
     db,
     sql<UsageTotal>`
-      SELECT ${select}, event_name, trim_scale(sum(value))::text AS value, count(*)::int AS resources
+      SELECT ${select}, event_name, min(aggregation) AS aggregation,
+             trim_scale(sum(value))::text AS value, count(*)::int AS resources
       FROM (${sql.join(branches, sql` UNION ALL `)}) AS per_resource
       GROUP BY ${groupKeys}${groupBy === "event_name" ? sql`` : sql`, `}event_name
       ORDER BY ${group} COLLATE "C", event_name COLLATE "C"

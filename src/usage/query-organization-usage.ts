@@ -5,13 +5,12 @@ import {
   type UsageTotal,
 } from "../db/usage-rollups.js";
 import { AppError } from "../domain/errors.js";
-import type { Aggregation } from "../domain/meter.js";
 import { resolveUsageRange } from "../domain/usage-range.js";
 
 export interface OrganizationUsage {
   from: Date;
   to: Date;
-  data: (UsageTotal & { aggregation: Aggregation })[];
+  data: UsageTotal[];
   next_cursor: string | null;
 }
 
@@ -68,10 +67,7 @@ export async function queryOrganizationUsage(options: {
   return {
     from,
     to,
-    data: page.map((t) => ({
-      ...t,
-      aggregation: ctx.catalog.meters.get(t.event_name)?.aggregation ?? "sum",
-    })),
+    data: page,
     next_cursor:
       totals.length > limit && last ? encodeCursor(groupOf(last), last.event_name) : null,
   };

@@ -82,7 +82,8 @@ describe.skipIf(!testDatabaseAvailable)("usage metering", () => {
     ).body;
     otherResource = (await create(outsider, otherProject.id, "theirs")).body;
     app.clock.set("2026-11-20T12:00:00Z");
-  });
+    // Two apps' worth of sign-ups and set-up: slow on a loaded machine with PGlite.
+  }, 180_000);
   afterAll(async () => {
     await app?.close();
   });
