@@ -20,7 +20,7 @@ const actionsOfScope: Record<MachineScope, readonly Action[]> = {
   "projects:write": ["read", "write_projects"],
   "billing:read": ["read"],
   "billing:write": ["read", "manage_billing"],
-  // Reserved for usage ingestion: it grants no action of today's API.
+  // Only usage ingestion (POST /v1/usage) reads it, directly: it grants no action of the API.
   "usage:write": [],
 };
 

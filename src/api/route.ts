@@ -73,6 +73,8 @@ export interface RouteSpec<
    * key's claim and the stored response; a retry replays the first status and body.
    */
   idempotent?: Idempotent;
+  /** A larger body than the server's 1 MiB, for bulk routes (usage batches). */
+  bodyLimit?: number;
   handler: (
     input: HandlerInput<Output<BodySchema>, Output<QuerySchema>> &
       (Idempotent extends true ? IdempotentInput : unknown),
@@ -154,6 +156,7 @@ export function registerRoutes(options: {
       method: spec.method,
       url: spec.url,
       schema: schemaOf(spec),
+      ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
       ...(spec.auth === false
         ? {}
         : {

@@ -30,6 +30,7 @@ import { providerSyncRoutes } from "./routes/provider-sync.js";
 import { providerWebhookRoutes } from "./routes/provider-webhooks.js";
 import { renameRoutes } from "./routes/renames.js";
 import { resourceRoutes } from "./routes/resources.js";
+import { usageRoutes } from "./routes/usage.js";
 import { registerSecurityHeaders } from "./security-headers.js";
 
 declare module "fastify" {
@@ -53,6 +54,7 @@ export const apiRoutes: RouteSpec[] = [
   ...renameRoutes,
   ...providerWebhookRoutes,
   ...healthRoutes,
+  ...usageRoutes,
 ];
 
 export async function buildServer(options: {

@@ -2,8 +2,10 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { AppError } from "../domain/errors.js";
+import type { Meter } from "../domain/meter.js";
 import { isCurrency } from "../domain/money.js";
 import { type Price, priceKey, validatePrice } from "../domain/pricing.js";
+import { parseMeters } from "./meters.js";
 
 export interface ResourceType {
   type: string;
@@ -16,6 +18,8 @@ export interface Catalog {
   resourceTypes: ResourceType[];
   /** Every price the ledger may refer to, archived ones included, by `priceKey`. */
   prices: Map<string, Price>;
+  /** Usage meters by event name. */
+  meters: Map<string, Meter>;
 }
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lowercase letters, digits, _ and -");
@@ -66,7 +70,8 @@ export function parseCatalog(options: { json: unknown; source: string }): Catalo
     });
     return { type: resourceType.type, name: resourceType.name, skus };
   });
-  return { currency, resourceTypes, prices };
+  const meters = parseMeters({ json: options.json, prices, source: options.source });
+  return { currency, resourceTypes, prices, meters };
 }
 
 export async function loadCatalogFile(path: string): Promise<Catalog> {

@@ -216,6 +216,48 @@ export interface StripeWebhookEvents {
   received_at: Date;
 }
 
+export interface UsageDistinctValues {
+  organization_id: string;
+  project_id: string;
+  resource_id: string;
+  event_name: string;
+  hour: Date;
+  value: string;
+}
+
+export interface UsageEventIds {
+  organization_id: string;
+  event_id: string;
+  content_hash: string;
+  timestamp: Date;
+}
+
+export interface UsageEvents {
+  organization_id: string;
+  event_id: string;
+  project_id: string;
+  resource_id: string;
+  event_name: string;
+  value: string;
+  timestamp: Date;
+  properties: Json;
+  received_at: Date;
+}
+
+export interface UsageRollups {
+  organization_id: string;
+  project_id: string;
+  resource_id: string;
+  event_name: string;
+  hour: Date;
+  sum: string;
+  count: number;
+  max: string;
+  latest_value: string;
+  latest_at: Date;
+  latest_event_id: string;
+}
+
 export interface Users {
   id: string;
   email: string;
@@ -247,5 +289,9 @@ export interface DB {
   "ktrlplane.stripe_customers": StripeCustomers;
   "ktrlplane.stripe_prices": StripePrices;
   "ktrlplane.stripe_webhook_events": StripeWebhookEvents;
+  "ktrlplane.usage_distinct_values": UsageDistinctValues;
+  "ktrlplane.usage_event_ids": UsageEventIds;
+  "ktrlplane.usage_events": UsageEvents;
+  "ktrlplane.usage_rollups": UsageRollups;
   "ktrlplane.users": Users;
 }

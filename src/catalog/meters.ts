@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { aggregations, type Meter } from "../domain/meter.js";
+import type { Price } from "../domain/pricing.js";
+
+const eventName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, "lowercase letters, digits, _ . and -");
+
+const meterSchema = z
+  .looseObject({
+    event_name: eventName,
+    name: z.string().min(1).max(200),
+    aggregation: z.enum(aggregations),
+    property: z.string().min(1).max(100).optional(),
+  })
+  .refine((m) => (m.aggregation === "unique_count") === (m.property !== undefined), {
+    message: "property is required for unique_count, and only there",
+    path: ["property"],
+  });
+
+const fileSchema = z.looseObject({ meters: z.array(meterSchema).optional() });
+
+/**
+ * The catalog's top-level `meters`, by event name. Every metered price must name one of them:
+ * a typo would otherwise bill nothing, silently.
+ */
+export function parseMeters(options: {
+  json: unknown;
+  prices: Map<string, Price>;
+  source: string;
+}): Map<string, Meter> {
+  const parsed = fileSchema.safeParse(options.json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `Catalog ${options.source}: ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
+    );
+  }
+  const meters = new Map<string, Meter>();
+  for (const [index, m] of (parsed.data.meters ?? []).entries()) {
+    if (meters.has(m.event_name)) {
+      throw new Error(
+        `Catalog ${options.source}: meters.${index}.event_name: duplicate meter ${m.event_name}`,
+      );
+    }
+    meters.set(m.event_name, {
+      event_name: m.event_name,
+      name: m.name,
+      aggregation: m.aggregation,
+      ...(m.property !== undefined ? { property: m.property } : {}),
+    });
+  }
+  for (const price of options.prices.values()) {
+    if (price.meter && !meters.has(price.meter.event_name)) {
+      throw new Error(
+        `Catalog ${options.source}: ${price.resource_type}/${price.sku}: meter ${price.meter.event_name} is not declared in meters`,
+      );
+    }
+  }
+  return meters;
+}

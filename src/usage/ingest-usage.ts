@@ -1,0 +1,190 @@
+import { createHash } from "node:crypto";
+import { isMachineUserId } from "../access/machine-scopes.js";
+import type { AppContext } from "../context.js";
+import { getMachineTokenGrant } from "../db/machine-tokens.js";
+import {
+  claimedContentHashes,
+  claimUsageEventIds,
+  eventKey,
+  findUsageTargets,
+  type StoredUsageEvent,
+  storeUsageEvents,
+  type UsageTarget,
+} from "../db/usage-events.js";
+import { ensureUsagePartitions } from "../db/usage-partitions.js";
+import { AppError } from "../domain/errors.js";
+import { type Role, rolesAllow } from "../domain/roles.js";
+import {
+  type CanonicalUsageEvent,
+  checkUsageEvent,
+  type UsageEventInput,
+  type UsageRejection,
+  withinResourceLife,
+} from "../domain/usage-event.js";
+
+export type UsageOutcome =
+  | { index: number; id: string; status: "accepted" | "duplicate" }
+  | { index: number; id: string; status: "rejected"; code: UsageRejection; message: string };
+
+/** Machine tokens send usage with either scope; people need to be allowed to write resources. */
+const usageScopes = new Set(["resources:write", "usage:write"]);
+
+/**
+ * Ingests a batch: every event gets its own outcome and good events land even when others are
+ * refused. Exactly once: each event's id is claimed for its organization in the same transaction
+ * that stores the event and its rollups, so a claim never outlives a failed write, and a retry
+ * of anything that committed is told "duplicate" and counted nowhere.
+ *
+ * Rights are the batch's, not the event's: naming a resource the caller sees but may not write
+ * refuses the whole request (403); a resource the caller cannot see is "unknown_resource", the
+ * same answer as one that does not exist.
+ */
+export async function ingestUsage(options: {
+  ctx: AppContext;
+  userId: string;
+  events: UsageEventInput[];
+}): Promise<UsageOutcome[]> {
+  const { ctx, userId, events } = options;
+  const now = ctx.clock();
+  const outcomes: UsageOutcome[] = new Array(events.length);
+  const rejectAt = (index: number, code: UsageRejection, message: string) => {
+    outcomes[index] = { index, id: events[index]?.id ?? "", status: "rejected", code, message };
+  };
+
+  const checked: { index: number; event: CanonicalUsageEvent }[] = [];
+  for (const [index, input] of events.entries()) {
+    const check = checkUsageEvent({ input, meters: ctx.catalog.meters, now });
+    if (check.ok) checked.push({ index, event: check.event });
+    else rejectAt(index, check.code, check.message);
+  }
+
+  const targets = await writableTargets({
+    ctx,
+    userId,
+    named: checked.map(({ index, event }) => ({ index, resourceId: event.resource_id })),
+  });
+  const candidates: { index: number; stored: StoredUsageEvent }[] = [];
+  for (const { index, event } of checked) {
+    const target = targets.get(event.resource_id);
+    if (!target) {
+      rejectAt(index, "unknown_resource", `No resource ${event.resource_id}`);
+      continue;
+    }
+    const alive = withinResourceLife({
+      timestamp: event.timestamp,
+      createdAt: target.created_at,
+      deletedAt: target.deleted_at,
+    });
+    if (!alive) {
+      rejectAt(index, "timestamp_out_of_range", "timestamp is outside the resource's lifetime");
+      continue;
+    }
+    candidates.push({ index, stored: toStored(event, target) });
+  }
+
+  // Within the batch, an id's first sending is stored; the others compare with what stands.
+  const firstOf = new Map<string, { index: number; stored: StoredUsageEvent }>();
+  for (const candidate of candidates) {
+    const key = eventKey(candidate.stored);
+    if (!firstOf.has(key)) firstOf.set(key, candidate);
+  }
+  const fresh = [...firstOf.values()];
+
+  await ensureUsagePartitions({
+    db: ctx.db,
+    instants: fresh.map((c) => c.stored.timestamp),
+    now,
+  });
+  // What each id stands for once the batch is in: its content as first stored, by digest.
+  const standing = await ctx.db.transaction(async (tx) => {
+    const claimed = await claimUsageEventIds({ db: tx, events: fresh.map((c) => c.stored) });
+    const accepted = fresh.filter((c) => claimed.has(eventKey(c.stored)));
+    await storeUsageEvents({ db: tx, events: accepted.map((c) => c.stored), at: now });
+    for (const { index, stored } of accepted) {
+      outcomes[index] = { index, id: stored.event_id, status: "accepted" };
+    }
+    const earlier = await claimedContentHashes({
+      db: tx,
+      events: fresh.filter((c) => !claimed.has(eventKey(c.stored))).map((c) => c.stored),
+    });
+    for (const c of accepted) earlier.set(eventKey(c.stored), c.stored.content_hash);
+    return earlier;
+  });
+  for (const { index, stored } of candidates) {
+    if (outcomes[index]) continue;
+    if (standing.get(eventKey(stored)) === stored.content_hash) {
+      outcomes[index] = { index, id: stored.event_id, status: "duplicate" };
+    } else rejectAt(index, "id_reused", `id ${stored.event_id} was sent before with other content`);
+  }
+  return outcomes;
+}
+
+/**
+ * The named resources the caller may send usage for, by id; resources they cannot see are left
+ * out. One they see but may not write refuses the request.
+ */
+async function writableTargets(options: {
+  ctx: AppContext;
+  userId: string;
+  named: { index: number; resourceId: string }[];
+}): Promise<Map<string, UsageTarget>> {
+  const { ctx, userId, named } = options;
+  if (named.length === 0) return new Map();
+  const found = await findUsageTargets({
+    db: ctx.db,
+    userId,
+    resourceIds: [...new Set(named.map((n) => n.resourceId))],
+  });
+  const machine = isMachineUserId(userId)
+    ? await getMachineTokenGrant({ db: ctx.db, id: userId })
+    : undefined;
+  const visible = new Map<string, { target: UsageTarget; writable: boolean }>();
+  for (const target of found) {
+    const roles = [target.organization_role, target.project_role].filter(
+      (r): r is Role => r !== null,
+    );
+    if (roles.length === 0) continue;
+    if (isMachineUserId(userId)) {
+      if (machine?.organization_id !== target.organization_id) continue;
+      visible.set(target.id, { target, writable: machine.scopes.some((s) => usageScopes.has(s)) });
+    } else {
+      visible.set(target.id, {
+        target,
+        writable: rolesAllow({ roles, action: "write_resources" }),
+      });
+    }
+  }
+  for (const { index, resourceId } of named) {
+    if (visible.get(resourceId)?.writable === false) {
+      throw new AppError({
+        code: "forbidden",
+        message: `Your role does not allow sending usage for resource ${resourceId}`,
+        field: `events.${index}.resource_id`,
+      });
+    }
+  }
+  return new Map([...visible].map(([id, v]) => [id, v.target]));
+}
+
+function toStored(event: CanonicalUsageEvent, target: UsageTarget): StoredUsageEvent {
+  const properties = JSON.stringify(event.properties);
+  const content = JSON.stringify([
+    event.resource_id,
+    event.event_name,
+    event.value,
+    event.timestamp.toISOString(),
+    properties,
+  ]);
+  return {
+    organization_id: target.organization_id,
+    project_id: target.project_id,
+    resource_id: event.resource_id,
+    event_id: event.id,
+    event_name: event.event_name,
+    value: event.value,
+    timestamp: event.timestamp,
+    properties,
+    content_hash: createHash("sha256").update(content).digest("base64url"),
+    distinct_value: event.distinct_value,
+  };
+}

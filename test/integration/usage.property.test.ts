@@ -1,0 +1,180 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
+import { testDatabaseAvailable } from "../support/test-database.js";
+import { usageMeters, writeUsageCatalog } from "../support/usage-catalog.js";
+
+// Every aggregation read from rollups equals a recompute from the raw events, exactly (MAX stays
+// MAX, unique_count counts distinct values over the whole range, latest breaks ties on the id),
+// however the events were split into batches, resent and sent concurrently.
+
+interface GeneratedEvent {
+  resource: number;
+  meter: number;
+  hour: number;
+  minute: number;
+  value: number | string;
+  user: string;
+}
+
+const value = fc.oneof(
+  fc.integer({ min: 0, max: 1000 }),
+  fc
+    .tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 999 }))
+    .map(([whole, part]) => `${whole}.${String(part).padStart(3, "0")}`),
+  fc.constantFrom(0.1, 0.2, 2.5, 1e-7),
+);
+const generatedEvent: fc.Arbitrary<GeneratedEvent> = fc.record({
+  resource: fc.nat(2),
+  meter: fc.nat(usageMeters.length - 1),
+  // Ten days of hours from 2026-11-10; few minutes, so that "latest" often ties on the timestamp.
+  hour: fc.nat(10 * 24 - 1),
+  minute: fc.nat(2),
+  value,
+  user: fc.constantFrom("ada", "bob", "cy", "dee"),
+});
+
+const RECOMPUTE = {
+  sum: "trim_scale(sum(value))::text",
+  count: "count(*)::text",
+  max: "trim_scale(max(value))::text",
+  latest: `trim_scale((array_agg(value ORDER BY "timestamp" DESC, event_id COLLATE "C" DESC))[1])::text`,
+  unique_count: "count(DISTINCT properties->>'user')::text",
+} as const;
+
+describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from raw events", () => {
+  let app: TestApp;
+  let owner: ApiClient;
+  let org: { id: string };
+  const resources: string[] = [];
+  let run = 0;
+
+  beforeAll(async () => {
+    app = await startTestApp({ catalogPath: await writeUsageCatalog() });
+    owner = (await app.signUp()).api;
+    org = (await owner.post("/v1/organizations", { name: "Acme" })).body;
+    const project = (await owner.post("/v1/projects", { name: "P", organization_id: org.id })).body;
+    for (const name of ["a", "b", "c"]) {
+      const created = await owner.post("/v1/resources", {
+        project_id: project.id,
+        resource_type: "flow",
+        sku: "runs",
+        name,
+      });
+      resources.push(created.body.id);
+    }
+    app.clock.set("2026-11-20T12:00:00Z");
+  }, 180_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const recompute = async (options: {
+    resourceId: string;
+    eventName: string;
+    aggregation: keyof typeof RECOMPUTE;
+    granularity: "hour" | "day";
+  }) => {
+    const rows = await app.ctx.db.query<{ start: Date; value: string }>(
+      `SELECT date_trunc($3, "timestamp", 'UTC') AS start, ${RECOMPUTE[options.aggregation]} AS value
+       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2
+       GROUP BY 1 ORDER BY 1`,
+      [options.resourceId, options.eventName, options.granularity],
+    );
+    const total = await app.ctx.db.query<{ value: string | null }>(
+      `SELECT ${RECOMPUTE[options.aggregation]} AS value
+       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2`,
+      [options.resourceId, options.eventName],
+    );
+    return {
+      total: total[0]?.value ?? null,
+      data: rows.map((r) => ({ start: new Date(r.start).toISOString(), value: r.value })),
+    };
+  };
+
+  it("for every meter, per hour and per day, per resource and per organization", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(generatedEvent, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.nat(59), { maxLength: 20 }),
+        async (generated, batches, resent) => {
+          run += 1;
+          const events = generated.map((g, i) => {
+            const meter = usageMeters[g.meter] as (typeof usageMeters)[number];
+            const at = new Date(Date.UTC(2026, 10, 10, g.hour, g.minute));
+            return {
+              id: `run${run}-${i}`,
+              resource_id: resources[g.resource] as string,
+              event_name: meter.event_name,
+              value: g.value,
+              timestamp: at.toISOString(),
+              properties: { user: g.user },
+            };
+          });
+          // Split into batches, plus resends of some events, all sent at once.
+          const sendings = Array.from({ length: batches }, (_, b) =>
+            events.filter((_, i) => i % batches === b),
+          ).filter((batch) => batch.length > 0);
+          const again = resent.map((i) => events[i % events.length]).filter((e) => e !== undefined);
+          if (again.length > 0) sendings.push(again);
+          const responses = await Promise.all(
+            sendings.map((batch) => owner.post("/v1/usage", { events: batch })),
+          );
+          const accepted = new Map<string, number>();
+          for (const response of responses) {
+            expect(response.status, JSON.stringify(response.body)).toBe(200);
+            for (const outcome of response.body.events) {
+              expect(["accepted", "duplicate"]).toContain(outcome.status);
+              if (outcome.status === "accepted") {
+                accepted.set(outcome.id, (accepted.get(outcome.id) ?? 0) + 1);
+              }
+            }
+          }
+          // Exactly once: every id accepted by exactly one sending, stored exactly once.
+          expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+          expect(accepted.size).toBe(events.length);
+          const stored = await app.ctx.db.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM ktrlplane.usage_events WHERE event_id LIKE $1",
+            [`run${run}-%`],
+          );
+          expect(stored[0]?.n).toBe(events.length);
+
+          const touched = new Set(events.map((e) => `${e.resource_id} ${e.event_name}`));
+          for (const key of touched) {
+            const [resourceId, eventName] = key.split(" ") as [string, string];
+            const aggregation = usageMeters.find((m) => m.event_name === eventName)
+              ?.aggregation as keyof typeof RECOMPUTE;
+            for (const granularity of ["hour", "day"] as const) {
+              const range =
+                granularity === "hour"
+                  ? "from=2026-11-10T00:00:00Z&to=2026-11-20T00:00:00Z"
+                  : "from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z";
+              const response = await owner.get(
+                `/v1/resources/${resourceId}/usage?event_name=${eventName}&granularity=${granularity}&${range}`,
+              );
+              expect(response.status).toBe(200);
+              const expected = await recompute({ resourceId, eventName, aggregation, granularity });
+              expect({ total: response.body.total, data: response.body.data }).toEqual(expected);
+            }
+          }
+          const totals = await owner.get(
+            `/v1/organizations/${org.id}/usage?group_by=resource&limit=200&from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z`,
+          );
+          expect(totals.status).toBe(200);
+          for (const row of totals.body.data) {
+            const aggregation = row.aggregation as keyof typeof RECOMPUTE;
+            const expected = await recompute({
+              resourceId: row.resource_id,
+              eventName: row.event_name,
+              aggregation,
+              granularity: "day",
+            });
+            expect(row.value).toBe(expected.total);
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 600_000);
+});
