@@ -23,7 +23,7 @@ export async function loadProjectAccess(options: {
   userId: string;
   lock?: "share" | "update";
 }): Promise<ProjectAccess | undefined> {
-  // Blocked behind a billing switch, PostgreSQL re-checks the locked project row alone against
+  // Blocked behind a billing switch (or a change of the primary account), PostgreSQL re-checks the locked project row alone against
   // the account row it had already joined, finds they no longer match and returns nothing. A
   // fresh statement sees the switch committed, so a locked read that comes back empty is retried.
   const attempts = options.lock ? 3 : 1;
@@ -71,18 +71,22 @@ function projectAccessQuery({ projectId, userId }: AccessParams) {
       "a.scope as a_scope",
       "a.owner_project_id as a_owner_project_id",
       "a.created_at as a_created_at",
+      "a.closed_at as a_closed_at",
     ])
     .where("p.id", "=", projectId)
     .where("p.deleted_at", "is", null);
 }
 
-// Compiled once each: this is the hot path of every create and delete.
+// Compiled once each: this is the hot path of every create and delete. The organization row is
+// taken FOR KEY SHARE too (the foreign keys of the rows we insert take it anyway): a change of the
+// primary account locks it FOR UPDATE, so an inheriting project's request waits for it, then
+// finds the account it had joined is no longer the primary and reads again (see above).
 const projectAccess = {
   none: cached((p: AccessParams) => projectAccessQuery(p)),
-  update: cached((p: AccessParams) => projectAccessQuery(p).forUpdate("p")),
+  update: cached((p: AccessParams) => projectAccessQuery(p).forUpdate("p").forKeyShare("o")),
   // The weakest lock that still excludes FOR UPDATE (switch, deletion): the same one the
   // foreign keys of the rows we insert take anyway, so concurrent creates add no lock work.
-  share: cached((p: AccessParams) => projectAccessQuery(p).forKeyShare("p")),
+  share: cached((p: AccessParams) => projectAccessQuery(p).forKeyShare(["p", "o"])),
 };
 
 async function readProjectAccess(options: {
@@ -115,6 +119,7 @@ async function readProjectAccess(options: {
       scope: row.a_scope,
       owner_project_id: row.a_owner_project_id,
       created_at: row.a_created_at,
+      closed_at: row.a_closed_at,
     },
   };
 }

@@ -61,6 +61,7 @@ export interface BillingAccounts {
   scope: "organization" | "project";
   owner_project_id: string | null;
   created_at: Date;
+  closed_at: Date | null;
 }
 
 export interface BillingIntervals {

@@ -1,0 +1,5 @@
+-- Billing accounts people can manage (issue 8): an account nothing bills can be closed, and is
+-- reopened when a project or the organization bills to it again. Closed accounts keep their
+-- ledger history and their provider customer; only new billing reopens them.
+ALTER TABLE ktrlplane.billing_accounts
+  ADD COLUMN closed_at timestamptz;
