@@ -50,6 +50,7 @@ export interface BillingAccountSync {
   lease_until: Date | null;
   budget_window_start: Date | null;
   writes_in_window: Generated<number>;
+  money_drift: Json | null;
 }
 
 export interface BillingAccounts {
