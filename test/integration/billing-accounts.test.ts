@@ -78,6 +78,13 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts people can manage", ()
     }
     expect((await owner.api.get(`/v1/billing-accounts/${id}`)).body.name).toBe("R&D");
 
+    // The local ledger has no payment provider portal: a clear problem, not a link.
+    const portal = await owner.api.post(`/v1/billing-accounts/${id}/portal-session`);
+    expect(portal.status).toBe(409);
+    expect(portal.body.code).toBe("provider_not_configured");
+    expect(portal.headers.get("content-type")).toContain("application/problem+json");
+    expect((await viewer.api.post(`/v1/billing-accounts/${id}/portal-session`)).status).toBe(403);
+
     const blank = await patch(owner.api, `/v1/billing-accounts/${id}`, { name: "  " });
     expect(blank.status).toBe(422);
     expect(blank.body.field).toBe("name");
