@@ -1049,6 +1049,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing-accounts/{id}/portal-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A link to Stripe's customer portal (change the card, see Stripe's invoices); 409 provider_not_configured under the local ledger, 409 conflict before set-up */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            url: string;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/billing-accounts/{id}/setup": {
         parameters: {
             query?: never;
@@ -1197,6 +1309,35 @@ export interface paths {
                             last_error: string | null;
                             last_full_sync_at: string | null;
                             last_synced_at: string | null;
+                            /** @description the last full pass: what the provider charges for the current period (Stripe: issued invoices and invoices.createPreview) against the ledger's upcoming invoice; null under the local ledger */
+                            money_drift: {
+                                currency: string;
+                                lines: {
+                                    /** @description provider − ledger, minor units */
+                                    drift: number;
+                                    ledger: number;
+                                    provider: number;
+                                    resource_type: string;
+                                    sku: string;
+                                }[];
+                                period: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    end: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    start: string;
+                                };
+                                total: {
+                                    drift: number;
+                                    ledger: number;
+                                    provider: number;
+                                };
+                            } | null;
                             /** @description changes not yet in the provider; 0 once converged */
                             pending: number;
                             provider: string;
@@ -1290,6 +1431,35 @@ export interface paths {
                             last_error: string | null;
                             last_full_sync_at: string | null;
                             last_synced_at: string | null;
+                            /** @description the last full pass: what the provider charges for the current period (Stripe: issued invoices and invoices.createPreview) against the ledger's upcoming invoice; null under the local ledger */
+                            money_drift: {
+                                currency: string;
+                                lines: {
+                                    /** @description provider − ledger, minor units */
+                                    drift: number;
+                                    ledger: number;
+                                    provider: number;
+                                    resource_type: string;
+                                    sku: string;
+                                }[];
+                                period: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    end: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    start: string;
+                                };
+                                total: {
+                                    drift: number;
+                                    ledger: number;
+                                    provider: number;
+                                };
+                            } | null;
                             /** @description changes not yet in the provider; 0 once converged */
                             pending: number;
                             provider: string;
