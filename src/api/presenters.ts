@@ -72,6 +72,8 @@ export function presentBillingAccount(description: BillingAccountDescription) {
     scope: account.scope,
     currency: account.currency,
     status: account.status,
+    primary: description.primary,
+    closed_at: account.closed_at,
     current_period: description.current_period,
     items: description.items,
     projects: description.projects,

@@ -53,7 +53,18 @@ export const projectBody = z.strictObject({
   organization_id: id.optional(),
   billing: billingChoice.optional(),
 });
-export const projectBillingBody = billingChoice;
+const closeLeftAccount = z
+  .boolean()
+  .optional()
+  .describe("close the account the project leaves, when nothing else bills it (else 409)");
+export const projectBillingBody = z.discriminatedUnion("mode", [
+  z.strictObject({ mode: z.literal("inherit"), close_left_account: closeLeftAccount }),
+  z.strictObject({
+    mode: z.literal("separate"),
+    billing_account_id: id.optional(),
+    close_left_account: closeLeftAccount,
+  }),
+]);
 export const projectBillingQuery = z.strictObject({
   dry_run: z.enum(["true", "false"]).optional(),
 });
@@ -148,6 +159,10 @@ export const billingAccountResponse = z.object({
   scope: z.enum(["organization", "project"]),
   currency: z.string(),
   status: z.string(),
+  primary: z.boolean().describe("what the organization's inheriting projects bill to"),
+  closed_at: timestamp
+    .nullable()
+    .describe("set while closed; billing a project to the account again reopens it"),
   current_period: z.object({ start: timestamp, end: timestamp }),
   items: z.array(
     z.object({

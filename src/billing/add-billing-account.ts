@@ -39,6 +39,7 @@ export async function addBillingAccount(options: {
     scope: "organization",
     owner_project_id: null,
     created_at: at,
+    closed_at: null,
   };
   await insertBillingAccount({ db: tx, account });
   await recordAudit({

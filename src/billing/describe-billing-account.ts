@@ -8,6 +8,7 @@ import { type AccountItem, accountItems } from "./account-items.js";
 
 export interface BillingAccountDescription {
   account: BillingAccountRow;
+  primary: boolean;
   current_period: { start: Date; end: Date };
   items: AccountItem[];
   /** The projects this account pays for now, inheriting ones included. */
@@ -30,6 +31,7 @@ export async function describeBillingAccounts(options: {
     const isPrimary = organization?.primary_billing_account_id === account.id;
     described.push({
       account,
+      primary: isPrimary,
       current_period,
       items: await accountItems({ db, prices: ctx.catalog.prices, billingAccountId: account.id }),
       projects: projects

@@ -1,7 +1,12 @@
 import { authorizeProject, holdsOrganizationRole } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import { recordAudit } from "../db/audit.js";
-import { findProjectOwnAccount, insertBillingAccount } from "../db/billing-accounts.js";
+import {
+  type BillingAccountRow,
+  findProjectOwnAccount,
+  insertBillingAccount,
+  lockBillingAccount,
+} from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
 import { newId } from "../db/ids.js";
 import {
@@ -15,15 +20,40 @@ import { type ProjectRow, updateProjectBilling } from "../db/projects.js";
 import { type BillingSwitchPlan, planBillingSwitch } from "../domain/billing-scope.js";
 import { AppError } from "../domain/errors.js";
 import type { ProjectBillingInput } from "../projects/create-project.js";
-import { findOrganizationAccount } from "./find-organization-account.js";
+import { applyAccountClose, closeBlocker } from "./close-billing-account.js";
+import { findOrganizationAccount, reopenIfClosed } from "./find-organization-account.js";
 
 export interface ProjectBillingSwitch {
   project: ProjectRow;
   mode: "inherit" | "separate";
   from: { billing_account_id: string; name: string };
-  /** `create` is set when the project's own account does not exist yet and the apply makes it. */
-  to: { billing_account_id: string; name: string; create: boolean };
+  /**
+   * `create` is set when the project's own account does not exist yet and the apply makes it;
+   * `reopen` when the account was closed: using it again reopens it.
+   */
+  to: {
+    billing_account_id: string;
+    name: string;
+    create: boolean;
+    reopen: boolean;
+    account?: BillingAccountRow;
+  };
+  /** The account the project leaves, when it is another one: whether nothing bills it after. */
+  left: { billing_account_id: string; name: string; closable: boolean; close: boolean } | null;
   plan: BillingSwitchPlan<OpenInterval>;
+}
+
+/** A switch's input: who pays next, and whether to close the account it leaves empty. */
+export type ProjectBillingSwitchInput = ProjectBillingInput & { close_left_account?: boolean };
+
+function target(account: BillingAccountRow): ProjectBillingSwitch["to"] {
+  return {
+    billing_account_id: account.id,
+    name: account.name,
+    create: false,
+    reopen: account.closed_at !== null,
+    account,
+  };
 }
 
 /**
@@ -36,7 +66,7 @@ export async function planProjectBillingSwitch(options: {
   tx: Queryable;
   userId: string;
   projectId: string;
-  input: ProjectBillingInput;
+  input: ProjectBillingSwitchInput;
 }): Promise<ProjectBillingSwitch> {
   const { ctx, tx, userId, projectId, input } = options;
   const { project, billing: current } = await authorizeProject({
@@ -48,6 +78,7 @@ export async function planProjectBillingSwitch(options: {
   });
   let to: ProjectBillingSwitch["to"];
   if (input.mode === "inherit") {
+    // The organization row is held FOR KEY SHARE since the project was read: the primary stays.
     const organization = await getOrganization({ db: tx, id: project.organization_id });
     const id = organization?.primary_billing_account_id ?? "";
     const account = await findOrganizationAccount({
@@ -55,14 +86,16 @@ export async function planProjectBillingSwitch(options: {
       organizationId: project.organization_id,
       billingAccountId: id,
       field: "mode",
+      lock: true,
     });
-    to = { billing_account_id: account.id, name: account.name, create: false };
+    to = target(account);
   } else if (input.billing_account_id) {
     const account = await findOrganizationAccount({
       db: tx,
       organizationId: project.organization_id,
       billingAccountId: input.billing_account_id,
       field: "billing_account_id",
+      lock: true,
     });
     // Who pays is chosen with the same rights as at creation: an organization-scope billing role,
     // unless the account is the project's own or already pays for it (a role held on this project
@@ -86,13 +119,26 @@ export async function planProjectBillingSwitch(options: {
         field: "billing_account_id",
       });
     }
-    to = { billing_account_id: account.id, name: account.name, create: false };
+    to = target(account);
   } else {
     const own = await findProjectOwnAccount({ db: tx, projectId });
-    to = own
-      ? { billing_account_id: own.id, name: own.name, create: false }
-      : { billing_account_id: newId("ba"), name: project.name, create: true };
+    const locked = own && (await lockBillingAccount({ db: tx, id: own.id, mode: "share" }));
+    to = locked
+      ? target(locked)
+      : {
+          billing_account_id: newId("ba"),
+          name: project.name,
+          create: true,
+          reopen: false,
+        };
   }
+  const left = await planLeftAccount({
+    tx,
+    project,
+    from: current.account,
+    toAccountId: to.billing_account_id,
+    close: input.close_left_account ?? false,
+  });
   const plan = planBillingSwitch({
     fromAccountId: current.billing_account_id,
     toAccountId: to.billing_account_id,
@@ -104,8 +150,60 @@ export async function planProjectBillingSwitch(options: {
     mode: input.mode,
     from: { billing_account_id: current.billing_account_id, name: current.account.name },
     to,
+    left,
     plan,
   };
+}
+
+/**
+ * Whether the account the project leaves is left with nothing to bill, so that it may be closed
+ * with the switch (`close_left_account`). Asked to close it, the account is locked first and a
+ * reason not to is the switch's error: nothing is half done.
+ */
+async function planLeftAccount(options: {
+  tx: Queryable;
+  project: ProjectRow;
+  from: BillingAccountRow;
+  toAccountId: string;
+  close: boolean;
+}): Promise<ProjectBillingSwitch["left"]> {
+  const { tx, project, toAccountId, close } = options;
+  if (options.from.id === toAccountId) return null;
+  const from = close
+    ? await lockBillingAccount({ db: tx, id: options.from.id, mode: "update" })
+    : options.from;
+  if (!from) throw new Error(`billing account ${options.from.id} missing`);
+  const blocker =
+    from.closed_at === null
+      ? await closeBlocker({ db: tx, account: from, exceptProjectId: project.id })
+      : null;
+  if (close && blocker) {
+    throw new AppError({
+      code: blocker.code,
+      message: `The switch would leave "${from.name}" still billing: ${blocker.message}`,
+      field: "close_left_account",
+      details: blocker.details,
+    });
+  }
+  return {
+    billing_account_id: from.id,
+    name: from.name,
+    closable: from.closed_at === null && blocker === null,
+    close: close && from.closed_at === null,
+  };
+}
+
+/**
+ * Closes the plan's intervals and opens their successors at the very same instant: the one move
+ * a project switch and a change of the primary account both make.
+ */
+export async function moveOpenIntervals(options: {
+  tx: Queryable;
+  plan: BillingSwitchPlan<OpenInterval>;
+}): Promise<void> {
+  const { tx, plan } = options;
+  await closeIntervals({ db: tx, resourceIds: plan.close.map((i) => i.resource_id), at: plan.at });
+  await openIntervals({ db: tx, intervals: plan.open, at: plan.at });
 }
 
 /** Moves every open interval of the project at one instant: no second billed twice or not at all. */
@@ -116,7 +214,16 @@ export async function applyProjectBillingSwitch(options: {
   change: ProjectBillingSwitch;
 }): Promise<void> {
   const { ctx, tx, userId, change } = options;
-  const { project, plan, to } = change;
+  const { project, plan, to, left } = change;
+  if (to.account && to.reopen) {
+    await reopenIfClosed({
+      ctx,
+      tx,
+      userId,
+      account: to.account,
+      reason: "project.billing_switched",
+    });
+  }
   if (to.create) {
     await insertBillingAccount({
       db: tx,
@@ -132,8 +239,7 @@ export async function applyProjectBillingSwitch(options: {
       },
     });
   }
-  await closeIntervals({ db: tx, resourceIds: plan.close.map((i) => i.resource_id), at: plan.at });
-  await openIntervals({ db: tx, intervals: plan.open, at: plan.at });
+  await moveOpenIntervals({ tx, plan });
   const billingAccountId = change.mode === "inherit" ? null : to.billing_account_id;
   await updateProjectBilling({ db: tx, id: project.id, mode: change.mode, billingAccountId });
   await recordAudit({
@@ -153,4 +259,12 @@ export async function applyProjectBillingSwitch(options: {
       at: plan.at,
     },
   });
+  if (left?.close) {
+    const account = await lockBillingAccount({
+      db: tx,
+      id: left.billing_account_id,
+      mode: "update",
+    });
+    if (account) await applyAccountClose({ ctx, tx, userId, account });
+  }
 }

@@ -5,15 +5,21 @@ import {
   deferSync,
   getAccountSync,
   leaseAccount,
+  recordMoneyDrift,
   recordSyncFailure,
   recordSyncSuccess,
   releaseLease,
   renewLease,
 } from "../db/account-sync.js";
-import { getBillingAccount, setBillingAccountStatus } from "../db/billing-accounts.js";
+import {
+  type BillingAccountRow,
+  getBillingAccount,
+  setBillingAccountStatus,
+} from "../db/billing-accounts.js";
 import { AppError } from "../domain/errors.js";
 import type { SyncOutcome } from "../providers/billing-provider.js";
 import { desiredAccount } from "./desired-account.js";
+import { measureMoneyDrift } from "./measure-money-drift.js";
 
 export const leaseMs = 30_000;
 const hourMs = 3_600_000;
@@ -42,6 +48,24 @@ async function waitForLease(options: {
     if (await leaseAccount({ ...options, leaseMs })) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A full pass also compares the money: the provider's charges for the current period against
+ * the ledger's upcoming invoice. Only reads; a failure to compare is logged and leaves the pass
+ * a success (the quantities are in step, which is what the pass is for).
+ */
+async function recordMoney(options: { ctx: AppContext; account: BillingAccountRow }) {
+  const { ctx, account } = options;
+  try {
+    const moneyDrift = await measureMoneyDrift({ ctx, account });
+    await recordMoneyDrift({ db: ctx.db, billingAccountId: account.id, moneyDrift });
+  } catch (error) {
+    ctx.log.warn(
+      { billingAccountId: account.id, err: error },
+      "could not compare the provider's charges with the ledger",
+    );
   }
 }
 
@@ -127,6 +151,7 @@ export async function syncAccount(options: {
         await setBillingAccountStatus({ db: tx, id: billingAccountId, status: outcome.status });
       }
     });
+    if (options.full) await recordMoney({ ctx, account });
     return outcome;
   } catch (error) {
     await recordSyncFailure({

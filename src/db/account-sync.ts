@@ -13,6 +13,8 @@ export interface AccountSyncRow {
   drift: unknown[];
   last_error: string | null;
   attempts: number;
+  /** The last full pass's comparison of the provider's charges with the ledger's (or null). */
+  money_drift: unknown;
 }
 
 const now = sql<Date>`now()`;
@@ -289,6 +291,7 @@ export async function getAccountSync(options: {
         "s.drift",
         "s.last_error",
         "s.attempts",
+        "s.money_drift",
       ])
       .select((eb) =>
         eb
@@ -371,4 +374,19 @@ export async function readReconcilerBacklog(options: { db: Queryable }): Promise
     maxWritesThisHour: Number(budget?.max_writes ?? 0),
     deferredAccounts: Number(budget?.deferred ?? 0),
   };
+}
+
+/** Stores a full pass's money comparison; the row exists, the pass that made it recorded it. */
+export async function recordMoneyDrift(options: {
+  db: Queryable;
+  billingAccountId: string;
+  moneyDrift: unknown;
+}): Promise<void> {
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.billing_account_sync")
+      .set({ money_drift: JSON.stringify(options.moneyDrift) })
+      .where("billing_account_id", "=", options.billingAccountId),
+  );
 }

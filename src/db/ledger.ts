@@ -111,6 +111,25 @@ export async function openIntervalsOfProject(options: {
   );
 }
 
+/** Open intervals of the organization's live projects that inherit its primary account. */
+export async function openIntervalsOfInheritingProjects(options: {
+  db: Queryable;
+  organizationId: string;
+}): Promise<OpenInterval[]> {
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_intervals as i")
+      .innerJoin("ktrlplane.projects as p", "p.id", "i.project_id")
+      .select(["i.resource_id", "i.project_id", "i.billing_account_id", "i.resource_type", "i.sku"])
+      .where("p.organization_id", "=", options.organizationId)
+      .where("p.billing_mode", "=", "inherit")
+      .where("p.deleted_at", "is", null)
+      .where("i.ended_at", "is", null)
+      .orderBy("i.resource_id"),
+  );
+}
+
 /** Active quantity per price on an account: the count of its open intervals. */
 export async function activeQuantities(options: {
   db: Queryable;

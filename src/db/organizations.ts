@@ -93,3 +93,35 @@ export async function renameOrganization(options: {
       .where("id", "=", options.id),
   );
 }
+
+/**
+ * The organization row locked for changing its primary account. Every request that resolves who
+ * pays for a project takes this row `FOR KEY SHARE` (src/db/project-access.ts), so a change of
+ * the primary waits for them and they, once it commits, read the new primary.
+ */
+export async function lockOrganization(options: {
+  db: Queryable;
+  id: string;
+  mode: "update" | "key share";
+}): Promise<OrganizationRow | undefined> {
+  const query = sqlb.selectFrom("ktrlplane.organizations").selectAll().where("id", "=", options.id);
+  const row = await first(
+    options.db,
+    options.mode === "update" ? query.forUpdate() : query.forKeyShare(),
+  );
+  return row && withPrimaryAccount(row);
+}
+
+export async function setPrimaryBillingAccount(options: {
+  db: Queryable;
+  id: string;
+  billingAccountId: string;
+}): Promise<void> {
+  await execute(
+    options.db,
+    sqlb
+      .updateTable("ktrlplane.organizations")
+      .set({ primary_billing_account_id: options.billingAccountId })
+      .where("id", "=", options.id),
+  );
+}

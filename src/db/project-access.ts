@@ -24,9 +24,10 @@ export async function loadProjectAccess(
     lock?: "share" | "update";
   } & ProjectRef,
 ): Promise<ProjectAccess | undefined> {
-  // Blocked behind a billing switch, PostgreSQL re-checks the locked project row alone against
-  // the account row it had already joined, finds they no longer match and returns nothing. A
-  // fresh statement sees the switch committed, so a locked read that comes back empty is retried.
+  // Blocked behind a billing switch (or a change of the primary account), PostgreSQL re-checks
+  // the locked project row alone against the account row it had already joined, finds they no
+  // longer match and returns nothing. A fresh statement sees the switch committed, so a locked
+  // read that comes back empty is retried.
   const attempts = options.lock ? 3 : 1;
   for (let attempt = 1; ; attempt++) {
     const access = await readProjectAccess(options);
@@ -84,6 +85,7 @@ function projectAccessQuery(
       "a.scope as a_scope",
       "a.owner_project_id as a_owner_project_id",
       "a.created_at as a_created_at",
+      "a.closed_at as a_closed_at",
     ])
     .where("p.id", "=", (eb) =>
       by === "project"
@@ -97,18 +99,25 @@ function projectAccessQuery(
     .where("p.deleted_at", "is", null);
 }
 
-// Compiled once each: this is the hot path of every create and delete.
+// Compiled once each: this is the hot path of every create and delete. The organization row is
+// taken FOR KEY SHARE too (the foreign keys of the rows we insert take it anyway): a change of the
+// primary account locks it FOR UPDATE, so an inheriting project's request waits for it, then
+// finds the account it had joined is no longer the primary and reads again (see above).
 const projectAccess = {
   none: cached((p: AccessParams) => projectAccessQuery(p, "project")),
-  update: cached((p: AccessParams) => projectAccessQuery(p, "project").forUpdate("p")),
+  update: cached((p: AccessParams) => projectAccessQuery(p, "project").forUpdate("p").forKeyShare("o")),
   // The weakest lock that still excludes FOR UPDATE (switch, deletion): the same one the
   // foreign keys of the rows we insert take anyway, so concurrent creates add no lock work.
-  share: cached((p: AccessParams) => projectAccessQuery(p, "project").forKeyShare("p")),
+  share: cached((p: AccessParams) => projectAccessQuery(p, "project").forKeyShare(["p", "o"])),
 };
 const resourceAccess = {
   none: cached((p: ResourceAccessParams) => projectAccessQuery(p, "resource")),
-  update: cached((p: ResourceAccessParams) => projectAccessQuery(p, "resource").forUpdate("p")),
-  share: cached((p: ResourceAccessParams) => projectAccessQuery(p, "resource").forKeyShare("p")),
+  update: cached((p: ResourceAccessParams) =>
+    projectAccessQuery(p, "resource").forUpdate("p").forKeyShare("o"),
+  ),
+  share: cached((p: ResourceAccessParams) =>
+    projectAccessQuery(p, "resource").forKeyShare(["p", "o"]),
+  ),
 };
 
 async function readProjectAccess(
@@ -148,6 +157,7 @@ async function readProjectAccess(
       scope: row.a_scope,
       owner_project_id: row.a_owner_project_id,
       created_at: row.a_created_at,
+      closed_at: row.a_closed_at,
     },
   };
 }

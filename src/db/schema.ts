@@ -50,6 +50,7 @@ export interface BillingAccountSync {
   lease_until: Date | null;
   budget_window_start: Date | null;
   writes_in_window: Generated<number>;
+  money_drift: Json | null;
 }
 
 export interface BillingAccounts {
@@ -61,6 +62,7 @@ export interface BillingAccounts {
   scope: "organization" | "project";
   owner_project_id: string | null;
   created_at: Date;
+  closed_at: Date | null;
 }
 
 export interface BillingIntervals {

@@ -1,5 +1,5 @@
 import { authorizeOrganization } from "../access/authorize.js";
-import { findOrganizationAccount } from "../billing/find-organization-account.js";
+import { findOrganizationAccount, reopenIfClosed } from "../billing/find-organization-account.js";
 import type { AppContext } from "../context.js";
 import { recordAudit } from "../db/audit.js";
 import { insertBillingAccount } from "../db/billing-accounts.js";
@@ -80,7 +80,9 @@ export async function createProject(options: {
         organizationId,
         billingAccountId: billing.billing_account_id,
         field: `${prefix}billing.billing_account_id`,
+        lock: true,
       });
+      await reopenIfClosed({ ctx, tx, userId, account, reason: "project.created" });
       project.billing_account_id = account.id;
     } else {
       project.billing_account_id = newId("ba");

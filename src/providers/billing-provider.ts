@@ -1,4 +1,5 @@
 import type { BillingAccountRow, BillingAccountStatus } from "../db/billing-accounts.js";
+import type { Period } from "../domain/billing-period.js";
 import type { Price } from "../domain/pricing.js";
 
 /** What the ledger says the provider should hold for one account: one item per price. */
@@ -57,6 +58,21 @@ export interface BillingProvider {
     account: BillingAccountRow;
     returnUrl: string;
   }): Promise<{ url: string; session_id: string }>;
+  /**
+   * What the provider charges the account for `period`, per catalog price key, in ISO minor
+   * units; null when it holds nothing for the account. Compared with the ledger by full passes.
+   */
+  periodCharges?(options: {
+    account: BillingAccountRow;
+    period: Period;
+    prices: Iterable<Price>;
+  }): Promise<Map<string, number> | null>;
+  /** Where the customer manages payment methods and reads the provider's invoices (Stripe's
+   * customer portal); a provider without one refuses. */
+  openCustomerPortal(options: {
+    account: BillingAccountRow;
+    returnUrl: string;
+  }): Promise<{ url: string }>;
   /** Verifies a webhook delivery's signature and says which account it concerns. */
   verifyWebhook(options: { rawBody: string; signature: string | undefined }): WebhookTrigger;
 }

@@ -687,3 +687,81 @@ describe("billing cycle anchors", () => {
     }
   });
 });
+
+// https://docs.stripe.com/api/invoices/create_preview with
+// https://docs.stripe.com/billing/subscriptions/prorations: the preview of an anchored
+// subscription's next invoice carries the pending prorations of this short first period
+// (prorated against the full month, not the short period) and the next calendar month.
+describe("invoice preview of an anchored subscription", () => {
+  it("holds the period's prorations and the next month, each with its period", async () => {
+    emulator.clock.set(Date.parse("2026-11-10T00:00:00Z") / 1000);
+    const december = Date.parse("2026-12-01T00:00:00Z") / 1000;
+    const january = Date.parse("2027-01-01T00:00:00Z") / 1000;
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(3000);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id, quantity: 1 }],
+      billing_cycle_anchor: december,
+      proration_behavior: "create_prorations",
+      collection_method: "send_invoice",
+      days_until_due: 7,
+    });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    // 10 days later, one more: 11 of November's 30 days remain.
+    emulator.clock.advance(10 * 86_400);
+    await stripe.subscriptionItems.update(item.id, {
+      quantity: 2,
+      proration_behavior: "create_prorations",
+    });
+    const preview = await stripe.invoices.createPreview({
+      customer: customer.id,
+      subscription: sub.id,
+    });
+    const lines = preview.lines.data.map((l) => [l.amount, l.period.start, l.period.end]);
+    const nov20 = Date.parse("2026-11-20T00:00:00Z") / 1000;
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        [-1100, nov20, december], // unused time on 1 × 3000 for 11/30
+        [2200, nov20, december], // remaining time on 2 × 3000 for 11/30
+        [6000, december, january], // December in advance
+      ]),
+    );
+    expect(preview.lines.data).toHaveLength(3);
+    expect(preview.total).toBe(7100);
+  });
+});
+
+// https://docs.stripe.com/api/customer_portal/sessions/create
+describe("customer portal sessions", () => {
+  it("needs an existing customer and returns a portal URL with the return_url", async () => {
+    const customer = await stripe.customers.create({});
+    const session = await stripe.billingPortal.sessions.create({
+      customer: customer.id,
+      return_url: "https://example.com/billing",
+    });
+    expect(session).toMatchObject({
+      object: "billing_portal.session",
+      customer: customer.id,
+      return_url: "https://example.com/billing",
+      livemode: false,
+    });
+    expect(session.url.startsWith(emulator.url)).toBe(true);
+
+    const missing = await stripeError(
+      // biome-ignore lint/suspicious/noExplicitAny: the SDK's types require customer; Stripe checks it too
+      stripe.billingPortal.sessions.create({ return_url: "https://example.com" } as any),
+    );
+    expect(missing.code).toBe("parameter_missing");
+    expect(missing.param).toBe("customer");
+    const unknown = await stripeError(
+      stripe.billingPortal.sessions.create({ customer: "cus_nope" }),
+    );
+    expect(unknown.code).toBe("resource_missing");
+    await stripe.customers.del(customer.id);
+    const deleted = await stripeError(
+      stripe.billingPortal.sessions.create({ customer: customer.id }),
+    );
+    expect(deleted.code).toBe("resource_missing");
+  });
+});

@@ -338,6 +338,14 @@ export const api = {
   invoice: (id: string) => send("/v1/invoices", () => client.GET("/v1/invoices/{id}", byId(id))),
   setupAccount: (id: string) =>
     send("/v1/billing-accounts", () => client.POST("/v1/billing-accounts/{id}/setup", byId(id))),
+  /** How far the payment provider is in step; `provider` says whether Stripe bills the account. */
+  accountSync: (id: string) =>
+    send("/v1/billing-accounts", () => client.GET("/v1/billing-accounts/{id}/sync", byId(id))),
+  /** A one-time link to Stripe's customer portal (card, Stripe's invoices). */
+  portalSession: (id: string) =>
+    send("/v1/billing-accounts", () =>
+      client.POST("/v1/billing-accounts/{id}/portal-session", byId(id)),
+    ),
   /** Asks for a sync pass now: after checkout, the payment method is picked up at once. */
   syncAccount: (id: string) =>
     send("/v1/billing-accounts", () => client.POST("/v1/billing-accounts/{id}/sync", byId(id))),

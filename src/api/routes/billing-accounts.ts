@@ -1,9 +1,45 @@
+import { z } from "zod";
 import { accountCharges } from "../../billing/account-charges.js";
+import { closeBillingAccount } from "../../billing/close-billing-account.js";
 import { describeBillingAccount } from "../../billing/describe-billing-account.js";
+import { renameBillingAccount } from "../../billing/rename-billing-account.js";
+import {
+  applyPrimaryAccountChange,
+  planPrimaryAccountChange,
+} from "../../billing/set-primary-billing-account.js";
+import type { AppContext } from "../../context.js";
+import type { BillingAccountRow } from "../../db/billing-accounts.js";
+import type { Queryable } from "../../db/database.js";
 import { billingAccountInPath } from "../path-access.js";
 import { presentBillingAccount } from "../presenters.js";
 import { route } from "../route.js";
-import { billingAccountResponse, chargesResponse } from "../schemas.js";
+import {
+  billingAccountResponse,
+  chargesResponse,
+  projectBillingQuery,
+  renameBody,
+  timestamp,
+} from "../schemas.js";
+
+const accountRef = z.object({ billing_account_id: z.string(), name: z.string() });
+
+const primaryChangeResponse = z.object({
+  organization_id: z.string(),
+  primary_billing_account_id: z.string(),
+  from: accountRef,
+  effective_at: timestamp,
+  dry_run: z.boolean(),
+  reopened: z.boolean().describe("the account was closed: making it the primary reopens it"),
+  moved: z.array(z.object({ resource_id: z.string(), project_id: z.string() })),
+  left_account: accountRef
+    .extend({ closable: z.boolean() })
+    .nullable()
+    .describe("the former primary, and whether nothing bills it any more"),
+});
+
+async function present(options: { ctx: AppContext; db: Queryable; account: BillingAccountRow }) {
+  return presentBillingAccount(await describeBillingAccount(options));
+}
 
 export const billingAccountRoutes = [
   route({
@@ -14,7 +50,83 @@ export const billingAccountRoutes = [
     response: billingAccountResponse,
     handler: async ({ ctx, user, params }) => {
       const account = await billingAccountInPath({ ctx, user, params }, "read");
-      return presentBillingAccount(await describeBillingAccount({ ctx, db: ctx.db, account }));
+      return present({ ctx, db: ctx.db, account });
+    },
+  }),
+  route({
+    method: "PATCH",
+    url: "/v1/billing-accounts/:id",
+    summary: "Rename the billing account (billing admins and owners)",
+    tag: "billing",
+    body: renameBody,
+    response: billingAccountResponse,
+    handler: async ({ ctx, user, params, body }) =>
+      ctx.db.transaction(async (tx) => {
+        const account = await renameBillingAccount({
+          ctx,
+          tx,
+          userId: user.id,
+          billingAccountId: params.id ?? "",
+          name: body.name,
+        });
+        return present({ ctx, db: tx, account });
+      }),
+  }),
+  route({
+    method: "POST",
+    url: "/v1/billing-accounts/:id/close",
+    summary:
+      "Close an account nothing bills (409 billing_account_in_use or billing_account_primary otherwise); with Stripe its subscription ends with a final invoice, the customer is kept",
+    tag: "billing",
+    status: 200,
+    errors: [409],
+    response: billingAccountResponse,
+    handler: async ({ ctx, user, params }) =>
+      ctx.db.transaction(async (tx) => {
+        const account = await closeBillingAccount({
+          ctx,
+          tx,
+          userId: user.id,
+          billingAccountId: params.id ?? "",
+        });
+        return present({ ctx, db: tx, account });
+      }),
+  }),
+  route({
+    method: "POST",
+    url: "/v1/billing-accounts/:id/make-primary",
+    summary:
+      "Make this account the organization's primary: every inheriting project's resources move to it at one instant. ?dry_run=true previews",
+    tag: "billing",
+    status: 200,
+    errors: [409],
+    query: projectBillingQuery,
+    response: primaryChangeResponse,
+    handler: async ({ ctx, user, params, query }) => {
+      const dryRun = query.dry_run === "true";
+      return ctx.db.transaction(async (tx) => {
+        const change = await planPrimaryAccountChange({
+          ctx,
+          tx,
+          userId: user.id,
+          billingAccountId: params.id ?? "",
+        });
+        if (!dryRun) await applyPrimaryAccountChange({ ctx, tx, userId: user.id, change });
+        const { from, to, plan } = change;
+        return {
+          organization_id: change.organization.id,
+          primary_billing_account_id: to.id,
+          from: { billing_account_id: from.id, name: from.name },
+          effective_at: plan.at,
+          dry_run: dryRun,
+          reopened: to.closed_at !== null,
+          moved: plan.open.map((i) => ({ resource_id: i.resource_id, project_id: i.project_id })),
+          left_account:
+            from.id === to.id
+              ? null
+              : { billing_account_id: from.id, name: from.name, closable: change.leftClosable },
+        };
+      });
     },
   }),
   route({

@@ -50,6 +50,15 @@ const billingSwitchResponse = projectBillingResponse.pick({ mode: true, inherite
       sku: z.string(),
     }),
   ),
+  left_account: z
+    .object({
+      billing_account_id: z.string(),
+      name: z.string(),
+      closable: z.boolean().describe("nothing bills it after the switch: it may be closed"),
+      closed: z.boolean().describe("closed by this switch (close_left_account)"),
+    })
+    .nullable()
+    .describe("the account the project leaves, when it is another one"),
 });
 
 export const projectRoutes = [
@@ -182,6 +191,7 @@ export const projectRoutes = [
     tag: "billing",
     body: projectBillingBody,
     query: projectBillingQuery,
+    errors: [409],
     response: billingSwitchResponse,
     handler: async ({ ctx, user, params, body, query }) => {
       const dryRun = query.dry_run === "true";
@@ -209,6 +219,12 @@ export const projectRoutes = [
           effective_at: change.plan.at,
           dry_run: dryRun,
           from: change.from,
+          left_account: change.left && {
+            billing_account_id: change.left.billing_account_id,
+            name: change.left.name,
+            closable: change.left.closable,
+            closed: change.left.close && !dryRun,
+          },
           moved: moved.map((r) => ({
             resource_id: r.id,
             name: r.name,

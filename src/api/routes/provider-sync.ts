@@ -19,7 +19,37 @@ const syncResponse = z.object({
   deferred_until: timestamp
     .nullable()
     .describe("set while the hourly write budget is spent: pending changes go out then, together"),
+  money_drift: z
+    .object({
+      period: z.object({ start: timestamp, end: timestamp }),
+      currency: z.string(),
+      lines: z.array(
+        z.object({
+          resource_type: z.string(),
+          sku: z.string(),
+          ledger: z.number().int(),
+          provider: z.number().int(),
+          drift: z.number().int().describe("provider − ledger, minor units"),
+        }),
+      ),
+      total: z.object({
+        ledger: z.number().int(),
+        provider: z.number().int(),
+        drift: z.number().int(),
+      }),
+    })
+    .nullable()
+    .describe(
+      "the last full pass: what the provider charges for the current period (Stripe: issued invoices and invoices.createPreview) against the ledger's upcoming invoice; null under the local ledger",
+    ),
 });
+
+interface StoredMoneyDrift {
+  period: { start: string; end: string };
+  currency: string;
+  lines: { resource_type: string; sku: string; ledger: number; provider: number; drift: number }[];
+  total: { ledger: number; provider: number; drift: number };
+}
 
 async function syncState(options: { ctx: AppContext; billingAccountId: string }) {
   const sync = await getAccountSync({
@@ -41,7 +71,27 @@ async function syncState(options: { ctx: AppContext; billingAccountId: string })
       windowOpen && limit !== undefined && (sync?.writes_in_window ?? 0) >= limit
         ? new Date((sync?.budget_window_start?.getTime() ?? 0) + 3_600_000)
         : null,
+    money_drift: moneyDriftOf(sync?.money_drift),
   };
+}
+
+/** The stored JSON has the period as ISO strings. */
+function moneyDriftOf(stored: unknown) {
+  if (!stored) return null;
+  const drift = stored as StoredMoneyDrift;
+  return {
+    ...drift,
+    period: { start: new Date(drift.period.start), end: new Date(drift.period.end) },
+  };
+}
+
+/** A provider failure that is not ours to explain is a 503 naming it. */
+function providerUnavailable(error: unknown): never {
+  if (error instanceof AppError) throw error;
+  throw new AppError({
+    code: "provider_unavailable",
+    message: `The provider could not be reached: ${(error as Error).message}`,
+  });
 }
 
 export const providerSyncRoutes = [
@@ -72,14 +122,27 @@ export const providerSyncRoutes = [
         // A pass the worker is running takes a second or so: wait for it rather than refuse.
         waitForLeaseMs: 10_000,
         full: true,
-      }).catch((error) => {
-        if (error instanceof AppError) throw error;
-        throw new AppError({
-          code: "provider_unavailable",
-          message: `The provider could not be reached: ${(error as Error).message}`,
-        });
-      });
+      }).catch(providerUnavailable);
       return syncState({ ctx, billingAccountId: account.id });
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/billing-accounts/:id/portal-session",
+    summary:
+      "A link to Stripe's customer portal (change the card, see Stripe's invoices); 409 provider_not_configured under the local ledger, 409 conflict before set-up",
+    tag: "billing",
+    errors: [409, 503],
+    status: 200,
+    response: z.object({ url: z.string() }),
+    handler: async ({ ctx, user, params }) => {
+      const account = await billingAccountInPath({ ctx, user, params }, "manage_billing");
+      return ctx.provider
+        .openCustomerPortal({
+          account,
+          returnUrl: `${ctx.publicUrl}/billing-accounts/${account.id}`,
+        })
+        .catch(providerUnavailable);
     },
   }),
   route({

@@ -18,6 +18,12 @@ export function createLocalProvider(): BillingProvider {
         message: `Billing account "${account.name}" is billed by the local ledger and needs no payment set-up`,
       });
     },
+    async openCustomerPortal({ account }) {
+      throw new AppError({
+        code: "provider_not_configured",
+        message: `Billing account "${account.name}" is billed by the local ledger: there is no payment provider portal (see its invoices and charges here instead)`,
+      });
+    },
     verifyWebhook() {
       throw new AppError({
         code: "not_found",

@@ -1,7 +1,10 @@
 import type Stripe from "stripe";
 import type { Database } from "../../db/database.js";
+import { priceKey } from "../../domain/pricing.js";
 import type { BillingProvider } from "../billing-provider.js";
 import { RequestPacer } from "./request-pacer.js";
+import { stripePeriodCharges } from "./stripe-period-charges.js";
+import { openCustomerPortal } from "./stripe-portal.js";
 import { startCheckoutSetup } from "./stripe-setup.js";
 import { syncStripeAccount } from "./stripe-sync-account.js";
 import { verifyStripeWebhook } from "./stripe-webhooks.js";
@@ -26,6 +29,8 @@ export function createStripeProvider(options: {
   const pacer = new RequestPacer(options.requestsPerSecond ?? 20);
   const priceCache = new Map<string, string>();
   const clock = options.clock ?? (() => new Date());
+  // Stripe price id → catalog price key, learnt from price metadata (prices never change).
+  const priceKeys = new Map<string, string>();
   return {
     name: "stripe",
     initialAccountStatus: "setup_required",
@@ -33,6 +38,20 @@ export function createStripeProvider(options: {
     syncAccount: (pass) => syncStripeAccount({ stripe, db, pacer, priceCache, clock, ...pass }),
     startSetup: ({ account, returnUrl }) =>
       startCheckoutSetup({ stripe, db, pacer, account, returnUrl }),
+    periodCharges: ({ account, period, prices }) =>
+      stripePeriodCharges({
+        stripe,
+        db,
+        pacer,
+        account,
+        period,
+        priceKeys,
+        catalogPriceIds: new Map(
+          [...prices].flatMap((p) => (p.stripe_price_id ? [[p.stripe_price_id, priceKey(p)]] : [])),
+        ),
+      }),
+    openCustomerPortal: ({ account, returnUrl }) =>
+      openCustomerPortal({ stripe, db, pacer, account, returnUrl }),
     verifyWebhook: ({ rawBody, signature }) =>
       verifyStripeWebhook({ stripe, webhookSecret: options.webhookSecret, rawBody, signature }),
   };

@@ -16,6 +16,7 @@ import {
   type RecordedRequest,
   type RequestFilter,
 } from "./request-log.js";
+import { billingPortalRoutes } from "./resources/billing-portal.js";
 import { checkoutPages, checkoutRoutes, completeCheckoutSession } from "./resources/checkout.js";
 import { customerRoutes } from "./resources/customers.js";
 import { eventRoutes } from "./resources/events.js";
@@ -122,6 +123,7 @@ export async function startStripeEmulator(
       ...subscriptionItemRoutes,
       ...invoiceRoutes,
       ...checkoutRoutes,
+      ...billingPortalRoutes,
       ...eventRoutes,
       ...meterRoutes,
     ],

@@ -417,6 +417,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description set while closed; billing a project to the account again reopens it */
+                            closed_at: string | null;
                             currency: string;
                             current_period: {
                                 /**
@@ -440,6 +442,8 @@ export interface paths {
                             }[];
                             name: string;
                             organization_id: string;
+                            /** @description what the organization's inheriting projects bill to */
+                            primary: boolean;
                             projects: {
                                 id: string;
                                 name: string;
@@ -511,7 +515,151 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename the billing account (billing admins and owners) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description set while closed; billing a project to the account again reopens it */
+                            closed_at: string | null;
+                            currency: string;
+                            current_period: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
+                                end: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
+                                start: string;
+                            };
+                            id: string;
+                            items: {
+                                amount: number;
+                                quantity: number;
+                                resource_type: string;
+                                sku: string;
+                                unit_amount: number | null;
+                            }[];
+                            name: string;
+                            organization_id: string;
+                            /** @description what the organization's inheriting projects bill to */
+                            primary: boolean;
+                            projects: {
+                                id: string;
+                                name: string;
+                            }[];
+                            /** @enum {string} */
+                            scope: "organization" | "project";
+                            status: string;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/billing-accounts/{id}/charges": {
@@ -622,6 +770,142 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing-accounts/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close an account nothing bills (409 billing_account_in_use or billing_account_primary otherwise); with Stripe its subscription ends with a final invoice, the customer is kept */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description set while closed; billing a project to the account again reopens it */
+                            closed_at: string | null;
+                            currency: string;
+                            current_period: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
+                                end: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
+                                start: string;
+                            };
+                            id: string;
+                            items: {
+                                amount: number;
+                                quantity: number;
+                                resource_type: string;
+                                sku: string;
+                                unit_amount: number | null;
+                            }[];
+                            name: string;
+                            organization_id: string;
+                            /** @description what the organization's inheriting projects bill to */
+                            primary: boolean;
+                            projects: {
+                                id: string;
+                                name: string;
+                            }[];
+                            /** @enum {string} */
+                            scope: "organization" | "project";
+                            status: string;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -757,6 +1041,255 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing-accounts/{id}/make-primary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make this account the organization's primary: every inheriting project's resources move to it at one instant. ?dry_run=true previews */
+        post: {
+            parameters: {
+                query?: {
+                    dry_run?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dry_run: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
+                            effective_at: string;
+                            from: {
+                                billing_account_id: string;
+                                name: string;
+                            };
+                            /** @description the former primary, and whether nothing bills it any more */
+                            left_account: {
+                                billing_account_id: string;
+                                closable: boolean;
+                                name: string;
+                            } | null;
+                            moved: {
+                                project_id: string;
+                                resource_id: string;
+                            }[];
+                            organization_id: string;
+                            primary_billing_account_id: string;
+                            /** @description the account was closed: making it the primary reopens it */
+                            reopened: boolean;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing-accounts/{id}/portal-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A link to Stripe's customer portal (change the card, see Stripe's invoices); 409 provider_not_configured under the local ledger, 409 conflict before set-up */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            url: string;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -911,6 +1444,35 @@ export interface paths {
                             last_error: string | null;
                             last_full_sync_at: string | null;
                             last_synced_at: string | null;
+                            /** @description the last full pass: what the provider charges for the current period (Stripe: issued invoices and invoices.createPreview) against the ledger's upcoming invoice; null under the local ledger */
+                            money_drift: {
+                                currency: string;
+                                lines: {
+                                    /** @description provider − ledger, minor units */
+                                    drift: number;
+                                    ledger: number;
+                                    provider: number;
+                                    resource_type: string;
+                                    sku: string;
+                                }[];
+                                period: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    end: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    start: string;
+                                };
+                                total: {
+                                    drift: number;
+                                    ledger: number;
+                                    provider: number;
+                                };
+                            } | null;
                             /** @description changes not yet in the provider; 0 once converged */
                             pending: number;
                             provider: string;
@@ -1004,6 +1566,35 @@ export interface paths {
                             last_error: string | null;
                             last_full_sync_at: string | null;
                             last_synced_at: string | null;
+                            /** @description the last full pass: what the provider charges for the current period (Stripe: issued invoices and invoices.createPreview) against the ledger's upcoming invoice; null under the local ledger */
+                            money_drift: {
+                                currency: string;
+                                lines: {
+                                    /** @description provider − ledger, minor units */
+                                    drift: number;
+                                    ledger: number;
+                                    provider: number;
+                                    resource_type: string;
+                                    sku: string;
+                                }[];
+                                period: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    end: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    start: string;
+                                };
+                                total: {
+                                    drift: number;
+                                    ledger: number;
+                                    provider: number;
+                                };
+                            } | null;
                             /** @description changes not yet in the provider; 0 once converged */
                             pending: number;
                             provider: string;
@@ -2104,6 +2695,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             data: {
+                                /** @description set while closed; billing a project to the account again reopens it */
+                                closed_at: string | null;
                                 currency: string;
                                 current_period: {
                                     /**
@@ -2127,6 +2720,8 @@ export interface paths {
                                 }[];
                                 name: string;
                                 organization_id: string;
+                                /** @description what the organization's inheriting projects bill to */
+                                primary: boolean;
                                 projects: {
                                     id: string;
                                     name: string;
@@ -2224,6 +2819,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description set while closed; billing a project to the account again reopens it */
+                            closed_at: string | null;
                             currency: string;
                             current_period: {
                                 /**
@@ -2247,6 +2844,8 @@ export interface paths {
                             }[];
                             name: string;
                             organization_id: string;
+                            /** @description what the organization's inheriting projects bill to */
+                            primary: boolean;
                             projects: {
                                 id: string;
                                 name: string;
@@ -4281,10 +4880,14 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description close the account the project leaves, when nothing else bills it (else 409) */
+                        close_left_account?: boolean;
                         /** @enum {string} */
                         mode: "inherit";
                     } | {
                         billing_account_id?: string;
+                        /** @description close the account the project leaves, when nothing else bills it (else 409) */
+                        close_left_account?: boolean;
                         /** @enum {string} */
                         mode: "separate";
                     };
@@ -4314,6 +4917,15 @@ export interface paths {
                                 name: string;
                             };
                             inherited: boolean;
+                            /** @description the account the project leaves, when it is another one */
+                            left_account: {
+                                billing_account_id: string;
+                                /** @description nothing bills it after the switch: it may be closed */
+                                closable: boolean;
+                                /** @description closed by this switch (close_left_account) */
+                                closed: boolean;
+                                name: string;
+                            } | null;
                             /** @enum {string} */
                             mode: "inherit" | "separate";
                             moved: {
@@ -4354,6 +4966,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
