@@ -21,6 +21,7 @@ import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
 import { healthRoutes } from "./routes/health.js";
 import { identityRoutes } from "./routes/identity.js";
+import { invitationRoutes } from "./routes/invitations.js";
 import { memberRoutes } from "./routes/members.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { pricingRoutes } from "./routes/pricing.js";
@@ -48,6 +49,7 @@ export const apiRoutes: RouteSpec[] = [
   ...pricingRoutes,
   ...providerSyncRoutes,
   ...memberRoutes,
+  ...invitationRoutes,
   ...renameRoutes,
   ...providerWebhookRoutes,
   ...healthRoutes,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 
-export type IdPrefix = "usr" | "org" | "ba" | "prj" | "res";
+export type IdPrefix = "usr" | "org" | "ba" | "prj" | "res" | "inv";
 
 /** Prefixed, unguessable ids (`prj_…`): readable in logs, useless for enumerating other tenants. */
 export function newId(prefix: IdPrefix): string {

@@ -83,6 +83,21 @@ export interface IdempotencyKeys {
   created_at: Date;
 }
 
+export interface Invitations {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  email: string;
+  role: "owner" | "billing_admin" | "editor" | "viewer";
+  token_hash: string;
+  invited_by: string;
+  created_at: Date;
+  expires_at: Date;
+  accepted_at: Date | null;
+  accepted_by: string | null;
+  revoked_at: Date | null;
+}
+
 export interface LoginThrottle {
   key: string;
   failures: number;
@@ -190,6 +205,7 @@ export interface DB {
   "ktrlplane.billing_accounts": BillingAccounts;
   "ktrlplane.billing_intervals": BillingIntervals;
   "ktrlplane.idempotency_keys": IdempotencyKeys;
+  "ktrlplane.invitations": Invitations;
   "ktrlplane.login_throttle": LoginThrottle;
   "ktrlplane.machine_tokens": MachineTokens;
   "ktrlplane.memberships": Memberships;
