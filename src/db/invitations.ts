@@ -150,3 +150,17 @@ export async function markInvitationRevoked(options: {
       .where("id", "=", options.id),
   );
 }
+
+/** A project invitation dies with its project: deleting a project keeps its row, marked deleted. */
+export async function invitationProjectDeleted(options: {
+  db: Queryable;
+  invitation: InvitationRow;
+}): Promise<boolean> {
+  const { project_id } = options.invitation;
+  if (project_id === null) return false;
+  const project = await first(
+    options.db,
+    sqlb.selectFrom("ktrlplane.projects").select("deleted_at").where("id", "=", project_id),
+  );
+  return !project || project.deleted_at !== null;
+}

@@ -5,6 +5,7 @@ import type { Queryable } from "../db/database.js";
 import {
   findInvitationByTokenHash,
   type InvitationRow,
+  invitationProjectDeleted,
   invitationStatus,
   markInvitationAccepted,
 } from "../db/invitations.js";
@@ -50,6 +51,13 @@ export async function acceptInvitation(options: {
         revoked: "This invitation was revoked: ask for a new one",
         expired: "This invitation has expired: ask for a new one",
       }[status],
+      field: "token",
+    });
+  }
+  if (await invitationProjectDeleted({ db: tx, invitation })) {
+    throw new AppError({
+      code: "invitation_revoked",
+      message: "The project of this invitation was deleted",
       field: "token",
     });
   }

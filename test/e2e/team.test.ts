@@ -175,11 +175,12 @@ describe.skipIf(!chromiumPath)("console e2e: team", () => {
     await nora.getByRole("status").filter({ hasText: "You joined as Editor" }).waitFor();
     await nora.getByRole("button", { name: "Continue" }).click();
     await nora.waitForURL(`**/organizations/${s.orgId}/members`);
-    // The stray link no longer works.
-    await vic.goto(links["stray@example.com"] as string);
-    await vic.getByRole("button", { name: "Accept invitation" }).click();
-    await vic
-      .getByText(/revoked/)
+    // The revoked link no longer works.
+    const stray = await pageAs(s.viewer);
+    await stray.goto(links["stray@example.com"] as string);
+    await stray.getByRole("button", { name: "Accept invitation" }).click();
+    await stray
+      .getByText(/was revoked/)
       .first()
       .waitFor();
 

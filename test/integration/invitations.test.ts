@@ -231,7 +231,7 @@ describe.skipIf(!testDatabaseAvailable)("member invitations", () => {
     expectStatus(await owner.api.delete(`/v1/invitations/${pending.body.id}`), 204);
   });
 
-  it("a project invitation grants a role on that project only", async () => {
+  it("a project invitation grants a role on that project only, and dies with the project", async () => {
     const project = (await owner.api.post("/v1/projects", { name: "Web", organization_id: org.id }))
       .body;
     const helper = await app.signUp();
@@ -252,6 +252,18 @@ describe.skipIf(!testDatabaseAvailable)("member invitations", () => {
       expect.objectContaining({ user_id: helper.user.id, role: "editor", scope: "project" }),
     );
     expect((await members()).map((m) => m.email)).not.toContain(helper.user.email);
+
+    const late = await app.signUp();
+    const stale = await owner.api.post(`/v1/projects/${project.id}/members`, {
+      email: late.user.email,
+      role: "viewer",
+    });
+    expectStatus(await owner.api.delete(`/v1/projects/${project.id}`), 204);
+    expectProblem(
+      await accept(late, invitationToken(stale.body.accept_url)),
+      410,
+      "invitation_revoked",
+    );
   });
 
   it("the list is paged, never shows a token, and only the token's digest is stored, also for replays", async () => {
