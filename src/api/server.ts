@@ -22,6 +22,7 @@ import { billingAccountRoutes } from "./routes/billing-accounts.js";
 import { healthRoutes } from "./routes/health.js";
 import { identityRoutes } from "./routes/identity.js";
 import { invoiceRoutes } from "./routes/invoices.js";
+import { invitationRoutes } from "./routes/invitations.js";
 import { memberRoutes } from "./routes/members.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { pricingRoutes } from "./routes/pricing.js";
@@ -51,6 +52,7 @@ export const apiRoutes: RouteSpec[] = [
   ...pricingRoutes,
   ...providerSyncRoutes,
   ...memberRoutes,
+  ...invitationRoutes,
   ...renameRoutes,
   ...providerWebhookRoutes,
   ...healthRoutes,

@@ -20,14 +20,17 @@ export interface AuditEntry {
     | "project.renamed"
     | "resource.renamed"
     | "machine_token.created"
-    | "machine_token.revoked";
+    | "machine_token.revoked"
+    | "invitation.created"
+    | "invitation.revoked";
   subjectType:
     | "organization"
     | "project"
     | "resource"
     | "billing_account"
     | "member"
-    | "machine_token";
+    | "machine_token"
+    | "invitation";
   subjectId: string;
   before: unknown;
   after: unknown;

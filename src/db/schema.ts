@@ -85,6 +85,21 @@ export interface IdempotencyKeys {
   created_at: Date;
 }
 
+export interface Invitations {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  email: string;
+  role: "owner" | "billing_admin" | "editor" | "viewer";
+  token_hash: string;
+  invited_by: string;
+  created_at: Date;
+  expires_at: Date;
+  accepted_at: Date | null;
+  accepted_by: string | null;
+  revoked_at: Date | null;
+}
+
 export interface InvoiceLineShares {
   invoice_id: string;
   line_no: number;
@@ -276,6 +291,7 @@ export interface DB {
   "ktrlplane.billing_accounts": BillingAccounts;
   "ktrlplane.billing_intervals": BillingIntervals;
   "ktrlplane.idempotency_keys": IdempotencyKeys;
+  "ktrlplane.invitations": Invitations;
   "ktrlplane.invoice_line_shares": InvoiceLineShares;
   "ktrlplane.invoice_lines": InvoiceLines;
   "ktrlplane.invoice_settlements": InvoiceSettlements;

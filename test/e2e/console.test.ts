@@ -324,18 +324,21 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
   });
 
   it("project billing page: redirects an org billing manager, explains to anyone else", async () => {
-    await fetch(`${server.baseUrl}/v1/auth/signup`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
+    const carolToken = (
+      await api<{ token: string }>("", "POST", "/v1/auth/signup", {
         email: "carol@example.com",
         password: "correct horse battery",
         name: "Carol Diaz",
-      }),
-    });
-    await api(state.aliceToken, "POST", `/v1/organizations/${state.orgId}/members`, {
-      email: "carol@example.com",
-      role: "editor",
+      })
+    ).token;
+    const invited = await api<{ accept_url: string }>(
+      state.aliceToken,
+      "POST",
+      `/v1/organizations/${state.orgId}/members`,
+      { email: "carol@example.com", role: "editor" },
+    );
+    await api(carolToken, "POST", "/v1/invitations/accept", {
+      token: new URLSearchParams(new URL(invited.accept_url).hash.slice(1)).get("token"),
     });
 
     const carol = await newPage();

@@ -1,5 +1,6 @@
 /**
- * The team half of the console in Chromium: members (invite, change role, remove), the audit
+ * The team half of the console in Chromium: members (invite with a link shown once, accept as
+ * a signed-in member or after signing up, revoke, change role, remove), the audit
  * log, renames with focus and success messages, the organization switcher and "new
  * organization", and role-aware screens (a viewer is offered no create, rename or delete; a
  * project-only member no Billing or Costs links) — at desktop size and on a 390×844 phone.
@@ -43,6 +44,14 @@ describe.skipIf(!chromiumPath)("console e2e: team", () => {
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+  const invitationToken = (acceptUrl: string) =>
+    new URLSearchParams(new URL(acceptUrl).hash.slice(1)).get("token") ?? "";
+  async function inviteAndAccept(path: string, invitee: string, email: string, role: string) {
+    const sent = await api<{ accept_url: string }>(s.owner, "POST", path, { email, role });
+    await api(invitee, "POST", "/v1/invitations/accept", {
+      token: invitationToken(sent.accept_url),
+    });
   }
   const signUp = async (name: string, email: string) =>
     (
@@ -89,10 +98,12 @@ describe.skipIf(!chromiumPath)("console e2e: team", () => {
       sku: "free",
       name: "db",
     });
-    await api(s.owner, "POST", `/v1/projects/${project.id}/members`, {
-      email: "pia@example.com",
-      role: "viewer",
-    });
+    await inviteAndAccept(
+      `/v1/projects/${project.id}/members`,
+      s.projectOnly,
+      "pia@example.com",
+      "viewer",
+    );
   });
 
   afterAll(async () => {
@@ -112,18 +123,70 @@ describe.skipIf(!chromiumPath)("console e2e: team", () => {
     await page.waitForURL(`**/organizations/${s.orgId}/members`);
     await page.getByRole("heading", { name: "Who can do what" }).waitFor();
 
+    const links: Record<string, string> = {};
     for (const [email, role] of [
       ["vic@example.com", "Viewer"],
       ["eddie@example.com", "Editor"],
+      ["nora@example.com", "Editor"],
+      ["stray@example.com", "Viewer"],
     ] as const) {
       await page.getByLabel("Email").fill(email);
       await page.getByLabel("Role", { exact: true }).selectOption({ label: role });
       await page.getByRole("button", { name: "Invite" }).click();
       await page
         .getByRole("status")
-        .filter({ hasText: `${email} now has the role ${role}` })
+        .filter({ hasText: `${email} is invited as ${role}` })
         .waitFor();
+      links[email] = await page.getByLabel("Invitation link").inputValue();
+      await page.getByTestId(`invitation-${email}`).waitFor();
     }
+    expect(links["nora@example.com"]).toMatch(/\/invitations\/accept#token=kp_inv_/);
+    await shot(page, "invitations");
+    await page.getByRole("button", { name: "Revoke the invitation of stray@example.com" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: "invitation of stray@example.com was revoked" })
+      .waitFor();
+    await page.getByTestId("invitation-stray@example.com").waitFor({ state: "detached" });
+
+    // Vic has an account: signed in, he opens the link and accepts.
+    const vic = await pageAs(s.viewer);
+    await vic.goto(links["vic@example.com"] as string);
+    await vic.getByRole("button", { name: "Accept invitation" }).click();
+    await vic.getByRole("status").filter({ hasText: "You joined as Viewer" }).waitFor();
+    expect(new URL(vic.url()).hash).toBe("");
+    await api(s.editor, "POST", "/v1/invitations/accept", {
+      token: invitationToken(links["eddie@example.com"] as string),
+    });
+    // Nora has none: the link asks her to sign up, then brings her back to accept.
+    const noraContext = await browser.newContext({ viewport: desktop });
+    contexts.push(noraContext);
+    const nora = await noraContext.newPage();
+    nora.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+    await nora.goto(links["nora@example.com"] as string);
+    await nora.getByRole("heading", { name: "You are invited" }).waitFor();
+    await shot(nora, "accept-signed-out");
+    await nora.getByRole("link", { name: "Create an account" }).click();
+    await nora.getByLabel("Your name").fill("Nora Newcomer");
+    await nora.getByLabel("Email").fill("nora@example.com");
+    await nora.getByLabel("Password").fill("correct horse battery");
+    await nora.getByRole("button", { name: "Sign up" }).click();
+    await nora.getByRole("button", { name: "Accept invitation" }).click();
+    await nora.getByRole("status").filter({ hasText: "You joined as Editor" }).waitFor();
+    await nora.getByRole("button", { name: "Continue" }).click();
+    await nora.waitForURL(`**/organizations/${s.orgId}/members`);
+    // The revoked link no longer works.
+    const stray = await pageAs(s.viewer);
+    await stray.goto(links["stray@example.com"] as string);
+    await stray.getByRole("button", { name: "Accept invitation" }).click();
+    await stray
+      .getByText(/was revoked/)
+      .first()
+      .waitFor();
+
+    await page.reload();
+    await page.getByTestId("member-nora@example.com").waitFor();
+    expect(await page.getByTestId("invitations").count()).toBe(0);
     await page.getByTestId("member-eddie@example.com").waitFor();
     await page.getByLabel("Role of Eddie Editor").selectOption({ label: "Billing admin" });
     await page

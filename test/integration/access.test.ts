@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inviteAndAccept } from "../support/invite.js";
 import {
   type ApiClient,
   type ApiResponse,
@@ -93,11 +94,13 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
       [editor, "editor"],
       [viewer, "viewer"],
     ] as const) {
-      const granted = await owner.api.post(`/v1/organizations/${orgA.id}/members`, {
-        email: member.user.email,
+      const granted = await inviteAndAccept({
+        by: owner.api,
+        path: `/v1/organizations/${orgA.id}/members`,
+        who: member,
         role,
       });
-      expectStatus(granted, 201);
+      expectStatus(granted, 200);
     }
     const created1 = await owner.api.post("/v1/projects", { name: "p1", organization_id: orgA.id });
     expectStatus(created1, 201);
@@ -122,11 +125,13 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
       [projectViewer, "viewer"],
       [projectEditor, "editor"],
     ] as const) {
-      const granted = await owner.api.post(`/v1/projects/${p1.id}/members`, {
-        email: member.user.email,
+      const granted = await inviteAndAccept({
+        by: owner.api,
+        path: `/v1/projects/${p1.id}/members`,
+        who: member,
         role,
       });
-      expectStatus(granted, 201);
+      expectStatus(granted, 200);
     }
 
     const b = await outsider.api.post("/v1/organizations", { name: "Bravo" });
@@ -458,29 +463,34 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
       );
     });
 
-    it("granting, then re-granting, changes the role (201 then 200), and the new role takes effect", async () => {
+    it("an accepted invitation grants the role; inviting a member again is 409; PUT changes the role, which takes effect", async () => {
       const flipper = await app.signUp({ name: "Flip Flop" });
-      const granted = await owner.api.post(`/v1/organizations/${orgA.id}/members`, {
-        email: flipper.user.email,
+      const membersPath = `/v1/organizations/${orgA.id}/members`;
+      const granted = await inviteAndAccept({
+        by: owner.api,
+        path: membersPath,
+        who: flipper,
         role: "viewer",
       });
-      expectStatus(granted, 201);
+      expectStatus(granted, 200);
       expect(granted.body).toMatchObject({
-        user_id: flipper.user.id,
         email: flipper.user.email,
         role: "viewer",
         scope: "organization",
+        status: "accepted",
       });
       expectProblem(
         await flipper.api.post("/v1/projects", { name: "f", organization_id: orgA.id }),
         403,
         "forbidden",
       );
+      expectProblem(
+        await owner.api.post(membersPath, { email: flipper.user.email, role: "editor" }),
+        409,
+        "already_member",
+      );
 
-      const changed = await owner.api.post(`/v1/organizations/${orgA.id}/members`, {
-        email: flipper.user.email,
-        role: "editor",
-      });
+      const changed = await owner.api.put(`${membersPath}/${flipper.user.id}`, { role: "editor" });
       expectStatus(changed, 200);
       expect(changed.body.role).toBe("editor");
       const created = await flipper.api.post("/v1/projects", {
@@ -489,15 +499,12 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
       });
       expectStatus(created, 201);
 
-      const demoted = await owner.api.post(`/v1/organizations/${orgA.id}/members`, {
-        email: flipper.user.email,
-        role: "viewer",
-      });
+      const demoted = await owner.api.put(`${membersPath}/${flipper.user.id}`, { role: "viewer" });
       expectStatus(demoted, 200);
       expectProblem(await flipper.api.delete(`/v1/projects/${created.body.id}`), 403, "forbidden");
       expectStatus(await owner.api.delete(`/v1/projects/${created.body.id}`), 204);
 
-      const members = await owner.api.get(`/v1/organizations/${orgA.id}/members`);
+      const members = await owner.api.get(membersPath);
       expect(
         members.body.data.filter((m: { user_id: string }) => m.user_id === flipper.user.id),
       ).toEqual([expect.objectContaining({ role: "viewer", scope: "organization" })]);
@@ -527,13 +534,13 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
       ]);
     });
 
-    it("an unknown email is 404 user_not_found, naming the field", async () => {
+    it("an unknown email gets a pending invitation like a known one: nobody is told which emails exist", async () => {
       const response = await owner.api.post(`/v1/organizations/${orgA.id}/members`, {
         email: "nobody-here@example.com",
         role: "viewer",
       });
-      expectProblem(response, 404, "user_not_found");
-      expect(response.body.field).toBe("email");
+      expectStatus(response, 201);
+      expect(response.body).toMatchObject({ email: "nobody-here@example.com", status: "pending" });
     });
   });
 

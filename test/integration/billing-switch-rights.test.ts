@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inviteAndAccept } from "../support/invite.js";
 import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
@@ -55,11 +56,13 @@ describe.skipIf(!testDatabaseAvailable)(
         [projectAdmin, "billing_admin"],
         [projectOwner, "owner"],
       ] as const) {
-        const granted = await owner.api.post(`/v1/projects/${mine.id}/members`, {
-          email: member.user.email,
+        const granted = await inviteAndAccept({
+          by: owner.api,
+          path: `/v1/projects/${mine.id}/members`,
+          who: member,
           role,
         });
-        expect(granted.status).toBe(201);
+        expect(granted.status).toBe(200);
       }
       const resource = await owner.api.post("/v1/resources", {
         project_id: mine.id,

@@ -22,6 +22,11 @@ describe.skipIf(!testDatabaseAvailable)("Idempotency-Key on creating POSTs", () 
     await app?.close();
   });
 
+  const expectReused = (response: { status: number; body: { code?: string } }) =>
+    expect({ status: response.status, code: response.body.code }).toEqual({
+      status: 422,
+      code: "idempotency_key_reused",
+    });
   const key = (name: string) => ({ "Idempotency-Key": `${name}-${Date.now()}` });
 
   it("POST /v1/projects: a retry replays the first project; another body is 422", async () => {
@@ -67,7 +72,7 @@ describe.skipIf(!testDatabaseAvailable)("Idempotency-Key on creating POSTs", () 
     expect(theirs.body.id).not.toBe(mine.body.id);
   });
 
-  it("POST /v1/organizations/{id}/members: a replay keeps the first status (201), a new key sees 200", async () => {
+  it("POST /v1/organizations/{id}/members: a replay answers the same invitation without its link; a new key invites anew", async () => {
     const invitee = await app.signUp();
     const headers = key("member");
     const body = { email: invitee.user.email, role: "viewer" };
@@ -75,10 +80,16 @@ describe.skipIf(!testDatabaseAvailable)("Idempotency-Key on creating POSTs", () 
     const first = await api.post(path, body, headers);
     const replay = await api.post(path, body, headers);
     expect(first.status).toBe(201);
+    expect(first.body.accept_url).toMatch(/#token=kp_inv_/);
     expect(replay.status).toBe(201);
-    expect(replay.body).toEqual(first.body);
+    // The token lives in the first answer only: the stored replay keeps everything else.
+    expect(replay.body).toEqual({ ...first.body, accept_url: null });
+    const invitations = await api.get(`/v1/organizations/${organizationId}/invitations`);
+    expect(invitations.body.data.map((i: { id: string }) => i.id)).toEqual([first.body.id]);
+    expectReused(await api.post(path, { ...body, role: "editor" }, headers));
     const fresh = await api.post(path, body, key("member-again"));
-    expect(fresh.status).toBe(200);
+    expect(fresh.status).toBe(201);
+    expect(fresh.body.id).not.toBe(first.body.id);
   });
 
   it("a request that failed leaves its key unused; the key names one route and its path", async () => {

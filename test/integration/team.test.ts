@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NAME_MAX_LENGTH } from "../../src/domain/names.js";
+import { inviteAndAccept } from "../support/invite.js";
 import {
   type ApiClient,
   type ApiResponse,
@@ -57,17 +58,24 @@ describe.skipIf(!testDatabaseAvailable)("team: members, renames, audit, permissi
       [viewer, "viewer"],
     ] as const) {
       expectStatus(
-        await owner.api.post(`/v1/organizations/${org.id}/members`, { email: m.user.email, role }),
-        201,
+        await inviteAndAccept({
+          by: owner.api,
+          path: `/v1/organizations/${org.id}/members`,
+          who: m,
+          role,
+        }),
+        200,
       );
     }
     project = (await owner.api.post("/v1/projects", { name: "Web", organization_id: org.id })).body;
     expectStatus(
-      await owner.api.post(`/v1/projects/${project.id}/members`, {
-        email: projectEditor.user.email,
+      await inviteAndAccept({
+        by: owner.api,
+        path: `/v1/projects/${project.id}/members`,
+        who: projectEditor,
         role: "editor",
       }),
-      201,
+      200,
     );
     resource = (
       await owner.api.post("/v1/resources", {
@@ -249,11 +257,13 @@ describe.skipIf(!testDatabaseAvailable)("team: members, renames, audit, permissi
 
     // Put the viewer back for later tests.
     expectStatus(
-      await owner.api.post(`/v1/organizations/${org.id}/members`, {
-        email: viewer.user.email,
+      await inviteAndAccept({
+        by: owner.api,
+        path: `/v1/organizations/${org.id}/members`,
+        who: viewer,
         role: "viewer",
       }),
-      201,
+      200,
     );
   });
 

@@ -46,6 +46,8 @@ export type GroupBy = NonNullable<
 >;
 export type Member = ResponseOf<"/v1/organizations/{id}/members", "get">["data"][number];
 export type Role = BodyOf<"/v1/organizations/{id}/members", "post">["role"];
+export type Invitation = ResponseOf<"/v1/organizations/{id}/invitations", "get">["data"][number];
+export type InvitationSent = ResponseOf<"/v1/organizations/{id}/members", "post">;
 export type AccountStatus = BillingAccount["status"];
 export type Permissions = Organization["permissions"];
 export type AuditPage = ResponseOf<"/v1/organizations/{id}/audit", "get">;
@@ -223,6 +225,16 @@ export const api = {
     send("/v1/organizations", () =>
       client.POST("/v1/organizations/{id}/members", { ...byId(id), body }),
     ),
+  pendingInvitations: (id: string) =>
+    send("/v1/organizations", () =>
+      client.GET("/v1/organizations/{id}/invitations", {
+        params: { path: { id }, query: { status: "pending", limit: 100 } },
+      }),
+    ).then((r) => r.data),
+  revokeInvitation: (id: string) =>
+    sendEmpty("/v1/invitations", () => client.DELETE("/v1/invitations/{id}", byId(id))),
+  acceptInvitation: (token: string) =>
+    send("/v1/invitations", () => client.POST("/v1/invitations/accept", { body: { token } })),
   renameOrganization: (id: string, name: string) =>
     send("/v1/organizations", () =>
       client.PATCH("/v1/organizations/{id}", { ...byId(id), body: { name } }),

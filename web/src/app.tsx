@@ -1,6 +1,7 @@
 import { Component, type ErrorInfo, type ReactNode, useEffect, useRef, useState } from "react";
 import { ErrorNotice, Loading } from "./components/ui";
 import { ORG_KEY } from "./org-choice";
+import { AcceptInvitationPage } from "./pages/accept-invitation";
 import { AccountPage, AccountSetupPage } from "./pages/account-setup";
 import { AuditPage } from "./pages/audit";
 import { LoginPage, SignupPage } from "./pages/auth";
@@ -17,6 +18,8 @@ import { ResourcePage } from "./pages/resource";
 import { ResourceWizardPage } from "./pages/resource-wizard";
 import { Link, matchPath, navigate, useLocation } from "./router";
 import { SessionProvider, useSession } from "./session";
+
+const INVITATION_PATH = "/invitations/accept";
 
 type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode];
 const routes: Route[] = [
@@ -218,7 +221,8 @@ function useFocusOnNavigation(path: string) {
 function Pages() {
   const { token, me, loading, error } = useSession();
   const { path, query } = useLocation();
-  const publicPage = path === "/login" || path === "/signup";
+  // The invitation page serves both the signed-in and those who must log in or sign up first.
+  const publicPage = path === "/login" || path === "/signup" || path === INVITATION_PATH;
 
   useEffect(() => {
     if (!token && !publicPage) {
@@ -230,6 +234,7 @@ function Pages() {
 
   if (path === "/signup") return <SignupPage />;
   if (path === "/login") return <LoginPage />;
+  if (path === INVITATION_PATH) return <AcceptInvitationPage />;
   if (!token) return null;
   if (loading && !me) return <Loading what="Signing you in" />;
   if (!me)

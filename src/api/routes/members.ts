@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { listMembers } from "../../db/memberships.js";
 import { changeMemberRole } from "../../organizations/change-member-role.js";
 import { removeMember } from "../../organizations/remove-member.js";

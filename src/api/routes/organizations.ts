@@ -15,11 +15,10 @@ import { listProjects } from "../../db/projects.js";
 import { calendarMonthOf } from "../../domain/billing-period.js";
 import { AppError } from "../../domain/errors.js";
 import type { Role } from "../../domain/roles.js";
-import { addMember } from "../../organizations/add-member.js";
 import { createOrganization } from "../../organizations/create-organization.js";
 import { organizationInPath } from "../path-access.js";
 import { presentBillingAccount, presentOrganization, presentProject } from "../presenters.js";
-import { Respond, route } from "../route.js";
+import { route } from "../route.js";
 import {
   auditQuery,
   billingAccountBody,
@@ -27,7 +26,6 @@ import {
   costsQuery,
   costsResponse,
   listOf,
-  memberBody,
   memberResponse,
   organizationBody,
   organizationResponse,
@@ -80,28 +78,6 @@ export const organizationRoutes = [
         organizationId: params.id ?? "",
       });
       return presentOrganization(organization, role);
-    },
-  }),
-  route({
-    method: "POST",
-    url: "/v1/organizations/:id/members",
-    summary: "Grant a role in the organization (owners only); an existing member's role is changed",
-    tag: "organizations",
-    body: memberBody,
-    status: 201,
-    otherStatuses: [200],
-    response: memberResponse,
-    idempotent: true,
-    handler: async ({ ctx, tx, user, params, body }) => {
-      const { created, member } = await addMember({
-        ctx,
-        tx,
-        actorUserId: user.id,
-        organizationId: params.id ?? "",
-        email: body.email,
-        role: body.role,
-      });
-      return new Respond(created ? 201 : 200, { ...member, scope: "organization" as const });
     },
   }),
   route({

@@ -8,15 +8,13 @@ import {
 import { listMembers, rolesOf } from "../../db/memberships.js";
 import { listResources } from "../../db/resources.js";
 import { type Role, rolesAllow } from "../../domain/roles.js";
-import { addMember } from "../../organizations/add-member.js";
 import { createProject } from "../../projects/create-project.js";
 import { deleteProject } from "../../projects/delete-project.js";
 import { projectInPath } from "../path-access.js";
 import { presentBilling, presentProject, presentResource } from "../presenters.js";
-import { Respond, route } from "../route.js";
+import { route } from "../route.js";
 import {
   listOf,
-  memberBody,
   projectBillingBody,
   projectBillingQuery,
   projectBillingResponse,
@@ -25,15 +23,6 @@ import {
   resourceResponse,
   timestamp,
 } from "../schemas.js";
-
-const projectMemberResponse = z.object({
-  user_id: z.string(),
-  email: z.string(),
-  name: z.string(),
-  role: z.string(),
-  scope: z.literal("project"),
-  project_id: z.string(),
-});
 
 const billingSwitchResponse = projectBillingResponse.pick({ mode: true, inherited: true }).extend({
   // null on a dry run that would create the project's own account.
@@ -110,32 +99,6 @@ export const projectRoutes = [
       await ctx.db.transaction((tx) =>
         deleteProject({ ctx, tx, userId: user.id, projectId: params.id ?? "" }),
       );
-    },
-  }),
-  route({
-    method: "POST",
-    url: "/v1/projects/:id/members",
-    summary: "Grant a role on this project only",
-    tag: "projects",
-    body: memberBody,
-    status: 201,
-    otherStatuses: [200],
-    response: projectMemberResponse,
-    idempotent: true,
-    handler: async ({ ctx, tx, user, params, body }) => {
-      const { created, member } = await addMember({
-        ctx,
-        tx,
-        actorUserId: user.id,
-        projectId: params.id ?? "",
-        email: body.email,
-        role: body.role,
-      });
-      return new Respond(created ? 201 : 200, {
-        ...member,
-        scope: "project" as const,
-        project_id: params.id ?? "",
-      });
     },
   }),
   route({

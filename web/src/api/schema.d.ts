@@ -1797,6 +1797,253 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an invitation (whoever may invite at its scope): its link stops working at once */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation: the signed-in person must have the email it was sent to (sign up first if needed); they get its role */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accepted_at: string | null;
+                            created_at: string;
+                            email: string;
+                            expires_at: string;
+                            id: string;
+                            invited_by: string;
+                            organization_id: string;
+                            project_id: string | null;
+                            revoked_at: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "billing_admin" | "editor" | "viewer";
+                            /** @enum {string} */
+                            scope: "organization" | "project";
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "revoked" | "expired";
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoices/{id}": {
         parameters: {
             query?: never;
@@ -3075,6 +3322,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's invitations of both scopes (owners), newest first, by pages; never their tokens */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    status?: "pending" | "accepted" | "revoked" | "expired";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                accepted_at: string | null;
+                                created_at: string;
+                                email: string;
+                                expires_at: string;
+                                id: string;
+                                invited_by: string;
+                                organization_id: string;
+                                project_id: string | null;
+                                revoked_at: string | null;
+                                /** @enum {string} */
+                                role: "owner" | "billing_admin" | "editor" | "viewer";
+                                /** @enum {string} */
+                                scope: "organization" | "project";
+                                /** @enum {string} */
+                                status: "pending" | "accepted" | "revoked" | "expired";
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{id}/machine-tokens": {
         parameters: {
             query?: never;
@@ -3500,14 +3871,11 @@ export interface paths {
             };
         };
         put?: never;
-        /** Grant a role in the organization (owners only); an existing member's role is changed */
+        /** Invite someone by email (owners only): always 201 with a pending invitation, whether or not the email has an account; they become a member when they accept. Honours Idempotency-Key. Organization scope. */
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Retries with the same key (per caller) replay the first response; the key with another request is 422 idempotency_key_reused */
-                    "idempotency-key"?: string;
-                };
+                header?: never;
                 path: {
                     id: string;
                 };
@@ -3525,34 +3893,29 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            email: string;
-                            name: string;
-                            role: string;
-                            /** @enum {string} */
-                            scope: "organization" | "project";
-                            user_id: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            /** @description The link to send to the person invited (there is no mail service): the console's accept page, with the token in the fragment. Shown in this answer only — the token is kept as a digest, never logged, never listed; a replay by Idempotency-Key answers null. Lost? Invite again: the new link replaces the old. */
+                            accept_url: string | null;
+                            accepted_at: string | null;
+                            created_at: string;
                             email: string;
-                            name: string;
-                            role: string;
+                            expires_at: string;
+                            id: string;
+                            invited_by: string;
+                            organization_id: string;
+                            project_id: string | null;
+                            revoked_at: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "billing_admin" | "editor" | "viewer";
                             /** @enum {string} */
                             scope: "organization" | "project";
-                            user_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "revoked" | "expired";
                         };
                     };
                 };
@@ -3585,6 +3948,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5130,14 +5502,11 @@ export interface paths {
             };
         };
         put?: never;
-        /** Grant a role on this project only */
+        /** Invite someone by email (owners only): always 201 with a pending invitation, whether or not the email has an account; they become a member when they accept. Honours Idempotency-Key. This project only. */
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Retries with the same key (per caller) replay the first response; the key with another request is 422 idempotency_key_reused */
-                    "idempotency-key"?: string;
-                };
+                header?: never;
                 path: {
                     id: string;
                 };
@@ -5155,36 +5524,29 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            email: string;
-                            name: string;
-                            project_id: string;
-                            role: string;
-                            /** @enum {string} */
-                            scope: "project";
-                            user_id: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            /** @description The link to send to the person invited (there is no mail service): the console's accept page, with the token in the fragment. Shown in this answer only — the token is kept as a digest, never logged, never listed; a replay by Idempotency-Key answers null. Lost? Invite again: the new link replaces the old. */
+                            accept_url: string | null;
+                            accepted_at: string | null;
+                            created_at: string;
                             email: string;
-                            name: string;
-                            project_id: string;
-                            role: string;
+                            expires_at: string;
+                            id: string;
+                            invited_by: string;
+                            organization_id: string;
+                            project_id: string | null;
+                            revoked_at: string | null;
                             /** @enum {string} */
-                            scope: "project";
-                            user_id: string;
+                            role: "owner" | "billing_admin" | "editor" | "viewer";
+                            /** @enum {string} */
+                            scope: "organization" | "project";
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "revoked" | "expired";
                         };
                     };
                 };
@@ -5217,6 +5579,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };

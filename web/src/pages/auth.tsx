@@ -10,6 +10,8 @@ function safeNext(next: string | null): string {
 
 export function SignupPage() {
   const session = useSession();
+  const { query } = useLocation();
+  const next = query.get("next");
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -23,7 +25,7 @@ export function SignupPage() {
     try {
       const result = await api.signup({ name, email, password });
       await session.signIn(result.token);
-      navigate("/?welcome=1");
+      navigate(next ? safeNext(next) : "/?welcome=1");
     } catch (e) {
       setError(e as ApiError);
     } finally {
@@ -82,7 +84,8 @@ export function SignupPage() {
         </button>
       </form>
       <p className="auth-switch">
-        Already have an account? <Link to="/login">Log in</Link>
+        Already have an account?{" "}
+        <Link to={next ? `/login?next=${encodeURIComponent(next)}` : "/login"}>Log in</Link>
       </p>
     </div>
   );
@@ -150,7 +153,16 @@ export function LoginPage() {
         </button>
       </form>
       <p className="auth-switch">
-        New here? <Link to="/signup">Create an account</Link>
+        New here?{" "}
+        <Link
+          to={
+            query.get("next")
+              ? `/signup?next=${encodeURIComponent(query.get("next") ?? "")}`
+              : "/signup"
+          }
+        >
+          Create an account
+        </Link>
       </p>
     </div>
   );

@@ -1,9 +1,17 @@
 /**
- * Members of an organization or of one project: the list, invite by email, change role, remove,
- * and a small table of what each role may do. Only owners see the controls; others see the list.
+ * Members of an organization or of one project: the list, invite by email (the link to send is
+ * shown once), pending invitations with revoke, change role, remove, and a small table of what
+ * each role may do. Only owners see the controls; others see the list.
  */
 import { type FormEvent, useRef, useState } from "react";
-import { type ApiError, api, type Member, type Role } from "../api";
+import {
+  type ApiError,
+  api,
+  type Invitation,
+  type InvitationSent,
+  type Member,
+  type Role,
+} from "../api";
 import { RenameButton } from "../components/rename-dialog";
 import {
   Breadcrumbs,
@@ -104,6 +112,15 @@ export function MembersPage({ scope, id }: { scope: "organization" | "project"; 
     () => (isOrg ? api.organizationMembers(id) : api.projectMembers(id)),
     [scope, id],
   );
+  // Pending invitations of both scopes are listed to organization owners, on the organization's page.
+  const invitations = useApi(
+    async () =>
+      isOrg && (await api.organization(id)).permissions.manage_members
+        ? api.pendingInvitations(id)
+        : [],
+    [scope, id],
+  );
+  const [sent, setSent] = useState<InvitationSent | null>(null);
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [inviteError, setInviteError] = useState<ApiError | null>(null);
@@ -127,15 +144,27 @@ export function MembersPage({ scope, id }: { scope: "organization" | "project"; 
     setMessage(null);
     try {
       const body = { email: email.trim(), role };
-      if (isOrg) await api.addOrganizationMember(id, body);
-      else await api.addProjectMember(id, body);
-      setMessage(`${email.trim()} now has the role ${roleWord(role)}.`);
+      setSent(
+        isOrg ? await api.addOrganizationMember(id, body) : await api.addProjectMember(id, body),
+      );
       setEmail("");
-      members.reload();
+      invitations.reload();
     } catch (e) {
       setInviteError(e as ApiError);
     } finally {
       setBusy(false);
+    }
+  }
+  async function revoke(invitation: Invitation) {
+    setActionError(null);
+    setMessage(null);
+    try {
+      await api.revokeInvitation(invitation.id);
+      if (sent?.id === invitation.id) setSent(null);
+      setMessage(`The invitation of ${invitation.email} was revoked; its link no longer works.`);
+      invitations.reload();
+    } catch (e) {
+      setActionError(e as ApiError);
     }
   }
   async function change(member: Member, next: Role) {
@@ -244,6 +273,7 @@ export function MembersPage({ scope, id }: { scope: "organization" | "project"; 
           {inviteError && inviteError.field !== "email" ? (
             <ErrorNotice error={inviteError} title="The invitation was not sent." />
           ) : null}
+          {sent ? <InvitationLink sent={sent} /> : null}
         </section>
       ) : (
         <Notice>
@@ -322,6 +352,9 @@ export function MembersPage({ scope, id }: { scope: "organization" | "project"; 
           </div>
         ) : null}
       </section>
+      {invitations.data && invitations.data.length > 0 ? (
+        <PendingInvitations invitations={invitations.data} onRevoke={revoke} />
+      ) : null}
       <RoleMatrix scope={scope} />
       {removing ? (
         <RemoveDialog
@@ -370,5 +403,91 @@ function RemoveDialog({
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** The link to send, shown once: the server keeps only a digest of its token. */
+function InvitationLink({ sent }: { sent: InvitationSent }) {
+  const [copied, setCopied] = useState(false);
+  if (!sent.accept_url) return null;
+  const url = sent.accept_url;
+  return (
+    <div className="team-invitation-link" data-testid="invitation-link">
+      <Notice kind="success">
+        {sent.email} is invited as {roleWord(sent.role)}. Send them this link: it is shown only now
+        and works until {new Date(sent.expires_at).toLocaleDateString()}. Anyone invited joins only
+        after logging in or signing up with that email and accepting.
+      </Notice>
+      <Field label="Invitation link">
+        {(p) => (
+          <input
+            {...p}
+            readOnly
+            value={url}
+            name="invitation-link"
+            onFocus={(e) => e.target.select()}
+          />
+        )}
+      </Field>
+      <button
+        type="button"
+        className="button-secondary"
+        onClick={() =>
+          void navigator.clipboard?.writeText(url).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
+      >
+        {copied ? "Copied" : "Copy link"}
+      </button>
+    </div>
+  );
+}
+
+function PendingInvitations({
+  invitations,
+  onRevoke,
+}: {
+  invitations: Invitation[];
+  onRevoke(invitation: Invitation): Promise<void>;
+}) {
+  return (
+    <section className="panel" aria-labelledby="invitations-heading">
+      <h2 id="invitations-heading">Pending invitations</h2>
+      <div className="team-table-wrap">
+        <table className="table team-table" data-testid="invitations">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Where</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {invitations.map((i) => (
+              <tr key={i.id} data-testid={`invitation-${i.email}`}>
+                <td data-label="Email">{i.email}</td>
+                <td data-label="Role">{roleWord(i.role)}</td>
+                <td data-label="Where">{i.scope === "project" ? "One project" : "Organization"}</td>
+                <td data-label="Expires">{new Date(i.expires_at).toLocaleDateString()}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="button-link"
+                    aria-label={`Revoke the invitation of ${i.email}`}
+                    onClick={() => void onRevoke(i)}
+                  >
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
