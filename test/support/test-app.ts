@@ -59,6 +59,54 @@ export interface TestApp {
 
 let userCounter = 0;
 
+/**
+ * A client of the API at `url` (this process's test app, or a server in another process); every
+ * response it receives must be one the served OpenAPI document describes.
+ */
+export function createApiClient(options: {
+  url: string;
+  token?: string;
+  contract: () => Promise<OpenApiContract>;
+}): ApiClient {
+  const { url, token } = options;
+  const request = async (
+    method: string,
+    path: string,
+    raw?: string,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(raw !== undefined ? { "content-type": "application/json" } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: raw,
+    });
+    const text = await response.text();
+    (await options.contract()).check({
+      method,
+      path,
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      text,
+    });
+    return {
+      status: response.status,
+      body: text ? JSON.parse(text) : undefined,
+      headers: response.headers,
+    };
+  };
+  return {
+    get: (path) => request("GET", path),
+    post: (path, body, headers) => request("POST", path, JSON.stringify(body ?? {}), headers),
+    put: (path, body) => request("PUT", path, JSON.stringify(body ?? {})),
+    delete: (path) => request("DELETE", path),
+    send: (method, path, raw, headers) => request(method, path, raw, headers),
+  };
+}
+
 /** The real server on a real socket over a fresh database of the project's kind. */
 export async function startTestApp(
   options: {
@@ -90,45 +138,15 @@ export async function startTestApp(
   // Every response a test receives must be one the served OpenAPI document describes.
   let contract: Promise<OpenApiContract> | undefined;
 
-  const client = (token?: string): ApiClient => {
-    const request = async (
-      method: string,
-      path: string,
-      raw?: string,
-      headers: Record<string, string> = {},
-    ) => {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          ...(raw !== undefined ? { "content-type": "application/json" } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...headers,
-        },
-        body: raw,
-      });
-      const text = await response.text();
-      contract ??= OpenApiContract.load(url);
-      (await contract).check({
-        method,
-        path,
-        status: response.status,
-        contentType: response.headers.get("content-type"),
-        text,
-      });
-      return {
-        status: response.status,
-        body: text ? JSON.parse(text) : undefined,
-        headers: response.headers,
-      };
-    };
-    return {
-      get: (path) => request("GET", path),
-      post: (path, body, headers) => request("POST", path, JSON.stringify(body ?? {}), headers),
-      put: (path, body) => request("PUT", path, JSON.stringify(body ?? {})),
-      delete: (path) => request("DELETE", path),
-      send: (method, path, raw, headers) => request(method, path, raw, headers),
-    };
-  };
+  const client = (token?: string): ApiClient =>
+    createApiClient({
+      url,
+      ...(token ? { token } : {}),
+      contract: () => {
+        contract ??= OpenApiContract.load(url);
+        return contract;
+      },
+    });
 
   return {
     url,
