@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api } from "../api";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
+import { FirstOrganizationField } from "../components/first-organization-field";
 import {
   Breadcrumbs,
   ErrorNotice,
@@ -103,22 +104,12 @@ export function NewProjectPage() {
             )}
           </Field>
         ) : firstOrganization ? (
-          <Field
-            label="Organization name"
+          <FirstOrganizationField
             hint="This is your first project: we will also create your organization and its billing account, with this name. Nothing is charged until you create a resource."
-          >
-            {(p) => (
-              <input
-                {...p}
-                name="organization-name"
-                required
-                maxLength={NAME_MAX_LENGTH}
-                disabled={createdOrgId !== null}
-                value={orgName}
-                onChange={(e) => setOrgName(e.target.value)}
-              />
-            )}
-          </Field>
+            locked={createdOrgId !== null}
+            value={orgName}
+            onChange={setOrgName}
+          />
         ) : (
           <Notice>
             <span data-testid="no-project-rights">

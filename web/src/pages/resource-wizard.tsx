@@ -8,6 +8,7 @@ import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api, type Preview, type Project } from "../api";
 import { describePrice, explainTieredDelta, findSku } from "../catalog";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
+import { FirstOrganizationField } from "../components/first-organization-field";
 import {
   Breadcrumbs,
   ErrorNotice,
@@ -372,22 +373,12 @@ export function ResourceWizardPage() {
                       )}
                     </Field>
                   ) : (
-                    <Field
-                      label="Organization name"
+                    <FirstOrganizationField
                       hint="We will create your organization and its billing account, with this name, together with the project."
-                    >
-                      {(p) => (
-                        <input
-                          {...p}
-                          name="organization-name"
-                          required
-                          maxLength={NAME_MAX_LENGTH}
-                          disabled={createdOrgId !== null}
-                          value={orgName}
-                          onChange={(e) => setOrgName(e.target.value)}
-                        />
-                      )}
-                    </Field>
+                      locked={createdOrgId !== null}
+                      value={orgName}
+                      onChange={setOrgName}
+                    />
                   )}
                   <BillingChoice
                     organizationId={org?.id}
