@@ -1,12 +1,14 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCatalogFile } from "../../src/catalog/load-catalog.js";
+import { defaultCatalogPath } from "../../src/config.js";
 import {
   freePort,
   type NodeProcess,
   spawnNode,
   waitUntilHealthy,
 } from "../support/node-process.js";
-import { OpenApiContract } from "../support/openapi-contract.js";
+import type { OpenApiContract } from "../support/openapi-contract.js";
 import { type StripeEmulator, startStripeEmulator } from "../support/stripe-emulator/index.js";
 import { seededRandom } from "../support/stripe-emulator/random.js";
 import {
@@ -16,7 +18,12 @@ import {
   webhookSecret,
 } from "../support/stripe-mode.js";
 import { repeatedStripeWrites } from "../support/stripe-write-audit.js";
-import { type ApiClient, type ApiResponse, createApiClient } from "../support/test-app.js";
+import {
+  type ApiClient,
+  type ApiResponse,
+  createApiClient,
+  lazyContract,
+} from "../support/test-app.js";
 import {
   createPostgresDatabase,
   testDatabaseAvailable,
@@ -34,13 +41,7 @@ import {
  */
 
 const seed = 20261129;
-const paidSkus = new Set([
-  "graph/standard",
-  "graph/performance",
-  "flow/standard",
-  "storage/standard",
-  "storage/archive",
-]);
+/** What the clients create, free prices among them: those never reach Stripe. */
 const skus = [
   "graph/standard",
   "graph/performance",
@@ -50,6 +51,8 @@ const skus = [
   "storage/standard",
   "storage/archive",
 ];
+const catalog = await loadCatalogFile(defaultCatalogPath);
+const paidSkus = new Set(skus.filter((sku) => catalog.prices.get(sku)?.billing_model !== "free"));
 
 type Target = "inherit" | "primary" | "dept";
 
@@ -77,7 +80,12 @@ describe.skipIf(testDatabaseKind !== "postgres" || !testDatabaseAvailable)(
     const nodes: { url: string; process: NodeProcess }[] = [];
     const workers: Worker[] = [];
     const handovers: Promise<void>[] = [];
-    let contract: Promise<OpenApiContract> | undefined;
+    const contracts = new Map<string, () => Promise<OpenApiContract>>();
+    const contractOf = (url: string) => {
+      const contract = contracts.get(url) ?? lazyContract(url);
+      contracts.set(url, contract);
+      return contract;
+    };
     let env: Record<string, string>;
     const random = seededRandom(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -89,14 +97,7 @@ describe.skipIf(testDatabaseKind !== "postgres" || !testDatabaseAvailable)(
 
     const clientsFor = (token?: string): ApiClient[] =>
       nodes.map(({ url }) =>
-        createApiClient({
-          url,
-          ...(token ? { token } : {}),
-          contract: () => {
-            contract ??= OpenApiContract.load(url);
-            return contract;
-          },
-        }),
+        createApiClient({ url, ...(token ? { token } : {}), contract: contractOf(url) }),
       );
 
     /** A new user: their clients (one per API node) and email. */

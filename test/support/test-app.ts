@@ -59,6 +59,15 @@ export interface TestApp {
 
 let userCounter = 0;
 
+/** The OpenAPI document served at `url`, fetched at the first call and kept. */
+export function lazyContract(url: string): () => Promise<OpenApiContract> {
+  let contract: Promise<OpenApiContract> | undefined;
+  return () => {
+    contract ??= OpenApiContract.load(url);
+    return contract;
+  };
+}
+
 /**
  * A client of the API at `url` (this process's test app, or a server in another process); every
  * response it receives must be one the served OpenAPI document describes.
@@ -136,17 +145,9 @@ export async function startTestApp(
   await server.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
   // Every response a test receives must be one the served OpenAPI document describes.
-  let contract: Promise<OpenApiContract> | undefined;
-
+  const contract = lazyContract(url);
   const client = (token?: string): ApiClient =>
-    createApiClient({
-      url,
-      ...(token ? { token } : {}),
-      contract: () => {
-        contract ??= OpenApiContract.load(url);
-        return contract;
-      },
-    });
+    createApiClient({ url, ...(token ? { token } : {}), contract });
 
   return {
     url,

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from "react";
 import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api } from "../api";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
-import { FirstOrganizationField } from "../components/first-organization-field";
+import { OrganizationNameField, OrganizationSelect } from "../components/organization-fields";
 import {
   Breadcrumbs,
   ErrorNotice,
@@ -87,24 +87,14 @@ export function NewProjectPage() {
           )}
         </Field>
         {orgs.length > 0 ? (
-          <Field label="Organization" error={fieldError("organization_id")}>
-            {(p) => (
-              <select
-                {...p}
-                name="organization"
-                value={orgId}
-                onChange={(e) => setOrgId(e.target.value)}
-              >
-                {orgs.map((o) => (
-                  <option key={o.id} value={o.id}>
-                    {o.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <OrganizationSelect
+            organizations={orgs}
+            value={orgId}
+            onChange={setOrgId}
+            error={fieldError("organization_id")}
+          />
         ) : firstOrganization ? (
-          <FirstOrganizationField
+          <OrganizationNameField
             hint="This is your first project: we will also create your organization and its billing account, with this name. Nothing is charged until you create a resource."
             locked={createdOrgId !== null}
             value={orgName}

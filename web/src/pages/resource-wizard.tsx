@@ -8,7 +8,7 @@ import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api, type Preview, type Project } from "../api";
 import { describePrice, explainTieredDelta, findSku } from "../catalog";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
-import { FirstOrganizationField } from "../components/first-organization-field";
+import { OrganizationNameField, OrganizationSelect } from "../components/organization-fields";
 import {
   Breadcrumbs,
   ErrorNotice,
@@ -356,24 +356,9 @@ export function ResourceWizardPage() {
                     )}
                   </Field>
                   {orgs.length > 0 ? (
-                    <Field label="Organization">
-                      {(p) => (
-                        <select
-                          {...p}
-                          name="organization"
-                          value={orgId}
-                          onChange={(e) => setOrgId(e.target.value)}
-                        >
-                          {orgs.map((o) => (
-                            <option key={o.id} value={o.id}>
-                              {o.name}
-                            </option>
-                          ))}
-                        </select>
-                      )}
-                    </Field>
+                    <OrganizationSelect organizations={orgs} value={orgId} onChange={setOrgId} />
                   ) : (
-                    <FirstOrganizationField
+                    <OrganizationNameField
                       hint="We will create your organization and its billing account, with this name, together with the project."
                       locked={createdOrgId !== null}
                       value={orgName}
