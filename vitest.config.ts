@@ -60,6 +60,10 @@ export default defineConfig({
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          // The console is built once, before the first file, outside any file's hook timeout.
+          globalSetup: ["test/e2e/support/global-setup.ts"],
+          // One file at a time: two servers and two Chromiums at once missed their start-up and
+          // test timeouts on a loaded 2-core machine (measured).
           fileParallelism: false,
         },
       },

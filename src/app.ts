@@ -20,6 +20,7 @@ export function buildHttpServer(options: {
     webDir: path.join(repoRoot, "dist", "web"),
     requestTimeoutMs: options.config.KTRLPLANE_REQUEST_TIMEOUT_MS,
     metricsToken: options.config.KTRLPLANE_METRICS_TOKEN,
+    trustProxy: options.config.KTRLPLANE_TRUST_PROXY,
   });
 }
 

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -6,6 +7,43 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const defaultCatalogPath = path.join(here, "catalog", "default-catalog.json");
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** proxy-addr's names for address ranges, accepted by Fastify's `trustProxy` as they are. */
+const namedRanges = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+function isAddressOrRange(entry: string): boolean {
+  if (namedRanges.has(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which peers may speak for the client through `X-Forwarded-For` (and `-Proto`, `-Host`):
+ * `false` (default: the socket's address is the client), a number of proxy hops, or a comma list
+ * of addresses, CIDR ranges and proxy-addr's `loopback`/`linklocal`/`uniquelocal`. `true`
+ * (trust any peer) is refused: anyone reaching the port directly could then pick the address
+ * that log-in throttling counts against.
+ */
+const trustProxy = z
+  .string()
+  .default("false")
+  .transform((value, context): false | number | string[] => {
+    const text = value.trim();
+    if (text === "false") return false;
+    if (/^\d+$/.test(text)) return Number(text);
+    const entries = text.split(",").map((entry) => entry.trim());
+    const wrong = entries.filter((entry) => !isAddressOrRange(entry));
+    if (wrong.length === 0) return entries;
+    context.addIssue({
+      code: "custom",
+      message: `must be false, a number of hops, or addresses/CIDR ranges (not ${wrong.join(", ")})`,
+    });
+    return z.NEVER;
+  });
 
 const schema = z.object({
   PORT: port.default(8080),
@@ -28,6 +66,7 @@ const schema = z.object({
   KTRLPLANE_FULL_SYNC_INTERVAL_S: z.coerce.number().int().min(10).default(3600),
   KTRLPLANE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   KTRLPLANE_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  KTRLPLANE_TRUST_PROXY: trustProxy,
 });
 
 export type Config = z.infer<typeof schema>;

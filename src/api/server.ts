@@ -68,12 +68,15 @@ export async function buildServer(options: {
   requestTimeoutMs?: number;
   /** When set, `GET /metrics` needs it as a bearer token; else only loopback clients may scrape. */
   metricsToken?: string;
+  /** Fastify's `trustProxy` (`KTRLPLANE_TRUST_PROXY`): who may set `X-Forwarded-For`. */
+  trustProxy?: false | number | string[];
 }): Promise<FastifyInstance> {
   const { ctx } = options;
   const app = Fastify({
     // The context's logger: one pino instance, secrets redacted in observability/logger.ts.
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    trustProxy: trustedProxies(options.trustProxy ?? false),
     ...connectionOptions(options.requestTimeoutMs ?? 30_000),
     clientErrorHandler: handleClientError,
     genReqId: requestIdOf,
@@ -117,6 +120,13 @@ export async function buildServer(options: {
     );
   });
   return app;
+}
+
+/** A number of hops as the function Fastify runs for one (its types only take the function). */
+function trustedProxies(
+  trust: false | number | string[],
+): false | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === "number" ? (_address, hop) => hop < trust : trust;
 }
 
 /**

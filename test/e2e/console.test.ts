@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCaller } from "./support/api";
 import { browserRequired, chromiumOrSkip, launchChromium } from "./support/browser";
 import { ensureConsoleBuilt, type RunningServer, repoRoot, startServer } from "./support/server";
 
@@ -51,19 +52,7 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     clientXId: "",
   };
 
-  async function api<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const api = apiCaller({ baseUrl: () => server.baseUrl });
 
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({

@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCaller } from "./support/api";
 import { chromiumOrSkip, launchChromium } from "./support/browser";
 import { ensureConsoleBuilt, type RunningServer, repoRoot, startServer } from "./support/server";
 
@@ -49,19 +50,7 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     accountId: "",
   };
 
-  async function api<T>(method: string, path: string, body?: unknown, token = ids.token) {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const api = apiCaller({ baseUrl: () => server.baseUrl });
 
   async function newPage(viewport: Viewport, signedIn = true): Promise<Page> {
     // axe-core is injected as an inline script, which the console's CSP (script-src 'self')
@@ -121,31 +110,40 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     server = await startServer();
     browser = await launchChromium(chromiumPath as string);
 
-    const signup = await api<{ token: string }>(
-      "POST",
-      "/v1/auth/signup",
-      { name: "Alice Smith", email: "alice@example.com", password: "correct horse battery" },
-      "",
-    );
-    ids.token = signup.token;
-    const website = await api<{ id: string; organization_id: string }>("POST", "/v1/projects", {
-      name: "Website",
+    const signup = await api<{ token: string }>("", "POST", "/v1/auth/signup", {
+      name: "Alice Smith",
+      email: "alice@example.com",
+      password: "correct horse battery",
     });
+    ids.token = signup.token;
+    const website = await api<{ id: string; organization_id: string }>(
+      ids.token,
+      "POST",
+      "/v1/projects",
+      {
+        name: "Website",
+      },
+    );
     ids.websiteId = website.id;
     ids.orgId = website.organization_id;
-    const long = await api<{ id: string }>("POST", "/v1/projects", {
+    const long = await api<{ id: string }>(ids.token, "POST", "/v1/projects", {
       name: longName,
       organization_id: ids.orgId,
     });
     ids.longId = long.id;
     let n = 0;
     const create = (project_id: string, resource_type: string, sku: string, name: string) =>
-      api<{ id: string; billing: { billing_account_id: string } }>("POST", "/v1/resources", {
-        project_id,
-        resource_type,
-        sku,
-        name,
-      }).then((r) => {
+      api<{ id: string; billing: { billing_account_id: string } }>(
+        ids.token,
+        "POST",
+        "/v1/resources",
+        {
+          project_id,
+          resource_type,
+          sku,
+          name,
+        },
+      ).then((r) => {
         n++;
         return r;
       });
@@ -157,7 +155,7 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     const gone = await create(ids.websiteId, "flow", "standard", "old-flow");
     // Billed by the second: it must live at least one for its (deleted) row to exist.
     await new Promise((r) => setTimeout(r, 1_100));
-    await api("DELETE", `/v1/resources/${gone.id}`);
+    await api(ids.token, "DELETE", `/v1/resources/${gone.id}`);
     expect(n).toBe(8);
   });
 
@@ -405,7 +403,7 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
   });
 
   it("deleting a resource says so on the page that follows", async () => {
-    const victim = await api<{ id: string }>("POST", "/v1/resources", {
+    const victim = await api<{ id: string }>(ids.token, "POST", "/v1/resources", {
       project_id: ids.websiteId,
       resource_type: "graph",
       sku: "free",

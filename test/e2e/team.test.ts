@@ -10,6 +10,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCaller } from "./support/api";
 import { chromiumOrSkip, launchChromium } from "./support/browser";
 import { ensureConsoleBuilt, type RunningServer, repoRoot, startServer } from "./support/server";
 
@@ -32,19 +33,7 @@ describe.skipIf(!chromiumPath)("console e2e: team", () => {
     projectId: "",
   };
 
-  async function api<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const api = apiCaller({ baseUrl: () => server.baseUrl });
   const invitationToken = (acceptUrl: string) =>
     new URLSearchParams(new URL(acceptUrl).hash.slice(1)).get("token") ?? "";
   async function inviteAndAccept(path: string, invitee: string, email: string, role: string) {

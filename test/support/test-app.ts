@@ -59,6 +59,63 @@ export interface TestApp {
 
 let userCounter = 0;
 
+/** The OpenAPI document served at `url`, fetched at the first call and kept. */
+export function lazyContract(url: string): () => Promise<OpenApiContract> {
+  let contract: Promise<OpenApiContract> | undefined;
+  return () => {
+    contract ??= OpenApiContract.load(url);
+    return contract;
+  };
+}
+
+/**
+ * A client of the API at `url` (this process's test app, or a server in another process); every
+ * response it receives must be one the served OpenAPI document describes.
+ */
+export function createApiClient(options: {
+  url: string;
+  token?: string;
+  contract: () => Promise<OpenApiContract>;
+}): ApiClient {
+  const { url, token } = options;
+  const request = async (
+    method: string,
+    path: string,
+    raw?: string,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(raw !== undefined ? { "content-type": "application/json" } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: raw,
+    });
+    const text = await response.text();
+    (await options.contract()).check({
+      method,
+      path,
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      text,
+    });
+    return {
+      status: response.status,
+      body: text ? JSON.parse(text) : undefined,
+      headers: response.headers,
+    };
+  };
+  return {
+    get: (path) => request("GET", path),
+    post: (path, body, headers) => request("POST", path, JSON.stringify(body ?? {}), headers),
+    put: (path, body) => request("PUT", path, JSON.stringify(body ?? {})),
+    delete: (path) => request("DELETE", path),
+    send: (method, path, raw, headers) => request(method, path, raw, headers),
+  };
+}
+
 /** The real server on a real socket over a fresh database of the project's kind. */
 export async function startTestApp(
   options: {
@@ -88,47 +145,9 @@ export async function startTestApp(
   await server.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
   // Every response a test receives must be one the served OpenAPI document describes.
-  let contract: Promise<OpenApiContract> | undefined;
-
-  const client = (token?: string): ApiClient => {
-    const request = async (
-      method: string,
-      path: string,
-      raw?: string,
-      headers: Record<string, string> = {},
-    ) => {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          ...(raw !== undefined ? { "content-type": "application/json" } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...headers,
-        },
-        body: raw,
-      });
-      const text = await response.text();
-      contract ??= OpenApiContract.load(url);
-      (await contract).check({
-        method,
-        path,
-        status: response.status,
-        contentType: response.headers.get("content-type"),
-        text,
-      });
-      return {
-        status: response.status,
-        body: text ? JSON.parse(text) : undefined,
-        headers: response.headers,
-      };
-    };
-    return {
-      get: (path) => request("GET", path),
-      post: (path, body, headers) => request("POST", path, JSON.stringify(body ?? {}), headers),
-      put: (path, body) => request("PUT", path, JSON.stringify(body ?? {})),
-      delete: (path) => request("DELETE", path),
-      send: (method, path, raw, headers) => request(method, path, raw, headers),
-    };
-  };
+  const contract = lazyContract(url);
+  const client = (token?: string): ApiClient =>
+    createApiClient({ url, ...(token ? { token } : {}), contract });
 
   return {
     url,

@@ -1,8 +1,9 @@
 /** Start an organization: its name (prefilled), then its projects are yours to create. */
 import { type FormEvent, useState } from "react";
-import { NAME_MAX_LENGTH, nameProblem } from "../../../src/domain/names.js";
+import { nameProblem } from "../../../src/domain/names.js";
 import { type ApiError, api } from "../api";
-import { Breadcrumbs, ErrorNotice, Field, Notice, PageHeader } from "../components/ui";
+import { OrganizationNameField } from "../components/organization-fields";
+import { Breadcrumbs, ErrorNotice, Notice, PageHeader } from "../components/ui";
 import { ORG_KEY } from "../org-choice";
 import { navigate } from "../router";
 import { useSession } from "../session";
@@ -42,22 +43,12 @@ export function NewOrganizationPage() {
       <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: "New organization" }]} />
       <PageHeader title="Create organization" />
       <form className="card form" onSubmit={submit} aria-label="Create organization">
-        <Field
-          label="Organization name"
+        <OrganizationNameField
           hint="Shown on invoices and to members. You can rename it later."
           error={problem ?? (error?.field === "name" ? error.message : undefined)}
-        >
-          {(p) => (
-            <input
-              {...p}
-              name="organization-name"
-              required
-              maxLength={NAME_MAX_LENGTH}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </Field>
+          value={name}
+          onChange={setName}
+        />
         <Notice>
           You become its owner. It gets its own billing account, named after it; nothing is charged
           until you create a paid resource.

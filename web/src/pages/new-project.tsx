@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api } from "../api";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
+import { OrganizationNameField, OrganizationSelect } from "../components/organization-fields";
 import {
   Breadcrumbs,
   ErrorNotice,
@@ -86,39 +87,19 @@ export function NewProjectPage() {
           )}
         </Field>
         {orgs.length > 0 ? (
-          <Field label="Organization" error={fieldError("organization_id")}>
-            {(p) => (
-              <select
-                {...p}
-                name="organization"
-                value={orgId}
-                onChange={(e) => setOrgId(e.target.value)}
-              >
-                {orgs.map((o) => (
-                  <option key={o.id} value={o.id}>
-                    {o.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <OrganizationSelect
+            organizations={orgs}
+            value={orgId}
+            onChange={setOrgId}
+            error={fieldError("organization_id")}
+          />
         ) : firstOrganization ? (
-          <Field
-            label="Organization name"
+          <OrganizationNameField
             hint="This is your first project: we will also create your organization and its billing account, with this name. Nothing is charged until you create a resource."
-          >
-            {(p) => (
-              <input
-                {...p}
-                name="organization-name"
-                required
-                maxLength={NAME_MAX_LENGTH}
-                disabled={createdOrgId !== null}
-                value={orgName}
-                onChange={(e) => setOrgName(e.target.value)}
-              />
-            )}
-          </Field>
+            locked={createdOrgId !== null}
+            value={orgName}
+            onChange={setOrgName}
+          />
         ) : (
           <Notice>
             <span data-testid="no-project-rights">

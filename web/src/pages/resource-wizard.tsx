@@ -8,6 +8,7 @@ import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, api, type Preview, type Project } from "../api";
 import { describePrice, explainTieredDelta, findSku } from "../catalog";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
+import { OrganizationNameField, OrganizationSelect } from "../components/organization-fields";
 import {
   Breadcrumbs,
   ErrorNotice,
@@ -355,39 +356,14 @@ export function ResourceWizardPage() {
                     )}
                   </Field>
                   {orgs.length > 0 ? (
-                    <Field label="Organization">
-                      {(p) => (
-                        <select
-                          {...p}
-                          name="organization"
-                          value={orgId}
-                          onChange={(e) => setOrgId(e.target.value)}
-                        >
-                          {orgs.map((o) => (
-                            <option key={o.id} value={o.id}>
-                              {o.name}
-                            </option>
-                          ))}
-                        </select>
-                      )}
-                    </Field>
+                    <OrganizationSelect organizations={orgs} value={orgId} onChange={setOrgId} />
                   ) : (
-                    <Field
-                      label="Organization name"
+                    <OrganizationNameField
                       hint="We will create your organization and its billing account, with this name, together with the project."
-                    >
-                      {(p) => (
-                        <input
-                          {...p}
-                          name="organization-name"
-                          required
-                          maxLength={NAME_MAX_LENGTH}
-                          disabled={createdOrgId !== null}
-                          value={orgName}
-                          onChange={(e) => setOrgName(e.target.value)}
-                        />
-                      )}
-                    </Field>
+                      locked={createdOrgId !== null}
+                      value={orgName}
+                      onChange={setOrgName}
+                    />
                   )}
                   <BillingChoice
                     organizationId={org?.id}
