@@ -105,7 +105,9 @@ function projectAccessQuery(
 // finds the account it had joined is no longer the primary and reads again (see above).
 const projectAccess = {
   none: cached((p: AccessParams) => projectAccessQuery(p, "project")),
-  update: cached((p: AccessParams) => projectAccessQuery(p, "project").forUpdate("p").forKeyShare("o")),
+  update: cached((p: AccessParams) =>
+    projectAccessQuery(p, "project").forUpdate("p").forKeyShare("o"),
+  ),
   // The weakest lock that still excludes FOR UPDATE (switch, deletion): the same one the
   // foreign keys of the rows we insert take anyway, so concurrent creates add no lock work.
   share: cached((p: AccessParams) => projectAccessQuery(p, "project").forKeyShare(["p", "o"])),

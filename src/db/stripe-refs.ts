@@ -1,5 +1,5 @@
 import type { Queryable } from "./database.js";
-import { execute, first, rows, sqlb } from "./typed.js";
+import { execute, first, sqlb } from "./typed.js";
 
 export async function findStripeCustomerId(options: {
   db: Queryable;

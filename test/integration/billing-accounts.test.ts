@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inviteAndAccept } from "../support/invite.js";
 import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
@@ -56,12 +57,14 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts people can manage", ()
     const viewer = await app.signUp({ name: "Viewer" });
     expect(
       (
-        await owner.api.post(`/v1/organizations/${orgId}/members`, {
-          email: viewer.user.email,
+        await inviteAndAccept({
+          by: owner.api,
+          path: `/v1/organizations/${orgId}/members`,
+          who: viewer,
           role: "viewer",
         })
       ).status,
-    ).toBe(201);
+    ).toBe(200);
     const refused = await patch(viewer.api, `/v1/billing-accounts/${id}`, { name: "Mine" });
     expect(refused.status).toBe(403);
     expect((await viewer.api.post(`/v1/billing-accounts/${id}/close`)).status).toBe(403);

@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalogFile } from "../../src/catalog/load-catalog.js";
 import { defaultCatalogPath } from "../../src/config.js";
+import { inviteAndAccept } from "../support/invite.js";
 import {
   freePort,
   type NodeProcess,
@@ -150,11 +151,13 @@ describe.skipIf(testDatabaseKind !== "postgres" || !testDatabaseAvailable)(
       const editor = await signUp(`${name} Editor`);
       const first = (await pick(owner).post("/v1/projects", { name: `${name} first` })).body;
       const organizationId = first.organization_id as string;
-      const invited = await pick(owner).post(`/v1/organizations/${organizationId}/members`, {
-        email: editor.email,
+      const invited = await inviteAndAccept({
+        by: pick(owner),
+        path: `/v1/organizations/${organizationId}/members`,
+        who: { api: pick(editor.clients), user: { email: editor.email } },
         role: "editor",
       });
-      expect(invited.status).toBe(201);
+      expect(invited.status).toBe(200);
       const dept = await pick(owner).post(`/v1/organizations/${organizationId}/billing-accounts`, {
         name: `${name} dept`,
       });

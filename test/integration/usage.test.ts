@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inviteAndAccept } from "../support/invite.js";
 import {
   type ApiClient,
   type ApiResponse,
@@ -53,19 +54,23 @@ describe.skipIf(!testDatabaseAvailable)("usage metering", () => {
     [owner, viewer, projectEditor, outsider] = [o.api, v.api, pe.api, out.api];
     org = (await owner.post("/v1/organizations", { name: "Acme" })).body;
     expectStatus(
-      await owner.post(`/v1/organizations/${org.id}/members`, {
-        email: v.user.email,
+      await inviteAndAccept({
+        by: owner,
+        path: `/v1/organizations/${org.id}/members`,
+        who: v,
         role: "viewer",
       }),
-      201,
+      200,
     );
     project = (await owner.post("/v1/projects", { name: "Web", organization_id: org.id })).body;
     expectStatus(
-      await owner.post(`/v1/projects/${project.id}/members`, {
-        email: pe.user.email,
+      await inviteAndAccept({
+        by: owner,
+        path: `/v1/projects/${project.id}/members`,
+        who: pe,
         role: "editor",
       }),
-      201,
+      200,
     );
     const create = (api: ApiClient, projectId: string, name: string) =>
       api.post("/v1/resources", {

@@ -749,8 +749,8 @@ describe("customer portal sessions", () => {
     expect(session.url.startsWith(emulator.url)).toBe(true);
 
     const missing = await stripeError(
-      // biome-ignore lint/suspicious/noExplicitAny: the SDK's types require customer; Stripe checks it too
-      stripe.billingPortal.sessions.create({ return_url: "https://example.com" } as any),
+      // The SDK's types require customer; Stripe checks it too.
+      stripe.billingPortal.sessions.create({ return_url: "https://example.com" } as never),
     );
     expect(missing.code).toBe("parameter_missing");
     expect(missing.param).toBe("customer");
