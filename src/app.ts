@@ -20,6 +20,14 @@ export function buildHttpServer(options: {
     webDir: path.join(repoRoot, "dist", "web"),
     requestTimeoutMs: options.config.KTRLPLANE_REQUEST_TIMEOUT_MS,
     metricsToken: options.config.KTRLPLANE_METRICS_TOKEN,
+    ...(options.config.KTRLPLANE_RATE_LIMIT > 0
+      ? {
+          rateLimit: {
+            max: options.config.KTRLPLANE_RATE_LIMIT,
+            windowMs: options.config.KTRLPLANE_RATE_LIMIT_WINDOW_S * 1000,
+          },
+        }
+      : {}),
   });
 }
 

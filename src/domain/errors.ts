@@ -20,6 +20,7 @@ export const errorCodes = {
   unsupported_media_type: 415,
   conflict: 409,
   last_owner: 409,
+  quota_exceeded: 409,
   validation_failed: 422,
   organization_required: 422,
   idempotency_key_reused: 422,

@@ -7,6 +7,7 @@ import { grantRole } from "../db/memberships.js";
 import { findUserByEmail } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
 import type { Role } from "../domain/roles.js";
+import { checkQuota } from "../limits/check-quota.js";
 
 /**
  * Grants a role at organization scope, or at one project's scope when `projectId` is given.
@@ -61,6 +62,9 @@ export async function addMember(options: {
     role,
     at,
   });
+  if (previous === null) {
+    await checkQuota({ tx, quotas: ctx.quotas, organizationId, quota: "members" });
+  }
   if (previous !== role) {
     await recordAudit({
       db: tx,
