@@ -63,14 +63,15 @@ describe.skipIf(!testDatabaseAvailable)("lists: pages, cost per page", () => {
       await owner.api.post("/v1/resources", graph(large.project, `r${i}`));
     }
     // Forty-nine more people in the large organization, written directly: only the list is tested.
+    // Times in milliseconds, as the application writes them (a cursor carries milliseconds).
     await app.ctx.db.query(
       `INSERT INTO ktrlplane.users (id, email, name, password_hash, created_at)
-       SELECT 'usr_many' || i, 'many' || i || '@example.com', 'Many ' || i, '!', now()
+       SELECT 'usr_many' || i, 'many' || i || '@example.com', 'Many ' || i, '!', date_trunc('milliseconds', now())
        FROM generate_series(1, 49) AS i`,
     );
     await app.ctx.db.query(
       `INSERT INTO ktrlplane.memberships (user_id, organization_id, project_id, role, created_at)
-       SELECT 'usr_many' || i, $1, NULL, 'viewer', now() FROM generate_series(1, 49) AS i`,
+       SELECT 'usr_many' || i, $1, NULL, 'viewer', date_trunc('milliseconds', now()) FROM generate_series(1, 49) AS i`,
       [large.org],
     );
   }, 240_000);

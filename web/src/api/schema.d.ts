@@ -251,6 +251,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -496,6 +505,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -610,6 +628,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -708,6 +735,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -830,6 +866,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -924,6 +969,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1053,6 +1107,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1154,6 +1217,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1179,10 +1251,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Organizations the caller belongs to */
+        /** Organizations the caller belongs to, oldest first, by pages */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1217,6 +1292,8 @@ export interface paths {
                                 primary_billing_account_id: string;
                                 role: ("owner" | "billing_admin" | "editor" | "viewer") | null;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -1249,6 +1326,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1380,6 +1475,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1482,6 +1586,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1625,6 +1738,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1748,6 +1870,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1773,10 +1904,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organization's billing accounts */
+        /** The organization's billing accounts, oldest first, by pages */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -1824,6 +1958,8 @@ export interface paths {
                                 scope: "organization" | "project";
                                 status: string;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -1865,6 +2001,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1983,6 +2137,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -2011,6 +2174,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2147,6 +2319,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2205,6 +2386,7 @@ export interface paths {
                                 revoked_at: string | null;
                                 scopes: string[];
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
                             next_cursor: string | null;
                         };
                     };
@@ -2256,6 +2438,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2389,6 +2580,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2481,6 +2681,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2503,10 +2712,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members with a role at organization scope */
+        /** Members with a role at organization scope, by pages in the order they joined */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -2530,6 +2742,8 @@ export interface paths {
                                 scope: "organization" | "project";
                                 user_id: string;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -2571,6 +2785,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2683,6 +2915,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -2711,6 +2952,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2861,6 +3111,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2947,6 +3206,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2969,10 +3237,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Projects of the organization the caller may read */
+        /** Projects of the organization the caller may read, oldest first, by pages */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -3020,6 +3291,8 @@ export interface paths {
                                     write_resources: boolean;
                                 };
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -3061,6 +3334,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3212,6 +3503,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3342,6 +3642,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -3361,6 +3670,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3490,6 +3808,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3559,6 +3886,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3710,6 +4046,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3807,6 +4152,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3921,6 +4275,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -3957,6 +4320,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3981,10 +4353,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members with a role on this project only (organization members apply too) */
+        /** Members with a role on this project only (organization members apply too), by pages in the order they joined */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -4008,6 +4383,8 @@ export interface paths {
                                 scope: "organization" | "project";
                                 user_id: string;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -4049,6 +4426,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4163,6 +4558,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -4191,6 +4595,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4332,6 +4745,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4409,6 +4831,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4431,10 +4862,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The project's resources (deleted ones are not listed) */
+        /** The project's resources (deleted ones are not listed), oldest first, by pages */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -4476,6 +4910,8 @@ export interface paths {
                                 resource_type: string;
                                 sku: string;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -4517,6 +4953,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4607,6 +5061,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4756,6 +5219,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -4775,6 +5247,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4898,6 +5379,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4967,6 +5457,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5112,6 +5611,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -5184,6 +5692,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -13,9 +13,10 @@ import {
   Loading,
   Notice,
   PageHeader,
+  ShowMore,
 } from "../components/ui";
 import { useSession } from "../session";
-import { useApi } from "../use-api";
+import { useApi, usePagedApi } from "../use-api";
 import { roleWord } from "./landing";
 import "../team.css";
 
@@ -100,8 +101,8 @@ export function MembersPage({ scope, id }: { scope: "organization" | "project"; 
       can: found.permissions,
     };
   }, [scope, id]);
-  const members = useApi(
-    () => (isOrg ? api.organizationMembers(id) : api.projectMembers(id)),
+  const members = usePagedApi(
+    (cursor) => (isOrg ? api.organizationMembers(id, cursor) : api.projectMembers(id, cursor)),
     [scope, id],
   );
   const [email, setEmail] = useState("");
@@ -321,6 +322,7 @@ export function MembersPage({ scope, id }: { scope: "organization" | "project"; 
             </table>
           </div>
         ) : null}
+        <ShowMore list={members} what="members" />
       </section>
       <RoleMatrix scope={scope} />
       {removing ? (
