@@ -21,6 +21,14 @@ export function buildHttpServer(options: {
     requestTimeoutMs: options.config.KTRLPLANE_REQUEST_TIMEOUT_MS,
     metricsToken: options.config.KTRLPLANE_METRICS_TOKEN,
     trustProxy: options.config.KTRLPLANE_TRUST_PROXY,
+    ...(options.config.KTRLPLANE_RATE_LIMIT > 0
+      ? {
+          rateLimit: {
+            max: options.config.KTRLPLANE_RATE_LIMIT,
+            windowMs: options.config.KTRLPLANE_RATE_LIMIT_WINDOW_S * 1000,
+          },
+        }
+      : {}),
   });
 }
 

@@ -7,6 +7,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const defaultCatalogPath = path.join(here, "catalog", "default-catalog.json");
 
 const port = z.coerce.number().int().min(0).max(65535);
+const quota = z.coerce.number().int().min(1).max(10_000_000);
 
 /** proxy-addr's names for address ranges, accepted by Fastify's `trustProxy` as they are. */
 const namedRanges = new Set(["loopback", "linklocal", "uniquelocal"]);
@@ -67,6 +68,14 @@ const schema = z.object({
   KTRLPLANE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   KTRLPLANE_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   KTRLPLANE_TRUST_PROXY: trustProxy,
+  // Per organization: what it may hold at once (see src/limits/check-quota.ts).
+  KTRLPLANE_QUOTA_PROJECTS: quota.default(1_000),
+  KTRLPLANE_QUOTA_RESOURCES: quota.default(10_000),
+  KTRLPLANE_QUOTA_BILLING_ACCOUNTS: quota.default(100),
+  KTRLPLANE_QUOTA_MEMBERS: quota.default(1_000),
+  // Per caller (user or machine token, else client address): requests per window, 0 = off.
+  KTRLPLANE_RATE_LIMIT: z.coerce.number().int().min(0).default(120_000),
+  KTRLPLANE_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
 export type Config = z.infer<typeof schema>;

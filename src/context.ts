@@ -3,6 +3,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { storeCatalog } from "./db/resource-pricing.js";
+import { type Quotas, quotasOf } from "./limits/check-quota.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import type { BillingProvider } from "./providers/billing-provider.js";
 import { createProvider } from "./providers/create-provider.js";
@@ -18,6 +19,8 @@ export interface AppContext {
   publicUrl: string;
   /** The process's one logger (secrets redacted); use `ctx.log.child({...})` for context. */
   log: Logger;
+  /** What one organization may hold at once. */
+  quotas: Quotas;
 }
 
 /**
@@ -48,5 +51,6 @@ export async function createContext(options: {
     clock,
     publicUrl: config.KTRLPLANE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     log,
+    quotas: quotasOf(config),
   };
 }

@@ -25,6 +25,19 @@ export function presentOrganization(organization: OrganizationRow, role: Role | 
   };
 }
 
+export function presentMember(
+  member: { user_id: string; email: string; name: string; role: Role },
+  scope: "organization" | "project",
+) {
+  return {
+    user_id: member.user_id,
+    email: member.email,
+    name: member.name,
+    role: member.role,
+    scope,
+  };
+}
+
 export function presentAccountRef(account: BillingAccountRow) {
   return { id: account.id, name: account.name, scope: account.scope, status: account.status };
 }

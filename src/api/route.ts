@@ -6,6 +6,7 @@ import type { Queryable } from "../db/database.js";
 import type { UserRow } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
 import { type Authenticate, createAuthenticator } from "../identity/authenticate.js";
+import { isRateLimited } from "../limits/rate-limit.js";
 import { idempotencyHeaders, runIdempotent } from "./idempotency-key.js";
 import { findUnstorableText } from "./lone-surrogates.js";
 import { problemResponse, validationError } from "./problem.js";
@@ -106,6 +107,7 @@ function problemStatuses(spec: RouteSpec): number[] {
   if (spec.auth !== false) for (const s of [401, 403]) statuses.add(s);
   if (spec.body) for (const s of [413, 415, 422]) statuses.add(s);
   if (spec.query || spec.idempotent) statuses.add(422);
+  if (isRateLimited(spec.url)) statuses.add(429);
   return [...statuses].sort((a, b) => a - b);
 }
 
@@ -134,6 +136,13 @@ function schemaOf(spec: RouteSpec): FastifySchema {
   } as FastifySchema;
 }
 
+const callers = new WeakMap<FastifyRequest, UserRow>();
+
+/** Who made the request, once its route has authenticated it (the rate limit keys on it). */
+export function callerOf(request: FastifyRequest): UserRow | undefined {
+  return callers.get(request);
+}
+
 /**
  * Registers the routes: authentication first (a route hook), then Fastify validates params, body,
  * query and headers with the route's zod schemas (see `validatorCompiler`), the handler runs, and
@@ -150,7 +159,6 @@ export function registerRoutes(options: {
     authenticator ??= createAuthenticator({ db: ctx.db, clock: ctx.clock });
     return authenticator(authorization);
   };
-  const callers = new WeakMap<FastifyRequest, UserRow>();
   for (const spec of routes) {
     app.route({
       method: spec.method,

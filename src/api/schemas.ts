@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isCurrency } from "../domain/money.js";
 import { NAME_MAX_LENGTH } from "../domain/names.js";
 import { roles } from "../domain/roles.js";
+import { decodeCursor } from "./cursor.js";
 
 // Requests: strict objects, so an unknown or misspelt field is a 422 naming it, not silently dropped.
 const name = z
@@ -30,13 +31,28 @@ export const organizationBody = z.strictObject({ name });
 export const memberBody = z.strictObject({ email: z.email().max(320), role: z.enum(roles) });
 export const memberRoleBody = z.strictObject({ role: z.enum(roles) });
 export const renameBody = z.strictObject({ name });
-export const auditQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(100),
-  order: z.enum(["asc", "desc"]).default("asc"),
+
+/**
+ * Every list is paged by keyset: `cursor` is the `next_cursor` of the previous page, an opaque
+ * base64url token of the last row's sort key, decoded here (a malformed one is a 422 naming it).
+ */
+export const pageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z
     .string()
-    .regex(/^[0-9]{1,18}$/, "must be a next_cursor from a previous page")
+    .max(500)
+    .transform((token, context) => {
+      const key = decodeCursor(token);
+      if (key === undefined) {
+        context.addIssue({ code: "custom", message: "must be a next_cursor from a previous page" });
+        return z.NEVER;
+      }
+      return key;
+    })
     .optional(),
+});
+export const auditQuery = pageQuery.extend({
+  order: z.enum(["asc", "desc"]).default("asc"),
   action: z.string().max(100).optional(),
   actor: z.string().max(320).optional(),
 });
@@ -219,8 +235,20 @@ export const costsResponse = z.object({
   ),
   ...money,
 });
+/** A whole, small list that does not grow with an organization (the catalog's resource types). */
 export function listOf<Item extends z.ZodType>(item: Item) {
   return z.object({ data: z.array(item) });
+}
+
+/** One page of a list in its stable order; `next_cursor` asks for the page after it. */
+export function pageOf<Item extends z.ZodType>(item: Item) {
+  return z.object({
+    data: z.array(item),
+    next_cursor: z
+      .string()
+      .nullable()
+      .describe("Pass as `cursor` for the next page; null on the last page"),
+  });
 }
 
 /** A member with a role at organization or project scope (the members routes of both scopes). */

@@ -11,12 +11,13 @@ import {
 import type { OpenAPIV3_1 } from "openapi-types";
 import type { AppContext } from "../context.js";
 import { AppError } from "../domain/errors.js";
+import { type RateLimit, registerRateLimit } from "../limits/rate-limit.js";
 import { handleClientError } from "./client-errors.js";
 import { connectionOptions } from "./connection-options.js";
 import { registerMetrics } from "./metrics-route.js";
 import { sendProblem, toAppError } from "./problem.js";
 import { echoRequestId, requestIdOf } from "./request-id.js";
-import { type RouteSpec, registerRoutes, validatorCompiler } from "./route.js";
+import { callerOf, type RouteSpec, registerRoutes, validatorCompiler } from "./route.js";
 import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
 import { healthRoutes } from "./routes/health.js";
@@ -70,6 +71,8 @@ export async function buildServer(options: {
   metricsToken?: string;
   /** Fastify's `trustProxy` (`KTRLPLANE_TRUST_PROXY`): who may set `X-Forwarded-For`. */
   trustProxy?: false | number | string[];
+  /** Requests per caller and window; none: unlimited. */
+  rateLimit?: RateLimit;
 }): Promise<FastifyInstance> {
   const { ctx } = options;
   const app = Fastify({
@@ -103,6 +106,7 @@ export async function buildServer(options: {
     }
   });
 
+  if (options.rateLimit) await registerRateLimit({ app, limit: options.rateLimit, callerOf });
   await registerApi({ app, ctx, routes: [...apiRoutes, ...(options.extraRoutes ?? [])] });
   const webDir = options.webDir && existsSync(options.webDir) ? options.webDir : undefined;
   if (webDir) await app.register(fastifyStatic, { root: webDir, wildcard: false });

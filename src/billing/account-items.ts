@@ -1,5 +1,5 @@
 import type { Queryable } from "../db/database.js";
-import { activeQuantities } from "../db/ledger.js";
+import { activeQuantitiesOfAccounts } from "../db/ledger.js";
 import { type Price, periodAmount, priceKey } from "../domain/pricing.js";
 
 export interface AccountItem {
@@ -12,20 +12,24 @@ export interface AccountItem {
   amount: number;
 }
 
-/** One item per price with quantity = the account's active resources of that price. */
-export async function accountItems(options: {
+/**
+ * Per account, one item per price with quantity = the account's active resources of that price;
+ * one statement for all the accounts.
+ */
+export async function accountsItems(options: {
   db: Queryable;
   prices: Map<string, Price>;
-  billingAccountId: string;
-}): Promise<AccountItem[]> {
-  const quantities = await activeQuantities({
+  billingAccountIds: string[];
+}): Promise<Map<string, AccountItem[]>> {
+  const quantities = await activeQuantitiesOfAccounts({
     db: options.db,
-    billingAccountId: options.billingAccountId,
+    billingAccountIds: options.billingAccountIds,
   });
-  return quantities.map(({ resource_type, sku, quantity }) => {
+  const items = new Map<string, AccountItem[]>();
+  for (const { billing_account_id, resource_type, sku, quantity } of quantities) {
     const price = options.prices.get(priceKey({ resource_type, sku }));
     if (!price) throw new Error(`no price ${resource_type}/${sku}`);
-    return {
+    const item: AccountItem = {
       resource_type,
       sku,
       quantity,
@@ -37,5 +41,7 @@ export async function accountItems(options: {
             : price.unit_amount,
       amount: periodAmount({ price, quantity }),
     };
-  });
+    items.set(billing_account_id, [...(items.get(billing_account_id) ?? []), item]);
+  }
+  return items;
 }

@@ -5,6 +5,7 @@ import { type BillingAccountRow, insertBillingAccount } from "../db/billing-acco
 import type { Queryable } from "../db/database.js";
 import { newId } from "../db/ids.js";
 import { AppError } from "../domain/errors.js";
+import { checkQuota } from "../limits/check-quota.js";
 
 /** A department's account. One currency per organization for now: the catalog's. */
 export async function addBillingAccount(options: {
@@ -42,6 +43,7 @@ export async function addBillingAccount(options: {
     closed_at: null,
   };
   await insertBillingAccount({ db: tx, account });
+  await checkQuota({ tx, quotas: ctx.quotas, organizationId, quota: "billing_accounts" });
   await recordAudit({
     db: tx,
     entry: {

@@ -5,6 +5,7 @@ import { newId } from "../db/ids.js";
 import { insertResourceAndStartBilling } from "../db/ledger.js";
 import type { ProjectRow } from "../db/projects.js";
 import type { ResourceRow } from "../db/resources.js";
+import { checkQuota } from "../limits/check-quota.js";
 import { type CreateProjectInput, createProject } from "../projects/create-project.js";
 import { checkAccountAccepts } from "./check-account-accepts.js";
 import { findPrice } from "./find-price.js";
@@ -65,6 +66,12 @@ export async function createResource(options: {
     db: tx,
     resource,
     billingAccountId: billing.billing_account_id,
+  });
+  await checkQuota({
+    tx,
+    quotas: ctx.quotas,
+    organizationId: project.organization_id,
+    quota: "resources",
   });
   return { resource, project, billing };
 }

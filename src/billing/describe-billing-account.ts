@@ -4,7 +4,7 @@ import type { Queryable } from "../db/database.js";
 import { getOrganization } from "../db/organizations.js";
 import { listProjects } from "../db/projects.js";
 import { calendarMonthOf } from "../domain/billing-period.js";
-import { type AccountItem, accountItems } from "./account-items.js";
+import { type AccountItem, accountsItems } from "./account-items.js";
 
 export interface BillingAccountDescription {
   account: BillingAccountRow;
@@ -15,7 +15,10 @@ export interface BillingAccountDescription {
   projects: { id: string; name: string }[];
 }
 
-/** Accounts of one organization with their items and the projects they pay for. */
+/**
+ * Accounts of one organization with their items and the projects they pay for, in a constant
+ * number of statements however many accounts (a page of them) or projects there are.
+ */
 export async function describeBillingAccounts(options: {
   ctx: AppContext;
   db: Queryable;
@@ -23,25 +26,34 @@ export async function describeBillingAccounts(options: {
   accounts: BillingAccountRow[];
 }): Promise<BillingAccountDescription[]> {
   const { ctx, db, organizationId, accounts } = options;
+  if (accounts.length === 0) return [];
   const organization = await getOrganization({ db, id: organizationId });
-  const projects = await listProjects({ db, organizationId });
+  const primaryAccountId = organization?.primary_billing_account_id ?? "";
+  const accountIds = accounts.map((a) => a.id);
+  const projects = await listProjects({
+    db,
+    organizationId,
+    paidBy: { accountIds, primaryAccountId },
+  });
+  const items = await accountsItems({
+    db,
+    prices: ctx.catalog.prices,
+    billingAccountIds: accountIds,
+  });
   const current_period = calendarMonthOf(ctx.clock());
-  const described: BillingAccountDescription[] = [];
-  for (const account of accounts) {
-    const isPrimary = organization?.primary_billing_account_id === account.id;
-    described.push({
-      account,
-      primary: isPrimary,
-      current_period,
-      items: await accountItems({ db, prices: ctx.catalog.prices, billingAccountId: account.id }),
-      projects: projects
-        .filter(
-          (p) => p.billing_account_id === account.id || (isPrimary && p.billing_mode === "inherit"),
-        )
-        .map((p) => ({ id: p.id, name: p.name })),
-    });
-  }
-  return described;
+  return accounts.map((account) => ({
+    account,
+    primary: account.id === primaryAccountId,
+    current_period,
+    items: items.get(account.id) ?? [],
+    projects: projects
+      .filter(
+        (p) =>
+          p.billing_account_id === account.id ||
+          (account.id === primaryAccountId && p.billing_mode === "inherit"),
+      )
+      .map((p) => ({ id: p.id, name: p.name })),
+  }));
 }
 
 export async function describeBillingAccount(options: {

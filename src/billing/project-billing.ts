@@ -1,4 +1,4 @@
-import { type BillingAccountRow, listBillingAccounts } from "../db/billing-accounts.js";
+import { type BillingAccountRow, billingAccountsByIds } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
 import { getOrganization } from "../db/organizations.js";
 import type { ProjectRow } from "../db/projects.js";
@@ -12,8 +12,8 @@ export interface ProjectBilling {
 }
 
 /**
- * Resolves who pays for each project right now. The projects belong to one organization, whose
- * accounts are read once whatever the number of projects.
+ * Resolves who pays for each project right now. The projects belong to one organization; the
+ * accounts paying for them are read in one statement, whatever the organization holds.
  */
 export async function resolveProjectsBilling(options: {
   db: Queryable;
@@ -24,14 +24,17 @@ export async function resolveProjectsBilling(options: {
   if (projects.length === 0) return [];
   const organization = await getOrganization({ db, id: organizationId });
   if (!organization) throw new Error(`organization ${organizationId} missing`);
-  const accounts = new Map(
-    (await listBillingAccounts({ db, organizationId })).map((a) => [a.id, a]),
-  );
-  return projects.map((project) => {
-    const billingAccountId = resolveBillingAccountId({
+  const payers = projects.map((project) =>
+    resolveBillingAccountId({
       project: { mode: project.billing_mode, billing_account_id: project.billing_account_id },
       primaryBillingAccountId: organization.primary_billing_account_id,
-    });
+    }),
+  );
+  const accounts = new Map(
+    (await billingAccountsByIds({ db, ids: [...new Set(payers)] })).map((a) => [a.id, a]),
+  );
+  return projects.map((project, i) => {
+    const billingAccountId = payers[i] as string;
     const account = accounts.get(billingAccountId);
     if (!account) throw new Error(`billing account ${billingAccountId} missing`);
     return {

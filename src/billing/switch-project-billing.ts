@@ -19,6 +19,7 @@ import { getOrganization } from "../db/organizations.js";
 import { type ProjectRow, updateProjectBilling } from "../db/projects.js";
 import { type BillingSwitchPlan, planBillingSwitch } from "../domain/billing-scope.js";
 import { AppError } from "../domain/errors.js";
+import { checkQuota } from "../limits/check-quota.js";
 import type { ProjectBillingInput } from "../projects/create-project.js";
 import { applyAccountClose, closeBlocker } from "./close-billing-account.js";
 import { findOrganizationAccount, reopenIfClosed } from "./find-organization-account.js";
@@ -237,6 +238,12 @@ export async function applyProjectBillingSwitch(options: {
         owner_project_id: project.id,
         created_at: plan.at,
       },
+    });
+    await checkQuota({
+      tx,
+      quotas: ctx.quotas,
+      organizationId: project.organization_id,
+      quota: "billing_accounts",
     });
   }
   await moveOpenIntervals({ tx, plan });

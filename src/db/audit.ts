@@ -1,5 +1,7 @@
 import { sql } from "kysely";
+import { AppError } from "../domain/errors.js";
 import type { Queryable } from "./database.js";
+import { type Page, type PageKey, toPage } from "./page.js";
 import { execute, rows, sqlb } from "./typed.js";
 
 export interface AuditEntry {
@@ -67,19 +69,19 @@ export interface AuditRow {
 }
 
 /**
- * One page of the organization's audit log in `order` of id: `after` is the cursor (the last id
- * of the previous page); `action` and `actor` (an email, or a user id) filter exactly. Reads one
- * row more than the page to know whether another page exists.
+ * One page of the organization's audit log in `order` of id (the order of writing, whatever the
+ * clock said): `after` is the last row's key of the previous page; `action` and `actor` (an
+ * email, or a user id) filter exactly.
  */
 export async function listAudit(options: {
   db: Queryable;
   organizationId: string;
   limit: number;
   order: "asc" | "desc";
-  after?: string;
+  after?: PageKey;
   action?: string;
   actor?: string;
-}): Promise<{ rows: AuditRow[]; more: boolean }> {
+}): Promise<Page<AuditRow>> {
   let query = sqlb
     .selectFrom("ktrlplane.audit_events as a")
     .innerJoin("ktrlplane.users as u", "u.id", "a.actor_user_id")
@@ -96,10 +98,17 @@ export async function listAudit(options: {
     ])
     .where("a.organization_id", "=", options.organizationId);
   if (options.after !== undefined) {
+    if (!/^[0-9]{1,18}$/.test(options.after.id)) {
+      throw new AppError({
+        code: "validation_failed",
+        message: "cursor: must be a next_cursor from a previous page",
+        field: "cursor",
+      });
+    }
     query = query.where(
       "a.id",
       options.order === "asc" ? ">" : "<",
-      sql<number>`${options.after}::bigint`,
+      sql<number>`${options.after.id}::bigint`,
     );
   }
   if (options.action !== undefined) {
@@ -115,5 +124,5 @@ export async function listAudit(options: {
     options.db,
     query.orderBy("a.id", options.order).limit(options.limit + 1),
   );
-  return { rows: found.slice(0, options.limit), more: found.length > options.limit };
+  return toPage({ found, limit: options.limit, keyOf: (r) => ({ at: r.at, id: String(r.id) }) });
 }

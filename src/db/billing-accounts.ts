@@ -1,7 +1,8 @@
 import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
+import { type PageRequest, paged } from "./page.js";
 import type { BillingAccounts } from "./schema.js";
-import { execute, first, rows, sqlb } from "./typed.js";
+import { execute, first, rows, sqlb, textArray } from "./typed.js";
 
 export type BillingAccountStatus = BillingAccounts["status"];
 
@@ -59,15 +60,30 @@ export async function lockBillingAccount(options: {
 export async function listBillingAccounts(options: {
   db: Queryable;
   organizationId: string;
+  page?: PageRequest;
 }): Promise<BillingAccountRow[]> {
+  const { page } = options;
   return rows(
     options.db,
     sqlb
       .selectFrom("ktrlplane.billing_accounts")
       .selectAll()
       .where("organization_id", "=", options.organizationId)
-      .orderBy("created_at")
-      .orderBy("id"),
+      .$call((qb) => paged(qb, { at: "created_at", id: "id", page })),
+  );
+}
+
+/** The accounts with these ids (who pays for a page of projects), in one statement. */
+export async function billingAccountsByIds(options: {
+  db: Queryable;
+  ids: string[];
+}): Promise<BillingAccountRow[]> {
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_accounts")
+      .selectAll()
+      .where((eb) => eb("id", "=", eb.fn.any(textArray(options.ids)))),
   );
 }
 

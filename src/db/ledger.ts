@@ -148,6 +148,32 @@ export async function activeQuantities(options: {
   );
 }
 
+/** `activeQuantities` of several accounts in one statement (a page of accounts described). */
+export async function activeQuantitiesOfAccounts(options: {
+  db: Queryable;
+  billingAccountIds: string[];
+}): Promise<
+  { billing_account_id: string; resource_type: string; sku: string; quantity: number }[]
+> {
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_intervals")
+      .select([
+        "billing_account_id",
+        "resource_type",
+        "sku",
+        sql<number>`count(*)::int`.as("quantity"),
+      ])
+      .where((eb) => eb("billing_account_id", "=", eb.fn.any(textArray(options.billingAccountIds))))
+      .where("ended_at", "is", null)
+      .groupBy(["billing_account_id", "resource_type", "sku"])
+      .orderBy("billing_account_id")
+      .orderBy("resource_type")
+      .orderBy("sku"),
+  );
+}
+
 /** The intervals that overlap [from, to) on the given accounts. */
 export async function intervalsOverlapping(options: {
   db: Queryable;

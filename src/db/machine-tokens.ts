@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
+import { creationKey, type Page, type PageRequest, paged, toPage } from "./page.js";
 import type { MachineTokens } from "./schema.js";
 import { cached, execute, first, rows, sqlb } from "./typed.js";
 import type { UserRow } from "./users.js";
@@ -102,38 +103,24 @@ export async function getMachineTokenGrant(options: {
   );
 }
 
-/** An organization's tokens, newest first, revoked ones included, a page after `after` (an id). */
+/** An organization's tokens, newest first, revoked ones included, by pages. */
 export async function listMachineTokens(options: {
   db: Queryable;
   organizationId: string;
-  limit: number;
-  after?: string;
-}): Promise<MachineTokenRow[]> {
-  const { organizationId, after } = options;
-  let query = sqlb
-    .selectFrom("ktrlplane.machine_tokens as t")
-    .selectAll("t")
-    .$narrowType<{ scopes: string[] }>()
-    .where("t.organization_id", "=", organizationId);
-  if (after !== undefined) {
-    // Keyset pagination: strictly after the cursor token in (created_at, id) order; a cursor
-    // from another organization matches nothing.
-    query = query.where(({ eb, refTuple, selectFrom }) =>
-      eb(
-        refTuple("t.created_at", "t.id"),
-        "<",
-        selectFrom("ktrlplane.machine_tokens as c")
-          .select(["c.created_at", "c.id"])
-          .where("c.id", "=", after)
-          .where("c.organization_id", "=", organizationId)
-          .$asTuple("created_at", "id"),
-      ),
-    );
-  }
-  return rows(
+  page: PageRequest;
+}): Promise<Page<MachineTokenRow>> {
+  const found = await rows(
     options.db,
-    query.orderBy("t.created_at", "desc").orderBy("t.id", "desc").limit(options.limit),
+    sqlb
+      .selectFrom("ktrlplane.machine_tokens as t")
+      .selectAll("t")
+      .$narrowType<{ scopes: string[] }>()
+      .where("t.organization_id", "=", options.organizationId)
+      .$call((qb) =>
+        paged(qb, { at: "t.created_at", id: "t.id", page: options.page, order: "desc" }),
+      ),
   );
+  return toPage({ found, limit: options.page.limit, keyOf: creationKey });
 }
 
 export async function getMachineToken(options: {

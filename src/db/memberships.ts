@@ -1,6 +1,7 @@
 import type { ExpressionBuilder } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
+import { type PageKey, type PageRequest, paged } from "./page.js";
 import type { DB } from "./schema.js";
 import { execute, first, rows, sqlb } from "./typed.js";
 
@@ -94,14 +95,15 @@ export async function listMembers(options: {
   db: Queryable;
   organizationId: string;
   projectId?: string;
-}): Promise<MemberRow[]> {
-  const { projectId } = options;
+  page?: PageRequest;
+}): Promise<(MemberRow & { created_at: Date })[]> {
+  const { projectId, page } = options;
   return rows(
     options.db,
     sqlb
       .selectFrom("ktrlplane.memberships as m")
       .innerJoin("ktrlplane.users as u", "u.id", "m.user_id")
-      .select(["m.user_id", "u.email", "u.name", "m.role", "m.project_id"])
+      .select(["m.user_id", "u.email", "u.name", "m.role", "m.project_id", "m.created_at"])
       .where("m.organization_id", "=", options.organizationId)
       .where((eb) =>
         projectId ? eb("m.project_id", "=", projectId) : eb("m.project_id", "is", null),
@@ -115,9 +117,13 @@ export async function listMembers(options: {
           ),
         ),
       )
-      .orderBy("m.created_at")
-      .orderBy("u.email"),
+      .$call((qb) => paged(qb, { at: "m.created_at", id: "m.user_id", page })),
   );
+}
+
+/** Members are paged by when they joined, then user id. */
+export function memberKey(member: { created_at: Date; user_id: string }): PageKey {
+  return { at: member.created_at, id: member.user_id };
 }
 
 /** Machine tokens' users hold memberships too, but are no members to show, change or count. */

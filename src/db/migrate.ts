@@ -34,10 +34,21 @@ export async function migrate(options: { db: Database }): Promise<string[]> {
   return applied;
 }
 
-// Extended-protocol queries take one statement each; our migrations keep `;` out of literals.
+// Extended-protocol queries take one statement each. A statement ends with `;` at the end of a
+// line, outside `$$`-quoted function bodies; our migrations keep `;` out of other literals.
 function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*$/m)
-    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
-    .filter((s) => s.length > 0);
+  const statements: string[] = [];
+  let current: string[] = [];
+  let inBody = false;
+  for (const line of sql.split("\n")) {
+    if (!inBody && /^\s*--/.test(line)) continue;
+    current.push(line);
+    if ((line.match(/\$\$/g) ?? []).length % 2 === 1) inBody = !inBody;
+    if (!inBody && /;\s*$/.test(line)) {
+      statements.push(current.join("\n").replace(/;\s*$/, ""));
+      current = [];
+    }
+  }
+  statements.push(current.join("\n"));
+  return statements.map((s) => s.trim()).filter((s) => s.length > 0);
 }

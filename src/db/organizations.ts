@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
+import { type PageRequest, paged } from "./page.js";
 import type { Organizations } from "./schema.js";
 import { execute, first, rows, sqlb } from "./typed.js";
 
@@ -49,8 +50,9 @@ export async function getOrganization(options: {
 export async function listOrganizationsOfUser(options: {
   db: Queryable;
   userId: string;
+  page?: PageRequest;
 }): Promise<(OrganizationRow & { role: Role | null })[]> {
-  const { userId } = options;
+  const { userId, page } = options;
   const found = await rows(
     options.db,
     sqlb
@@ -74,8 +76,7 @@ export async function listOrganizationsOfUser(options: {
             .whereRef("m.organization_id", "=", "o.id"),
         ),
       )
-      .orderBy("o.created_at")
-      .orderBy("o.id"),
+      .$call((qb) => paged(qb, { at: "o.created_at", id: "o.id", page })),
   );
   return found.map(withPrimaryAccount);
 }

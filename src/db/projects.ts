@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
+import { type PageRequest, paged } from "./page.js";
 import type { Projects } from "./schema.js";
 import { execute, rows, sqlb, textArray } from "./typed.js";
 
@@ -23,10 +24,18 @@ export async function insertProject(options: {
   );
 }
 
+/**
+ * Live projects of an organization; `onlyIds` narrows them to those a caller holds a role on, and
+ * `payingAccountIds` to those paid by these accounts (inheriting ones count for the primary).
+ */
 export async function listProjects(options: {
   db: Queryable;
   organizationId: string;
+  onlyIds?: string[];
+  paidBy?: { accountIds: string[]; primaryAccountId: string };
+  page?: PageRequest;
 }): Promise<ProjectRow[]> {
+  const { onlyIds, paidBy, page } = options;
   return rows(
     options.db,
     sqlb
@@ -34,8 +43,21 @@ export async function listProjects(options: {
       .selectAll()
       .where("organization_id", "=", options.organizationId)
       .where("deleted_at", "is", null)
-      .orderBy("created_at")
-      .orderBy("id"),
+      .$if(onlyIds !== undefined, (qb) =>
+        qb.where((eb) => eb("id", "=", eb.fn.any(textArray(onlyIds ?? [])))),
+      )
+      .$if(paidBy !== undefined, (qb) =>
+        qb.where((eb) =>
+          eb.or([
+            eb("billing_account_id", "=", eb.fn.any(textArray(paidBy?.accountIds ?? []))),
+            eb.and([
+              eb("billing_mode", "=", "inherit"),
+              eb.lit(paidBy?.accountIds.includes(paidBy.primaryAccountId) ?? false),
+            ]),
+          ]),
+        ),
+      )
+      .$call((qb) => paged(qb, { at: "created_at", id: "id", page })),
   );
 }
 

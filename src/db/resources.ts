@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
+import { type PageRequest, paged } from "./page.js";
 import type { Resources } from "./schema.js";
 import { execute, first, rows, sqlb, textArray } from "./typed.js";
 
@@ -22,7 +23,9 @@ export async function getResource(options: {
 export async function listResources(options: {
   db: Queryable;
   projectId: string;
+  page?: PageRequest;
 }): Promise<ResourceRow[]> {
+  const { page } = options;
   return rows(
     options.db,
     sqlb
@@ -30,8 +33,7 @@ export async function listResources(options: {
       .selectAll()
       .where("project_id", "=", options.projectId)
       .where("deleted_at", "is", null)
-      .orderBy("created_at")
-      .orderBy("id"),
+      .$call((qb) => paged(qb, { at: "created_at", id: "id", page })),
   );
 }
 

@@ -170,6 +170,14 @@ export interface Memberships {
   created_at: Date;
 }
 
+export interface OrganizationUsage {
+  organization_id: string;
+  projects: Generated<number>;
+  resources: Generated<number>;
+  billing_accounts: Generated<number>;
+  members: Generated<number>;
+}
+
 export interface Organizations {
   id: string;
   name: string;
@@ -299,6 +307,7 @@ export interface DB {
   "ktrlplane.login_throttle": LoginThrottle;
   "ktrlplane.machine_tokens": MachineTokens;
   "ktrlplane.memberships": Memberships;
+  "ktrlplane.organization_usage": OrganizationUsage;
   "ktrlplane.organizations": Organizations;
   "ktrlplane.projects": Projects;
   "ktrlplane.resource_pricing": ResourcePricing;

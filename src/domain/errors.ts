@@ -28,6 +28,7 @@ export const errorCodes = {
   invitation_accepted: 409,
   invitation_revoked: 410,
   invitation_expired: 410,
+  quota_exceeded: 409,
   validation_failed: 422,
   organization_required: 422,
   idempotency_key_reused: 422,

@@ -13,6 +13,7 @@ import { grantRole, roleAt } from "../db/memberships.js";
 import type { UserRow } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
 import { hashToken } from "../identity/tokens.js";
+import { checkQuota } from "../limits/check-quota.js";
 import { normalizeEmail } from "./invite-member.js";
 import { keepAnOwner } from "./member-scope.js";
 
@@ -74,6 +75,14 @@ export async function acceptInvitation(options: {
     await keepAnOwner({ tx, scope, userId: user.id, previous, next: invitation.role });
   }
   await grantRole({ db: tx, userId: user.id, ...scope, role: invitation.role, at });
+  if (previous === null) {
+    await checkQuota({
+      tx,
+      quotas: ctx.quotas,
+      organizationId: scope.organizationId,
+      quota: "members",
+    });
+  }
   await markInvitationAccepted({ db: tx, id: invitation.id, userId: user.id, at });
   await recordAudit({
     db: tx,

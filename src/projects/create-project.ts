@@ -9,6 +9,7 @@ import { listOrganizationsOfUser } from "../db/organizations.js";
 import { insertProject, type ProjectRow } from "../db/projects.js";
 import { findUserById } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
+import { checkQuota } from "../limits/check-quota.js";
 import { createOrganization } from "../organizations/create-organization.js";
 
 export interface ProjectBillingInput {
@@ -41,7 +42,7 @@ export async function createProject(options: {
   const billing = input.billing ?? { mode: "inherit" };
   let organizationId = input.organization_id;
   if (organizationId === undefined) {
-    const organizations = await listOrganizationsOfUser({ db: tx, userId });
+    const organizations = await listOrganizationsOfUser({ db: tx, userId, page: { limit: 1 } });
     if (organizations.length > 0) {
       throw new AppError({
         code: "organization_required",
@@ -102,6 +103,10 @@ export async function createProject(options: {
     }
   }
   await insertProject({ db: tx, project });
+  await checkQuota({ tx, quotas: ctx.quotas, organizationId, quota: "projects" });
+  if (billing.mode === "separate" && !billing.billing_account_id) {
+    await checkQuota({ tx, quotas: ctx.quotas, organizationId, quota: "billing_accounts" });
+  }
   if (billing.mode === "separate") {
     await recordAudit({
       db: tx,

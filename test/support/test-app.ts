@@ -126,6 +126,8 @@ export async function startTestApp(
     catalogPath?: string;
     /** More configuration, e.g. `{ KTRLPLANE_REQUEST_TIMEOUT_MS: "1000" }`. */
     env?: Record<string, string>;
+    /** Wraps the database the server uses, e.g. to count statements (`statement-counter.ts`). */
+    wrapDatabase?: (db: Database) => Database;
   } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase();
@@ -138,7 +140,7 @@ export async function startTestApp(
   });
   const { ctx, server } = await createApp({
     config,
-    db,
+    db: options.wrapDatabase ? options.wrapDatabase(db) : db,
     clock: clock.now,
     ...(options.provider ? { provider: options.provider(db) } : {}),
   });

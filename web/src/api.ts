@@ -193,6 +193,37 @@ async function sendEmpty<T, E>(path: string, call: () => Promise<Result<T, E>>):
 
 let catalogRequest: Promise<ResourceType[]> | null = null;
 const byId = (id: string) => ({ params: { path: { id } } });
+/** The page of a list after `cursor` (the first without), as large as the server allows. */
+const pageOf = (id: string, cursor?: string) => ({
+  params: { path: { id }, query: { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) } },
+});
+
+/** One page of a list and the cursor of the next (null on the last). */
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+/** Items per page the console asks for (the server's maximum is 200). */
+export const PAGE_SIZE = 100;
+
+/**
+ * Every item of a list the console needs whole (a select of accounts or projects), page by
+ * page, but never more than `maxPages`: `complete` is false when more were left out.
+ */
+export async function allPages<T>(
+  load: (cursor?: string) => Promise<Page<T>>,
+  maxPages = 10,
+): Promise<{ items: T[]; complete: boolean }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const answer = await load(cursor);
+    items.push(...answer.data);
+    if (answer.next_cursor === null) return { items, complete: true };
+    cursor = answer.next_cursor;
+  }
+  return { items, complete: false };
+}
 
 export const api = {
   signup: (body: BodyOf<"/v1/auth/signup", "post">) =>
@@ -205,21 +236,21 @@ export const api = {
     send("/v1/organizations", () => client.POST("/v1/organizations", { body: { name } })),
   organization: (id: string) =>
     send("/v1/organizations", () => client.GET("/v1/organizations/{id}", byId(id))),
-  organizationProjects: (id: string) =>
-    send("/v1/organizations", () => client.GET("/v1/organizations/{id}/projects", byId(id))).then(
-      (r) => r.data,
-    ),
-  organizationAccounts: (id: string) =>
+  organizationProjects: (id: string, cursor?: string) =>
     send("/v1/organizations", () =>
-      client.GET("/v1/organizations/{id}/billing-accounts", byId(id)),
-    ).then((r) => r.data),
+      client.GET("/v1/organizations/{id}/projects", pageOf(id, cursor)),
+    ),
+  organizationAccounts: (id: string, cursor?: string) =>
+    send("/v1/organizations", () =>
+      client.GET("/v1/organizations/{id}/billing-accounts", pageOf(id, cursor)),
+    ),
   createAccount: (orgId: string, body: BodyOf<"/v1/organizations/{id}/billing-accounts", "post">) =>
     send("/v1/organizations", () =>
       client.POST("/v1/organizations/{id}/billing-accounts", { ...byId(orgId), body }),
     ),
-  organizationMembers: (id: string) =>
-    send("/v1/organizations", () => client.GET("/v1/organizations/{id}/members", byId(id))).then(
-      (r) => r.data,
+  organizationMembers: (id: string, cursor?: string) =>
+    send("/v1/organizations", () =>
+      client.GET("/v1/organizations/{id}/members", pageOf(id, cursor)),
     ),
   addOrganizationMember: (id: string, body: BodyOf<"/v1/organizations/{id}/members", "post">) =>
     send("/v1/organizations", () =>
@@ -279,16 +310,12 @@ export const api = {
         body,
       }),
     ),
-  projectResources: (id: string) =>
-    send("/v1/projects", () => client.GET("/v1/projects/{id}/resources", byId(id))).then(
-      (r) => r.data,
-    ),
+  projectResources: (id: string, cursor?: string) =>
+    send("/v1/projects", () => client.GET("/v1/projects/{id}/resources", pageOf(id, cursor))),
   renameProject: (id: string, name: string) =>
     send("/v1/projects", () => client.PATCH("/v1/projects/{id}", { ...byId(id), body: { name } })),
-  projectMembers: (id: string) =>
-    send("/v1/projects", () => client.GET("/v1/projects/{id}/members", byId(id))).then(
-      (r) => r.data,
-    ),
+  projectMembers: (id: string, cursor?: string) =>
+    send("/v1/projects", () => client.GET("/v1/projects/{id}/members", pageOf(id, cursor))),
   changeProjectMember: (id: string, userId: string, role: Role) =>
     send("/v1/projects", () =>
       client.PUT("/v1/projects/{id}/members/{user_id}", {

@@ -5,7 +5,9 @@ import { createMachineToken } from "../../identity/create-machine-token.js";
 import { listMachineTokens } from "../../identity/list-machine-tokens.js";
 import { logOut } from "../../identity/log-out.js";
 import { revokeMachineToken } from "../../identity/revoke-machine-token.js";
+import { presentPage } from "../cursor.js";
 import { route } from "../route.js";
+import { pageOf, pageQuery } from "../schemas.js";
 
 // Sessions and machine tokens. Registered in `server.ts` next to the auth routes.
 
@@ -13,11 +15,6 @@ const machineTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(z.enum(machineScopes)).min(1).max(machineScopes.length),
   expires_at: z.iso.datetime({ offset: true }).optional(),
-});
-
-const machineTokenListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(100).optional(),
 });
 
 const machineTokenResponse = z.object({
@@ -83,17 +80,16 @@ export const identityRoutes = [
     url: "/v1/organizations/:id/machine-tokens",
     summary: "The organization's machine tokens (owners), newest first; never their secrets",
     tag: "machine-tokens",
-    query: machineTokenListQuery,
-    response: z.object({ data: z.array(machineTokenResponse), next_cursor: z.string().nullable() }),
+    query: pageQuery,
+    response: pageOf(machineTokenResponse),
     handler: async ({ ctx, user, params, query }) => {
       const page = await listMachineTokens({
         ctx,
         userId: user.id,
         organizationId: params.id ?? "",
-        limit: query.limit,
-        ...(query.cursor ? { cursor: query.cursor } : {}),
+        page: { limit: query.limit, after: query.cursor },
       });
-      return { data: page.data.map(presentMachineToken), next_cursor: page.next_cursor };
+      return presentPage(page, presentMachineToken);
     },
   }),
   route({

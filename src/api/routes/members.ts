@@ -1,9 +1,13 @@
-import { listMembers } from "../../db/memberships.js";
+import { z } from "zod";
+import { listMembers, memberKey } from "../../db/memberships.js";
+import { toPage } from "../../db/page.js";
 import { changeMemberRole } from "../../organizations/change-member-role.js";
 import { removeMember } from "../../organizations/remove-member.js";
+import { presentPage } from "../cursor.js";
 import { projectInPath } from "../path-access.js";
+import { presentMember } from "../presenters.js";
 import { route } from "../route.js";
-import { listOf, memberResponse, memberRoleBody } from "../schemas.js";
+import { memberResponse, memberRoleBody, pageOf, pageQuery } from "../schemas.js";
 
 // Changing and removing members names them by user id, taken from the members list: it never
 // confirms whether an email has an account. Owners only; the last owner stays.
@@ -51,25 +55,22 @@ export const memberRoutes = [
   route({
     method: "GET",
     url: "/v1/projects/:id/members",
-    summary: "Members with a role on this project only (organization members apply too)",
+    summary:
+      "Members with a role on this project only (organization members apply too), by pages in the order they joined",
     tag: "projects",
-    response: listOf(memberResponse),
-    handler: async ({ ctx, user, params }) => {
+    query: pageQuery,
+    response: pageOf(memberResponse),
+    handler: async ({ ctx, user, params, query }) => {
       const { project } = await projectInPath({ ctx, user, params }, "read");
-      const members = await listMembers({
+      const found = await listMembers({
         db: ctx.db,
         organizationId: project.organization_id,
         projectId: project.id,
+        page: { limit: query.limit, after: query.cursor },
       });
-      return {
-        data: members.map((m) => ({
-          user_id: m.user_id,
-          email: m.email,
-          name: m.name,
-          role: m.role,
-          scope: "project" as const,
-        })),
-      };
+      return presentPage(toPage({ found, limit: query.limit, keyOf: memberKey }), (m) =>
+        presentMember(m, "project"),
+      );
     },
   }),
   route({

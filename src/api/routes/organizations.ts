@@ -9,15 +9,22 @@ import {
 import { type ProjectBilling, resolveProjectsBilling } from "../../billing/project-billing.js";
 import { listAudit } from "../../db/audit.js";
 import { listBillingAccounts } from "../../db/billing-accounts.js";
-import { listMembers } from "../../db/memberships.js";
+import { listMembers, memberKey } from "../../db/memberships.js";
 import { listOrganizationsOfUser } from "../../db/organizations.js";
+import { creationKey, toPage } from "../../db/page.js";
 import { listProjects } from "../../db/projects.js";
 import { calendarMonthOf } from "../../domain/billing-period.js";
 import { AppError } from "../../domain/errors.js";
 import type { Role } from "../../domain/roles.js";
 import { createOrganization } from "../../organizations/create-organization.js";
+import { presentPage } from "../cursor.js";
 import { organizationInPath } from "../path-access.js";
-import { presentBillingAccount, presentOrganization, presentProject } from "../presenters.js";
+import {
+  presentBillingAccount,
+  presentMember,
+  presentOrganization,
+  presentProject,
+} from "../presenters.js";
 import { route } from "../route.js";
 import {
   auditQuery,
@@ -25,10 +32,11 @@ import {
   billingAccountResponse,
   costsQuery,
   costsResponse,
-  listOf,
   memberResponse,
   organizationBody,
   organizationResponse,
+  pageOf,
+  pageQuery,
   projectResponse,
   timestamp,
 } from "../schemas.js";
@@ -57,12 +65,19 @@ export const organizationRoutes = [
   route({
     method: "GET",
     url: "/v1/organizations",
-    summary: "Organizations the caller belongs to",
+    summary: "Organizations the caller belongs to, oldest first, by pages",
     tag: "organizations",
-    response: listOf(organizationResponse),
-    handler: async ({ ctx, user }) => {
-      const organizations = await listOrganizationsOfUser({ db: ctx.db, userId: user.id });
-      return { data: organizations.map((o) => presentOrganization(o, o.role)) };
+    query: pageQuery,
+    response: pageOf(organizationResponse),
+    handler: async ({ ctx, user, query }) => {
+      const found = await listOrganizationsOfUser({
+        db: ctx.db,
+        userId: user.id,
+        page: { limit: query.limit, after: query.cursor },
+      });
+      return presentPage(toPage({ keyOf: creationKey, found, limit: query.limit }), (o) =>
+        presentOrganization(o, o.role),
+      );
     },
   }),
   route({
@@ -83,45 +98,54 @@ export const organizationRoutes = [
   route({
     method: "GET",
     url: "/v1/organizations/:id/members",
-    summary: "Members with a role at organization scope",
+    summary: "Members with a role at organization scope, by pages in the order they joined",
     tag: "organizations",
-    response: listOf(memberResponse),
-    handler: async ({ ctx, user, params }) => {
+    query: pageQuery,
+    response: pageOf(memberResponse),
+    handler: async ({ ctx, user, params, query }) => {
       const { organization } = await organizationInPath({ ctx, user, params }, "read");
-      const members = await listMembers({ db: ctx.db, organizationId: organization.id });
-      return {
-        data: members.map((m) => ({
-          user_id: m.user_id,
-          email: m.email,
-          name: m.name,
-          role: m.role,
-          scope: "organization" as const,
-        })),
-      };
+      const found = await listMembers({
+        db: ctx.db,
+        organizationId: organization.id,
+        page: { limit: query.limit, after: query.cursor },
+      });
+      return presentPage(toPage({ found, limit: query.limit, keyOf: memberKey }), (m) =>
+        presentMember(m, "organization"),
+      );
     },
   }),
   route({
     method: "GET",
     url: "/v1/organizations/:id/billing-accounts",
-    summary: "The organization's billing accounts",
+    summary: "The organization's billing accounts, oldest first, by pages",
     tag: "billing",
-    response: listOf(billingAccountResponse),
-    handler: async ({ ctx, user, params }) => {
+    query: pageQuery,
+    response: pageOf(billingAccountResponse),
+    handler: async ({ ctx, user, params, query }) => {
       const { organization } = await organizationInPath({ ctx, user, params }, "read");
-      const accounts = await listBillingAccounts({ db: ctx.db, organizationId: organization.id });
+      const page = toPage({
+        keyOf: creationKey,
+        found: await listBillingAccounts({
+          db: ctx.db,
+          organizationId: organization.id,
+          page: { limit: query.limit, after: query.cursor },
+        }),
+        limit: query.limit,
+      });
       const described = await describeBillingAccounts({
         ctx,
         db: ctx.db,
         organizationId: organization.id,
-        accounts,
+        accounts: page.rows,
       });
-      return { data: described.map(presentBillingAccount) };
+      return presentPage({ ...page, rows: described }, presentBillingAccount);
     },
   }),
   route({
     method: "POST",
     url: "/v1/organizations/:id/billing-accounts",
     summary: "Add a billing account (a department)",
+    errors: [409],
     tag: "billing",
     body: billingAccountBody,
     status: 201,
@@ -141,31 +165,41 @@ export const organizationRoutes = [
   route({
     method: "GET",
     url: "/v1/organizations/:id/projects",
-    summary: "Projects of the organization the caller may read",
+    summary: "Projects of the organization the caller may read, oldest first, by pages",
     tag: "projects",
-    response: listOf(projectResponse),
-    handler: async ({ ctx, user, params }) => {
+    query: pageQuery,
+    response: pageOf(projectResponse),
+    handler: async ({ ctx, user, params, query }) => {
       const { organization, role, projectRoles } = await authorizeOrganizationMember({
         db: ctx.db,
         userId: user.id,
         organizationId: params.id ?? "",
       });
-      const projects = (await listProjects({ db: ctx.db, organizationId: organization.id })).filter(
-        (p) => role !== null || projectRoles.has(p.id),
-      );
+      const page = toPage({
+        keyOf: creationKey,
+        found: await listProjects({
+          db: ctx.db,
+          organizationId: organization.id,
+          // Without an organization role, only the projects the caller holds a role on.
+          ...(role === null ? { onlyIds: [...projectRoles.keys()] } : {}),
+          page: { limit: query.limit, after: query.cursor },
+        }),
+        limit: query.limit,
+      });
       const billings = await resolveProjectsBilling({
         db: ctx.db,
         organizationId: organization.id,
-        projects,
+        projects: page.rows,
       });
-      return {
-        data: projects.map((project, i) => {
+      return presentPage(
+        { ...page, rows: page.rows.map((project, i) => ({ project, billing: billings[i] })) },
+        ({ project, billing }) => {
           const held = [role, projectRoles.get(project.id) ?? null].filter(
             (r): r is Role => r !== null,
           );
-          return presentProject(project, billings[i] as ProjectBilling, held);
-        }),
-      };
+          return presentProject(project, billing as ProjectBilling, held);
+        },
+      );
     },
   }),
   route({
@@ -212,26 +246,20 @@ export const organizationRoutes = [
       "Changes to billing, members and names: who, when, from what, to what (owners and billing admins); paged by cursor, filterable by action and actor",
     tag: "organizations",
     query: auditQuery,
-    response: z.object({
-      data: z.array(
-        z.object({
-          id: z.number(),
-          at: timestamp,
-          actor: z.object({ id: z.string(), email: z.string() }),
-          action: z.string(),
-          subject: z.object({ type: z.string(), id: z.string() }),
-          before: z.unknown(),
-          after: z.unknown(),
-        }),
-      ),
-      next_cursor: z
-        .string()
-        .nullable()
-        .describe("Pass as `cursor` for the next page; null on the last page"),
-    }),
+    response: pageOf(
+      z.object({
+        id: z.number(),
+        at: timestamp,
+        actor: z.object({ id: z.string(), email: z.string() }),
+        action: z.string(),
+        subject: z.object({ type: z.string(), id: z.string() }),
+        before: z.unknown(),
+        after: z.unknown(),
+      }),
+    ),
     handler: async ({ ctx, user, params, query }) => {
       const { organization } = await organizationInPath({ ctx, user, params }, "read_audit");
-      const { rows, more } = await listAudit({
+      const page = await listAudit({
         db: ctx.db,
         organizationId: organization.id,
         limit: query.limit,
@@ -240,19 +268,15 @@ export const organizationRoutes = [
         ...(query.action ? { action: query.action } : {}),
         ...(query.actor ? { actor: query.actor } : {}),
       });
-      const last = rows.at(-1);
-      return {
-        data: rows.map((r) => ({
-          id: Number(r.id),
-          at: r.at,
-          actor: { id: r.actor_user_id, email: r.actor_email },
-          action: r.action,
-          subject: { type: r.subject_type, id: r.subject_id },
-          before: r.before,
-          after: r.after,
-        })),
-        next_cursor: more && last ? String(last.id) : null,
-      };
+      return presentPage(page, (r) => ({
+        id: Number(r.id),
+        at: r.at,
+        actor: { id: r.actor_user_id, email: r.actor_email },
+        action: r.action,
+        subject: { type: r.subject_type, id: r.subject_id },
+        before: r.before,
+        after: r.after,
+      }));
     },
   }),
 ];

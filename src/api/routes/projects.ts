@@ -6,15 +6,18 @@ import {
   planProjectBillingSwitch,
 } from "../../billing/switch-project-billing.js";
 import { listMembers, rolesOf } from "../../db/memberships.js";
+import { creationKey, toPage } from "../../db/page.js";
 import { listResources } from "../../db/resources.js";
 import { type Role, rolesAllow } from "../../domain/roles.js";
 import { createProject } from "../../projects/create-project.js";
 import { deleteProject } from "../../projects/delete-project.js";
+import { presentPage } from "../cursor.js";
 import { projectInPath } from "../path-access.js";
 import { presentBilling, presentProject, presentResource } from "../presenters.js";
 import { route } from "../route.js";
 import {
-  listOf,
+  pageOf,
+  pageQuery,
   projectBillingBody,
   projectBillingQuery,
   projectBillingResponse,
@@ -56,6 +59,7 @@ export const projectRoutes = [
     url: "/v1/projects",
     summary:
       "Create a project (and, for a caller without one, its organization); billing inherits by default",
+    errors: [409],
     tag: "projects",
     body: projectBody,
     status: 201,
@@ -104,13 +108,20 @@ export const projectRoutes = [
   route({
     method: "GET",
     url: "/v1/projects/:id/resources",
-    summary: "The project's resources (deleted ones are not listed)",
+    summary: "The project's resources (deleted ones are not listed), oldest first, by pages",
     tag: "resources",
-    response: listOf(resourceResponse),
-    handler: async ({ ctx, user, params }) => {
+    query: pageQuery,
+    response: pageOf(resourceResponse),
+    handler: async ({ ctx, user, params, query }) => {
       const { project, billing } = await projectInPath({ ctx, user, params }, "read");
-      const resources = await listResources({ db: ctx.db, projectId: project.id });
-      return { data: resources.map((r) => presentResource(r, billing)) };
+      const found = await listResources({
+        db: ctx.db,
+        projectId: project.id,
+        page: { limit: query.limit, after: query.cursor },
+      });
+      return presentPage(toPage({ found, limit: query.limit, keyOf: creationKey }), (r) =>
+        presentResource(r, billing),
+      );
     },
   }),
   route({
@@ -151,10 +162,10 @@ export const projectRoutes = [
     url: "/v1/projects/:id/billing",
     summary:
       "Switch the project's billing; every open interval moves at one instant. ?dry_run=true previews",
+    errors: [409],
     tag: "billing",
     body: projectBillingBody,
     query: projectBillingQuery,
-    errors: [409],
     response: billingSwitchResponse,
     handler: async ({ ctx, user, params, body, query }) => {
       const dryRun = query.dry_run === "true";

@@ -18,7 +18,7 @@ export const resourceRoutes = [
     status: 201,
     response: resourceResponse,
     idempotent: true,
-    errors: [402, 403],
+    errors: [402, 403, 409],
     handler: async ({ ctx, tx, user, body }) => {
       const { resource, billing } = await createResource({ ctx, tx, userId: user.id, input: body });
       return presentResource(resource, billing);

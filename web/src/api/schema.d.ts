@@ -251,6 +251,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -500,6 +509,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -650,6 +668,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -750,6 +777,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -896,6 +932,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1021,6 +1066,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1168,6 +1222,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1263,6 +1326,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1376,6 +1448,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1527,6 +1608,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1658,6 +1748,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1779,6 +1878,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1873,6 +1981,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2020,6 +2137,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2202,6 +2328,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2303,6 +2438,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2328,10 +2472,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Organizations the caller belongs to */
+        /** Organizations the caller belongs to, oldest first, by pages */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2366,6 +2513,8 @@ export interface paths {
                                 primary_billing_account_id: string;
                                 role: ("owner" | "billing_admin" | "editor" | "viewer") | null;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -2398,6 +2547,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2529,6 +2696,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2631,6 +2807,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2774,6 +2959,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2897,6 +3091,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2922,10 +3125,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organization's billing accounts */
+        /** The organization's billing accounts, oldest first, by pages */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -2977,6 +3183,8 @@ export interface paths {
                                 scope: "organization" | "project";
                                 status: string;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -3018,6 +3226,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3140,6 +3366,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -3168,6 +3403,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3304,6 +3548,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3428,6 +3681,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3486,6 +3748,7 @@ export interface paths {
                                 revoked_at: string | null;
                                 scopes: string[];
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
                             next_cursor: string | null;
                         };
                     };
@@ -3537,6 +3800,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3670,6 +3942,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3762,6 +4043,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3784,10 +4074,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members with a role at organization scope */
+        /** Members with a role at organization scope, by pages in the order they joined */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -3811,6 +4104,8 @@ export interface paths {
                                 scope: "organization" | "project";
                                 user_id: string;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -3852,6 +4147,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3993,6 +4306,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4143,6 +4465,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4229,6 +4560,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4251,10 +4591,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Projects of the organization the caller may read */
+        /** Projects of the organization the caller may read, oldest first, by pages */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -4302,6 +4645,8 @@ export interface paths {
                                     write_resources: boolean;
                                 };
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -4343,6 +4688,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4473,6 +4836,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4624,6 +4996,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4754,6 +5135,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -4773,6 +5163,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4902,6 +5301,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4971,6 +5379,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5122,6 +5539,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -5219,6 +5645,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5391,6 +5826,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -5415,10 +5859,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members with a role on this project only (organization members apply too) */
+        /** Members with a role on this project only (organization members apply too), by pages in the order they joined */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -5442,6 +5889,8 @@ export interface paths {
                                 scope: "organization" | "project";
                                 user_id: string;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -5483,6 +5932,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5632,6 +6099,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -5765,6 +6241,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -5842,6 +6327,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -5864,10 +6358,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The project's resources (deleted ones are not listed) */
+        /** The project's resources (deleted ones are not listed), oldest first, by pages */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -5909,6 +6406,8 @@ export interface paths {
                                 resource_type: string;
                                 sku: string;
                             }[];
+                            /** @description Pass as `cursor` for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -5950,6 +6449,24 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6040,6 +6557,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6189,6 +6715,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -6208,6 +6743,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6331,6 +6875,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -6400,6 +6953,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6545,6 +7107,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -6674,6 +7245,15 @@ export interface paths {
                     };
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -6752,6 +7332,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6901,6 +7490,15 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -1,6 +1,6 @@
 /** The "Billing" section of project creation: inherit (default) or separate (new / existing). */
 import { useId } from "react";
-import { api, type BillingMode } from "../api";
+import { allPages, api, type BillingMode } from "../api";
 import { useApi } from "../use-api";
 import { ErrorNotice, StatusBadge } from "./ui";
 
@@ -34,7 +34,10 @@ export function BillingChoice({
 }) {
   const name = useId();
   const accounts = useApi(
-    async () => (organizationId ? api.organizationAccounts(organizationId) : []),
+    async () =>
+      organizationId
+        ? (await allPages((cursor) => api.organizationAccounts(organizationId, cursor))).items
+        : [],
     [organizationId],
   );
   const organization = useApi(

@@ -335,3 +335,26 @@ export function Dialog({
     </dialog>
   );
 }
+
+/** Under a list loaded by pages: fetches the next one while the server holds more. */
+export function ShowMore({
+  list,
+  what,
+}: {
+  list: { more: boolean; loadingMore: boolean; loadMore(): void };
+  what: string;
+}) {
+  if (!list.more) return null;
+  return (
+    <p>
+      <button
+        type="button"
+        className="button button-secondary"
+        onClick={list.loadMore}
+        disabled={list.loadingMore}
+      >
+        {list.loadingMore ? `Loading more ${what}…` : `Show more ${what}`}
+      </button>
+    </p>
+  );
+}

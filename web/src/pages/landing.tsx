@@ -1,4 +1,4 @@
-import { api, type Project } from "../api";
+import { allPages, api, type Project } from "../api";
 import { BillingBadge, ErrorNotice, Loading, Notice } from "../components/ui";
 import { FlashNotice } from "../flash";
 import { Link, useLocation } from "../router";
@@ -13,7 +13,8 @@ export function LandingPage() {
     const lists = await Promise.all(
       orgs.map(async (org) => {
         try {
-          return { org, projects: await api.organizationProjects(org.id), error: null };
+          const all = await allPages((cursor) => api.organizationProjects(org.id, cursor));
+          return { org, projects: all.items, error: null };
         } catch (error) {
           return { org, projects: [] as Project[], error: error as Error };
         }

@@ -21,9 +21,10 @@ import {
   Loading,
   Notice,
   PageHeader,
+  ShowMore,
 } from "../components/ui";
 import { useSession } from "../session";
-import { useApi } from "../use-api";
+import { useApi, usePagedApi } from "../use-api";
 import { roleWord } from "./landing";
 import "../team.css";
 
@@ -108,8 +109,8 @@ export function MembersPage({ scope, id }: { scope: "organization" | "project"; 
       can: found.permissions,
     };
   }, [scope, id]);
-  const members = useApi(
-    () => (isOrg ? api.organizationMembers(id) : api.projectMembers(id)),
+  const members = usePagedApi(
+    (cursor) => (isOrg ? api.organizationMembers(id, cursor) : api.projectMembers(id, cursor)),
     [scope, id],
   );
   // Pending invitations of both scopes are listed to organization owners, on the organization's page.
@@ -351,6 +352,7 @@ export function MembersPage({ scope, id }: { scope: "organization" | "project"; 
             </table>
           </div>
         ) : null}
+        <ShowMore list={members} what="members" />
       </section>
       {invitations.data && invitations.data.length > 0 ? (
         <PendingInvitations invitations={invitations.data} onRevoke={revoke} />

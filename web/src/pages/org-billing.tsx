@@ -9,10 +9,11 @@ import {
   Loading,
   Notice,
   PageHeader,
+  ShowMore,
 } from "../components/ui";
 import { Link, useLocation } from "../router";
 import { useSession } from "../session";
-import { useApi } from "../use-api";
+import { useApi, usePagedApi } from "../use-api";
 
 export function OrgBillingPage({ id }: { id: string }) {
   const { query } = useLocation();
@@ -21,7 +22,7 @@ export function OrgBillingPage({ id }: { id: string }) {
   const canManage = role === "owner" || role === "billing_admin";
   const fromProject = query.get("from_project");
   const org = useApi(() => api.organization(id), [id]);
-  const accounts = useApi(() => api.organizationAccounts(id), [id]);
+  const accounts = usePagedApi((cursor) => api.organizationAccounts(id, cursor), [id]);
   const project = useApi(
     async () => (fromProject ? api.project(fromProject) : undefined),
     [fromProject],
@@ -133,6 +134,7 @@ export function OrgBillingPage({ id }: { id: string }) {
           />
         ))}
       </div>
+      <ShowMore list={accounts} what="billing accounts" />
     </div>
   );
 }

@@ -12,6 +12,7 @@ import {
   Notice,
   PageHeader,
   PageLoadFailed,
+  ShowMore,
   StatusBadge,
   TableScroll,
 } from "../components/ui";
@@ -19,7 +20,7 @@ import { FlashNotice, setFlash } from "../flash";
 import { formatDate, formatDateTime } from "../money";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
-import { useApi } from "../use-api";
+import { useApi, usePagedApi } from "../use-api";
 import { roleWord } from "./landing";
 
 export function ProjectPage({ id }: { id: string }) {
@@ -27,7 +28,7 @@ export function ProjectPage({ id }: { id: string }) {
   const { query } = useLocation();
   const project = useApi(() => api.project(id), [id]);
   const billing = useApi(() => api.projectBilling(id), [id]);
-  const resources = useApi(() => api.projectResources(id), [id]);
+  const resources = usePagedApi((cursor) => api.projectResources(id, cursor), [id]);
   const types = useApi(() => api.resourceTypes(), []);
   const [switching, setSwitching] = useState(false);
   const [switched, setSwitched] = useState<BillingSwitch | null>(null);
@@ -212,6 +213,7 @@ export function ProjectPage({ id }: { id: string }) {
             </table>
           </TableScroll>
         ) : null}
+        <ShowMore list={resources} what="resources" />
       </section>
 
       {can.write_projects ? (

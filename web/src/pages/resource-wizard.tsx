@@ -5,7 +5,7 @@
  */
 import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
-import { type ApiError, api, type Preview, type Project } from "../api";
+import { type ApiError, allPages, api, type Preview, type Project } from "../api";
 import { describePrice, explainTieredDelta, findSku } from "../catalog";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
 import { OrganizationNameField, OrganizationSelect } from "../components/organization-fields";
@@ -63,7 +63,12 @@ export function ResourceWizardPage() {
 
   const projects = useApi(async () => {
     const lists = await Promise.all(
-      allOrgs.map((o) => api.organizationProjects(o.id).catch(() => [] as Project[])),
+      allOrgs.map((o) =>
+        allPages((cursor) => api.organizationProjects(o.id, cursor)).then(
+          (all) => all.items,
+          () => [] as Project[],
+        ),
+      ),
     );
     return lists.flat().filter((p) => p.permissions.write_resources);
   }, [allOrgs.map((o) => o.id).join(",")]);
