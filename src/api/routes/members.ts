@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { listMembers, memberKey } from "../../db/memberships.js";
 import { toPage } from "../../db/page.js";
 import { changeMemberRole } from "../../organizations/change-member-role.js";
