@@ -5,6 +5,7 @@ import { intervalsOverlapping } from "../db/ledger.js";
 import { projectLabels } from "../db/projects.js";
 import { resourceLabels } from "../db/resources.js";
 import { type ChargeShare, computeCharges } from "../domain/charges.js";
+import { priceBookFor } from "./find-price.js";
 
 export type CostGrouping = "project" | "resource_type" | "resource" | "billing_account";
 
@@ -59,17 +60,18 @@ export async function costBreakdown(options: {
     to,
   });
   const now = ctx.clock();
+  const prices = await priceBookFor({ ctx, db, refs: intervals });
   const accruedUntil = new Date(Math.min(Math.max(now.getTime(), from.getTime()), to.getTime()));
   const accrued = computeCharges({
     intervals,
-    prices: ctx.catalog.prices,
+    prices,
     from,
     to,
     openUntil: accruedUntil,
   });
   const projected = computeCharges({
     intervals,
-    prices: ctx.catalog.prices,
+    prices,
     from,
     to,
     openUntil: to,

@@ -31,7 +31,7 @@ export async function describeBillingAccounts(options: {
     described.push({
       account,
       current_period,
-      items: await accountItems({ db, prices: ctx.catalog.prices, billingAccountId: account.id }),
+      items: await accountItems({ ctx, db, billingAccountId: account.id }),
       projects: projects
         .filter(
           (p) => p.billing_account_id === account.id || (isPrimary && p.billing_mode === "inherit"),

@@ -72,6 +72,7 @@ export interface BillingIntervals {
   sku: string;
   started_at: Date;
   ended_at: Date | null;
+  price_version: number;
 }
 
 export interface IdempotencyKeys {
@@ -117,6 +118,18 @@ export interface Organizations {
   currency: string;
   primary_billing_account_id: string | null;
   created_at: Date;
+}
+
+export interface PriceVersions {
+  resource_type: string;
+  sku: string;
+  version: number;
+  definition: Json;
+  created_at: Date;
+  effective_from: Date | null;
+  grandfathered: Generated<boolean>;
+  stated_effective_from: Date | null;
+  moved_at: Date | null;
 }
 
 export interface Projects {
@@ -194,6 +207,7 @@ export interface DB {
   "ktrlplane.machine_tokens": MachineTokens;
   "ktrlplane.memberships": Memberships;
   "ktrlplane.organizations": Organizations;
+  "ktrlplane.price_versions": PriceVersions;
   "ktrlplane.projects": Projects;
   "ktrlplane.resource_pricing": ResourcePricing;
   "ktrlplane.resources": Resources;

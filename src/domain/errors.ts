@@ -19,6 +19,7 @@ export const errorCodes = {
   uri_too_long: 414,
   unsupported_media_type: 415,
   conflict: 409,
+  quantity_limit: 409,
   last_owner: 409,
   validation_failed: 422,
   organization_required: 422,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { movePriceVersions } from "../billing/move-price-versions.js";
 import { leaseMs, syncAccount } from "../billing/sync-billing-account.js";
 import type { Config } from "../config.js";
 import type { AppContext } from "../context.js";
@@ -24,7 +25,8 @@ export interface Reconciler {
 
 /**
  * The control loop: lease dirty accounts, converge each, repeat; now and then a full pass over
- * every account. Several loops (in several processes) can share one database: leases keep them
+ * every account, and the pass that moves existing resources to price versions whose instant has
+ * come. Several loops (in several processes) can share one database: leases keep them
  * off each other's accounts. It logs through `ctx.log`: one child per billing account pass.
  */
 export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions): Reconciler {
@@ -32,8 +34,19 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
   const owner = `worker-${randomUUID()}`;
   let stopped = false;
   let lastFullRound = 0;
+  let lastVersionPass = 0;
 
   const runOnce = async (): Promise<number> => {
+    // Price versions whose instant has come: the ledger is cut and the accounts marked first, so
+    // this round already moves their provider items.
+    if (Date.now() - lastVersionPass >= options.pollMs * 10) {
+      lastVersionPass = Date.now();
+      try {
+        await movePriceVersions({ ctx });
+      } catch (error) {
+        ctx.log.error({ err: error, owner }, "price version pass failed; will retry");
+      }
+    }
     const dirty = await leaseDirtyAccounts({
       db: ctx.db,
       owner,

@@ -433,6 +433,8 @@ export interface paths {
                             id: string;
                             items: {
                                 amount: number;
+                                /** @description the price version these resources are billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -544,6 +546,8 @@ export interface paths {
                             lines: {
                                 amount: number;
                                 description: string;
+                                /** @description the price version the line is billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -987,6 +991,8 @@ export interface paths {
                             lines: {
                                 amount: number;
                                 description: string;
+                                /** @description the price version the line is billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -1809,6 +1815,8 @@ export interface paths {
                                 id: string;
                                 items: {
                                     amount: number;
+                                    /** @description the price version these resources are billed at */
+                                    price_version: number;
                                     quantity: number;
                                     resource_type: string;
                                     sku: string;
@@ -1929,6 +1937,8 @@ export interface paths {
                             id: string;
                             items: {
                                 amount: number;
+                                /** @description the price version these resources are billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -3096,7 +3106,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** What creating a resource now would cost, and which account would pay */
+        /** What creating a resource now would cost, which account would pay, and when a scheduled price change applies */
         post: {
             parameters: {
                 query?: never;
@@ -3144,7 +3154,27 @@ export interface paths {
                              * @description ISO 8601 UTC
                              */
                             period_end: string;
+                            /** @description the price version the resource would be billed at */
+                            price_version: number;
+                            /**
+                             * Format: date-time
+                             * @description since when new resources take that version
+                             */
+                            price_version_since: string;
                             prorated_amount: number;
+                            /** @description when resources still billed at an earlier version of this price move to this one, if scheduled */
+                            scheduled_change: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
+                                effective_from: string;
+                                /** @description what one more costs a month once they moved */
+                                monthly_amount: number;
+                                price_version: number;
+                                /** @description resources on the paying account still billed at an earlier version */
+                                resources_moving: number;
+                            } | null;
                         };
                     };
                 };
@@ -4550,7 +4580,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The catalog: resource types and their prices */
+        /** The catalog: resource types and their prices, each with its versions (the current one, the ones still billing and the scheduled moves) */
         get: {
             parameters: {
                 query?: never;
@@ -4570,9 +4600,46 @@ export interface paths {
                             currency: string;
                             data: {
                                 name: string;
-                                skus: {
+                                skus: ({
+                                    /** @description when resources on earlier versions move to the current one, if ahead */
+                                    scheduled_change: {
+                                        /**
+                                         * Format: date-time
+                                         * @description ISO 8601 UTC
+                                         */
+                                        effective_from: string;
+                                        version: number;
+                                    } | null;
+                                    sku: string;
+                                    /** @description the price version new resources take */
+                                    version: number;
+                                    /** @description every version, oldest first */
+                                    versions: {
+                                        billing_model: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description since when new resources take it, until a later version
+                                         */
+                                        created_at: string;
+                                        /** @description when resources on earlier versions move to it; null: they never do */
+                                        effective_from: string | null;
+                                        /** @description resources on earlier versions keep their version */
+                                        grandfathered: boolean;
+                                        /** @description the move of earlier resources to it is still ahead */
+                                        scheduled: boolean;
+                                        tiers?: {
+                                            flat_amount?: number;
+                                            unit_amount: number;
+                                            up_to: number | null;
+                                        }[];
+                                        /** @enum {string} */
+                                        tiers_mode?: "graduated" | "volume";
+                                        unit_amount: number | null;
+                                        version: number;
+                                    }[];
+                                } & {
                                     [key: string]: unknown;
-                                }[];
+                                })[];
                                 type: string;
                             }[];
                         };
