@@ -24,8 +24,8 @@ export async function createResourceRaw(options: {
     );
     await client.query(
       `INSERT INTO ktrlplane.billing_intervals
-         (resource_id, project_id, billing_account_id, resource_type, sku, started_at)
-       VALUES ($1, $2, $3, 'graph', 'standard', $4)`,
+         (resource_id, project_id, billing_account_id, resource_type, sku, price_version, started_at)
+       VALUES ($1, $2, $3, 'graph', 'standard', 1, $4)`,
       [id, tenant.projectId, tenant.billingAccountId, at],
     );
     await client.query(

@@ -1,3 +1,4 @@
+import { movePriceVersions } from "./billing/move-price-versions.js";
 import { type Catalog, loadCatalogFile } from "./catalog/load-catalog.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
@@ -24,8 +25,9 @@ export interface AppContext {
 }
 
 /**
- * The application without any transport: migrates the database, loads the catalog into it and
- * wires the provider and the logger. The HTTP server (`app.ts`), the worker and the CLIs all
+ * The application without any transport: migrates the database, loads the catalog into it (a
+ * changed price becomes a new version), moves existing resources to versions whose instant has
+ * come, and wires the provider and the logger. The HTTP server (`app.ts`), the worker and the CLIs all
  * start from this.
  */
 export async function createContext(options: {
@@ -43,8 +45,10 @@ export async function createContext(options: {
   const applied = await migrate({ db });
   if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
   const catalog = await loadCatalogFile(config.KTRLPLANE_CATALOG);
-  catalog.prices = await storeCatalog({ db, catalog, at: clock() });
-  return {
+  const stored = await storeCatalog({ db, catalog, at: clock() });
+  catalog.prices = stored.prices;
+  for (const notice of stored.notices) log.warn({ catalog: config.KTRLPLANE_CATALOG }, notice);
+  const ctx: AppContext = {
     db,
     catalog,
     provider: options.provider ?? createProvider({ config, db }),
@@ -53,4 +57,7 @@ export async function createContext(options: {
     log,
     quotas: quotasOf(config),
   };
+  // Moves of existing resources to a new price version that came while nothing ran.
+  await movePriceVersions({ ctx });
+  return ctx;
 }

@@ -184,6 +184,7 @@ export const billingAccountResponse = z.object({
     z.object({
       resource_type: z.string(),
       sku: z.string(),
+      price_version: z.number().int().describe("the price version these resources are billed at"),
       quantity: z.number().int(),
       unit_amount: z.number().int().nullable(),
       amount: z.number().int(),
@@ -197,6 +198,7 @@ export const chargesResponse = z.object({
     z.object({
       resource_type: z.string(),
       sku: z.string(),
+      price_version: z.number().int().describe("the price version the line is billed at"),
       description: z.string(),
       quantity: z.number().int(),
       amount: z.number().int(),
@@ -212,6 +214,22 @@ export const pricePreviewResponse = z.object({
   monthly_amount: z.number().int(),
   prorated_amount: z.number().int(),
   period_end: timestamp,
+  price_version: z.number().int().describe("the price version the resource would be billed at"),
+  price_version_since: timestamp.describe("since when new resources take that version"),
+  scheduled_change: z
+    .object({
+      effective_from: timestamp,
+      price_version: z.number().int(),
+      resources_moving: z
+        .number()
+        .int()
+        .describe("resources on the paying account still billed at an earlier version"),
+      monthly_amount: z.number().int().describe("what one more costs a month once they moved"),
+    })
+    .nullable()
+    .describe(
+      "when resources still billed at an earlier version of this price move to this one, if scheduled",
+    ),
   ...money,
 });
 export const costsResponse = z.object({

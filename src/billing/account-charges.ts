@@ -4,12 +4,14 @@ import type { Queryable } from "../db/database.js";
 import { intervalsOverlapping } from "../db/ledger.js";
 import { calendarMonthOf, type Period } from "../domain/billing-period.js";
 import { computeCharges } from "../domain/charges.js";
+import { priceBookFor } from "./find-price.js";
 
 export interface ChargesStatement {
   period: Period;
   lines: {
     resource_type: string;
     sku: string;
+    price_version: number;
     description: string;
     quantity: number;
     amount: number;
@@ -40,18 +42,29 @@ export async function accountCharges(options: {
   });
   const { lines, total } = computeCharges({
     intervals,
-    prices: ctx.catalog.prices,
+    prices: await priceBookFor({ ctx, db, refs: intervals }),
     from: period.start,
     to: period.end,
     openUntil: options.until === "now" ? now : period.end,
   });
   const typeNames = new Map(ctx.catalog.resourceTypes.map((t) => [t.type, t.name]));
+  // Two versions of one price in a month are two lines: the description tells them apart.
+  const versionsOf = new Map<string, number>();
+  for (const line of lines) {
+    const key = `${line.resource_type}/${line.sku}`;
+    versionsOf.set(key, (versionsOf.get(key) ?? 0) + 1);
+  }
   return {
     period,
     lines: lines.map((line) => ({
       resource_type: line.resource_type,
       sku: line.sku,
-      description: `${typeNames.get(line.resource_type) ?? line.resource_type} (${line.sku})`,
+      price_version: line.price_version,
+      description: `${typeNames.get(line.resource_type) ?? line.resource_type} (${line.sku}${
+        (versionsOf.get(`${line.resource_type}/${line.sku}`) ?? 0) > 1
+          ? `, price version ${line.price_version}`
+          : ""
+      })`,
       quantity: line.quantity_at_end,
       amount: line.amount,
     })),

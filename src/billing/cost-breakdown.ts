@@ -7,6 +7,7 @@ import { projectLabels } from "../db/projects.js";
 import { resourceLabels } from "../db/resources.js";
 import { monthsOverlapping } from "../domain/billing-period.js";
 import { type ChargeShare, computeCharges } from "../domain/charges.js";
+import { priceBookFor } from "./find-price.js";
 
 export type CostGrouping = "project" | "resource_type" | "resource" | "billing_account";
 
@@ -103,10 +104,11 @@ export async function costBreakdown(options: {
       from: segment.from,
       to: segment.to,
     });
+    const prices = await priceBookFor({ ctx, db, refs: intervals });
     const charges = (openUntil: Date) =>
       computeCharges({
         intervals,
-        prices: ctx.catalog.prices,
+        prices,
         from: segment.from,
         to: segment.to,
         openUntil,

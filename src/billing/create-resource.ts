@@ -2,7 +2,7 @@ import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import { newId } from "../db/ids.js";
-import { insertResourceAndStartBilling } from "../db/ledger.js";
+import { insertResourceAndStartBilling, quantityLimit } from "../db/ledger.js";
 import type { ProjectRow } from "../db/projects.js";
 import type { ResourceRow } from "../db/resources.js";
 import { checkQuota } from "../limits/check-quota.js";
@@ -62,11 +62,12 @@ export async function createResource(options: {
     created_at: at,
     deleted_at: null,
   };
-  await insertResourceAndStartBilling({
+  const created = await insertResourceAndStartBilling({
     db: tx,
     resource,
     billingAccountId: billing.billing_account_id,
   });
+  if (!created) throw quantityLimit(price);
   await checkQuota({
     tx,
     quotas: ctx.quotas,

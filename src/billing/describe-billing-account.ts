@@ -35,11 +35,7 @@ export async function describeBillingAccounts(options: {
     organizationId,
     paidBy: { accountIds, primaryAccountId },
   });
-  const items = await accountsItems({
-    db,
-    prices: ctx.catalog.prices,
-    billingAccountIds: accountIds,
-  });
+  const items = await accountsItems({ ctx, db, billingAccountIds: accountIds });
   const current_period = calendarMonthOf(ctx.clock());
   return accounts.map((account) => ({
     account,

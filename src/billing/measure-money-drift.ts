@@ -32,18 +32,23 @@ export async function measureMoneyDrift(options: {
   const provider = await ctx.provider.periodCharges({
     account,
     period: ledger.period,
-    prices: ctx.catalog.prices.values(),
+    prices: [...ctx.catalog.prices.values()].flatMap((versions) => versions.map((v) => v.price)),
   });
   if (!provider) return null;
   const lines = new Map<string, MoneyDrift["lines"][number]>();
+  // Per price, all its versions together: the provider's lines are named by price, not version.
   for (const line of ledger.lines) {
-    lines.set(priceKey(line), {
-      resource_type: line.resource_type,
-      sku: line.sku,
-      ledger: line.amount,
-      provider: 0,
-      drift: 0,
-    });
+    const key = priceKey(line);
+    const known = lines.get(key);
+    if (known) known.ledger += line.amount;
+    else
+      lines.set(key, {
+        resource_type: line.resource_type,
+        sku: line.sku,
+        ledger: line.amount,
+        provider: 0,
+        drift: 0,
+      });
   }
   for (const [key, amount] of provider) {
     const [resource_type = key, sku = ""] = key.split("/");

@@ -102,8 +102,8 @@ export async function syncAccount(options: {
     const account = await getBillingAccount({ db, id: billingAccountId });
     if (!account) throw new Error(`billing account ${billingAccountId} missing`);
     const desired = await desiredAccount({
+      ctx,
       db,
-      catalog: ctx.catalog,
       account,
       version: marks.at(-1) ?? 0,
     });

@@ -4,20 +4,28 @@ import { z } from "zod";
 import { AppError } from "../domain/errors.js";
 import type { Meter } from "../domain/meter.js";
 import { isCurrency } from "../domain/money.js";
+import { type PriceBook, type PriceSchedule, priceBookOf } from "../domain/price-versions.js";
 import { type Price, priceKey, validatePrice } from "../domain/pricing.js";
 import { parseMeters } from "./meters.js";
 
 export interface ResourceType {
   type: string;
   name: string;
+  /** The prices offered, as the file states them (the latest version of each). */
   skus: Price[];
 }
 
 export interface Catalog {
   currency: string;
   resourceTypes: ResourceType[];
-  /** Every price the ledger may refer to, archived ones included, by `priceKey`. */
-  prices: Map<string, Price>;
+  /**
+   * Every version of every price the ledger may refer to, archived ones included, by `priceKey`.
+   * From the file alone each price has one version; at start `storePriceVersions` replaces this
+   * with the stored history, the file's definitions being the latest versions.
+   */
+  prices: PriceBook;
+  /** How each changed price reaches existing resources, as the file states it (by `priceKey`). */
+  schedules: Map<string, PriceSchedule>;
   /** Usage meters by event name. */
   meters: Map<string, Meter>;
 }
@@ -49,9 +57,22 @@ export function parseCatalog(options: { json: unknown; source: string }): Catalo
   }
   const currency = parsed.data.currency.toLowerCase();
   const prices = new Map<string, Price>();
+  const schedules = new Map<string, PriceSchedule>();
   const resourceTypes = parsed.data.resource_types.map((resourceType, typeIndex) => {
     const skus = resourceType.skus.map((sku, skuIndex) => {
       try {
+        // A price in another currency would be billed as the catalog's: refused, not overridden.
+        if (
+          sku.currency !== undefined &&
+          sku.currency !== null &&
+          (typeof sku.currency !== "string" || sku.currency.toLowerCase() !== currency)
+        ) {
+          throw new AppError({
+            code: "validation_failed",
+            message: `currency ${JSON.stringify(sku.currency)} differs from the catalog's ${currency}: every price of a catalog is billed in its currency`,
+            field: "currency",
+          });
+        }
         const price = validatePrice({
           interval: "month",
           ...sku,
@@ -60,6 +81,7 @@ export function parseCatalog(options: { json: unknown; source: string }): Catalo
         });
         if (prices.has(priceKey(price))) throw new Error(`duplicate price ${priceKey(price)}`);
         prices.set(priceKey(price), price);
+        schedules.set(priceKey(price), readSchedule(sku));
         return price;
       } catch (error) {
         const field = error instanceof AppError && error.field ? `.${error.field}` : "";
@@ -71,7 +93,52 @@ export function parseCatalog(options: { json: unknown; source: string }): Catalo
     return { type: resourceType.type, name: resourceType.name, skus };
   });
   const meters = parseMeters({ json: options.json, prices, source: options.source });
-  return { currency, resourceTypes, prices, meters };
+  return { currency, resourceTypes, prices: priceBookOf(prices.values()), schedules, meters };
+}
+
+/** `effective_from` (an ISO 8601 instant with its offset) and `grandfathered` of one entry. */
+function readSchedule(sku: Record<string, unknown>): PriceSchedule {
+  const schedule: PriceSchedule = {};
+  const { effective_from, grandfathered } = sku;
+  if (grandfathered !== undefined && grandfathered !== null) {
+    if (typeof grandfathered !== "boolean") {
+      throw new AppError({
+        code: "validation_failed",
+        message: "grandfathered must be true or false",
+        field: "grandfathered",
+      });
+    }
+    if (grandfathered) schedule.grandfathered = true;
+  }
+  if (effective_from !== undefined && effective_from !== null) {
+    const at =
+      effective_from instanceof Date
+        ? effective_from
+        : typeof effective_from === "string" &&
+            /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(
+              effective_from,
+            )
+          ? new Date(effective_from)
+          : undefined;
+    if (!at || Number.isNaN(at.getTime())) {
+      throw new AppError({
+        code: "validation_failed",
+        message:
+          "effective_from must be an ISO 8601 instant with its offset, e.g. 2027-01-01T00:00:00Z",
+        field: "effective_from",
+      });
+    }
+    if (schedule.grandfathered) {
+      throw new AppError({
+        code: "validation_failed",
+        message:
+          "grandfathered (existing resources never move) and effective_from (they move then) contradict each other",
+        field: "effective_from",
+      });
+    }
+    schedule.effective_from = at;
+  }
+  return schedule;
 }
 
 export async function loadCatalogFile(path: string): Promise<Catalog> {

@@ -1,8 +1,11 @@
 import { sql } from "kysely";
 import type { LedgerInterval } from "../domain/charges.js";
+import { AppError } from "../domain/errors.js";
+import type { VersionMove } from "../domain/price-versions.js";
+import { QUANTITY_LIMIT } from "../domain/pricing.js";
 import type { Queryable } from "./database.js";
 import type { ResourceRow } from "./resources.js";
-import { cached, execute, first, rows, sqlb, textArray } from "./typed.js";
+import { bigintArray, cached, execute, first, rows, sqlb, textArray } from "./typed.js";
 
 export interface OpenInterval {
   resource_id: string;
@@ -10,7 +13,18 @@ export interface OpenInterval {
   billing_account_id: string;
   resource_type: string;
   sku: string;
+  /** The price version it is billed at: a resource keeps its version when it changes account. */
+  price_version: number;
 }
+
+const intervalColumns = [
+  "resource_id",
+  "project_id",
+  "billing_account_id",
+  "resource_type",
+  "sku",
+  "price_version",
+] as const;
 
 const now = sql<Date>`now()`;
 
@@ -45,20 +59,13 @@ export async function openIntervals(options: {
   if (intervals.length === 0) return;
   // One row per interval from parallel arrays (unnest in the select list zips arrays of equal
   // length): the same statement text for any count.
-  const column = <C extends keyof OpenInterval>(name: C) =>
+  const column = <C extends Exclude<keyof OpenInterval, "price_version">>(name: C) =>
     sql<string>`unnest(${textArray(intervals.map((i) => i[name]))})`.as(name);
   await execute(
     db,
     sqlb
       .insertInto("ktrlplane.billing_intervals")
-      .columns([
-        "resource_id",
-        "project_id",
-        "billing_account_id",
-        "resource_type",
-        "sku",
-        "started_at",
-      ])
+      .columns([...intervalColumns, "started_at"])
       .expression(
         sqlb.selectNoFrom([
           column("resource_id"),
@@ -66,11 +73,45 @@ export async function openIntervals(options: {
           column("billing_account_id"),
           column("resource_type"),
           column("sku"),
+          sql<number>`unnest(${bigintArray(intervals.map((i) => i.price_version))})::int`.as(
+            "price_version",
+          ),
           sql<Date>`${at}::timestamptz`.as("started_at"),
         ]),
       ),
   );
+  await refuseQuantitiesOverLimit({
+    db,
+    accountIds: [...new Set(intervals.map((i) => i.billing_account_id))],
+  });
   await markAccountsChanged({ db, accountIds: intervals.map((i) => i.billing_account_id) });
+}
+
+/** Moving resources onto an account may not take it past QUANTITY_LIMIT of one price. */
+async function refuseQuantitiesOverLimit(options: {
+  db: Queryable;
+  accountIds: string[];
+}): Promise<void> {
+  const over = await first(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_intervals")
+      .select(["billing_account_id", "resource_type", "sku", sql<number>`count(*)::int`.as("n")])
+      .where((eb) => eb("billing_account_id", "=", eb.fn.any(textArray(options.accountIds))))
+      .where("ended_at", "is", null)
+      .groupBy(["billing_account_id", "resource_type", "sku"])
+      .having(sql`count(*)`, ">", QUANTITY_LIMIT)
+      .limit(1),
+  );
+  if (over) throw quantityLimit(over);
+}
+
+export function quantityLimit(options: { resource_type: string; sku: string }): AppError {
+  return new AppError({
+    code: "quantity_limit",
+    message: `The paying billing account would hold more than ${QUANTITY_LIMIT.toLocaleString("en-US")} active resources of ${options.resource_type} (${options.sku}), the most one account may hold`,
+    details: { resource_type: options.resource_type, sku: options.sku, limit: QUANTITY_LIMIT },
+  });
 }
 
 /** Closes the open intervals of these resources at `at` and returns what was closed. */
@@ -90,7 +131,7 @@ export async function closeIntervals(options: {
       }))
       .where((eb) => eb("resource_id", "=", eb.fn.any(textArray(resourceIds))))
       .where("ended_at", "is", null)
-      .returning(["resource_id", "project_id", "billing_account_id", "resource_type", "sku"]),
+      .returning([...intervalColumns]),
   );
   await markAccountsChanged({ db, accountIds: closed.map((i) => i.billing_account_id) });
   return closed;
@@ -104,7 +145,7 @@ export async function openIntervalsOfProject(options: {
     options.db,
     sqlb
       .selectFrom("ktrlplane.billing_intervals")
-      .select(["resource_id", "project_id", "billing_account_id", "resource_type", "sku"])
+      .select([...intervalColumns])
       .where("project_id", "=", options.projectId)
       .where("ended_at", "is", null)
       .orderBy("resource_id"),
@@ -121,7 +162,14 @@ export async function openIntervalsOfInheritingProjects(options: {
     sqlb
       .selectFrom("ktrlplane.billing_intervals as i")
       .innerJoin("ktrlplane.projects as p", "p.id", "i.project_id")
-      .select(["i.resource_id", "i.project_id", "i.billing_account_id", "i.resource_type", "i.sku"])
+      .select([
+        "i.resource_id",
+        "i.project_id",
+        "i.billing_account_id",
+        "i.resource_type",
+        "i.sku",
+        "i.price_version",
+      ])
       .where("p.organization_id", "=", options.organizationId)
       .where("p.billing_mode", "=", "inherit")
       .where("p.deleted_at", "is", null)
@@ -130,30 +178,22 @@ export async function openIntervalsOfInheritingProjects(options: {
   );
 }
 
-/** Active quantity per price on an account: the count of its open intervals. */
-export async function activeQuantities(options: {
-  db: Queryable;
-  billingAccountId: string;
-}): Promise<{ resource_type: string; sku: string; quantity: number }[]> {
-  return rows(
-    options.db,
-    sqlb
-      .selectFrom("ktrlplane.billing_intervals")
-      .select(["resource_type", "sku", sql<number>`count(*)::int`.as("quantity")])
-      .where("billing_account_id", "=", options.billingAccountId)
-      .where("ended_at", "is", null)
-      .groupBy(["resource_type", "sku"])
-      .orderBy("resource_type")
-      .orderBy("sku"),
-  );
-}
-
-/** `activeQuantities` of several accounts in one statement (a page of accounts described). */
+/**
+ * Active quantity per price version on each account: the count of its open intervals, by the
+ * version each records (a move that is due but not yet cut is applied by `versionAt`). One
+ * statement for a page of accounts.
+ */
 export async function activeQuantitiesOfAccounts(options: {
   db: Queryable;
   billingAccountIds: string[];
 }): Promise<
-  { billing_account_id: string; resource_type: string; sku: string; quantity: number }[]
+  {
+    billing_account_id: string;
+    resource_type: string;
+    sku: string;
+    price_version: number;
+    quantity: number;
+  }[]
 > {
   return rows(
     options.db,
@@ -163,14 +203,16 @@ export async function activeQuantitiesOfAccounts(options: {
         "billing_account_id",
         "resource_type",
         "sku",
+        "price_version",
         sql<number>`count(*)::int`.as("quantity"),
       ])
       .where((eb) => eb("billing_account_id", "=", eb.fn.any(textArray(options.billingAccountIds))))
       .where("ended_at", "is", null)
-      .groupBy(["billing_account_id", "resource_type", "sku"])
+      .groupBy(["billing_account_id", "resource_type", "sku", "price_version"])
       .orderBy("billing_account_id")
       .orderBy("resource_type")
-      .orderBy("sku"),
+      .orderBy("sku")
+      .orderBy("price_version"),
   );
 }
 
@@ -191,6 +233,7 @@ export async function intervalsOverlapping(options: {
         "billing_account_id",
         "resource_type",
         "sku",
+        "price_version",
         "started_at",
         "ended_at",
       ])
@@ -207,20 +250,23 @@ export async function intervalsOverlapping(options: {
 
 /**
  * A new resource, its open interval on the paying account and the account's dirty mark, in one
- * statement: the hot path of every create costs a single round trip.
+ * statement: the hot path of every create costs a single round trip. The interval takes the
+ * latest stored version of the price (new resources take a new version at once). False, and
+ * nothing written, when the account already holds QUANTITY_LIMIT active resources of the price.
  */
 export async function insertResourceAndStartBilling(options: {
   db: Queryable;
   resource: ResourceRow;
   billingAccountId: string;
-}): Promise<void> {
-  await execute(
+}): Promise<boolean> {
+  const row = await first(
     options.db,
     insertResourceAndStartBillingQuery({
       ...options.resource,
       billing_account_id: options.billingAccountId,
     }),
   );
+  return (row?.created ?? 0) > 0;
 }
 
 const insertResourceAndStartBillingQuery = cached(
@@ -229,43 +275,84 @@ const insertResourceAndStartBillingQuery = cached(
       .with("resource", (db) =>
         db
           .insertInto("ktrlplane.resources")
-          .values({
-            id: r.id,
-            organization_id: r.organization_id,
-            project_id: r.project_id,
-            name: r.name,
-            resource_type: r.resource_type,
-            sku: r.sku,
-            created_at: r.created_at,
-          })
+          .columns([
+            "id",
+            "organization_id",
+            "project_id",
+            "name",
+            "resource_type",
+            "sku",
+            "created_at",
+          ])
+          .expression(
+            db
+              .selectNoFrom((eb) => [
+                eb.val(r.id).as("id"),
+                eb.val(r.organization_id).as("organization_id"),
+                eb.val(r.project_id).as("project_id"),
+                eb.val(r.name).as("name"),
+                eb.val(r.resource_type).as("resource_type"),
+                eb.val(r.sku).as("sku"),
+                sql<Date>`${r.created_at}::timestamptz`.as("created_at"),
+              ])
+              // Counted in this statement: see QUANTITY_HEADROOM for creates racing past it.
+              .where(
+                (eb) =>
+                  eb
+                    .selectFrom((eb) =>
+                      eb
+                        .selectFrom("ktrlplane.billing_intervals")
+                        .select(sql<number>`1`.as("one"))
+                        .where("billing_account_id", "=", r.billing_account_id)
+                        .where("resource_type", "=", r.resource_type)
+                        .where("sku", "=", r.sku)
+                        .where("ended_at", "is", null)
+                        .limit(sql.lit(QUANTITY_LIMIT))
+                        .as("held"),
+                    )
+                    .select(sql<number>`count(*)`.as("n")),
+                "<",
+                sql.lit(QUANTITY_LIMIT),
+              ),
+          )
           .returning("id"),
       )
       .with("opened", (db) =>
         db
           .insertInto("ktrlplane.billing_intervals")
-          .columns([
-            "resource_id",
-            "project_id",
-            "billing_account_id",
-            "resource_type",
-            "sku",
-            "started_at",
-          ])
+          .columns([...intervalColumns, "started_at"])
+          .expression((eb) =>
+            eb.selectFrom("resource").select((eb) => [
+              "id",
+              eb.val(r.project_id).as("project_id"),
+              eb.val(r.billing_account_id).as("billing_account_id"),
+              eb.val(r.resource_type).as("resource_type"),
+              eb.val(r.sku).as("sku"),
+              eb
+                .selectFrom("ktrlplane.price_versions")
+                .select((eb) => eb.fn.max("version").as("version"))
+                .where("resource_type", "=", r.resource_type)
+                .where("sku", "=", r.sku)
+                .as("price_version"),
+              sql<Date>`${r.created_at}::timestamptz`.as("started_at"),
+            ]),
+          ),
+      )
+      .with("marked", (db) =>
+        db
+          .insertInto("ktrlplane.billing_account_changes")
+          .columns(["billing_account_id", "changed_at"])
           .expression((eb) =>
             eb
               .selectFrom("resource")
-              .select((eb) => [
-                "id",
-                eb.val(r.project_id).as("project_id"),
+              .select([
                 eb.val(r.billing_account_id).as("billing_account_id"),
-                eb.val(r.resource_type).as("resource_type"),
-                eb.val(r.sku).as("sku"),
-                sql<Date>`${r.created_at}::timestamptz`.as("started_at"),
+                now.as("changed_at"),
               ]),
           ),
       )
-      .insertInto("ktrlplane.billing_account_changes")
-      .values({ billing_account_id: r.billing_account_id, changed_at: now }),
+      .selectFrom("resource")
+      .select(sql<number>`count(*)::int`.as("created")),
 );
 
 /**
@@ -313,3 +400,119 @@ const deleteResourceAndStopBillingQuery = cached(
       .selectFrom("deleted")
       .select(sql<number>`count(*)::int`.as("deleted")),
 );
+
+/** The projects holding intervals a version move still has to cut (see `moveToPriceVersion`). */
+export async function projectsToMove(options: {
+  db: Queryable;
+  move: VersionMove;
+}): Promise<string[]> {
+  const { move } = options;
+  const found = await rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.billing_intervals")
+      .select("project_id")
+      .distinct()
+      .where("resource_type", "=", move.resource_type)
+      .where("sku", "=", move.sku)
+      .where("price_version", "<", move.version)
+      .where((eb) => eb.or([eb("ended_at", "is", null), eb("ended_at", ">", move.effective_from)]))
+      .orderBy("project_id"),
+  );
+  return found.map((r) => r.project_id);
+}
+
+/**
+ * Applies one version move to the intervals of these projects, in the caller's transaction: every
+ * interval of the price at an earlier version that runs past `effective_from` is cut there — the
+ * part before stays as it was (a new, closed row) and the row itself goes on from
+ * `effective_from` at the new version ([started_at, ended_at): no second billed twice or not at
+ * all). The projects are locked first, in id order, as a billing switch locks them, so no create,
+ * delete or switch of theirs runs meanwhile; the open row keeps its id, so a delete waiting on it
+ * still closes it. A repeat finds nothing left to cut. Returns how many intervals moved.
+ */
+export async function moveToPriceVersion(options: {
+  db: Queryable;
+  move: VersionMove;
+  projectIds: string[];
+}): Promise<number> {
+  const { db, move, projectIds } = options;
+  if (projectIds.length === 0) return 0;
+  await execute(
+    db,
+    sqlb
+      .selectFrom("ktrlplane.projects")
+      .select("id")
+      .where((eb) => eb("id", "=", eb.fn.any(textArray(projectIds))))
+      .orderBy("id")
+      .forUpdate(),
+  );
+  const at = sql<Date>`${move.effective_from}::timestamptz`;
+  const row = await first(
+    db,
+    sqlb
+      .with("moving", (db) =>
+        db
+          .selectFrom("ktrlplane.billing_intervals")
+          .select([
+            "id",
+            "resource_id",
+            "project_id",
+            "billing_account_id",
+            "price_version",
+            "started_at",
+          ])
+          .where("resource_type", "=", move.resource_type)
+          .where("sku", "=", move.sku)
+          .where("price_version", "<", move.version)
+          .where((eb) => eb.or([eb("ended_at", "is", null), eb("ended_at", ">", at)]))
+          .where((eb) => eb("project_id", "=", eb.fn.any(textArray(projectIds))))
+          .forUpdate(),
+      )
+      .with("cut", (db) =>
+        db
+          .insertInto("ktrlplane.billing_intervals")
+          .columns([...intervalColumns, "started_at", "ended_at"])
+          .expression((eb) =>
+            eb
+              .selectFrom("moving")
+              .select((eb) => [
+                "resource_id",
+                "project_id",
+                "billing_account_id",
+                eb.val(move.resource_type).as("resource_type"),
+                eb.val(move.sku).as("sku"),
+                "price_version",
+                "started_at",
+                at.as("ended_at"),
+              ])
+              .where("started_at", "<", at),
+          ),
+      )
+      .with("moved", (db) =>
+        db
+          .updateTable("ktrlplane.billing_intervals")
+          .from("moving")
+          .set((eb) => ({
+            started_at: eb.fn<Date>("greatest", ["ktrlplane.billing_intervals.started_at", at]),
+            price_version: move.version,
+          }))
+          .whereRef("ktrlplane.billing_intervals.id", "=", "moving.id")
+          .returning("ktrlplane.billing_intervals.billing_account_id"),
+      )
+      .with("marked", (db) =>
+        db
+          .insertInto("ktrlplane.billing_account_changes")
+          .columns(["billing_account_id", "changed_at"])
+          .expression((eb) =>
+            eb
+              .selectFrom("moved")
+              .select(["billing_account_id", now.as("changed_at")])
+              .distinct(),
+          ),
+      )
+      .selectFrom("moved")
+      .select(sql<number>`count(*)::int`.as("moved")),
+  );
+  return row?.moved ?? 0;
+}

@@ -74,6 +74,7 @@ export interface BillingIntervals {
   sku: string;
   started_at: Date;
   ended_at: Date | null;
+  price_version: number;
 }
 
 export interface IdempotencyKeys {
@@ -116,6 +117,7 @@ export interface InvoiceLines {
   resource_type: string;
   sku: string;
   description: string;
+  price_version: number;
   price: Json;
   quantity: number;
   period_start: Date;
@@ -184,6 +186,18 @@ export interface Organizations {
   currency: string;
   primary_billing_account_id: string | null;
   created_at: Date;
+}
+
+export interface PriceVersions {
+  resource_type: string;
+  sku: string;
+  version: number;
+  definition: Json;
+  created_at: Date;
+  effective_from: Date | null;
+  grandfathered: Generated<boolean>;
+  stated_effective_from: Date | null;
+  moved_at: Date | null;
 }
 
 export interface Projects {
@@ -309,6 +323,7 @@ export interface DB {
   "ktrlplane.memberships": Memberships;
   "ktrlplane.organization_usage": OrganizationUsage;
   "ktrlplane.organizations": Organizations;
+  "ktrlplane.price_versions": PriceVersions;
   "ktrlplane.projects": Projects;
   "ktrlplane.resource_pricing": ResourcePricing;
   "ktrlplane.resources": Resources;

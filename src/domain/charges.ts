@@ -1,6 +1,7 @@
 import { splitByIntegerWeights } from "./allocation.js";
 import { calendarMonthOf, epochSeconds, type Period } from "./billing-period.js";
 import { AppError } from "./errors.js";
+import { type PriceBook, priceVersion, versionSegments } from "./price-versions.js";
 import { type Price, periodAmount, priceKey } from "./pricing.js";
 import { gcdBig, lcmBig, rational, roundHalfUp } from "./rational.js";
 
@@ -11,16 +12,24 @@ export interface LedgerInterval {
   billing_account_id: string;
   resource_type: string;
   sku: string;
+  /** The price version the row was recorded at; later versions it moves to are cut in here. */
+  price_version: number;
   started_at: Date;
   /** null while the resource is still running on this account. */
   ended_at: Date | null;
 }
 
-/** What one account owes for one price in one calendar month (clipped to the window). */
+/**
+ * What one account owes for one version of one price in one calendar month (clipped to the
+ * window). Tiers apply to the quantity of that version, as Stripe's tiers apply to the quantity
+ * of its item: each version is its own Stripe price.
+ */
 export interface ChargeLine {
   billing_account_id: string;
   resource_type: string;
   sku: string;
+  /** The price version the line is billed at (see `PriceBook`). */
+  price_version: number;
   period: Period;
   amount: number;
   /** Intervals active in the last second the line covers (month end, `to` or `openUntil`). */
@@ -34,6 +43,7 @@ export interface ChargeShare {
   billing_account_id: string;
   resource_type: string;
   sku: string;
+  price_version: number;
   amount: number;
 }
 
@@ -54,6 +64,7 @@ interface LineAcc {
   billing_account_id: string;
   resource_type: string;
   sku: string;
+  price_version: number;
   price: Price;
   period: Period;
   startS: number;
@@ -67,16 +78,61 @@ function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** One stretch of an interval at one version, cut at month boundaries into its lines. */
+function addPieces(options: {
+  lineAccs: Map<string, LineAcc>;
+  interval: LedgerInterval;
+  price: Price;
+  version: number;
+  start: number;
+  end: number;
+}): void {
+  const { lineAccs, interval, price, version, start, end } = options;
+  let month = calendarMonthOf(new Date(start * 1000));
+  for (;;) {
+    const monthStart = epochSeconds(month.start);
+    if (monthStart >= end) break;
+    const monthEnd = epochSeconds(month.end);
+    const lineKey = [interval.billing_account_id, priceKey(interval), version, monthStart].join(
+      SEP,
+    );
+    let acc = lineAccs.get(lineKey);
+    if (!acc) {
+      acc = {
+        billing_account_id: interval.billing_account_id,
+        resource_type: interval.resource_type,
+        sku: interval.sku,
+        price_version: version,
+        price,
+        period: month,
+        startS: monthStart,
+        endS: monthEnd,
+        pieces: [],
+      };
+      lineAccs.set(lineKey, acc);
+    }
+    acc.pieces.push({
+      resource_id: interval.resource_id,
+      project_id: interval.project_id,
+      start: Math.max(start, monthStart),
+      end: Math.min(end, monthEnd),
+    });
+    month = calendarMonthOf(month.end);
+  }
+}
+
 /**
  * Costs of the ledger over [from, to). An open interval runs until `openUntil` (pass `now` for
- * what has accrued, `to` for a projection). Each (account, price, month) line is the exact sum
- * of periodAmount(quantity) × seconds / secondsInMonth over the stretches where the quantity is
- * constant, rounded once; shares split each rounded line by largest remainder so every grouping
- * of shares adds up to the lines to the unit.
+ * what has accrued, `to` for a projection). An interval is billed at its recorded price version
+ * and, from each later version's `effective_from`, at that version (see `versionSegments`).
+ * Each (account, price, version, month) line is the exact sum of periodAmount(quantity) ×
+ * seconds / secondsInMonth over the stretches where the quantity is constant, rounded once;
+ * shares split each rounded line by largest remainder so every grouping of shares adds up to the
+ * lines to the unit.
  */
 export function computeCharges(options: {
   intervals: LedgerInterval[];
-  prices: Map<string, Price>;
+  prices: PriceBook;
   from: Date;
   to: Date;
   openUntil: Date;
@@ -99,50 +155,30 @@ export function computeCharges(options: {
     const end = Math.min(interval.ended_at === null ? openS : epochSeconds(interval.ended_at), toS);
     if (end <= start) continue;
     const key = priceKey(interval);
-    const price = options.prices.get(key);
-    if (!price) {
+    if (!options.prices.has(key)) {
       throw new AppError({
         code: "internal",
         message: `no price for ${key}, used by resource ${interval.resource_id}`,
         details: { resource_type: interval.resource_type, sku: interval.sku },
       });
     }
-    // One total across currencies would be a meaningless number.
-    if (currency !== undefined && price.currency !== currency) {
-      throw new AppError({
-        code: "currency_mismatch",
-        message: `charges mix ${currency} and ${price.currency}; compute them per currency`,
-      });
-    }
-    currency = price.currency;
-
-    let month = calendarMonthOf(new Date(start * 1000));
-    for (;;) {
-      const monthStart = epochSeconds(month.start);
-      if (monthStart >= end) break;
-      const monthEnd = epochSeconds(month.end);
-      const lineKey = [interval.billing_account_id, key, monthStart].join(SEP);
-      let acc = lineAccs.get(lineKey);
-      if (!acc) {
-        acc = {
-          billing_account_id: interval.billing_account_id,
-          resource_type: interval.resource_type,
-          sku: interval.sku,
-          price,
-          period: month,
-          startS: monthStart,
-          endS: monthEnd,
-          pieces: [],
-        };
-        lineAccs.set(lineKey, acc);
+    for (const segment of versionSegments({
+      book: options.prices,
+      ref: interval,
+      version: interval.price_version,
+      start,
+      end,
+    })) {
+      const { price } = priceVersion(options.prices, interval, segment.version);
+      // One total across currencies would be a meaningless number.
+      if (currency !== undefined && price.currency !== currency) {
+        throw new AppError({
+          code: "currency_mismatch",
+          message: `charges mix ${currency} and ${price.currency}; compute them per currency`,
+        });
       }
-      acc.pieces.push({
-        resource_id: interval.resource_id,
-        project_id: interval.project_id,
-        start: Math.max(start, monthStart),
-        end: Math.min(end, monthEnd),
-      });
-      month = calendarMonthOf(month.end);
+      currency = price.currency;
+      addPieces({ lineAccs, interval, price, ...segment });
     }
   }
 
@@ -158,7 +194,13 @@ export function computeCharges(options: {
     total += line.amount;
     for (const [resourceKey, amount] of resourceAmounts) {
       const [resource_id, project_id] = resourceKey.split(SEP) as [string, string];
-      const shareKey = [acc.billing_account_id, resource_id, project_id, priceKey(line)].join(SEP);
+      const shareKey = [
+        acc.billing_account_id,
+        resource_id,
+        project_id,
+        priceKey(line),
+        line.price_version,
+      ].join(SEP);
       const share = shareAccs.get(shareKey);
       if (share) share.amount += amount;
       else
@@ -168,6 +210,7 @@ export function computeCharges(options: {
           billing_account_id: acc.billing_account_id,
           resource_type: line.resource_type,
           sku: line.sku,
+          price_version: line.price_version,
           amount,
         });
     }
@@ -180,6 +223,7 @@ export function computeCharges(options: {
     (a, b) =>
       byString(a.billing_account_id, b.billing_account_id) ||
       byString(priceKey(a), priceKey(b)) ||
+      a.price_version - b.price_version ||
       a.period.start.getTime() - b.period.start.getTime(),
   );
   const shares = [...shareAccs.values()].sort(
@@ -187,7 +231,8 @@ export function computeCharges(options: {
       byString(a.billing_account_id, b.billing_account_id) ||
       byString(a.resource_id, b.resource_id) ||
       byString(a.project_id, b.project_id) ||
-      byString(priceKey(a), priceKey(b)),
+      byString(priceKey(a), priceKey(b)) ||
+      a.price_version - b.price_version,
   );
   return { lines, shares, total };
 }
@@ -284,6 +329,7 @@ function chargeLine(options: { acc: LineAcc; lastSecondEnd: number }): {
       billing_account_id: acc.billing_account_id,
       resource_type: acc.resource_type,
       sku: acc.sku,
+      price_version: acc.price_version,
       period: acc.period,
       amount,
       quantity_at_end: quantityAtEnd,

@@ -20,6 +20,7 @@ export const errorCodes = {
   uri_too_long: 414,
   unsupported_media_type: 415,
   conflict: 409,
+  quantity_limit: 409,
   last_owner: 409,
   billing_account_in_use: 409,
   billing_account_primary: 409,

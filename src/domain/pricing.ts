@@ -27,6 +27,25 @@ export interface Price {
   stripe_price_id?: string;
 }
 
+/**
+ * The largest quantity of one price (all its versions together) that one billing account can
+ * hold: creates and billing switches stop short of it (`QUANTITY_LIMIT`, 409 `quantity_limit`).
+ * The catalog refuses any price whose month line at this quantity could pass
+ * Number.MAX_SAFE_INTEGER (2^53), so no line of any account can leave the safe integer range and
+ * make the account unreadable.
+ */
+export const MAX_QUANTITY = 1_000_000;
+
+/**
+ * Creates count the account's quantity in the inserting statement, so creates racing on one
+ * account may pass the limit by the number in flight at once, which PostgreSQL's connections
+ * (max_connections) bound far below this headroom: creates stop at MAX_QUANTITY − headroom.
+ */
+export const QUANTITY_HEADROOM = 10_000;
+
+/** The quantity past which creates and billing switches are refused. */
+export const QUANTITY_LIMIT = MAX_QUANTITY - QUANTITY_HEADROOM;
+
 export function priceKey(p: { resource_type: string; sku: string }): string {
   return `${p.resource_type}/${p.sku}`;
 }
@@ -89,6 +108,53 @@ function volumeAmount(tiers: PriceTier[], q: bigint): number {
   return toSafe(q * BigInt(tier.unit_amount) + BigInt(tier.flat_amount ?? 0), "quantity");
 }
 
+/**
+ * The most a month line of this price can reach while the account holds at most `quantity`
+ * resources of it: a line is a time-weighted average of periodAmount(q) over the month, so it is
+ * bounded by the largest periodAmount(q) for 1 ≤ q ≤ quantity. Exact, in BigInt.
+ */
+export function maxPeriodAmount(options: { price: Price; quantity: number }): bigint {
+  const { price } = options;
+  const q = BigInt(options.quantity);
+  if (q <= 0n) return 0n;
+  switch (price.billing_model) {
+    case "free":
+    case "metered":
+      return 0n;
+    case "per_unit":
+      return BigInt(price.unit_amount ?? 0) * q;
+    case "tiered": {
+      const tiers = price.tiers ?? [];
+      if (price.tiers_mode !== "volume") {
+        // Graduated: every unit and flat fee only adds, so the largest quantity costs the most.
+        let total = 0n;
+        let below = 0n;
+        for (const tier of tiers) {
+          if (q <= below) break;
+          const upper = tier.up_to === null ? q : BigInt(tier.up_to);
+          total += ((q < upper ? q : upper) - below) * BigInt(tier.unit_amount);
+          total += BigInt(tier.flat_amount ?? 0);
+          below = upper;
+        }
+        return total;
+      }
+      // Volume: within a tier the amount grows with the quantity; the tier's top (or `quantity`)
+      // is its largest, and a later tier may be cheaper, so every reachable tier is looked at.
+      let most = 0n;
+      let below = 0n;
+      for (const tier of tiers) {
+        if (q <= below) break;
+        const upper = tier.up_to === null ? q : BigInt(tier.up_to);
+        const top = q < upper ? q : upper;
+        const amount = top * BigInt(tier.unit_amount) + BigInt(tier.flat_amount ?? 0);
+        if (amount > most) most = amount;
+        below = upper;
+      }
+      return most;
+    }
+  }
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -111,6 +177,189 @@ function absent(value: unknown): boolean {
   return value === undefined || value === null;
 }
 
+/** The keys a price definition reads (`validatePrice`). */
+const READ_KEYS: ReadonlySet<string> = new Set([
+  "resource_type",
+  "sku",
+  "billing_model",
+  "currency",
+  "interval",
+  "unit_amount",
+  "tiers_mode",
+  "tiers",
+  "meter",
+  "stripe_price_id",
+]);
+
+/** How a changed price reaches existing resources: read by the catalog loader, not part of the price. */
+export const SCHEDULE_KEYS: readonly string[] = ["effective_from", "grandfathered"];
+
+/**
+ * Keys that are not read and do not change what is billed, named because the generic rule below
+ * would otherwise refuse them: no tax is computed on ledger lines nor asked of Stripe.
+ */
+const HARMLESS_KEYS: ReadonlySet<string> = new Set(["tax_behavior"]);
+
+/**
+ * Words that make an unknown key one that would change an amount if it were honoured (checked on
+ * the key's snake_case or camelCase words): such a key is refused rather than silently dropped.
+ */
+const PRICING_WORDS: ReadonlySet<string> = new Set([
+  "amount",
+  "amounts",
+  "tier",
+  "tiers",
+  "interval",
+  "intervals",
+  "quantity",
+  "quantities",
+  "currency",
+  "currencies",
+  "recurring",
+  "trial",
+  "discount",
+  "discounts",
+  "coupon",
+  "coupons",
+  "tax",
+  "proration",
+  "prorate",
+  "fee",
+  "fees",
+  "decimal",
+  "scheme",
+  "usage",
+]);
+
+function wordsOf(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** Levenshtein distance, for misspelt keys (`unit_ammount`). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * Refuses every field of a price entry that this system does not honour but that would change an
+ * amount if it were (Stripe's Price fields mostly): dropping them would bill something else than
+ * the catalog says — `interval_count: 3` billed monthly, 3× over.
+ */
+function refuseUnhonoured(input: Record<string, unknown>, model: BillingModel): void {
+  for (const [key, value] of Object.entries(input)) {
+    if (absent(value) || READ_KEYS.has(key) || SCHEDULE_KEYS.includes(key)) continue;
+    if (HARMLESS_KEYS.has(key)) continue;
+    switch (key) {
+      case "interval_count":
+        if (value === 1) continue;
+        throw invalid(
+          key,
+          `interval_count ${JSON.stringify(value)} is not supported: every price is billed each calendar month (interval_count 1); state the monthly amount instead`,
+        );
+      case "transform_quantity":
+        throw invalid(
+          key,
+          "transform_quantity is not applied: quantities are billed as counted; fold the division into unit_amount or tiers",
+        );
+      case "flat_amount":
+        throw invalid(
+          key,
+          model === "tiered"
+            ? "flat_amount belongs on a tier (tiers.N.flat_amount); on the price itself it is not billed"
+            : `a ${model} price has no flat_amount (it would not be billed); use a tiered price whose tier carries flat_amount`,
+        );
+      case "unit_amount_decimal":
+        throw invalid(
+          key,
+          "unit_amount_decimal is not read: amounts are integers in minor units (unit_amount)",
+        );
+      case "custom_unit_amount":
+        throw invalid(key, "custom_unit_amount (an amount the customer chooses) is not supported");
+      case "currency_options":
+        throw invalid(key, "currency_options is not read: a catalog bills in its one currency");
+      case "type":
+        if (value === "recurring" || typeof value !== "string") continue;
+        throw invalid(
+          key,
+          `type ${JSON.stringify(value)} is not supported: every price recurs monthly`,
+        );
+      case "billing_scheme": {
+        const expected = model === "tiered" ? "tiered" : "per_unit";
+        if (value === expected) continue;
+        throw invalid(
+          key,
+          `billing_scheme ${JSON.stringify(value)} contradicts billing_model ${model}; billing_model is what is billed`,
+        );
+      }
+      case "usage_type": {
+        const expected = model === "metered" ? "metered" : "licensed";
+        if (value === expected) continue;
+        throw invalid(
+          key,
+          `usage_type ${JSON.stringify(value)} contradicts billing_model ${model}; billing_model is what is billed`,
+        );
+      }
+      case "recurring":
+        refuseRecurring(value, model);
+        continue;
+      default: {
+        const meant = [...READ_KEYS].find((read) => editDistance(read, key) <= 2);
+        if (meant) {
+          throw invalid(key, `${key} is not read: did you mean ${meant}?`);
+        }
+        if (wordsOf(key).some((w) => PRICING_WORDS.has(w))) {
+          throw invalid(
+            key,
+            `${key} is not read, and would change what is billed if it were: remove it (the fields read are ${[...READ_KEYS].join(", ")})`,
+          );
+        }
+      }
+    }
+  }
+}
+
+/** Stripe's `recurring` block: accepted only where it says what is billed anyway. */
+function refuseRecurring(value: unknown, model: BillingModel): void {
+  if (!isRecord(value)) throw invalid("recurring", "recurring must be an object");
+  for (const [key, inner] of Object.entries(value)) {
+    if (absent(inner)) continue;
+    const field = `recurring.${key}`;
+    if (key === "interval" && inner === "month") continue;
+    if (key === "interval_count" && inner === 1) continue;
+    if (key === "usage_type" && inner === (model === "metered" ? "metered" : "licensed")) continue;
+    throw invalid(
+      field,
+      `${field} ${JSON.stringify(inner)} is not honoured: every price is billed each calendar month by the quantity the ledger counts`,
+    );
+  }
+}
+
+/** The 2^53 bound: see MAX_QUANTITY. */
+function refuseUnsafeAmounts(price: Price): void {
+  const most = maxPeriodAmount({ price, quantity: MAX_QUANTITY });
+  if (most <= BigInt(Number.MAX_SAFE_INTEGER)) return;
+  throw invalid(
+    price.billing_model === "tiered" ? "tiers" : "unit_amount",
+    `at ${MAX_QUANTITY.toLocaleString("en-US")} resources (the most one account may hold) a month would cost ${most} minor units, past the exact integer range (2^53 − 1): lower the amounts`,
+  );
+}
+
 function validateTiers(value: unknown): PriceTier[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw invalid("tiers", "a tiered price needs a non-empty tiers list");
@@ -119,10 +368,19 @@ function validateTiers(value: unknown): PriceTier[] {
   return value.map((raw: unknown, i): PriceTier => {
     const at = `tiers.${i}`;
     if (!isRecord(raw)) throw invalid(at, `${at} must be an object`);
+    for (const key of Object.keys(raw)) {
+      if (key === "up_to" || key === "unit_amount" || key === "flat_amount") continue;
+      if (absent(raw[key])) continue;
+      throw invalid(
+        `${at}.${key}`,
+        `${at}.${key} is not read: a tier has up_to, unit_amount and flat_amount (integers in minor units)`,
+      );
+    }
     const last = i === value.length - 1;
     let up_to: number | null;
     if (last) {
-      if (raw.up_to !== null && raw.up_to !== undefined) {
+      // Stripe writes the open bound as "inf".
+      if (raw.up_to !== null && raw.up_to !== undefined && raw.up_to !== "inf") {
         throw invalid(`${at}.up_to`, "the last tier must have up_to null (no upper bound)");
       }
       up_to = null;
@@ -147,8 +405,10 @@ function validateTiers(value: unknown): PriceTier[] {
 }
 
 /**
- * Parses a catalog entry. Unknown keys are dropped; a currency is accepted in any case and
- * stored lowercase because catalogs written by hand often say "USD".
+ * Parses a catalog entry. Unknown keys that cannot change an amount are dropped; any other field
+ * this system does not honour is refused, naming it, as is a price whose month line at
+ * MAX_QUANTITY could pass 2^53. A currency is accepted in any case and stored lowercase because
+ * catalogs written by hand often say "USD".
  */
 export function validatePrice(input: unknown): Price {
   if (!isRecord(input)) {
@@ -162,6 +422,7 @@ export function validatePrice(input: unknown): Price {
     throw invalid("billing_model", `billing_model must be one of ${billingModels.join(", ")}`);
   }
   const billing_model = model as BillingModel;
+  refuseUnhonoured(input, billing_model);
 
   const currency = typeof input.currency === "string" ? input.currency.toLowerCase() : "";
   if (!isCurrency(currency)) {
@@ -204,5 +465,6 @@ export function validatePrice(input: unknown): Price {
   if (!absent(input.stripe_price_id)) {
     price.stripe_price_id = nonEmptyString(input.stripe_price_id, "stripe_price_id");
   }
+  refuseUnsafeAmounts(price);
   return price;
 }

@@ -144,6 +144,7 @@ export async function finalizeInvoice(options: {
         resource_type: line.resource_type,
         sku: line.sku,
         description: line.description,
+        price_version: line.price_version,
         price: line.price,
         quantity: line.quantity,
         period_start: line.period.start,

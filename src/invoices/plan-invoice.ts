@@ -1,6 +1,7 @@
 import type { Period } from "../domain/billing-period.js";
 import { computeCharges, type LedgerInterval } from "../domain/charges.js";
 import { AppError } from "../domain/errors.js";
+import { type PriceBook, priceVersion } from "../domain/price-versions.js";
 import { type Price, priceKey } from "../domain/pricing.js";
 
 export interface PlannedShare {
@@ -14,7 +15,8 @@ export interface PlannedLine {
   resource_type: string;
   sku: string;
   description: string;
-  /** The price definition the amount was computed with, frozen on the line. */
+  /** The price version and its definition the amount was computed with, frozen on the line. */
+  price_version: number;
   price: Price;
   /** Resources active in the last second of the period (what the upcoming invoice shows). */
   quantity: number;
@@ -47,7 +49,7 @@ export function planInvoice(options: {
   currency: string;
   period: Period;
   intervals: LedgerInterval[];
-  prices: Map<string, Price>;
+  prices: PriceBook;
   typeNames: Map<string, string>;
 }): InvoicePlan | null {
   const { billingAccountId, period, prices, typeNames } = options;
@@ -61,8 +63,11 @@ export function planInvoice(options: {
   if (charges.lines.length === 0) return null;
 
   const sharesByPrice = new Map<string, PlannedShare[]>();
+  // A line is one price version: shares are matched to lines on both.
+  const lineKey = (l: { resource_type: string; sku: string; price_version: number }) =>
+    `${priceKey(l)}#${l.price_version}`;
   for (const share of charges.shares) {
-    const key = priceKey(share);
+    const key = lineKey(share);
     const list = sharesByPrice.get(key) ?? [];
     list.push({
       resource_id: share.resource_id,
@@ -72,15 +77,14 @@ export function planInvoice(options: {
     sharesByPrice.set(key, list);
   }
   const lines = charges.lines.map((line, index): PlannedLine => {
-    // computeCharges found this price for the line, or threw.
-    const price = prices.get(priceKey(line)) as Price;
-    const shares = sharesByPrice.get(priceKey(line)) ?? [];
-    // One month, one account: a price has one line, so the price's shares are the line's. Should
-    // lines ever split further (by price version, say), the shares must be matched on that too:
-    // refuse to freeze an invoice whose shares do not add up to its lines.
+    const { price } = priceVersion(prices, line, line.price_version);
+    const shares = sharesByPrice.get(lineKey(line)) ?? [];
+    // One month, one account: a price version has one line, so its shares are the line's. Should
+    // lines ever split further, the shares must be matched on that too: refuse to freeze an
+    // invoice whose shares do not add up to its lines.
     const shared = shares.reduce((sum, share) => sum + share.amount, 0);
     if (
-      charges.lines.filter((l) => priceKey(l) === priceKey(line)).length > 1 ||
+      charges.lines.filter((l) => lineKey(l) === lineKey(line)).length > 1 ||
       shared !== line.amount
     ) {
       throw new AppError({
@@ -93,6 +97,7 @@ export function planInvoice(options: {
       resource_type: line.resource_type,
       sku: line.sku,
       description: `${typeNames.get(line.resource_type) ?? line.resource_type} (${line.sku})`,
+      price_version: line.price_version,
       price,
       quantity: line.quantity_at_end,
       period: line.period,

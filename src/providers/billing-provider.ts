@@ -5,8 +5,9 @@ import type { Price } from "../domain/pricing.js";
 /** What the ledger says the provider should hold for one account: one item per price. */
 export interface DesiredAccount {
   account: BillingAccountRow;
-  /** Prices billed by quantity with their active quantity (> 0). */
-  items: { price: Price; quantity: number }[];
+  /** Price versions billed by quantity with their active quantity (> 0): each version is its
+   * own provider price. */
+  items: { price: Price; priceVersion: number; quantity: number }[];
   /** The change-mark id the desired state was read after: same version, same requests. */
   version: number;
 }

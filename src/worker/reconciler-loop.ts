@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { movePriceVersions } from "../billing/move-price-versions.js";
 import { leaseMs, syncAccount } from "../billing/sync-billing-account.js";
 import type { Config } from "../config.js";
 import type { AppContext } from "../context.js";
@@ -27,9 +28,10 @@ export interface Reconciler {
 
 /**
  * The control loop: lease dirty accounts, converge each, repeat; now and then a full pass over
- * every account, and the invoices of closed periods finalized. Several loops (in several
- * processes) can share one database: leases keep them off each other's accounts. It logs
- * through `ctx.log`: one child per billing account pass.
+ * every account, the pass that moves existing resources to price versions whose instant has come,
+ * and the invoices of closed periods finalized. Several loops (in several processes) can share
+ * one database: leases keep them off each other's accounts. It logs through `ctx.log`: one child
+ * per billing account pass.
  */
 export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions): Reconciler {
   const { ctx } = options;
@@ -39,8 +41,19 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
   // Invoicing: at the first round (periods that closed while no worker ran), then every interval.
   let nextInvoicingAt = 0;
   let invoicingAfter: string | undefined;
+  let lastVersionPass = 0;
 
   const runOnce = async (): Promise<number> => {
+    // Price versions whose instant has come: the ledger is cut and the accounts marked first, so
+    // this round already moves their provider items.
+    if (Date.now() - lastVersionPass >= options.pollMs * 10) {
+      lastVersionPass = Date.now();
+      try {
+        await movePriceVersions({ ctx });
+      } catch (error) {
+        ctx.log.error({ err: error, owner }, "price version pass failed; will retry");
+      }
+    }
     const dirty = await leaseDirtyAccounts({
       db: ctx.db,
       owner,

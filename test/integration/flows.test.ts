@@ -71,7 +71,14 @@ describe.skipIf(!testDatabaseAvailable)("billing flows through the HTTP API", ()
       `/v1/billing-accounts/${created.body.billing.billing_account_id}`,
     );
     expect(account.body.items).toEqual([
-      { resource_type: "graph", sku: "standard", quantity: 1, unit_amount: 9900, amount: 9900 },
+      {
+        resource_type: "graph",
+        sku: "standard",
+        price_version: 1,
+        quantity: 1,
+        unit_amount: 9900,
+        amount: 9900,
+      },
     ]);
     expect(account.body.projects).toEqual([{ id: created.body.project_id, name: "Kernel" }]);
     const listed = await api.get(`/v1/projects/${created.body.project_id}/resources`);
@@ -133,11 +140,25 @@ describe.skipIf(!testDatabaseAvailable)("billing flows through the HTTP API", ()
 
     const own = await api.get(`/v1/billing-accounts/${ownId}`);
     expect(own.body.items).toEqual([
-      { resource_type: "graph", sku: "standard", quantity: 2, unit_amount: 9900, amount: 19800 },
+      {
+        resource_type: "graph",
+        sku: "standard",
+        price_version: 1,
+        quantity: 2,
+        unit_amount: 9900,
+        amount: 19800,
+      },
     ]);
     const primary = await api.get(`/v1/billing-accounts/${primaryId}`);
     expect(primary.body.items).toEqual([
-      { resource_type: "flow", sku: "standard", quantity: 1, unit_amount: 4900, amount: 4900 },
+      {
+        resource_type: "flow",
+        sku: "standard",
+        price_version: 1,
+        quantity: 1,
+        unit_amount: 4900,
+        amount: 4900,
+      },
     ]);
 
     // A department account, and a project pinned to it.

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createContext } from "../../src/context.js";
-import type { Price } from "../../src/domain/pricing.js";
+import { latestVersion } from "../../src/domain/price-versions.js";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import { finalizeInvoice } from "../../src/invoices/finalize-invoice.js";
 import { startReconciler } from "../../src/worker/reconciler-loop.js";
@@ -262,25 +262,24 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
       db: app.ctx.db,
       clock: app.clock.now,
     });
-    expect(restarted.catalog.prices.get("graph/standard")?.unit_amount).toBe(19_800);
+    const latest = latestVersion(restarted.catalog.prices, {
+      resource_type: "graph",
+      sku: "standard",
+    });
+    expect(latest?.price.unit_amount).toBe(19_800);
+    expect(latest?.version).toBe(2);
     expect((await finalizeDueInvoices({ ctx: restarted })).finalized).toBe(0);
-    // The running server sees the new price too (as after its own restart).
-    const oldPrice = app.ctx.catalog.prices.get("graph/standard") as Price;
-    app.ctx.catalog.prices.set("graph/standard", { ...oldPrice, unit_amount: 19_800 });
-    try {
-      expect(await invoiceRows(app)).toEqual(before);
-      const costsAfter = (await api.get(`/v1/organizations/${organizationId}/costs?${month}`)).body;
-      expect(costsAfter).toEqual(costsBefore);
-      const [invoice] = await invoicesOf(primary);
-      const detail = (await api.get(`/v1/invoices/${invoice?.id}`)).body;
-      const line = detail.lines.find(
-        (l: { sku: string; resource_type: string }) =>
-          l.sku === "standard" && l.resource_type === "graph",
-      );
-      expect(line.price.unit_amount).toBe(9_900);
-    } finally {
-      app.ctx.catalog.prices.set("graph/standard", oldPrice);
-    }
+    expect(await invoiceRows(app)).toEqual(before);
+    const costsAfter = (await api.get(`/v1/organizations/${organizationId}/costs?${month}`)).body;
+    expect(costsAfter).toEqual(costsBefore);
+    const [invoice] = await invoicesOf(primary);
+    const detail = (await api.get(`/v1/invoices/${invoice?.id}`)).body;
+    const line = detail.lines.find(
+      (l: { sku: string; resource_type: string }) =>
+        l.sku === "standard" && l.resource_type === "graph",
+    );
+    expect(line.price.unit_amount).toBe(9_900);
+    expect(line.price_version).toBe(1);
   });
 
   it("refuses any change to a finalized invoice in the database itself", async () => {

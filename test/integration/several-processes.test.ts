@@ -53,7 +53,9 @@ const skus = [
   "storage/archive",
 ];
 const catalog = await loadCatalogFile(defaultCatalogPath);
-const paidSkus = new Set(skus.filter((sku) => catalog.prices.get(sku)?.billing_model !== "free"));
+const paidSkus = new Set(
+  skus.filter((sku) => catalog.prices.get(sku)?.at(-1)?.price.billing_model !== "free"),
+);
 
 type Target = "inherit" | "primary" | "dept";
 

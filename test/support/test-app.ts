@@ -43,10 +43,14 @@ export interface ApiClient {
   ): Promise<ApiResponse<T>>;
 }
 
+export type TestDatabase = Database & { drop: () => Promise<void> };
+
 export interface TestApp {
   url: string;
   clock: TestClock;
   ctx: AppContext;
+  /** The database under this app: hand it to another `startTestApp` to restart on it. */
+  db: TestDatabase;
   /** A client with no token, or with the token of a user. */
   client(token?: string): ApiClient;
   /** Signs a new user up; returns their client, token and user. */
@@ -54,7 +58,8 @@ export interface TestApp {
     name?: string;
     email?: string;
   }): Promise<{ api: ApiClient; token: string; user: { id: string; email: string; name: string } }>;
-  close(): Promise<void>;
+  /** Stops the server and drops the database, unless it is kept for a restart. */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
 let userCounter = 0;
@@ -128,9 +133,11 @@ export async function startTestApp(
     env?: Record<string, string>;
     /** Wraps the database the server uses, e.g. to count statements (`statement-counter.ts`). */
     wrapDatabase?: (db: Database) => Database;
+    /** Restart on the database of an app closed with `keepDatabase` (default: a fresh one). */
+    db?: TestDatabase;
   } = {},
 ): Promise<TestApp> {
-  const db = await openTestDatabase();
+  const db = options.db ?? (await openTestDatabase());
   const clock = new TestClock(new Date(options.at ?? "2026-11-10T00:00:00Z"));
   const config = loadConfig({
     LOG_LEVEL: "silent",
@@ -155,6 +162,7 @@ export async function startTestApp(
     url,
     clock,
     ctx,
+    db,
     client,
     async signUp(options = {}) {
       userCounter += 1;
@@ -172,9 +180,9 @@ export async function startTestApp(
         user: response.body.user,
       };
     },
-    async close() {
+    async close(closeOptions = {}) {
       await server.close();
-      await db.drop();
+      if (!closeOptions.keepDatabase) await db.drop();
     },
   };
 }

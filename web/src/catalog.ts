@@ -1,5 +1,5 @@
-import type { ResponseOf } from "./api";
-import { formatMoney } from "./money";
+import type { Preview, ResponseOf } from "./api";
+import { formatDate, formatDateTime, formatMoney } from "./money";
 
 export interface Tier {
   up_to: number | null;
@@ -17,7 +17,15 @@ export interface Sku {
   tiers_mode?: "graduated" | "volume";
   tiers?: Tier[];
   currency: string;
+  /** The price version new resources take (absent from servers without versions). */
+  version?: number;
+  /** Every version, for resources still billed at an earlier one. */
+  versions?: SkuVersion[];
 }
+/** One version of an SKU's price: what its resources are billed at. */
+export type SkuVersion = Pick<Sku, "billing_model" | "unit_amount" | "tiers_mode" | "tiers"> & {
+  version: number;
+};
 export interface ResourceType {
   type: string;
   name: string;
@@ -50,20 +58,40 @@ function readTier(raw: unknown): Tier | null {
  * reads the fields it shows here instead of trusting a shape.
  */
 export function readSku(raw: RawSku): Sku {
+  const versions = Array.isArray(raw.versions)
+    ? raw.versions.map((v) => ({ version: v.version, ...readPriceFields(v) }))
+    : undefined;
+  return {
+    sku: str(raw.sku, ""),
+    ...readPriceFields(raw),
+    interval: str(raw.interval, "month"),
+    currency: str(raw.currency, ""),
+    ...(typeof raw.version === "number" ? { version: raw.version } : {}),
+    ...(versions ? { versions } : {}),
+  };
+}
+
+function readPriceFields(raw: Record<string, unknown>): Omit<SkuVersion, "version"> {
   const model = str(raw.billing_model, "");
   const mode = raw.tiers_mode;
   const tiers = Array.isArray(raw.tiers)
     ? raw.tiers.map(readTier).filter((t): t is Tier => t !== null)
     : undefined;
   return {
-    sku: str(raw.sku, ""),
     billing_model: isBillingModel(model) ? model : "per_unit",
     unit_amount: amount(raw.unit_amount),
-    interval: str(raw.interval, "month"),
-    currency: str(raw.currency, ""),
     ...(mode === "graduated" || mode === "volume" ? { tiers_mode: mode } : {}),
     ...(tiers ? { tiers } : {}),
   };
+}
+
+/** The SKU as billed at one of its versions (the current one when that version is unknown). */
+export function skuAtVersion(sku: Sku, version: number | undefined): Sku {
+  const at = version === undefined ? undefined : sku.versions?.find((v) => v.version === version);
+  if (!at) return sku;
+  const { version: _version, ...fields } = at;
+  const { tiers_mode: _mode, tiers: _tiers, ...rest } = sku;
+  return { ...rest, ...fields };
 }
 
 export function readResourceType(raw: RawResourceType): ResourceType {
@@ -176,4 +204,30 @@ export function explainTieredDelta(sku: Sku, delta: number, noun: string): strin
     return `Volume pricing: every ${noun} on this account is priced by how many there are. You have ${have}; adding this one moves all ${have + 1} to the ${money(after.unit_amount)} tier (${money(after.unit_amount)} each instead of ${money(before.unit_amount)}): your monthly bill ${change} by ${money(Math.abs(delta))}, from ${money(tieredTotal(sku, have))} to ${money(tieredTotal(sku, have + 1))}.`;
   }
   return `Volume pricing: every ${noun} on this account is priced by how many there are; at this count each costs ${money(after.unit_amount)} a month.`;
+}
+
+/** A moment shown as its day when it is a UTC midnight (a period start), else with its time. */
+function formatInstant(iso: string): string {
+  return iso.endsWith("T00:00:00.000Z") ? formatDate(iso) : formatDateTime(iso);
+}
+
+/**
+ * The preview's scheduled price change in words: this price applies to new resources now, and
+ * the account's resources still at an earlier price move to it on a date. Null when none is ahead.
+ */
+export function describeScheduledChange(preview: Preview, noun: string): string | null {
+  const change = preview.scheduled_change;
+  if (!change) return null;
+  const when = formatInstant(change.effective_from);
+  const since = formatDate(preview.price_version_since);
+  const plural = (n: number) => (n === 1 ? noun : `${noun}s`);
+  const head = `This price applies to new ${plural(2)} since ${since}.`;
+  if (change.resources_moving === 0) {
+    return `${head} Those created before then move to it on ${when}.`;
+  }
+  const after =
+    change.monthly_amount !== preview.monthly_amount
+      ? ` From then on one more costs ${formatMoney(change.monthly_amount, preview.currency)} a month.`
+      : "";
+  return `${head} The ${change.resources_moving} ${plural(change.resources_moving)} this account already runs at the earlier price move to it on ${when}.${after}`;
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { problemFrom } from "./api";
-import { describePrice, explainTieredDelta, type Sku, tieredTotal } from "./catalog";
+import {
+  describePrice,
+  describeScheduledChange,
+  explainTieredDelta,
+  type Sku,
+  tieredTotal,
+} from "./catalog";
 import { costsCsv, csvCell } from "./csv";
 import { monthRange } from "./pages/costs";
 import { matchPath } from "./router";
@@ -173,5 +179,49 @@ describe("month range", () => {
       from: "2026-12-01T00:00:00.000Z",
       to: "2027-01-01T00:00:00.000Z",
     });
+  });
+});
+
+describe("a scheduled price change", () => {
+  const preview = {
+    billing_account_id: "ba_1",
+    billing_account: { id: "ba_1", name: "Acme", scope: "organization" },
+    billing_model: "per_unit",
+    currency: "usd",
+    monthly_amount: 19900,
+    prorated_amount: 10613,
+    period_end: "2026-12-01T00:00:00.000Z",
+    price_version: 2,
+    price_version_since: "2026-11-15T00:00:00.000Z",
+    scheduled_change: {
+      effective_from: "2026-12-01T00:00:00.000Z",
+      price_version: 2,
+      resources_moving: 3,
+      monthly_amount: 19900,
+    },
+  };
+
+  it("says when the account's resources at the earlier price move to this one", () => {
+    expect(describeScheduledChange(preview, "graph database")).toBe(
+      "This price applies to new graph databases since Nov 15, 2026. The 3 graph databases this account already runs at the earlier price move to it on Dec 1, 2026.",
+    );
+    expect(
+      describeScheduledChange(
+        {
+          ...preview,
+          scheduled_change: {
+            ...preview.scheduled_change,
+            effective_from: "2026-11-20T08:30:00.000Z",
+            resources_moving: 0,
+          },
+        },
+        "graph database",
+      ),
+    ).toBe(
+      "This price applies to new graph databases since Nov 15, 2026. Those created before then move to it on Nov 20, 2026, 08:30 AM UTC.",
+    );
+    expect(describeScheduledChange({ ...preview, scheduled_change: null }, "graph database")).toBe(
+      null,
+    );
   });
 });

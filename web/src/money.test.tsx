@@ -77,7 +77,13 @@ describe("money display", () => {
 });
 
 describe("account items", () => {
-  const item = { resource_type: "storage", sku: "standard", quantity: 3, amount: 4500 };
+  const item = {
+    resource_type: "storage",
+    sku: "standard",
+    price_version: 1,
+    quantity: 3,
+    amount: 4500,
+  };
   const types = [
     {
       type: "storage",
@@ -103,5 +109,33 @@ describe("account items", () => {
       "Volume tiers: $15.00 each / month",
     );
     expect(itemPrice({ ...item, unit_amount: null }, undefined, "usd")).toBe("—");
+  });
+  it("shows the tiers of the version the resources are billed at", () => {
+    const [storage] = types;
+    const versioned = [
+      {
+        ...storage,
+        skus: (storage?.skus ?? []).map((sku) => ({
+          ...sku,
+          version: 2,
+          versions: [
+            {
+              version: 1,
+              billing_model: "tiered" as const,
+              unit_amount: null,
+              tiers_mode: "volume" as const,
+              tiers: [{ up_to: null, unit_amount: 1000 }],
+            },
+            { version: 2, ...sku },
+          ],
+        })),
+      },
+    ] as typeof types;
+    expect(itemPrice({ ...item, unit_amount: null }, versioned, "usd")).toBe(
+      "Volume tiers: $10.00 each / month",
+    );
+    expect(itemPrice({ ...item, unit_amount: null, price_version: 2 }, versioned, "usd")).toBe(
+      "Volume tiers: $15.00 each / month",
+    );
   });
 });

@@ -28,7 +28,8 @@ CREATE TABLE ktrlplane.invoice_lines (
   resource_type text NOT NULL,
   sku           text NOT NULL,
   description   text NOT NULL,
-  -- The whole price definition the line was computed with, as it was then.
+  -- The price version and its whole definition the line was computed with, as it was then.
+  price_version integer NOT NULL,
   price         jsonb NOT NULL,
   -- Resources active in the last second of the period (as the upcoming invoice shows it).
   quantity      integer NOT NULL,

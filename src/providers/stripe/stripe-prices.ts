@@ -8,9 +8,13 @@ import { idempotencyKey } from "./idempotency-key.js";
 import type { RequestPacer } from "./request-pacer.js";
 
 /**
- * The Stripe price for a catalog price: `stripe_price_id` when the catalog names one, otherwise
- * one created once — found again by lookup key, created under a key derived from its definition —
- * and remembered. A changed definition is a new price; the old one keeps billing what it billed.
+ * The Stripe price for one version of a catalog price. Stripe prices are immutable
+ * (https://docs.stripe.com/products-prices/manage-prices), so each version is its own Stripe
+ * price: `stripe_price_id` when the catalog names one (the catalog refuses one id for two
+ * versions), otherwise one created once — found again by lookup key, created under a key derived
+ * from its version and definition — and remembered. The old version's price keeps billing what
+ * it billed. Version 1 keeps the key it had before prices had versions, so an existing Stripe
+ * price is found again, not duplicated.
  * Amounts go out in Stripe's unit for the currency (`toStripeAmount`: ISK ×100, MGA ÷100, …).
  */
 export async function stripePriceFor(options: {
@@ -18,14 +22,13 @@ export async function stripePriceFor(options: {
   db: Database;
   pacer: RequestPacer;
   price: Price;
+  version: number;
   cache: Map<string, string>;
 }): Promise<string> {
-  const { stripe, db, pacer, price, cache } = options;
+  const { stripe, db, pacer, price, version, cache } = options;
   if (price.stripe_price_id) return price.stripe_price_id;
-  const definitionHash = createHash("sha256")
-    .update(JSON.stringify(price))
-    .digest("hex")
-    .slice(0, 16);
+  const hash = createHash("sha256").update(JSON.stringify(price)).digest("hex").slice(0, 16);
+  const definitionHash = version === 1 ? hash : `v${version}_${hash}`;
   const key = `${priceKey(price)}#${definitionHash}`;
   const cached =
     cache.get(key) ?? (await findStripePriceId({ db, priceKey: priceKey(price), definitionHash }));
@@ -47,7 +50,7 @@ export async function stripePriceFor(options: {
         metadata: { ktrlplane_price: priceKey(price) },
       },
       recurring: { interval: price.interval, usage_type: "licensed" },
-      metadata: { ktrlplane_price: priceKey(price) },
+      metadata: { ktrlplane_price: priceKey(price), ktrlplane_price_version: String(version) },
       ...(price.billing_model === "tiered"
         ? {
             billing_scheme: "tiered",

@@ -52,6 +52,7 @@ export async function syncStripeAccount(
         db,
         pacer,
         price: item.price,
+        version: item.priceVersion,
         cache: priceCache,
       }),
       quantity: item.quantity,

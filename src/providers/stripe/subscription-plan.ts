@@ -1,6 +1,6 @@
 /**
  * Pure: from what Stripe holds and what the ledger wants, the writes that make them equal. One
- * item per price with an absolute quantity, at most `maxItems` items per subscription (Stripe: 20),
+ * item per Stripe price — each price version of the catalog is its own — with an absolute quantity, at most `maxItems` items per subscription (Stripe: 20),
  * further subscriptions ("slots") for more prices. Prices stay where they are; a subscription is
  * cancelled only when nothing billable is left on it.
  */
@@ -42,9 +42,12 @@ export function planSubscriptions(options: {
   maxItems: number;
 }): SubscriptionAction[] {
   const { maxItems } = options;
-  const wanted = new Map(
-    options.desired.filter((d) => d.quantity > 0).map((d) => [d.priceId, d.quantity]),
-  );
+  // One item per Stripe price: desired items naming one price (two versions of a catalog price
+  // billed by one Stripe price) add up rather than overwrite each other.
+  const wanted = new Map<string, number>();
+  for (const d of options.desired) {
+    if (d.quantity > 0) wanted.set(d.priceId, (wanted.get(d.priceId) ?? 0) + d.quantity);
+  }
   const actions: SubscriptionAction[] = [];
 
   // One subscription per slot: a duplicate (a create repeated under another key) is cancelled.

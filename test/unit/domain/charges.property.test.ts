@@ -6,6 +6,12 @@ import {
   periodSeconds,
 } from "../../../src/domain/billing-period.js";
 import { computeCharges, type LedgerInterval } from "../../../src/domain/charges.js";
+import {
+  type PriceBook,
+  type PriceVersion,
+  priceBookOf,
+  priceVersion,
+} from "../../../src/domain/price-versions.js";
 import { type Price, type PriceTier, periodAmount, priceKey } from "../../../src/domain/pricing.js";
 import { rational, roundHalfUp } from "../../../src/domain/rational.js";
 
@@ -55,16 +61,46 @@ function priceArb(sku: string, options: { perUnitOnly?: boolean } = {}): fc.Arbi
   );
 }
 
-function pricesArb(options: { perUnitOnly?: boolean } = {}): fc.Arbitrary<Map<string, Price>> {
-  return fc
-    .tuple(...SKUS.map((sku) => priceArb(sku, options)))
-    .map((ps) => new Map(ps.map((p) => [priceKey(p), p])));
+function pricesArb(options: { perUnitOnly?: boolean } = {}): fc.Arbitrary<PriceBook> {
+  return fc.tuple(...SKUS.map((sku) => priceArb(sku, options))).map((ps) => priceBookOf(ps));
+}
+
+const MAX_VERSIONS = 3;
+
+/**
+ * One to three versions per price; each later one moves earlier resources at an instant within
+ * the span (whole seconds, as stored), or never (grandfathered).
+ */
+function versionedPricesArb(): fc.Arbitrary<PriceBook> {
+  const versionsArb = (sku: string) =>
+    fc.array(fc.tuple(priceArb(sku), fc.option(fc.nat(SPAN_S), { nil: null })), {
+      minLength: 1,
+      maxLength: MAX_VERSIONS,
+    });
+  return fc.tuple(...SKUS.map(versionsArb)).map(
+    (perSku) =>
+      new Map(
+        perSku.map((versions) => [
+          priceKey(versions[0]?.[0] as Price),
+          versions.map(
+            ([price, move], i): PriceVersion => ({
+              version: i + 1,
+              price,
+              created_at: at(0),
+              effective_from: i === 0 || move === null ? null : at(move),
+              grandfathered: i > 0 && move === null,
+            }),
+          ),
+        ]),
+      ),
+  );
 }
 
 interface RawInterval {
   resource: number;
   account: number;
   sku: number;
+  version: number;
   start: number;
   startMs: number;
   length: number | null;
@@ -74,21 +110,37 @@ const rawIntervalArb: fc.Arbitrary<RawInterval> = fc.record({
   resource: fc.nat(7),
   account: fc.nat(2),
   sku: fc.nat(SKUS.length - 1),
+  version: fc.integer({ min: 1, max: MAX_VERSIONS }),
   start: fc.nat(SPAN_S),
   startMs: fc.nat(999),
   length: fc.option(fc.nat(SPAN_S), { nil: null }),
 });
 
-function toInterval(r: RawInterval): LedgerInterval {
+/** An interval at a version the book has (the recorded one capped at the price's latest). */
+function toInterval(r: RawInterval, book?: PriceBook): LedgerInterval {
+  const sku = SKUS[r.sku] as string;
+  const versions = book?.get(priceKey({ resource_type: "vm", sku }))?.length ?? 1;
   return {
     resource_id: `r${r.resource}`,
     project_id: `p${r.resource % 3}`,
     billing_account_id: `a${r.account}`,
     resource_type: "vm",
-    sku: SKUS[r.sku] as string,
+    sku,
+    price_version: Math.min(r.version, versions),
     started_at: at(r.start, r.startMs),
     ended_at: r.length === null ? null : at(r.start + r.length, r.startMs),
   };
+}
+
+/** The naive version rule: the highest of the recorded one and every move that has come. */
+function naiveVersionAt(book: PriceBook, i: LedgerInterval, t: number): number {
+  let version = i.price_version;
+  for (const v of book.get(priceKey(i)) ?? []) {
+    if (v.effective_from && epochSeconds(v.effective_from) <= t && v.version > version) {
+      version = v.version;
+    }
+  }
+  return version;
 }
 
 const windowArb = fc.tuple(fc.nat(SPAN_S), fc.nat(SPAN_S), fc.nat(SPAN_S)).map(([a, b, c]) => {
@@ -101,7 +153,7 @@ const sum = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
 /** The obvious O(n²) reading of the rules, as an oracle for line amounts and quantities. */
 function referenceLines(options: {
   intervals: LedgerInterval[];
-  prices: Map<string, Price>;
+  prices: PriceBook;
   from: Date;
   to: Date;
   openUntil: Date;
@@ -111,20 +163,25 @@ function referenceLines(options: {
   const openS = epochSeconds(options.openUntil);
   const pieces = new Map<string, { s: number; e: number }[]>();
   const months = new Map<string, { startS: number; endS: number; price: Price }>();
+  // Every instant the version of some interval may change at.
+  const moves = [...options.prices.values()]
+    .flat()
+    .flatMap((v) => (v.effective_from ? [epochSeconds(v.effective_from)] : []));
   for (const i of options.intervals) {
     const s = Math.max(epochSeconds(i.started_at), fromS);
     const e = Math.min(i.ended_at ? epochSeconds(i.ended_at) : openS, toS);
     for (let t = s; t < e; ) {
       const month = calendarMonthOf(new Date(t * 1000));
-      const endS = epochSeconds(month.end);
-      const key = `${i.billing_account_id}|${priceKey(i)}|${month.start.toISOString()}`;
+      const version = naiveVersionAt(options.prices, i, t);
+      const next = Math.min(e, epochSeconds(month.end), ...moves.filter((m) => m > t));
+      const key = `${i.billing_account_id}|${priceKey(i)}|${version}|${month.start.toISOString()}`;
       months.set(key, {
         startS: epochSeconds(month.start),
-        endS,
-        price: options.prices.get(priceKey(i)) as Price,
+        endS: epochSeconds(month.end),
+        price: priceVersion(options.prices, i, version).price,
       });
-      pieces.set(key, [...(pieces.get(key) ?? []), { s: t, e: Math.min(e, endS) }]);
-      t = endS;
+      pieces.set(key, [...(pieces.get(key) ?? []), { s: t, e: next }]);
+      t = next;
     }
   }
   const out = new Map<string, { amount: number; quantity_at_end: number }>();
@@ -149,15 +206,15 @@ function referenceLines(options: {
 }
 
 describe("computeCharges properties", () => {
-  it("matches the naive reading of the rules, line by line", () => {
+  it("matches the naive reading of the rules, line by line, price versions and their moves included", () => {
     fc.assert(
       fc.property(
         fc.array(rawIntervalArb, { maxLength: 25 }),
-        pricesArb(),
+        versionedPricesArb(),
         windowArb,
         (raw, prices, w) => {
           const input = {
-            intervals: raw.map(toInterval),
+            intervals: raw.map((r) => toInterval(r, prices)),
             prices,
             from: w.from,
             to: w.to,
@@ -167,7 +224,7 @@ describe("computeCharges properties", () => {
           const expected = referenceLines(input);
           const actual = new Map(
             c.lines.map((l) => [
-              `${l.billing_account_id}|${priceKey(l)}|${l.period.start.toISOString()}`,
+              `${l.billing_account_id}|${priceKey(l)}|${l.price_version}|${l.period.start.toISOString()}`,
               { amount: l.amount, quantity_at_end: l.quantity_at_end },
             ]),
           );
@@ -182,12 +239,12 @@ describe("computeCharges properties", () => {
     fc.assert(
       fc.property(
         fc.array(rawIntervalArb, { maxLength: 25 }),
-        pricesArb(),
+        versionedPricesArb(),
         windowArb,
         fc.boolean(),
         (raw, prices, w, projected) => {
           const c = computeCharges({
-            intervals: raw.map(toInterval),
+            intervals: raw.map((r) => toInterval(r, prices)),
             prices,
             from: w.from,
             to: w.to,
@@ -214,13 +271,13 @@ describe("computeCharges properties", () => {
     fc.assert(
       fc.property(
         fc.array(rawIntervalArb, { minLength: 1, maxLength: 20 }),
-        pricesArb(),
+        versionedPricesArb(),
         windowArb,
         fc.nat(),
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.nat(999),
         (raw, prices, w, pick, fraction, ms) => {
-          const intervals = raw.map(toInterval);
+          const intervals = raw.map((r) => toInterval(r, prices));
           const k = pick % intervals.length;
           const original = intervals[k] as LedgerInterval;
           for (const openUntil of [w.now, w.to]) {
@@ -257,7 +314,7 @@ describe("computeCharges properties", () => {
     fc.assert(
       fc.property(
         fc.array(rawIntervalArb, { maxLength: 25 }),
-        pricesArb(),
+        versionedPricesArb(),
         windowArb,
         (raw, prices, w) => {
           const nowS = (w.now.getTime() - BASE_MS) / 1000;
@@ -265,7 +322,7 @@ describe("computeCharges properties", () => {
           const intervals = raw.map((r) => {
             const start = r.start % (nowS + 1);
             const length = r.length === null ? null : Math.min(r.length, nowS - start);
-            return toInterval({ ...r, start, startMs: 0, length });
+            return toInterval({ ...r, start, startMs: 0, length }, prices);
           });
           const window = { intervals, prices, from: w.from, to: w.to };
           const accrued = computeCharges({ ...window, openUntil: w.now });
@@ -276,6 +333,7 @@ describe("computeCharges properties", () => {
               (l) =>
                 l.billing_account_id === line.billing_account_id &&
                 l.sku === line.sku &&
+                l.price_version === line.price_version &&
                 l.period.start.getTime() === line.period.start.getTime(),
             );
             expect(twin?.amount).toBeGreaterThanOrEqual(line.amount);
@@ -293,7 +351,7 @@ describe("computeCharges properties", () => {
         pricesArb({ perUnitOnly: true }),
         windowArb,
         (raw, prices, w) => {
-          const intervals = raw.map(toInterval);
+          const intervals = raw.map((r) => toInterval(r));
           const c = computeCharges({ intervals, prices, from: w.from, to: w.to, openUntil: w.to });
           const byProject = new Map<string, number>();
           for (const s of c.shares)
@@ -306,7 +364,7 @@ describe("computeCharges properties", () => {
           const exact = new Map<string, number>();
           const pieces = new Map<string, Set<string>>();
           for (const i of intervals) {
-            const unit = (prices.get(priceKey(i)) as Price).unit_amount as number;
+            const unit = priceVersion(prices, i, 1).price.unit_amount as number;
             const s = Math.max(epochSeconds(i.started_at), fromS);
             const e = Math.min(i.ended_at ? epochSeconds(i.ended_at) : toS, toS);
             for (let t = s; t < e; ) {
@@ -326,6 +384,58 @@ describe("computeCharges properties", () => {
           for (const [project, value] of exact) {
             const bound = 1.5 * (pieces.get(project)?.size ?? 0) + 1e-6;
             expect(Math.abs((byProject.get(project) ?? 0) - value)).toBeLessThanOrEqual(bound);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("(e) cutting an interval where it moves to a later version, as the pass writes it, changes nothing", () => {
+    fc.assert(
+      fc.property(
+        fc.array(rawIntervalArb, { minLength: 1, maxLength: 20 }),
+        versionedPricesArb(),
+        windowArb,
+        fc.nat(),
+        (raw, prices, w, pick) => {
+          const intervals = raw.map((r) => toInterval(r, prices));
+          const k = pick % intervals.length;
+          const original = intervals[k] as LedgerInterval;
+          // The first move this interval makes after it starts and before it ends (if any).
+          const startS = epochSeconds(original.started_at);
+          const endS = original.ended_at ? epochSeconds(original.ended_at) : Infinity;
+          const move = (prices.get(priceKey(original)) ?? [])
+            .filter(
+              (v) =>
+                v.effective_from &&
+                v.version > original.price_version &&
+                epochSeconds(v.effective_from) > startS &&
+                epochSeconds(v.effective_from) < endS,
+            )
+            .sort(
+              (a, b) => (a.effective_from?.getTime() ?? 0) - (b.effective_from?.getTime() ?? 0),
+            )[0];
+          if (!move?.effective_from) return;
+          const cutAt = move.effective_from;
+          const cut = [
+            ...intervals.slice(0, k),
+            { ...original, ended_at: cutAt },
+            {
+              ...original,
+              started_at: cutAt,
+              price_version: naiveVersionAt(prices, original, epochSeconds(cutAt)),
+            },
+            ...intervals.slice(k + 1),
+          ];
+          for (const openUntil of [w.now, w.to]) {
+            // The pass cuts a move once its instant has come: never past what an open row runs to.
+            if (original.ended_at === null && cutAt.getTime() > openUntil.getTime()) continue;
+            const window = { prices, from: w.from, to: w.to, openUntil };
+            const before = computeCharges({ ...window, intervals });
+            const after = computeCharges({ ...window, intervals: cut });
+            expect(after.lines).toEqual(before.lines);
+            expect(after.shares).toEqual(before.shares);
           }
         },
       ),

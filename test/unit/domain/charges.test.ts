@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { computeCharges, type LedgerInterval } from "../../../src/domain/charges.js";
 import { AppError } from "../../../src/domain/errors.js";
-import { type Price, priceKey } from "../../../src/domain/pricing.js";
+import { type PriceBook, priceBookOf } from "../../../src/domain/price-versions.js";
+import type { Price } from "../../../src/domain/pricing.js";
 
 const d = (iso: string) => new Date(iso);
 const APRIL = { from: d("2026-04-01T00:00:00Z"), to: d("2026-05-01T00:00:00Z") }; // 30 days
@@ -17,8 +18,8 @@ function perUnit(unit_amount: number, sku = "small"): Price {
   };
 }
 
-function priceMap(...prices: Price[]): Map<string, Price> {
-  return new Map(prices.map((p) => [priceKey(p), p]));
+function priceMap(...prices: Price[]): PriceBook {
+  return priceBookOf(prices);
 }
 
 function iv(
@@ -33,6 +34,7 @@ function iv(
     billing_account_id: "acct-a",
     resource_type: "vm",
     sku: "small",
+    price_version: 1,
     started_at: d(started_at),
     ended_at: ended_at === null ? null : d(ended_at),
     ...extra,
@@ -53,6 +55,7 @@ describe("computeCharges, per_unit", () => {
         billing_account_id: "acct-a",
         resource_type: "vm",
         sku: "small",
+        price_version: 1,
         period: { start: APRIL.from, end: APRIL.to },
         amount: 1500,
         quantity_at_end: 0,
@@ -65,6 +68,7 @@ describe("computeCharges, per_unit", () => {
         billing_account_id: "acct-a",
         resource_type: "vm",
         sku: "small",
+        price_version: 1,
         amount: 1500,
       },
     ]);
@@ -338,6 +342,7 @@ describe("computeCharges, other models and errors", () => {
         billing_account_id: `a${i % 3}`,
         resource_type: "vm",
         sku: "small",
+        price_version: 1,
         started_at: new Date(start),
         ended_at: end,
       });
@@ -353,5 +358,66 @@ describe("computeCharges, other models and errors", () => {
     const elapsed = performance.now() - began;
     expect(c.shares.reduce((s, x) => s + x.amount, 0)).toBe(c.total);
     expect(elapsed).toBeLessThan(3000);
+  });
+});
+
+describe("computeCharges, price versions", () => {
+  const v1 = perUnit(3000);
+  const v2 = perUnit(6000);
+  const book = (effective_from: Date | null): PriceBook =>
+    new Map([
+      [
+        "vm/small",
+        [
+          {
+            version: 1,
+            price: v1,
+            created_at: d("2026-01-01T00:00:00Z"),
+            effective_from: null,
+            grandfathered: false,
+          },
+          {
+            version: 2,
+            price: v2,
+            created_at: d("2026-04-10T00:00:00Z"),
+            effective_from,
+            grandfathered: effective_from === null,
+          },
+        ],
+      ],
+    ]);
+
+  it("bills a row at its version until the move, at the new one after: one line per version", () => {
+    const c = computeCharges({
+      intervals: [iv("r1", "2026-04-01T00:00:00Z", null)],
+      prices: book(d("2026-04-16T00:00:00Z")),
+      ...APRIL,
+      openUntil: APRIL.to,
+    });
+    expect(c.lines.map((l) => [l.price_version, l.amount, l.quantity_at_end])).toEqual([
+      [1, 1500, 0],
+      [2, 3000, 1],
+    ]);
+    expect(c.shares.map((s) => [s.resource_id, s.price_version, s.amount])).toEqual([
+      ["r1", 1, 1500],
+      ["r1", 2, 3000],
+    ]);
+    expect(c.total).toBe(4500);
+  });
+
+  it("a grandfathered version moves nothing; a row recorded at it is billed at it", () => {
+    const c = computeCharges({
+      intervals: [
+        iv("r1", "2026-04-01T00:00:00Z", null),
+        iv("r2", "2026-04-16T00:00:00Z", null, { price_version: 2 }),
+      ],
+      prices: book(null),
+      ...APRIL,
+      openUntil: APRIL.to,
+    });
+    expect(c.lines.map((l) => [l.price_version, l.amount])).toEqual([
+      [1, 3000],
+      [2, 3000],
+    ]);
   });
 });

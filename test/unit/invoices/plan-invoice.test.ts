@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LedgerInterval } from "../../../src/domain/charges.js";
+import { priceBookOf } from "../../../src/domain/price-versions.js";
 import { type Price, priceKey } from "../../../src/domain/pricing.js";
 import { invoiceNumber, invoicePrefix } from "../../../src/invoices/finalize-invoice.js";
 import { planInvoice } from "../../../src/invoices/plan-invoice.js";
@@ -29,7 +30,7 @@ const disk: Price = {
   interval: "month",
   unit_amount: null,
 };
-const prices = new Map([vm, free, disk].map((p) => [priceKey(p), p]));
+const prices = priceBookOf([vm, free, disk]);
 const typeNames = new Map([["vm", "Virtual machine"]]);
 
 function iv(
@@ -45,6 +46,7 @@ function iv(
     billing_account_id: "a1",
     resource_type: price.resource_type,
     sku: price.sku,
+    price_version: 1,
     started_at: d(started_at),
     ended_at: ended_at === null ? null : d(ended_at),
     ...extra,

@@ -444,6 +444,8 @@ export interface paths {
                             id: string;
                             items: {
                                 amount: number;
+                                /** @description the price version these resources are billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -576,6 +578,8 @@ export interface paths {
                             id: string;
                             items: {
                                 amount: number;
+                                /** @description the price version these resources are billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -719,6 +723,8 @@ export interface paths {
                             lines: {
                                 amount: number;
                                 description: string;
+                                /** @description the price version the line is billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -858,6 +864,8 @@ export interface paths {
                             id: string;
                             items: {
                                 amount: number;
+                                /** @description the price version these resources are billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -1812,6 +1820,8 @@ export interface paths {
                             lines: {
                                 amount: number;
                                 description: string;
+                                /** @description the price version the line is billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -2242,6 +2252,8 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 };
+                                /** @description The price version the line was billed at */
+                                price_version: number;
                                 /** @description Resources active in the last second of the period */
                                 quantity: number;
                                 resource_type: string;
@@ -3166,6 +3178,8 @@ export interface paths {
                                 id: string;
                                 items: {
                                     amount: number;
+                                    /** @description the price version these resources are billed at */
+                                    price_version: number;
                                     quantity: number;
                                     resource_type: string;
                                     sku: string;
@@ -3310,6 +3324,8 @@ export interface paths {
                             id: string;
                             items: {
                                 amount: number;
+                                /** @description the price version these resources are billed at */
+                                price_version: number;
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
@@ -4880,7 +4896,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** What creating a resource now would cost, and which account would pay */
+        /** What creating a resource now would cost, which account would pay, and when a scheduled price change applies */
         post: {
             parameters: {
                 query?: never;
@@ -4928,7 +4944,27 @@ export interface paths {
                              * @description ISO 8601 UTC
                              */
                             period_end: string;
+                            /** @description the price version the resource would be billed at */
+                            price_version: number;
+                            /**
+                             * Format: date-time
+                             * @description since when new resources take that version
+                             */
+                            price_version_since: string;
                             prorated_amount: number;
+                            /** @description when resources still billed at an earlier version of this price move to this one, if scheduled */
+                            scheduled_change: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC
+                                 */
+                                effective_from: string;
+                                /** @description what one more costs a month once they moved */
+                                monthly_amount: number;
+                                price_version: number;
+                                /** @description resources on the paying account still billed at an earlier version */
+                                resources_moving: number;
+                            } | null;
                         };
                     };
                 };
@@ -6500,7 +6536,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The catalog: resource types and their prices */
+        /** The catalog: resource types and their prices, each with its versions (the current one, the ones still billing and the scheduled moves) */
         get: {
             parameters: {
                 query?: never;
@@ -6520,9 +6556,46 @@ export interface paths {
                             currency: string;
                             data: {
                                 name: string;
-                                skus: {
+                                skus: ({
+                                    /** @description when resources on earlier versions move to the current one, if ahead */
+                                    scheduled_change: {
+                                        /**
+                                         * Format: date-time
+                                         * @description ISO 8601 UTC
+                                         */
+                                        effective_from: string;
+                                        version: number;
+                                    } | null;
+                                    sku: string;
+                                    /** @description the price version new resources take */
+                                    version: number;
+                                    /** @description every version, oldest first */
+                                    versions: {
+                                        billing_model: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description since when new resources take it, until a later version
+                                         */
+                                        created_at: string;
+                                        /** @description when resources on earlier versions move to it; null: they never do */
+                                        effective_from: string | null;
+                                        /** @description resources on earlier versions keep their version */
+                                        grandfathered: boolean;
+                                        /** @description the move of earlier resources to it is still ahead */
+                                        scheduled: boolean;
+                                        tiers?: {
+                                            flat_amount?: number;
+                                            unit_amount: number;
+                                            up_to: number | null;
+                                        }[];
+                                        /** @enum {string} */
+                                        tiers_mode?: "graduated" | "volume";
+                                        unit_amount: number | null;
+                                        version: number;
+                                    }[];
+                                } & {
                                     [key: string]: unknown;
-                                }[];
+                                })[];
                                 type: string;
                             }[];
                         };

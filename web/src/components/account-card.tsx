@@ -1,6 +1,6 @@
 /** A billing account: status, items (price × quantity), charges so far and the upcoming invoice. */
 import { type AccountItem, api } from "../api";
-import { describePrice, findSku, type ResourceType, typeName } from "../catalog";
+import { describePrice, findSku, type ResourceType, skuAtVersion, typeName } from "../catalog";
 import { formatDate, formatMoney, formatPeriodEnd } from "../money";
 import { Link } from "../router";
 import { useApi } from "../use-api";
@@ -77,7 +77,7 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
                 </thead>
                 <tbody>
                   {a.items.map((item) => (
-                    <tr key={`${item.resource_type}/${item.sku}`}>
+                    <tr key={`${item.resource_type}/${item.sku}/${item.price_version}`}>
                       <td>{typeName(types.data, item.resource_type)}</td>
                       <td>{item.sku}</td>
                       <td className="num">
@@ -161,5 +161,6 @@ export function itemPrice(
 ): string {
   if (item.unit_amount !== null) return formatMoney(item.unit_amount, currency);
   const sku = findSku(types, item.resource_type, item.sku);
-  return sku ? describePrice(sku) : "—";
+  // Tiers of the version these resources are billed at, which may be an earlier one.
+  return sku ? describePrice(skuAtVersion(sku, item.price_version)) : "—";
 }

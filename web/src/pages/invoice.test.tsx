@@ -21,6 +21,7 @@ const invoice: FinalizedInvoice = {
       resource_type: "graph",
       sku: "standard",
       description: "Graph database (standard)",
+      price_version: 1,
       price: {
         resource_type: "graph",
         sku: "standard",

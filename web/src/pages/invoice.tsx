@@ -9,7 +9,15 @@ import "../invoice.css";
 type Line = FinalizedInvoice["lines"][number];
 
 function priceOf(line: Line): string {
-  return describePrice(readSku(line.price as Parameters<typeof readSku>[0]));
+  // The frozen definition is a catalog price at one version, with no history around it.
+  return describePrice(
+    readSku({
+      ...line.price,
+      version: line.price_version,
+      versions: [],
+      scheduled_change: null,
+    }),
+  );
 }
 
 export function InvoicePage({ id }: { id: string }) {

@@ -6,7 +6,7 @@
 import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, allPages, api, type Preview, type Project } from "../api";
-import { describePrice, explainTieredDelta, findSku } from "../catalog";
+import { describePrice, describeScheduledChange, explainTieredDelta, findSku } from "../catalog";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
 import { OrganizationNameField, OrganizationSelect } from "../components/organization-fields";
 import {
@@ -232,6 +232,10 @@ export function ResourceWizardPage() {
           (selectedType?.name ?? "resource").toLowerCase(),
         )
       : null;
+
+  const scheduledNote = preview
+    ? describeScheduledChange(preview, (selectedType?.name ?? "resource").toLowerCase())
+    : null;
 
   const projectFieldError =
     error?.field && (error.field.startsWith("project") || error.field === "organization_id")
@@ -542,6 +546,11 @@ export function ResourceWizardPage() {
               {tierNote ? (
                 <p className="hint" data-testid="preview-tier-note">
                   {tierNote}
+                </p>
+              ) : null}
+              {scheduledNote ? (
+                <p className="hint" data-testid="preview-scheduled-change">
+                  {scheduledNote}
                 </p>
               ) : null}
               {preview.billing_account_id === null ? (
