@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inviteAndAccept } from "../support/invite.js";
 import { statementCounter } from "../support/statement-counter.js";
 import type { ApiClient, ApiResponse } from "../support/test-app.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
@@ -202,12 +203,12 @@ describe.skipIf(!testDatabaseAvailable)("quotas", () => {
     expect(account.status).toBe(409);
     expect(account.body).toMatchObject({ quota: "billing_accounts", limit: 2 });
 
-    // The owner is one of the two members.
+    // The owner is one of the two members; a role is held once the invitation is accepted.
     const [a, b] = [await app.signUp(), await app.signUp()];
-    const grant = (email: string) =>
-      api.post(`/v1/organizations/${org}/members`, { email, role: "viewer" });
-    expect((await grant(a.user.email)).status).toBe(201);
-    const over = await grant(b.user.email);
+    const grant = (who: typeof a) =>
+      inviteAndAccept({ by: api, path: `/v1/organizations/${org}/members`, who, role: "viewer" });
+    expect((await grant(a)).status).toBe(200);
+    const over = await grant(b);
     expect(over.status).toBe(409);
     expect(over.body).toMatchObject({ quota: "members", limit: 2 });
 
