@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createContext } from "../../src/context.js";
-import { latestVersion } from "../../src/domain/price-versions.js";
+import { latestVersion, priceVersion } from "../../src/domain/price-versions.js";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import { finalizeInvoice } from "../../src/invoices/finalize-invoice.js";
 import { startReconciler } from "../../src/worker/reconciler-loop.js";
@@ -17,6 +17,7 @@ interface UpcomingLine {
   resource_type: string;
   sku: string;
   description: string;
+  price_version: number;
   quantity: number;
   amount: number;
 }
@@ -157,6 +158,7 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
           resource_type: l.resource_type,
           sku: l.sku,
           description: l.description,
+          price_version: l.price_version,
           quantity: l.quantity,
           amount: l.amount,
         })),
@@ -165,7 +167,7 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
         // The whole price definition as it was, and shares summing to the line exactly.
         expect(line.price).toEqual(
           JSON.parse(
-            JSON.stringify(app.ctx.catalog.prices.get(`${line.resource_type}/${line.sku}`)),
+            JSON.stringify(priceVersion(app.ctx.catalog.prices, line, line.price_version).price),
           ),
         );
         expect(line.shares.reduce((t: number, s: { amount: number }) => t + s.amount, 0)).toBe(
