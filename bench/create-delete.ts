@@ -266,7 +266,7 @@ function notes(options: {
           `One client, ${serialCount} of each, mean latency:`,
           db("create", serial.apiCreateMs, serial.apiCreateDb),
           db("delete", serial.apiDeleteMs, serial.apiDeleteDb),
-          `  raw create: ${ms(serial.rawCreateMs)} ms, raw delete: ${ms(serial.rawDeleteMs)} ms (3 statements + BEGIN/COMMIT each)`,
+          `  raw create: ${ms(serial.rawCreateMs)} ms, raw delete: ${ms(serial.rawDeleteMs)} ms (4 and 3 statements + BEGIN/COMMIT)`,
         ]
       : []),
   ];

@@ -1,11 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
+import { loadConfig } from "../src/config.js";
 import type { BenchTenant } from "./api-client.js";
+
+// The server in the bench runs with the default quotas, so the baseline counts against the same one.
+const resourceQuota = loadConfig({}).KTRLPLANE_QUOTA_RESOURCES;
 
 /**
  * The baseline: the rows the API writes for one create and one delete (src/billing/create-resource.ts,
  * delete-resource.ts, src/db/ledger.ts), each as one plain SQL transaction on a dedicated
- * connection. No authentication, authorization reads, locks or response: just the writes.
+ * connection, and the create's quota count (src/limits/check-quota.ts, the same SQL function with
+ * its lock). No authentication, authorization reads, project lock or response: just the writes.
  */
 export async function createResourceRaw(options: {
   client: pg.Client;
@@ -32,6 +37,10 @@ export async function createResourceRaw(options: {
       "INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at) VALUES ($1, $2)",
       [tenant.billingAccountId, at],
     );
+    await client.query("SELECT ktrlplane.count_for_quota($1, 'resources', $2)", [
+      tenant.organizationId,
+      resourceQuota,
+    ]);
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});

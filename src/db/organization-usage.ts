@@ -1,25 +1,32 @@
+import { sql } from "kysely";
 import type { Queryable } from "./database.js";
 import { cached, first, sqlb } from "./typed.js";
 
 export type UsageKind = "projects" | "resources" | "billing_accounts" | "members";
 
 /**
- * What the organization holds of one kind, as kept by the triggers of migration 009. Read after
- * the creating write in the same transaction, it counts that write, and the row stays locked
- * until the transaction ends, so concurrent creates are counted one after the other.
+ * What the organization holds of one kind, summed over the shards the triggers of migrations
+ * 009/011 keep, counting the caller's own write. Call it after that write, in its transaction:
+ * it also takes the lock on (kind, organization) that makes `used <= quota` exact at commit —
+ * shared far from `quota` (creates run side by side), exclusive near it (one at a time). One
+ * statement either way; the reasoning is in 011_sharded_quota_counters.sql.
  */
-export async function usageOf(options: {
+export async function countForQuota(options: {
   db: Queryable;
   organizationId: string;
   kind: UsageKind;
+  quota: number;
 }): Promise<number> {
-  const row = await first(options.db, usageQuery({ organizationId: options.organizationId }));
-  return row?.[options.kind] ?? 0;
+  const { db, ...params } = options;
+  const row = await first(db, countForQuotaQuery(params));
+  return row?.used ?? 0;
 }
 
-const usageQuery = cached(({ organizationId }: { organizationId: string }) =>
-  sqlb
-    .selectFrom("ktrlplane.organization_usage")
-    .select(["projects", "resources", "billing_accounts", "members"])
-    .where("organization_id", "=", organizationId),
+const countForQuotaQuery = cached(
+  ({ organizationId, kind, quota }: { organizationId: string; kind: UsageKind; quota: number }) =>
+    sqlb.selectNoFrom(
+      sql<number>`ktrlplane.count_for_quota(${organizationId}, ${kind}, ${quota}::integer)`.as(
+        "used",
+      ),
+    ),
 );

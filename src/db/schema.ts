@@ -172,12 +172,11 @@ export interface Memberships {
   created_at: Date;
 }
 
-export interface OrganizationUsage {
+export interface OrganizationUsageShards {
   organization_id: string;
-  projects: Generated<number>;
-  resources: Generated<number>;
-  billing_accounts: Generated<number>;
-  members: Generated<number>;
+  kind: "projects" | "resources" | "billing_accounts" | "members";
+  shard: number;
+  n: number;
 }
 
 export interface Organizations {
@@ -321,7 +320,7 @@ export interface DB {
   "ktrlplane.login_throttle": LoginThrottle;
   "ktrlplane.machine_tokens": MachineTokens;
   "ktrlplane.memberships": Memberships;
-  "ktrlplane.organization_usage": OrganizationUsage;
+  "ktrlplane.organization_usage_shards": OrganizationUsageShards;
   "ktrlplane.organizations": Organizations;
   "ktrlplane.price_versions": PriceVersions;
   "ktrlplane.projects": Projects;

@@ -1,6 +1,6 @@
 import type { Config } from "../config.js";
 import type { Queryable } from "../db/database.js";
-import { type UsageKind, usageOf } from "../db/organization-usage.js";
+import { countForQuota, type UsageKind } from "../db/organization-usage.js";
 import { AppError } from "../domain/errors.js";
 
 /** What one organization may hold at once, set at boot (`KTRLPLANE_QUOTA_*`). */
@@ -16,9 +16,11 @@ export function quotasOf(config: Config): Quotas {
 }
 
 /**
- * Call right after the write that adds one `quota` to the organization, in the same transaction:
- * the count includes it, and its lock makes a concurrent create wait for this one to end, so no
- * two can both take the last unit. Over the quota the transaction must not commit: this throws.
+ * Call right after the write that adds one `quota` to the organization, in the same transaction
+ * (a transaction adds at most one unit of each kind). The count includes that write, and the
+ * lock it leaves until commit keeps any two creates from both taking the last unit. After this
+ * call a transaction may still write kinds written by no one before their check (resources, last
+ * in create-resource), nothing else: that keeps lock waits free of cycles. Over the quota the transaction must not commit: this throws.
  */
 export async function checkQuota(options: {
   tx: Queryable;
@@ -28,7 +30,7 @@ export async function checkQuota(options: {
 }): Promise<void> {
   const { tx, quotas, organizationId, quota } = options;
   const limit = quotas[quota];
-  const used = await usageOf({ db: tx, organizationId, kind: quota });
+  const used = await countForQuota({ db: tx, organizationId, kind: quota, quota: limit });
   if (used > limit) {
     throw new AppError({
       code: "quota_exceeded",
