@@ -1,12 +1,15 @@
 import type { AppContext } from "../context.js";
 import { listBillingAccounts } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
-import { invoiceSharesWithin, settlementsOf } from "../db/invoices.js";
+import { invoiceShareSums, settlementsOf } from "../db/invoices.js";
 import { intervalsOverlapping } from "../db/ledger.js";
+import { flatShareSums, type LedgerMonthSegment, type ShareColumn } from "../db/ledger-costs.js";
 import { projectLabels } from "../db/projects.js";
+import { storedPriceVersions } from "../db/resource-pricing.js";
 import { resourceLabels } from "../db/resources.js";
-import { monthsOverlapping } from "../domain/billing-period.js";
-import { type ChargeShare, computeCharges } from "../domain/charges.js";
+import { epochSeconds, monthsOverlapping, periodSeconds } from "../domain/billing-period.js";
+import { computeCharges } from "../domain/charges.js";
+import { flatRates } from "../domain/flat-rates.js";
 import { priceBookFor } from "./find-price.js";
 
 export type CostGrouping = "project" | "resource_type" | "resource" | "billing_account";
@@ -32,17 +35,11 @@ export interface CostBreakdown {
   groups: CostGroup[];
 }
 
-/** What a share is grouped by: the ledger's shares and the invoices' frozen ones alike. */
-type Share = Pick<
-  ChargeShare,
-  "project_id" | "resource_type" | "resource_id" | "billing_account_id"
->;
-
-const groupKey: Record<CostGrouping, (share: Share) => string> = {
-  project: (s) => s.project_id,
-  resource_type: (s) => s.resource_type,
-  resource: (s) => s.resource_id,
-  billing_account: (s) => s.billing_account_id,
+const shareColumn: Record<CostGrouping, ShareColumn> = {
+  project: "project_id",
+  resource_type: "resource_type",
+  resource: "resource_id",
+  billing_account: "billing_account_id",
 };
 
 /**
@@ -52,10 +49,13 @@ const groupKey: Record<CostGrouping, (share: Share) => string> = {
  *
  * A calendar month wholly inside the window whose invoice an account has finalized (or settled
  * with nothing billed) is read from the invoice's frozen shares, not recomputed: a later price
- * change or restart cannot change a closed month's cost, and old months cost no ledger replay.
- * Only the rest (the open month, a month cut by `from` or `to`, a month not yet finalized) is
- * computed from the ledger. Lines are per (account, price, month) either way, so the totals stay
- * exact.
+ * change or restart cannot change a closed month's cost. Only the rest (the open month, a month
+ * cut by `from` or `to`, a month not yet finalized) is charged from the ledger. Lines are per
+ * (account, price, month) either way, so the totals stay exact.
+ *
+ * The database does the sums: frozen shares and the ledger's lines at flat prices arrive summed
+ * by group, so the work here grows with the groups, not with months or intervals. Only tiered
+ * prices, whose rate depends on the quantity at each instant, are swept here by `computeCharges`.
  */
 export async function costBreakdown(options: {
   ctx: AppContext;
@@ -67,15 +67,18 @@ export async function costBreakdown(options: {
   groupBy: CostGrouping;
 }): Promise<CostBreakdown> {
   const { ctx, db, organizationId, from, to, groupBy } = options;
+  const column = shareColumn[groupBy];
   const accounts = await listBillingAccounts({ db, organizationId });
-  const accountIds = accounts.map((a) => a.id);
-  const settlements = await settlementsOf({ db, billingAccountIds: accountIds });
+  const settlements = await settlementsOf({ db, billingAccountIds: accounts.map((a) => a.id) });
   const now = ctx.clock();
   const accruedUntil = new Date(Math.min(Math.max(now.getTime(), from.getTime()), to.getTime()));
+  const segments = ledgerSegments({ from, to, accountIds: accounts.map((a) => a.id), settlements });
+  // Versions another process recorded since this one read the book are loaded first.
+  const prices = await priceBookFor({ ctx, db, refs: await storedPriceVersions({ db }) });
+  const { rates, epochs, swept } = flatRates(prices);
 
   const groups = new Map<string, CostGroup>();
-  const groupOf = (share: Share) => {
-    const key = groupKey[groupBy](share);
+  const groupOf = (key: string) => {
     let group = groups.get(key);
     if (!group) {
       group = { key, name: key, amount: 0, projected_amount: 0 };
@@ -85,40 +88,51 @@ export async function costBreakdown(options: {
   };
   let total = 0;
   let projectedTotal = 0;
+  const add = (key: string, amount: number, projected: number) => {
+    const group = groupOf(key);
+    group.amount += amount;
+    group.projected_amount += projected;
+    total += amount;
+    projectedTotal += projected;
+  };
 
-  for (const share of await invoiceSharesWithin({ db, billingAccountIds: accountIds, from, to })) {
-    // Only what the settlement marks (read first) cover: an invoice finalized since they were
-    // read is computed from the ledger below instead, never counted twice or not at all.
-    const settled = settlements.get(share.billing_account_id);
-    if (!settled || settled.getTime() < share.period_end.getTime()) continue;
-    const group = groupOf(share);
-    group.amount += share.amount;
-    group.projected_amount += share.amount;
-    total += share.amount;
-    projectedTotal += share.amount;
+  for (const sum of await invoiceShareSums({ db, settlements, from, to, column })) {
+    add(sum.key, sum.amount, sum.amount);
   }
-  for (const segment of ledgerSegments({ from, to, accountIds, settlements })) {
-    const intervals = await intervalsOverlapping({
-      db,
-      billingAccountIds: segment.accountIds,
-      from: segment.from,
-      to: segment.to,
-    });
-    const prices = await priceBookFor({ ctx, db, refs: intervals });
-    const charges = (openUntil: Date) =>
-      computeCharges({
-        intervals,
-        prices,
-        from: segment.from,
-        to: segment.to,
-        openUntil,
+  const accruedS = epochSeconds(accruedUntil);
+  const toS = epochSeconds(to);
+  for (const sum of await flatShareSums({
+    db,
+    segments,
+    rates,
+    epochs,
+    openUntil: [...new Set([accruedS, toS])],
+    column,
+  })) {
+    if (sum.open_until === accruedS) add(sum.key, sum.amount, 0);
+    // The projection runs open intervals to `to`; equal to the accrual when `now` is past it.
+    if (sum.open_until === toS) add(sum.key, 0, sum.amount);
+  }
+  if (swept.length > 0) {
+    for (const segment of segments) {
+      const intervals = await intervalsOverlapping({
+        db,
+        billingAccountIds: segment.billing_account_ids,
+        from: new Date(segment.from * 1000),
+        to: new Date(segment.to * 1000),
+        prices: swept,
       });
-    const accrued = charges(accruedUntil);
-    const projected = charges(to);
-    for (const share of accrued.shares) groupOf(share).amount += share.amount;
-    for (const share of projected.shares) groupOf(share).projected_amount += share.amount;
-    total += accrued.total;
-    projectedTotal += projected.total;
+      const charges = (openUntil: Date) =>
+        computeCharges({
+          intervals,
+          prices,
+          from: new Date(segment.from * 1000),
+          to: new Date(segment.to * 1000),
+          openUntil,
+        });
+      for (const share of charges(accruedUntil).shares) add(share[column], share.amount, 0);
+      for (const share of charges(to).shares) add(share[column], 0, share.amount);
+    }
   }
 
   await labelGroups({ ctx, db, groupBy, groups, accounts });
@@ -135,40 +149,33 @@ export async function costBreakdown(options: {
 }
 
 /**
- * The parts of [from, to) to compute from the ledger, and for which accounts: each month's
- * stretch of the window, less the accounts whose invoice froze that month (a month wholly in the
- * window that the account is settled through). Neighbouring months with the same accounts merge.
+ * The parts of [from, to) to charge from the ledger, month by month, and for which accounts: the
+ * month's stretch of the window, less the accounts whose invoice froze that month (a month wholly
+ * in the window that the account is settled through).
  */
 function ledgerSegments(options: {
   from: Date;
   to: Date;
   accountIds: string[];
   settlements: Map<string, Date>;
-}): { from: Date; to: Date; accountIds: string[] }[] {
+}): LedgerMonthSegment[] {
   const { from, to, accountIds, settlements } = options;
-  const segments: { from: Date; to: Date; accountIds: string[] }[] = [];
+  const segments: LedgerMonthSegment[] = [];
   for (const month of monthsOverlapping({ from, to })) {
     const whole = month.start >= from && month.end <= to;
     const open = accountIds.filter(
       (id) => !whole || (settlements.get(id)?.getTime() ?? -Infinity) < month.end.getTime(),
     );
-    const segment = {
-      from: new Date(Math.max(month.start.getTime(), from.getTime())),
-      to: new Date(Math.min(month.end.getTime(), to.getTime())),
-      accountIds: open,
-    };
-    const last = segments.at(-1);
-    if (last && last.to.getTime() === segment.from.getTime() && sameIds(last.accountIds, open)) {
-      last.to = segment.to;
-    } else if (open.length > 0) {
-      segments.push(segment);
-    }
+    if (open.length === 0) continue;
+    segments.push({
+      billing_account_ids: open,
+      from: epochSeconds(new Date(Math.max(month.start.getTime(), from.getTime()))),
+      to: epochSeconds(new Date(Math.min(month.end.getTime(), to.getTime()))),
+      month_start: epochSeconds(month.start),
+      month_seconds: periodSeconds(month),
+    });
   }
   return segments;
-}
-
-function sameIds(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 /** Names the groups; resources also get their project, projects and resources a deleted mark. */

@@ -1,5 +1,6 @@
 import { type Selectable, sql } from "kysely";
 import type { Queryable } from "./database.js";
+import type { ShareColumn } from "./ledger-costs.js";
 import type { InvoiceLineShares, InvoiceLines, Invoices } from "./schema.js";
 import { execute, first, rows, sqlb, textArray } from "./typed.js";
 
@@ -247,53 +248,40 @@ export async function invoiceShares(options: {
   );
 }
 
-/** A frozen share with what the costs group it by. */
-export interface FrozenShare {
-  billing_account_id: string;
-  period_start: Date;
-  period_end: Date;
-  resource_id: string;
-  project_id: string;
-  resource_type: string;
-  sku: string;
-  amount: number;
-}
+const frozenColumn: Record<ShareColumn, string> = {
+  project_id: "s.project_id",
+  resource_id: "s.resource_id",
+  resource_type: "l.resource_type",
+  billing_account_id: "i.billing_account_id",
+};
 
-/** The shares of the accounts' invoices whose periods lie within [from, to). */
-export async function invoiceSharesWithin(options: {
+/**
+ * The frozen shares of the accounts' invoices whose periods lie within [from, to), summed by
+ * `column` in the database: only what `settledThrough` (the marks the caller read first) covers,
+ * so an invoice finalized since is left to the ledger, never counted twice or not at all.
+ */
+export async function invoiceShareSums(options: {
   db: Queryable;
-  billingAccountIds: string[];
+  settlements: Map<string, Date>;
   from: Date;
   to: Date;
-}): Promise<FrozenShare[]> {
-  return rows(
-    options.db,
-    sqlb
-      .selectFrom("ktrlplane.invoices as i")
-      .innerJoin("ktrlplane.invoice_line_shares as s", "s.invoice_id", "i.id")
-      .innerJoin("ktrlplane.invoice_lines as l", (join) =>
-        join.onRef("l.invoice_id", "=", "s.invoice_id").onRef("l.line_no", "=", "s.line_no"),
-      )
-      .select([
-        "i.billing_account_id",
-        "i.period_start",
-        "i.period_end",
-        "s.resource_id",
-        "s.project_id",
-        "l.resource_type",
-        "l.sku",
-        "s.amount",
-      ])
-      .where((eb) =>
-        eb.and([
-          eb("i.billing_account_id", "=", eb.fn.any(textArray(options.billingAccountIds))),
-          eb("i.period_start", ">=", options.from),
-          eb("i.period_end", "<=", options.to),
-        ]),
-      )
-      .orderBy("i.billing_account_id")
-      .orderBy("i.period_start")
-      .orderBy("s.line_no")
-      .orderBy("s.resource_id"),
-  );
+  column: ShareColumn;
+}): Promise<{ key: string; amount: number }[]> {
+  const { db, settlements, from, to } = options;
+  if (settlements.size === 0) return [];
+  const column = sql.ref(frozenColumn[options.column]);
+  const accountIds = [...settlements.keys()];
+  const through = [...settlements.values()];
+  const query = sql<{ key: string; amount: number }>`
+    SELECT ${column} AS key, sum(s.amount)::bigint AS amount
+    FROM unnest(${accountIds}::text[], ${through}::timestamptz[]) AS m(billing_account_id, settled_through)
+    JOIN ktrlplane.invoices i
+      ON i.billing_account_id = m.billing_account_id
+      AND i.period_start >= ${from}::timestamptz AND i.period_end <= ${to}::timestamptz
+      AND i.period_end <= m.settled_through
+    JOIN ktrlplane.invoice_line_shares s ON s.invoice_id = i.id
+    JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no
+    GROUP BY 1
+  `;
+  return rows(db, query.compile(sqlb));
 }

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { LedgerInterval } from "../domain/charges.js";
 import { AppError } from "../domain/errors.js";
 import type { VersionMove } from "../domain/price-versions.js";
-import { QUANTITY_LIMIT } from "../domain/pricing.js";
+import { priceKey, QUANTITY_LIMIT } from "../domain/pricing.js";
 import type { Queryable } from "./database.js";
 import type { ResourceRow } from "./resources.js";
 import { bigintArray, cached, execute, first, rows, sqlb, textArray } from "./typed.js";
@@ -216,13 +216,15 @@ export async function activeQuantitiesOfAccounts(options: {
   );
 }
 
-/** The intervals that overlap [from, to) on the given accounts. */
+/** The intervals that overlap [from, to) on the given accounts, of the given prices (or all). */
 export async function intervalsOverlapping(options: {
   db: Queryable;
   billingAccountIds: string[];
   from: Date;
   to: Date;
+  prices?: { resource_type: string; sku: string }[];
 }): Promise<LedgerInterval[]> {
+  const { prices } = options;
   return rows(
     options.db,
     sqlb
@@ -243,6 +245,13 @@ export async function intervalsOverlapping(options: {
           eb("started_at", "<", options.to),
           eb.or([eb("ended_at", "is", null), eb("ended_at", ">", options.from)]),
         ]),
+      )
+      .$if(prices !== undefined, (q) =>
+        q.where(
+          sql<string>`resource_type || '/' || sku`,
+          "=",
+          sql<string>`any(${textArray((prices ?? []).map(priceKey))})`,
+        ),
       )
       .orderBy("id"),
   );

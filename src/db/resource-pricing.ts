@@ -95,6 +95,18 @@ export async function loadPriceBook(options: {
   };
 }
 
+/** Every stored (price, version): all a ledger row can name, read without the definitions. */
+export async function storedPriceVersions(options: {
+  db: Queryable;
+}): Promise<{ resource_type: string; sku: string; price_version: number }[]> {
+  return rows(
+    options.db,
+    sqlb
+      .selectFrom("ktrlplane.price_versions")
+      .select(["resource_type", "sku", "version as price_version"]),
+  );
+}
+
 /**
  * Mirrors the catalog into `resource_pricing` and records its prices as versions: a price whose
  * definition differs from its latest stored version becomes a new version (`created_at` = `at`),

@@ -199,3 +199,27 @@ export function scheduledVersions(versions: readonly PriceVersion[], now: Date):
     (v) => v.effective_from !== null && v.effective_from.getTime() > now.getTime(),
   );
 }
+
+/**
+ * The stretches of time between the instants where resources of one price move to later versions,
+ * each with the highest version moved to by its start (0 before any): a row recorded at version v
+ * is billed, within a stretch, at max(v, moved_to) — what `versionSegments` cuts, as a table a
+ * query can join. Starts and ends are epoch seconds; the first and last stretches are unbounded
+ * (±MAX_SAFE_INTEGER).
+ */
+export function versionEpochs(
+  versions: readonly PriceVersion[],
+): { start: number; end: number; moved_to: number }[] {
+  const epochs: { start: number; end: number; moved_to: number }[] = [];
+  let start = -Number.MAX_SAFE_INTEGER;
+  let movedTo = 0;
+  for (const move of movesOf(versions)) {
+    if (move.at > start) {
+      epochs.push({ start, end: move.at, moved_to: movedTo });
+      start = move.at;
+    }
+    movedTo = Math.max(movedTo, move.version);
+  }
+  epochs.push({ start, end: Number.MAX_SAFE_INTEGER, moved_to: movedTo });
+  return epochs;
+}

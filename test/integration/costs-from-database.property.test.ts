@@ -1,0 +1,198 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadPriceBook } from "../../src/db/resource-pricing.js";
+import { computeCharges, type LedgerInterval } from "../../src/domain/charges.js";
+import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
+import { testDatabaseAvailable } from "../support/test-database.js";
+
+// Costs are summed in the database; this holds them to a recompute from the raw ledger rows by the
+// domain's `computeCharges`, to the unit, for every grouping, over histories that cross months,
+// price-version moves, open intervals and a `now` anywhere in (or outside) the window.
+
+const DAY = 86_400;
+const origin = Date.parse("2026-09-01T00:00:00Z") / 1000;
+
+// Every kind of price: flat (per_unit with versions that move, free, metered) and tiered.
+const prices = [
+  ["graph", "standard"],
+  ["graph", "free"],
+  ["flow", "standard"],
+  ["flow", "runs"],
+  ["storage", "standard"],
+  ["storage", "archive"],
+] as const;
+
+const versioned = new Set(["graph/standard", "flow/standard", "storage/standard"]);
+
+const interval = fc.record({
+  resource: fc.nat(5),
+  project: fc.nat(1),
+  account: fc.nat(1),
+  price: fc.nat(prices.length - 1),
+  version: fc.nat(2),
+  start: fc.integer({ min: 0, max: 150 * DAY }),
+  seconds: fc.option(fc.integer({ min: 1, max: 70 * DAY }), { nil: null }),
+});
+
+type Grouping = "project" | "resource_type" | "resource" | "billing_account";
+const column = {
+  project: "project_id",
+  resource_type: "resource_type",
+  resource: "resource_id",
+  billing_account: "billing_account_id",
+} as const;
+
+describe.skipIf(!testDatabaseAvailable)("costs summed in the database", () => {
+  let app: TestApp;
+  let api: ApiClient;
+  let email: string;
+  let organizationId: string;
+  let projectIds: string[];
+  let accountIds: string[];
+  let resourceIds: string[];
+
+  beforeAll(async () => {
+    app = await startTestApp({ at: "2026-09-01T00:00:00Z" });
+    const owner = await app.signUp();
+    api = owner.api;
+    email = owner.user.email;
+    const first = (await api.post("/v1/projects", { name: "p0" })).body;
+    organizationId = first.organization_id;
+    const second = (await api.post("/v1/projects", { name: "p1", organization_id: organizationId }))
+      .body;
+    const department = (
+      await api.post(`/v1/organizations/${organizationId}/billing-accounts`, { name: "Dept" })
+    ).body;
+    projectIds = [first.id, second.id];
+    accountIds = [first.billing.billing_account_id, department.id];
+    resourceIds = [];
+    for (let i = 0; i < 6; i++) {
+      const [resource_type, sku] = prices[i] as (typeof prices)[number];
+      const created = await api.post("/v1/resources", {
+        project_id: projectIds[i % 2],
+        resource_type,
+        sku,
+        name: `r${i}`,
+      });
+      resourceIds.push(created.body.id);
+    }
+    // Later versions of two flat prices and of a tiered one, as a changed catalog records them:
+    // one moves existing resources mid-month, one at a month boundary, one never.
+    const book = (await loadPriceBook({ db: app.db })).prices;
+    const versions: [string, string, number, Record<string, unknown>, string | null][] = [
+      ["graph", "standard", 2, { unit_amount: 12_345 }, "2026-10-17T05:00:00Z"],
+      ["graph", "standard", 3, { unit_amount: 777 }, null],
+      ["flow", "standard", 2, { unit_amount: 5_101 }, "2026-12-01T00:00:00Z"],
+      ["flow", "standard", 3, { unit_amount: 3 }, "2026-11-20T13:14:15Z"],
+      ["storage", "standard", 2, {}, "2026-10-09T10:00:00Z"],
+      ["storage", "standard", 3, {}, null],
+    ];
+    for (const [type, sku, version, change, effectiveFrom] of versions) {
+      const price = book.get(`${type}/${sku}`)?.[0]?.price;
+      await app.db.query(
+        `INSERT INTO ktrlplane.price_versions
+           (resource_type, sku, version, definition, created_at, effective_from, grandfathered)
+         VALUES ($1, $2, $3, $4, '2026-09-01T00:00:00Z', $5, $6)`,
+        [
+          type,
+          sku,
+          version,
+          JSON.stringify({ ...price, ...change }),
+          effectiveFrom,
+          !effectiveFrom,
+        ],
+      );
+    }
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("equal a recompute from the raw ledger, for every grouping, accrued and projected", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(interval, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 150 * DAY }),
+        fc.integer({ min: 0, max: 120 * DAY }),
+        fc.integer({ min: 1, max: 120 * DAY }),
+        async (generated, nowOffset, fromOffset, length) => {
+          await app.db.query("DELETE FROM ktrlplane.billing_intervals");
+          const open = new Set<number>();
+          for (const g of generated) {
+            // At most one open interval per resource, as the ledger holds it.
+            const seconds = g.seconds === null && !open.has(g.resource) ? null : (g.seconds ?? DAY);
+            if (seconds === null) open.add(g.resource);
+            const [resource_type, sku] = prices[g.price] as (typeof prices)[number];
+            await app.db.query(
+              `INSERT INTO ktrlplane.billing_intervals (resource_id, project_id, billing_account_id,
+                 resource_type, sku, price_version, started_at, ended_at)
+               VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8))`,
+              [
+                resourceIds[g.resource],
+                projectIds[g.project],
+                accountIds[g.account],
+                resource_type,
+                sku,
+                versioned.has(`${resource_type}/${sku}`) ? g.version + 1 : 1,
+                origin + g.start,
+                seconds === null ? null : origin + g.start + seconds,
+              ],
+            );
+          }
+          const now = new Date((origin + nowOffset) * 1000);
+          const from = new Date((origin + fromOffset) * 1000);
+          const to = new Date((origin + fromOffset + length) * 1000);
+          app.clock.set(now);
+          // A session lasts less than the months the clock jumps over: sign in at `now`.
+          const login = await app
+            .client()
+            .post("/v1/auth/login", { email, password: "correct horse battery" });
+          api = app.client(login.body.token);
+
+          const intervals = await app.db.query<LedgerInterval>(
+            `SELECT resource_id, project_id, billing_account_id, resource_type, sku, price_version,
+               started_at, ended_at FROM ktrlplane.billing_intervals`,
+          );
+          const book = (await loadPriceBook({ db: app.db })).prices;
+          const accrued = computeCharges({
+            intervals,
+            prices: book,
+            from,
+            to,
+            openUntil: new Date(Math.min(Math.max(now.getTime(), from.getTime()), to.getTime())),
+          });
+          const projected = computeCharges({ intervals, prices: book, from, to, openUntil: to });
+
+          for (const groupBy of Object.keys(column) as Grouping[]) {
+            const expected = new Map<string, { amount: number; projected_amount: number }>();
+            const groupOf = (key: string) => {
+              const group = expected.get(key) ?? { amount: 0, projected_amount: 0 };
+              expected.set(key, group);
+              return group;
+            };
+            for (const s of accrued.shares) groupOf(s[column[groupBy]]).amount += s.amount;
+            for (const s of projected.shares) {
+              groupOf(s[column[groupBy]]).projected_amount += s.amount;
+            }
+            const costs = await api.get(
+              `/v1/organizations/${organizationId}/costs?group_by=${groupBy}&from=${from.toISOString()}&to=${to.toISOString()}`,
+            );
+            expect(costs.status).toBe(200);
+            expect(costs.body.total).toBe(accrued.total);
+            expect(costs.body.projected_total).toBe(projected.total);
+            const actual = new Map(
+              costs.body.groups.map(
+                (g: { key: string; amount: number; projected_amount: number }) => [
+                  g.key,
+                  { amount: g.amount, projected_amount: g.projected_amount },
+                ],
+              ),
+            );
+            expect(actual).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
