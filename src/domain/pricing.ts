@@ -1,5 +1,16 @@
 import { AppError } from "./errors.js";
 import { isAmount, isCurrency } from "./money.js";
+import {
+  addR,
+  ceilR,
+  compareR,
+  decimalText,
+  mulR,
+  parseDecimal,
+  type Rational,
+  rational,
+  subR,
+} from "./rational.js";
 
 export type BillingModel = "free" | "per_unit" | "tiered" | "metered";
 
@@ -18,12 +29,20 @@ export interface Price {
   billing_model: BillingModel;
   currency: string;
   interval: "month";
-  /** per_unit and metered; null for free and tiered. */
+  /** per_unit, and metered per unit or per package; null for free and tiered (and see below). */
   unit_amount: number | null;
+  /**
+   * Metered only, instead of unit_amount: a price per unit (or package) in minor units that may
+   * hold a fraction of one, as exact decimal text ("0.002" cents per request).
+   */
+  unit_amount_decimal?: string;
+  /** tiered, and metered over tiers of the period's usage. */
   tiers_mode?: "graduated" | "volume";
   tiers?: PriceTier[];
-  /** Metered prices are listed but cost 0 until usage is recorded against the meter. */
+  /** Metered: the meter whose period aggregate is the quantity billed (see `meteredAmount`). */
   meter?: { event_name: string };
+  /** Metered per package: the unit price buys this many units, and a started package is whole. */
+  package_size?: number;
   stripe_price_id?: string;
 }
 
@@ -45,6 +64,98 @@ export const QUANTITY_HEADROOM = 10_000;
 
 /** The quantity past which creates and billing switches are refused. */
 export const QUANTITY_LIMIT = MAX_QUANTITY - QUANTITY_HEADROOM;
+
+/**
+ * The largest period aggregate of one metered line (one account, price version and month) that
+ * the catalog guarantees to bill exactly: a metered price whose line at this quantity could pass
+ * Number.MAX_SAFE_INTEGER is refused, like a licensed one at MAX_QUANTITY. 10^11 is 38,000 events
+ * a second for a whole month on one account and meter; beyond it a line is still billed exactly
+ * while its amount fits, and its read fails (500, naming the amount) only past 2^53.
+ */
+export const MAX_METERED_QUANTITY = 100_000_000_000;
+
+/** How a metered price turns the period's aggregate into an amount. */
+export type MeteredScheme = "per_unit" | "tiered" | "package";
+
+export function meteredScheme(price: Price): MeteredScheme {
+  if (price.tiers) return "tiered";
+  return price.package_size === undefined ? "per_unit" : "package";
+}
+
+/** A metered price's unit (or package) price as an exact fraction of minor units; null when tiered. */
+export function meteredUnitPrice(price: Price): Rational | null {
+  if (price.unit_amount_decimal !== undefined) {
+    const parsed = parseDecimal(price.unit_amount_decimal);
+    if (!parsed) throw invalid("unit_amount_decimal", "unit_amount_decimal is not a decimal");
+    return parsed;
+  }
+  return price.unit_amount === null ? null : rational(price.unit_amount);
+}
+
+/**
+ * What a metered price charges for `quantity` (the period's aggregate of its meter on one line),
+ * exactly: the caller rounds once per line. Tiers have Stripe's semantics over the aggregate
+ * (graduated: each unit at its tier's price, a tier's flat fee once it is reached; volume: every
+ * unit at the price of the tier the total falls in); a package is paid whole once started.
+ */
+export function meteredAmount(options: { price: Price; quantity: Rational }): Rational {
+  const { price, quantity } = options;
+  if (quantity.num < 0n) throw invalid("quantity", "usage cannot be negative");
+  if (price.billing_model !== "metered") {
+    throw invalid("billing_model", `${priceKey(price)} is not a metered price`);
+  }
+  // As for licensed prices, a tier's flat fee is owed only for some usage.
+  if (quantity.num === 0n) return rational(0);
+  const scheme = meteredScheme(price);
+  if (scheme === "tiered") {
+    const tiers = price.tiers ?? [];
+    return price.tiers_mode === "volume" ? volumeOf(tiers, quantity) : graduatedOf(tiers, quantity);
+  }
+  const unit = meteredUnitPrice(price);
+  if (!unit)
+    throw invalid("unit_amount", "a metered price needs unit_amount or unit_amount_decimal");
+  if (scheme === "per_unit") return mulR(unit, quantity);
+  const size = rational(price.package_size as number);
+  const packages = ceilR(rational(quantity.num, quantity.den * size.num));
+  return mulR(unit, rational(packages));
+}
+
+function graduatedOf(tiers: PriceTier[], q: Rational): Rational {
+  let total = rational(0);
+  let below = rational(0);
+  for (const tier of tiers) {
+    if (compareR(q, below) <= 0) break;
+    const upper = tier.up_to === null ? q : rational(tier.up_to);
+    const top = compareR(q, upper) < 0 ? q : upper;
+    total = addR(total, mulR(subR(top, below), rational(tier.unit_amount)));
+    total = addR(total, rational(tier.flat_amount ?? 0));
+    below = upper;
+  }
+  return total;
+}
+
+function volumeOf(tiers: PriceTier[], q: Rational): Rational {
+  const tier = tiers.find((t) => t.up_to === null || compareR(q, rational(t.up_to)) <= 0);
+  if (!tier) throw invalid("tiers", "tiers do not cover the quantity: the last up_to must be null");
+  return addR(mulR(q, rational(tier.unit_amount)), rational(tier.flat_amount ?? 0));
+}
+
+/**
+ * The most a metered line can reach while its aggregate is at most `quantity`: every scheme grows
+ * with the aggregate except volume tiers, whose largest amounts are at the tops of their tiers.
+ */
+export function maxMeteredAmount(options: { price: Price; quantity: number }): bigint {
+  const { price, quantity } = options;
+  const candidates = [quantity, ...(price.tiers ?? []).flatMap((t) => t.up_to ?? [])].filter(
+    (q) => q <= quantity,
+  );
+  let most = 0n;
+  for (const q of candidates) {
+    const amount = ceilR(meteredAmount({ price, quantity: rational(q) }));
+    if (amount > most) most = amount;
+  }
+  return most;
+}
 
 export function priceKey(p: { resource_type: string; sku: string }): string {
   return `${p.resource_type}/${p.sku}`;
@@ -188,6 +299,8 @@ const READ_KEYS: ReadonlySet<string> = new Set([
   "tiers_mode",
   "tiers",
   "meter",
+  "unit_amount_decimal",
+  "package_size",
   "stripe_price_id",
 ]);
 
@@ -275,7 +388,9 @@ function refuseUnhonoured(input: Record<string, unknown>, model: BillingModel): 
       case "transform_quantity":
         throw invalid(
           key,
-          "transform_quantity is not applied: quantities are billed as counted; fold the division into unit_amount or tiers",
+          model === "metered"
+            ? "transform_quantity is not applied: a metered price sold by packages states package_size (a started package is paid whole)"
+            : "transform_quantity is not applied: quantities are billed as counted; fold the division into unit_amount or tiers",
         );
       case "flat_amount":
         throw invalid(
@@ -283,11 +398,6 @@ function refuseUnhonoured(input: Record<string, unknown>, model: BillingModel): 
           model === "tiered"
             ? "flat_amount belongs on a tier (tiers.N.flat_amount); on the price itself it is not billed"
             : `a ${model} price has no flat_amount (it would not be billed); use a tiered price whose tier carries flat_amount`,
-        );
-      case "unit_amount_decimal":
-        throw invalid(
-          key,
-          "unit_amount_decimal is not read: amounts are integers in minor units (unit_amount)",
         );
       case "custom_unit_amount":
         throw invalid(key, "custom_unit_amount (an amount the customer chooses) is not supported");
@@ -300,7 +410,7 @@ function refuseUnhonoured(input: Record<string, unknown>, model: BillingModel): 
           `type ${JSON.stringify(value)} is not supported: every price recurs monthly`,
         );
       case "billing_scheme": {
-        const expected = model === "tiered" ? "tiered" : "per_unit";
+        const expected = model === "tiered" || !absent(input.tiers) ? "tiered" : "per_unit";
         if (value === expected) continue;
         throw invalid(
           key,
@@ -352,12 +462,79 @@ function refuseRecurring(value: unknown, model: BillingModel): void {
 
 /** The 2^53 bound: see MAX_QUANTITY. */
 function refuseUnsafeAmounts(price: Price): void {
+  if (price.billing_model === "metered") {
+    const most = maxMeteredAmount({ price, quantity: MAX_METERED_QUANTITY });
+    if (most <= BigInt(Number.MAX_SAFE_INTEGER)) return;
+    throw invalid(
+      price.tiers
+        ? "tiers"
+        : price.unit_amount_decimal !== undefined
+          ? "unit_amount_decimal"
+          : "unit_amount",
+      `at a usage of ${MAX_METERED_QUANTITY.toLocaleString("en-US")} (the most a metered line is guaranteed to bill exactly) a month would cost ${most} minor units, past the exact integer range (2^53 − 1): lower the amounts`,
+    );
+  }
   const most = maxPeriodAmount({ price, quantity: MAX_QUANTITY });
   if (most <= BigInt(Number.MAX_SAFE_INTEGER)) return;
   throw invalid(
     price.billing_model === "tiered" ? "tiers" : "unit_amount",
     `at ${MAX_QUANTITY.toLocaleString("en-US")} resources (the most one account may hold) a month would cost ${most} minor units, past the exact integer range (2^53 − 1): lower the amounts`,
   );
+}
+
+/** Stripe's limit on `unit_amount_decimal`: 12 decimal places. */
+const MAX_DECIMAL_PLACES = 12;
+
+function unitAmountDecimal(value: unknown): string {
+  const text = typeof value === "string" ? value : "";
+  const parsed = parseDecimal(text);
+  if (!parsed || (text.split(".")[1] ?? "").length > MAX_DECIMAL_PLACES) {
+    throw invalid(
+      "unit_amount_decimal",
+      `unit_amount_decimal must be a non-negative decimal string of minor units with at most ${MAX_DECIMAL_PLACES} decimal places, e.g. "0.002"`,
+    );
+  }
+  return decimalText(parsed);
+}
+
+/** The amount fields of a metered price: tiers, or a unit price (per unit or per package). */
+function validateMetered(input: Record<string, unknown>, price: Price): void {
+  if (!isRecord(input.meter)) throw invalid("meter", "a metered price needs meter.event_name");
+  price.meter = { event_name: nonEmptyString(input.meter.event_name, "meter.event_name") };
+  if (!absent(input.tiers)) {
+    for (const field of ["unit_amount", "unit_amount_decimal", "package_size"]) {
+      if (!absent(input[field])) {
+        throw invalid(
+          field,
+          `a metered price over tiers has no ${field}: the tiers say what units cost`,
+        );
+      }
+    }
+    if (input.tiers_mode !== "graduated" && input.tiers_mode !== "volume") {
+      throw invalid("tiers_mode", 'tiers_mode must be "graduated" or "volume"');
+    }
+    price.tiers_mode = input.tiers_mode;
+    price.tiers = validateTiers(input.tiers);
+    return;
+  }
+  if (!absent(input.tiers_mode)) throw invalid("tiers_mode", "tiers_mode needs tiers");
+  if (!absent(input.unit_amount_decimal)) {
+    if (!absent(input.unit_amount)) {
+      throw invalid(
+        "unit_amount_decimal",
+        "state unit_amount or unit_amount_decimal, not both (they could disagree)",
+      );
+    }
+    price.unit_amount_decimal = unitAmountDecimal(input.unit_amount_decimal);
+  } else {
+    price.unit_amount = nonNegativeAmount(input.unit_amount, "unit_amount");
+  }
+  if (!absent(input.package_size)) {
+    if (!isAmount(input.package_size) || input.package_size < 1) {
+      throw invalid("package_size", "package_size must be a positive integer of units");
+    }
+    price.package_size = input.package_size;
+  }
 }
 
 function validateTiers(value: unknown): PriceTier[] {
@@ -437,13 +614,25 @@ export function validatePrice(input: unknown): Price {
 
   const price: Price = { resource_type, sku, billing_model, currency, interval, unit_amount: null };
 
-  if (billing_model === "per_unit" || billing_model === "metered") {
+  if (billing_model !== "metered") {
+    for (const field of ["unit_amount_decimal", "package_size"]) {
+      if (!absent(input[field])) {
+        throw invalid(
+          field,
+          `${field} is read only on metered prices; a ${billing_model} price is billed by whole resources in integer minor units (unit_amount)`,
+        );
+      }
+    }
+  }
+  if (billing_model === "per_unit") {
     price.unit_amount = nonNegativeAmount(input.unit_amount, "unit_amount");
-  } else if (!absent(input.unit_amount)) {
+  } else if (billing_model !== "metered" && !absent(input.unit_amount)) {
     throw invalid("unit_amount", `a ${billing_model} price has no unit_amount (use null)`);
   }
 
-  if (billing_model === "tiered") {
+  if (billing_model === "metered") {
+    validateMetered(input, price);
+  } else if (billing_model === "tiered") {
     if (input.tiers_mode !== "graduated" && input.tiers_mode !== "volume") {
       throw invalid("tiers_mode", 'tiers_mode must be "graduated" or "volume"');
     }
@@ -455,10 +644,7 @@ export function validatePrice(input: unknown): Price {
       throw invalid("tiers_mode", "only a tiered price has tiers_mode");
   }
 
-  if (billing_model === "metered") {
-    if (!isRecord(input.meter)) throw invalid("meter", "a metered price needs meter.event_name");
-    price.meter = { event_name: nonEmptyString(input.meter.event_name, "meter.event_name") };
-  } else if (!absent(input.meter)) {
+  if (billing_model !== "metered" && !absent(input.meter)) {
     throw invalid("meter", "only a metered price has a meter");
   }
 

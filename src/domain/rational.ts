@@ -108,3 +108,38 @@ export function roundHalfUp(r: Rational): number {
   const rounded = (2n * n + r.den) / (2n * r.den);
   return toSafeNumber(r.num < 0n ? -rounded : rounded);
 }
+
+/**
+ * A plain non-negative decimal ("0.002", "12", "1.50") as an exact fraction; null for anything
+ * else (signs, exponents, spaces): a decimal never passes through a float.
+ */
+export function parseDecimal(text: string): Rational | null {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) return null;
+  const fraction = match[2] ?? "";
+  return rational(BigInt((match[1] ?? "") + fraction), 10n ** BigInt(fraction.length));
+}
+
+/** An exact fraction whose denominator divides a power of ten as plain decimal text ("1.5"). */
+export function decimalText(r: Rational): string {
+  let places = 0;
+  let scale = 1n;
+  while (scale % r.den !== 0n) {
+    places++;
+    scale *= 10n;
+    if (places > 40) {
+      throw new AppError({ code: "internal", message: `${r.num}/${r.den} is not a decimal` });
+    }
+  }
+  const digits = absBig(r.num * (scale / r.den))
+    .toString()
+    .padStart(places + 1, "0");
+  const whole = digits.slice(0, digits.length - places);
+  const fraction = digits.slice(digits.length - places);
+  return `${r.num < 0n ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+}
+
+/** The smallest integer ≥ r. */
+export function ceilR(r: Rational): bigint {
+  return -floorDiv(-r.num, r.den);
+}
