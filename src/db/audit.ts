@@ -24,7 +24,8 @@ export interface AuditEntry {
     | "machine_token.created"
     | "machine_token.revoked"
     | "invitation.created"
-    | "invitation.revoked";
+    | "invitation.revoked"
+    | "usage.voided";
   subjectType:
     | "organization"
     | "project"

@@ -280,6 +280,8 @@ export interface UsageEvents {
   timestamp: Date;
   properties: Json;
   received_at: Date;
+  voided_at: Date | null;
+  distinct_value: string | null;
 }
 
 export interface UsageRollups {

@@ -149,11 +149,11 @@ export async function storeUsageEvents(options: {
     sql`
       INSERT INTO ktrlplane.usage_events
         (organization_id, project_id, resource_id, event_name, value, "timestamp", event_id,
-         properties, received_at)
-      SELECT o, p, r, n, v, t, i, j::jsonb, ${options.at.toISOString()}::timestamptz
-      FROM unnest(${columns}, ${texts(events, (e) => e.properties)}) AS e(o, p, r, n, v, t, i, j)`.compile(
-      sqlb,
-    ),
+         properties, distinct_value, received_at)
+      SELECT o, p, r, n, v, t, i, j::jsonb, d, ${options.at.toISOString()}::timestamptz
+      FROM unnest(${columns}, ${texts(events, (e) => e.properties)},
+                  ${sql`${events.map((e) => e.distinct_value)}::text[]`})
+        AS e(o, p, r, n, v, t, i, j, d)`.compile(sqlb),
   );
   // One row per resource × meter × hour of the batch, added to what the hour holds already; in
   // key order, so that concurrent batches lock rollup rows in one order.

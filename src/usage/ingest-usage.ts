@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { isMachineUserId } from "../access/machine-scopes.js";
 import type { AppContext } from "../context.js";
-import { getMachineTokenGrant } from "../db/machine-tokens.js";
 import {
   claimedContentHashes,
   claimUsageEventIds,
@@ -13,7 +11,6 @@ import {
 } from "../db/usage-events.js";
 import { ensureUsagePartitions } from "../db/usage-partitions.js";
 import { AppError } from "../domain/errors.js";
-import { type Role, rolesAllow } from "../domain/roles.js";
 import {
   type CanonicalUsageEvent,
   checkUsageEvent,
@@ -21,13 +18,11 @@ import {
   type UsageRejection,
   withinResourceLife,
 } from "../domain/usage-event.js";
+import { usageRights } from "./usage-rights.js";
 
 export type UsageOutcome =
   | { index: number; id: string; status: "accepted" | "duplicate" }
   | { index: number; id: string; status: "rejected"; code: UsageRejection; message: string };
-
-/** Machine tokens send usage with either scope; people need to be allowed to write resources. */
-const usageScopes = new Set(["resources:write", "usage:write"]);
 
 /**
  * Ingests a batch: every event gets its own outcome and good events land even when others are
@@ -135,24 +130,11 @@ async function writableTargets(options: {
     userId,
     resourceIds: [...new Set(named.map((n) => n.resourceId))],
   });
-  const machine = isMachineUserId(userId)
-    ? await getMachineTokenGrant({ db: ctx.db, id: userId })
-    : undefined;
+  const rightsAt = await usageRights({ ctx, userId });
   const visible = new Map<string, { target: UsageTarget; writable: boolean }>();
   for (const target of found) {
-    const roles = [target.organization_role, target.project_role].filter(
-      (r): r is Role => r !== null,
-    );
-    if (roles.length === 0) continue;
-    if (isMachineUserId(userId)) {
-      if (machine?.organization_id !== target.organization_id) continue;
-      visible.set(target.id, { target, writable: machine.scopes.some((s) => usageScopes.has(s)) });
-    } else {
-      visible.set(target.id, {
-        target,
-        writable: rolesAllow({ roles, action: "write_resources" }),
-      });
-    }
+    const rights = rightsAt(target);
+    if (rights !== "hidden") visible.set(target.id, { target, writable: rights === "write" });
   }
   for (const { index, resourceId } of named) {
     if (visible.get(resourceId)?.writable === false) {

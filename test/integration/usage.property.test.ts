@@ -6,7 +6,8 @@ import { usageMeters, writeUsageCatalog } from "../support/usage-catalog.js";
 
 // Every aggregation read from rollups equals a recompute from the raw events, exactly (MAX stays
 // MAX, unique_count counts distinct values over the whole range, latest breaks ties on the id),
-// however the events were split into batches, resent and sent concurrently.
+// however the events were split into batches, resent and sent concurrently, and after some of
+// them were voided (a recompute counts the events still standing).
 
 interface GeneratedEvent {
   resource: number;
@@ -35,7 +36,7 @@ const generatedEvent: fc.Arbitrary<GeneratedEvent> = fc.record({
 });
 
 const RECOMPUTE = {
-  sum: "trim_scale(sum(value))::text",
+  sum: "coalesce(trim_scale(sum(value)), 0)::text",
   count: "count(*)::text",
   max: "trim_scale(max(value))::text",
   latest: `trim_scale((array_agg(value ORDER BY "timestamp" DESC, event_id COLLATE "C" DESC))[1])::text`,
@@ -77,13 +78,13 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
   }) => {
     const rows = await app.ctx.db.query<{ start: Date; value: string }>(
       `SELECT date_trunc($3, "timestamp", 'UTC') AS start, ${RECOMPUTE[options.aggregation]} AS value
-       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2
+       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2 AND voided_at IS NULL
        GROUP BY 1 ORDER BY 1`,
       [options.resourceId, options.eventName, options.granularity],
     );
     const total = await app.ctx.db.query<{ value: string | null }>(
       `SELECT ${RECOMPUTE[options.aggregation]} AS value
-       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2`,
+       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2 AND voided_at IS NULL`,
       [options.resourceId, options.eventName],
     );
     return {
@@ -98,7 +99,8 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
         fc.array(generatedEvent, { minLength: 1, maxLength: 60 }),
         fc.integer({ min: 1, max: 4 }),
         fc.array(fc.nat(59), { maxLength: 20 }),
-        async (generated, batches, resent) => {
+        fc.array(fc.nat(59), { maxLength: 20 }),
+        async (generated, batches, resent, voids) => {
           run += 1;
           const events = generated.map((g, i) => {
             const meter = usageMeters[g.meter] as (typeof usageMeters)[number];
@@ -139,6 +141,32 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
             [`run${run}-%`],
           );
           expect(stored[0]?.n).toBe(events.length);
+
+          // Voids in two requests at once, some ids in both: each id is voided by one of them.
+          const toVoid = voids.map((i) => (events[i % events.length] as { id: string }).id);
+          if (toVoid.length > 0) {
+            const halves = [
+              toVoid.filter((_, i) => i % 2 === 0),
+              toVoid.filter((_, i) => i % 2 === 1 || i % 3 === 0),
+            ];
+            const voidings = await Promise.all(
+              halves
+                .filter((ids) => ids.length > 0)
+                .map((ids) => owner.post("/v1/usage/void", { ids })),
+            );
+            const voidedBy = new Map<string, number>();
+            for (const response of voidings) {
+              expect(response.status, JSON.stringify(response.body)).toBe(200);
+              for (const outcome of response.body.events) {
+                expect(["voided", "already_voided"]).toContain(outcome.status);
+                if (outcome.status === "voided") {
+                  voidedBy.set(outcome.id, (voidedBy.get(outcome.id) ?? 0) + 1);
+                }
+              }
+            }
+            expect([...voidedBy.values()].every((n) => n === 1)).toBe(true);
+            expect(voidedBy.size).toBe(new Set(toVoid).size);
+          }
 
           const touched = new Set(events.map((e) => `${e.resource_id} ${e.event_name}`));
           for (const key of touched) {

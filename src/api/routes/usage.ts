@@ -7,6 +7,7 @@ import { usageRejections } from "../../domain/usage-event.js";
 import { ingestUsage } from "../../usage/ingest-usage.js";
 import { queryOrganizationUsage } from "../../usage/query-organization-usage.js";
 import { queryResourceUsage } from "../../usage/query-resource-usage.js";
+import { voidUsage } from "../../usage/void-usage.js";
 import { organizationInPath } from "../path-access.js";
 import { route } from "../route.js";
 import { timestamp } from "../schemas.js";
@@ -51,6 +52,31 @@ const usageResponse = z.object({
   events: z.array(outcome).describe("One outcome per event, in the order sent"),
 });
 
+const voidBody = z.strictObject({
+  ids: z.array(z.string().min(1).max(255)).min(1).max(MAX_USAGE_EVENTS),
+  organization_id: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("Needed only when an id names events in several of the caller's organizations"),
+});
+
+const voidResponse = z.object({
+  voided: z.number().int(),
+  already_voided: z.number().int(),
+  not_found: z.number().int(),
+  events: z
+    .array(
+      z.object({
+        index: z.number().int(),
+        id: z.string(),
+        status: z.enum(["voided", "already_voided", "not_found"]),
+      }),
+    )
+    .describe("One outcome per id, in the order sent"),
+});
+
 const range = {
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
@@ -75,6 +101,31 @@ export const usageRoutes = [
         accepted: count("accepted"),
         duplicates: count("duplicate"),
         rejected: count("rejected"),
+        events,
+      };
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/usage/void",
+    summary:
+      "Void usage events by id (up to 10,000): they stop counting in every query and amount from then on, and nothing is deleted; each id is voided, already_voided or not_found. A voided id stays taken",
+    tag: "usage",
+    body: voidBody,
+    response: voidResponse,
+    bodyLimit: 4 * 1024 * 1024,
+    handler: async ({ ctx, user, body }) => {
+      const events = await voidUsage({
+        ctx,
+        userId: user.id,
+        ids: body.ids,
+        organizationId: body.organization_id,
+      });
+      const count = (status: string) => events.filter((e) => e.status === status).length;
+      return {
+        voided: count("voided"),
+        already_voided: count("already_voided"),
+        not_found: count("not_found"),
         events,
       };
     },
