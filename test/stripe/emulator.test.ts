@@ -765,3 +765,174 @@ describe("customer portal sessions", () => {
     expect(deleted.code).toBe("resource_missing");
   });
 });
+
+// Renewals when the clock (the emulator's test clock) passes a period end:
+// https://docs.stripe.com/billing/subscriptions/billing-cycle (periods follow the anchor),
+// https://docs.stripe.com/billing/invoices/subscription#sub-invoice-lifecycle (a draft,
+// finalized about an hour later, then paid), https://docs.stripe.com/billing/subscriptions/prorations
+// (pending prorations land on the next invoice), licensed in advance, metered in arrears.
+describe("renewals at period ends", () => {
+  const at = (iso: string) => Date.parse(iso) / 1000;
+
+  async function payingCustomer(): Promise<Stripe.Customer> {
+    const customer = await stripe.customers.create({});
+    const session = await stripe.checkout.sessions.create({
+      mode: "setup",
+      customer: customer.id,
+      currency: "usd",
+      success_url: "http://app.test/ok",
+    });
+    const done = emulator.completeCheckoutSession(session.id);
+    const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
+    return stripe.customers.update(customer.id, {
+      invoice_settings: { default_payment_method: intent.payment_method as string },
+    });
+  }
+
+  async function anchoredSubscription(customer: string, price: string, quantity = 1) {
+    return stripe.subscriptions.create({
+      customer,
+      items: [{ price, quantity }],
+      billing_cycle_anchor: at("2026-12-01T00:00:00Z"),
+      proration_behavior: "create_prorations",
+    });
+  }
+
+  it("creates the renewal as a draft with the period's prorations and the next month in advance, finalizes and pays it an hour later", async () => {
+    emulator.clock.set(at("2026-11-10T00:00:00Z"));
+    const customer = await payingCustomer();
+    const price = await monthlyPrice(3000);
+    const sub = await anchoredSubscription(customer.id, price.id);
+    emulator.clock.set(at("2026-11-20T00:00:00Z"));
+    await stripe.subscriptionItems.update(sub.items.data[0]?.id as string, {
+      quantity: 2,
+      proration_behavior: "create_prorations",
+    });
+
+    emulator.clock.set(at("2026-12-01T00:10:00Z"));
+    const [draft] = (await stripe.invoices.list({ subscription: sub.id, status: "draft" })).data;
+    if (!draft) throw new Error("no renewal draft");
+    expect(draft.billing_reason).toBe("subscription_cycle");
+    expect([draft.period_start, draft.period_end, draft.created]).toEqual([
+      at("2026-11-10T00:00:00Z"),
+      at("2026-12-01T00:00:00Z"),
+      at("2026-12-01T00:00:00Z"),
+    ]);
+    expect([draft.number, draft.hosted_invoice_url, draft.invoice_pdf]).toEqual([null, null, null]);
+    expect(draft.lines.data.map((l) => [l.amount, l.period.start, l.period.end])).toEqual([
+      [-1100, at("2026-11-20T00:00:00Z"), at("2026-12-01T00:00:00Z")],
+      [2200, at("2026-11-20T00:00:00Z"), at("2026-12-01T00:00:00Z")],
+      [6000, at("2026-12-01T00:00:00Z"), at("2027-01-01T00:00:00Z")],
+    ]);
+    expect(draft.total).toBe(7100);
+    const renewed = await stripe.subscriptions.retrieve(sub.id);
+    expect([
+      renewed.items.data[0]?.current_period_start,
+      renewed.items.data[0]?.current_period_end,
+    ]).toEqual([at("2026-12-01T00:00:00Z"), at("2027-01-01T00:00:00Z")]);
+    expect(renewed.latest_invoice).toBe(draft.id);
+
+    emulator.clock.set(at("2026-12-01T01:00:00Z"));
+    const final = await stripe.invoices.retrieve(draft.id);
+    expect(final.status).toBe("paid");
+    expect(final.number).toBe(`${customer.invoice_prefix}-0002`); // -0001 is the first invoice
+    expect(final.hosted_invoice_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/invoices\/in_/);
+    expect(final.invoice_pdf).toMatch(/\/pdf$/);
+    expect(final.status_transitions.finalized_at).toBe(at("2026-12-01T01:00:00Z"));
+    const about = (type: string) =>
+      emulator.events(type).filter((e) => (e.data.object as { id: string }).id === draft.id);
+    expect(about("invoice.created")).toHaveLength(1);
+    expect(about("invoice.finalized")).toHaveLength(1);
+    expect(about("invoice.paid")).toHaveLength(1);
+    // Webhook payloads are the invoice as it was at the event: the created one is a draft.
+    expect((about("invoice.created")[0]?.data.object as Stripe.Invoice | undefined)?.status).toBe(
+      "draft",
+    );
+  });
+
+  it("runs each renewal of a clock that jumps several periods at its own instant, numbered in order", async () => {
+    emulator.clock.set(at("2026-11-10T00:00:00Z"));
+    const customer = await payingCustomer();
+    const price = await monthlyPrice(3000);
+    const sub = await anchoredSubscription(customer.id, price.id);
+    emulator.clock.set(at("2027-02-15T00:00:00Z"));
+    const renewals = (await stripe.invoices.list({ subscription: sub.id })).data
+      .filter((i) => i.billing_reason === "subscription_cycle")
+      .reverse();
+    expect(renewals.map((i) => [i.period_start, i.period_end, i.status, i.total])).toEqual([
+      [at("2026-11-10T00:00:00Z"), at("2026-12-01T00:00:00Z"), "paid", 3000],
+      [at("2026-12-01T00:00:00Z"), at("2027-01-01T00:00:00Z"), "paid", 3000],
+      [at("2027-01-01T00:00:00Z"), at("2027-02-01T00:00:00Z"), "paid", 3000],
+    ]);
+    expect(renewals.map((i) => i.number)).toEqual(
+      [2, 3, 4].map((n) => `${customer.invoice_prefix}-000${n}`),
+    );
+  });
+
+  it("a renewal nobody can pay fails its attempt and makes the subscription past_due", async () => {
+    emulator.clock.set(at("2026-11-10T00:00:00Z"));
+    const customer = await stripe.customers.create({});
+    const price = await monthlyPrice(3000);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      billing_cycle_anchor: at("2026-12-01T00:00:00Z"),
+      payment_behavior: "default_incomplete",
+    });
+    emulator.dashboard.payInvoice(sub.latest_invoice as string);
+    emulator.clock.set(at("2026-12-01T02:00:00Z"));
+    const [renewal] = (await stripe.invoices.list({ subscription: sub.id, limit: 1 })).data;
+    expect(renewal?.status).toBe("open");
+    expect(renewal?.attempt_count).toBe(1);
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("past_due");
+    expect(emulator.events("invoice.payment_failed")).toHaveLength(1);
+  });
+
+  it("cancel_at_period_end ends the subscription at the renewal, with no charge in advance", async () => {
+    emulator.clock.set(at("2026-11-10T00:00:00Z"));
+    const customer = await payingCustomer();
+    const price = await monthlyPrice(3000);
+    const sub = await anchoredSubscription(customer.id, price.id, 2);
+    emulator.clock.set(at("2026-11-20T00:00:00Z"));
+    await stripe.subscriptions.update(sub.id, {
+      items: [{ id: sub.items.data[0]?.id as string, quantity: 1 }],
+      cancel_at_period_end: true,
+    });
+    emulator.clock.set(at("2026-12-02T00:00:00Z"));
+    const ended = await stripe.subscriptions.retrieve(sub.id);
+    expect([ended.status, ended.ended_at]).toEqual(["canceled", at("2026-12-01T00:00:00Z")]);
+    const [last] = (await stripe.invoices.list({ subscription: sub.id, limit: 1 })).data;
+    expect(last?.lines.data.map((l) => l.amount)).toEqual([-2200, 1100]);
+    expect(last?.status).toBe("paid"); // a credit: nothing due
+  });
+
+  it("bills metered usage of the closing period in arrears", async () => {
+    emulator.clock.set(at("2026-11-10T00:00:00Z"));
+    const customer = await payingCustomer();
+    const meter = await stripe.billing.meters.create({
+      display_name: "API calls",
+      event_name: "api_call",
+      default_aggregation: { formula: "sum" },
+    });
+    const price = await stripe.prices.create({
+      currency: "usd",
+      unit_amount: 2,
+      product_data: { name: "Calls" },
+      recurring: { interval: "month", usage_type: "metered", meter: meter.id },
+    });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      billing_cycle_anchor: at("2026-12-01T00:00:00Z"),
+    });
+    await stripe.billing.meterEvents.create({
+      event_name: "api_call",
+      payload: { stripe_customer_id: customer.id, value: "25" },
+    });
+    emulator.clock.set(at("2026-12-01T01:00:00Z"));
+    const [renewal] = (await stripe.invoices.list({ subscription: sub.id, limit: 1 })).data;
+    expect(renewal?.lines.data.map((l) => [l.amount, l.period.start, l.period.end])).toEqual([
+      [50, at("2026-11-10T00:00:00Z"), at("2026-12-01T00:00:00Z")],
+    ]);
+  });
+});

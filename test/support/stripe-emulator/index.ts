@@ -24,8 +24,8 @@ import { invoiceRoutes } from "./resources/invoices.js";
 import { meterRoutes } from "./resources/meters.js";
 import { priceRoutes } from "./resources/prices.js";
 import { productRoutes } from "./resources/products.js";
+import { applyElapsedTime } from "./resources/renewals.js";
 import { subscriptionItemRoutes } from "./resources/subscription-items.js";
-import { expireIncompleteSubscriptions } from "./resources/subscription-model.js";
 import { subscriptionRoutes } from "./resources/subscriptions.js";
 import { createRequestHandler } from "./server.js";
 import { EmulatorState, type EmulatorStateView } from "./state.js";
@@ -78,8 +78,9 @@ export interface StripeEmulator {
   writeCount(filter?: RequestFilter): number;
   /** The most requests (matching `filter`) that arrived within any one second. */
   peakRequestsPerSecond(filter?: RequestFilter): number;
-  /** Applies what the emulator clock's passing causes (incomplete subscriptions expiring after
-   * 23 h); every API request does this first, so call it only before reading `state` directly. */
+  /** Applies what the emulator clock's passing causes (renewals at period ends, their drafts
+   * finalized an hour later, incomplete subscriptions expiring after 23 h); every API request
+   * does this first, so call it only before reading `state` directly. */
   tick(): void;
   /** Finishes a setup Checkout Session as the customer would on the hosted page. */
   completeCheckoutSession(id: string): CheckoutSession;
@@ -173,7 +174,7 @@ export async function startStripeEmulator(
       requests.filter((r) => isAppliedWrite(r) && (filter?.(r) ?? true)).length,
     peakRequestsPerSecond: (filter) =>
       peakPerSecond(filter === undefined ? requests : requests.filter(filter)),
-    tick: () => expireIncompleteSubscriptions(engine),
+    tick: () => applyElapsedTime(engine),
     completeCheckoutSession: (id) => structuredClone(completeCheckoutSession(engine, id)),
     events: (type) =>
       [...state.events.values()].filter((e) => type === undefined || e.type === type),

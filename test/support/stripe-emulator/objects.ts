@@ -214,6 +214,8 @@ export interface Invoice {
   amount_remaining: number;
   attempt_count: number;
   attempted: boolean;
+  /** When a draft will be finalized (renewals: an hour after creation); null once it is. */
+  automatically_finalizes_at: number | null;
   billing_reason: string | null;
   collection_method: "charge_automatically" | "send_invoice";
   created: number;
@@ -223,10 +225,14 @@ export interface Invoice {
   description: string | null;
   discounts: never[];
   due_date: number | null;
+  /** Assigned at finalization, like the hosted page and the PDF. */
   hosted_invoice_url: string | null;
+  invoice_pdf: string | null;
   lines: ApiList<InvoiceLine>;
   livemode: false;
   metadata: Metadata;
+  /** `<customer invoice_prefix>-0001`, assigned at finalization. */
+  number: string | null;
   parent: {
     type: "subscription_details";
     subscription_details: { metadata: Metadata; subscription: string };

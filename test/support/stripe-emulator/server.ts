@@ -8,7 +8,7 @@ import type { IdempotencyStore, StoredResponse } from "./idempotency.js";
 import { arr, str } from "./params.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { RecordedRequest } from "./request-log.js";
-import { expireIncompleteSubscriptions } from "./resources/subscription-model.js";
+import { applyElapsedTime } from "./resources/renewals.js";
 import { Router } from "./router.js";
 
 export interface ServerParts {
@@ -194,8 +194,8 @@ export function createRequestHandler(parts: ServerParts) {
 
     let response: StoredResponse;
     try {
-      // Time-driven transitions (23 h expiry of incomplete subscriptions) happen lazily.
-      expireIncompleteSubscriptions(engine);
+      // Time-driven transitions (renewals, 23 h expiry of incomplete subscriptions) happen lazily.
+      applyElapsedTime(engine);
       const result = matched.route.handle({
         engine,
         params,

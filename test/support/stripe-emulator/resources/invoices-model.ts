@@ -117,6 +117,7 @@ export function buildInvoice(
     amount_remaining: Math.max(0, total),
     attempt_count: 0,
     attempted: false,
+    automatically_finalizes_at: null,
     billing_reason: args.billingReason,
     collection_method: sub?.collection_method ?? "charge_automatically",
     created: engine.clock.now(),
@@ -127,6 +128,7 @@ export function buildInvoice(
     discounts: [],
     due_date: null,
     hosted_invoice_url: null,
+    invoice_pdf: null,
     lines: {
       object: "list",
       data: args.lines,
@@ -136,6 +138,7 @@ export function buildInvoice(
     },
     livemode: false,
     metadata: {},
+    number: null,
     parent:
       sub === null
         ? null
@@ -167,7 +170,8 @@ export function hasPaymentMethod(engine: Engine, sub: Subscription): boolean {
 
 /**
  * Stores, finalizes and (for charge_automatically with a payment method, or nothing due)
- * pays an invoice, recording invoice.created / finalized / paid events.
+ * pays an invoice at once, as Stripe does for a subscription's first invoice and for
+ * `always_invoice` / `invoice_now`: invoice.created / finalized / paid events.
  */
 export function issueInvoice(
   engine: Engine,
@@ -175,31 +179,63 @@ export function issueInvoice(
   sub: Subscription | null,
   origin: Origin,
 ): Invoice {
-  const now = engine.clock.now();
   engine.state.invoices.set(invoice.id, invoice);
   engine.recordEvent("invoice.created", invoice, origin);
+  finalizeInvoice(engine, invoice, sub, engine.clock.now(), origin);
+  return invoice;
+}
+
+/**
+ * A draft becomes `open` (https://docs.stripe.com/invoicing/integration/workflow-transitions):
+ * it gets its number (`<customer prefix>-0001`, from the customer's `next_invoice_sequence`),
+ * its hosted page and its PDF — none of which a draft has
+ * (https://docs.stripe.com/api/invoices/object#invoice_object-number) — then Stripe attempts
+ * payment: `charge_automatically` with a payment method is paid (nothing due is paid too);
+ * otherwise the invoice stays `open` (the caller says what a failed attempt does);
+ * `send_invoice` waits `days_until_due`. Returns whether it was paid.
+ */
+export function finalizeInvoice(
+  engine: Engine,
+  invoice: Invoice,
+  sub: Subscription | null,
+  at: number,
+  origin: Origin,
+): boolean {
+  const customer = engine.state.customers.get(invoice.customer);
+  if (customer !== undefined) {
+    invoice.number = `${customer.invoice_prefix}-${String(customer.next_invoice_sequence).padStart(4, "0")}`;
+    customer.next_invoice_sequence += 1;
+  }
   invoice.status = "open";
-  invoice.status_transitions.finalized_at = now;
+  invoice.automatically_finalizes_at = null;
+  invoice.status_transitions.finalized_at = at;
+  invoice.hosted_invoice_url = `${engine.baseUrl}/invoices/${invoice.id}`;
+  invoice.invoice_pdf = `${engine.baseUrl}/invoices/${invoice.id}/pdf`;
   if (invoice.collection_method === "send_invoice") {
-    invoice.due_date = now + 86400 * (sub?.days_until_due ?? 30);
-    invoice.hosted_invoice_url = `${engine.baseUrl}/invoices/${invoice.id}`;
+    invoice.due_date = at + 86400 * (sub?.days_until_due ?? 30);
   }
   engine.recordEvent("invoice.finalized", invoice, origin);
   const canCharge =
     invoice.collection_method === "charge_automatically" &&
     sub !== null &&
     hasPaymentMethod(engine, sub);
-  if (invoice.amount_due === 0 || canCharge) markInvoicePaid(engine, invoice, origin);
-  return invoice;
+  if (invoice.amount_due !== 0 && !canCharge) return false;
+  markInvoicePaid(engine, invoice, origin, at);
+  return true;
 }
 
-export function markInvoicePaid(engine: Engine, invoice: Invoice, origin: Origin): void {
+export function markInvoicePaid(
+  engine: Engine,
+  invoice: Invoice,
+  origin: Origin,
+  at = engine.clock.now(),
+): void {
   invoice.status = "paid";
   invoice.attempted = invoice.amount_due > 0;
   invoice.attempt_count += invoice.amount_due > 0 ? 1 : 0;
   invoice.amount_paid = invoice.amount_due;
   invoice.amount_remaining = 0;
-  invoice.status_transitions.paid_at = engine.clock.now();
+  invoice.status_transitions.paid_at = at;
   engine.recordEvent("invoice.paid", invoice, origin);
   if (invoice.amount_due > 0) engine.recordEvent("invoice.payment_succeeded", invoice, origin);
 }
