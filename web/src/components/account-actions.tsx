@@ -174,7 +174,7 @@ export function AccountActions({
           </button>
           {blocker ? (
             <p className="small muted account-actions-reason" id={reasonId}>
-              Cannot be closed: {blocker}
+              Cannot be closed yet. {blocker}
             </p>
           ) : null}
         </>
@@ -273,7 +273,7 @@ function MakePrimaryDialog({
                       (
                       {p.moving === 0
                         ? "no resources yet"
-                        : `${p.moving} resource${p.moving === 1 ? "" : "s"} move`}
+                        : `${p.moving} resource${p.moving === 1 ? " moves" : "s move"}`}
                       )
                     </span>
                   </li>
