@@ -31,6 +31,9 @@ export type AccountRef = ProjectBillingRef["billing_account"];
 export type BillingMode = ProjectBillingRef["mode"];
 export type ProjectBilling = ResponseOf<"/v1/projects/{id}/billing", "get">;
 export type BillingSwitch = ResponseOf<"/v1/projects/{id}/billing", "put">;
+export type PrimaryChange = ResponseOf<"/v1/billing-accounts/{id}/make-primary", "post">;
+export type ResourceUsage = ResponseOf<"/v1/resources/{id}/usage", "get">;
+export type Granularity = ResourceUsage["granularity"];
 export type Preview = ResponseOf<"/v1/pricing/preview", "post">;
 export type Resource = ResponseOf<"/v1/resources/{id}", "get">;
 export type BillingAccount = ResponseOf<"/v1/billing-accounts/{id}", "get">;
@@ -356,11 +359,32 @@ export const api = {
     send("/v1/resources", () =>
       client.PATCH("/v1/resources/{id}", { ...byId(id), body: { name } }),
     ),
+  /** One meter's usage of a resource over [from, to), per hour or day (buckets holding events). */
+  resourceUsage: (
+    id: string,
+    query: { event_name: string; from: string; to: string; granularity: Granularity },
+  ) =>
+    send("/v1/resources", () =>
+      client.GET("/v1/resources/{id}/usage", { params: { path: { id }, query } }),
+    ),
   deleteResource: (id: string) =>
     sendEmpty("/v1/resources", () => client.DELETE("/v1/resources/{id}", byId(id))),
 
   account: (id: string) =>
     send("/v1/billing-accounts", () => client.GET("/v1/billing-accounts/{id}", byId(id))),
+  renameAccount: (id: string, name: string) =>
+    send("/v1/billing-accounts", () =>
+      client.PATCH("/v1/billing-accounts/{id}", { ...byId(id), body: { name } }),
+    ),
+  /** Makes the account the organization's primary; `dryRun` only says what would move. */
+  makePrimary: (id: string, dryRun: boolean) =>
+    send("/v1/billing-accounts", () =>
+      client.POST("/v1/billing-accounts/{id}/make-primary", {
+        params: { path: { id }, ...(dryRun ? { query: { dry_run: "true" as const } } : {}) },
+      }),
+    ),
+  closeAccount: (id: string) =>
+    send("/v1/billing-accounts", () => client.POST("/v1/billing-accounts/{id}/close", byId(id))),
   upcomingInvoice: (id: string) =>
     send("/v1/billing-accounts", () =>
       client.GET("/v1/billing-accounts/{id}/upcoming-invoice", byId(id)),

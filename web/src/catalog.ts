@@ -21,6 +21,8 @@ export interface Sku {
   version?: number;
   /** Every version, for resources still billed at an earlier one. */
   versions?: SkuVersion[];
+  /** The event name of the meter a metered price reads its usage from. */
+  meter?: string;
 }
 /** One version of an SKU's price: what its resources are billed at. */
 export type SkuVersion = Pick<Sku, "billing_model" | "unit_amount" | "tiers_mode" | "tiers"> & {
@@ -68,7 +70,14 @@ export function readSku(raw: RawSku): Sku {
     currency: str(raw.currency, ""),
     ...(typeof raw.version === "number" ? { version: raw.version } : {}),
     ...(versions ? { versions } : {}),
+    ...meterOf(raw.meter),
   };
+}
+
+function meterOf(raw: unknown): { meter?: string } {
+  if (!raw || typeof raw !== "object") return {};
+  const name = (raw as Record<string, unknown>).event_name;
+  return typeof name === "string" ? { meter: name } : {};
 }
 
 function readPriceFields(raw: Record<string, unknown>): Omit<SkuVersion, "version"> {

@@ -1,21 +1,38 @@
-/** A billing account: status, items (price × quantity), charges so far and the upcoming invoice. */
+/**
+ * A billing account: status, items (price × quantity), charges so far and the upcoming invoice;
+ * for those who manage billing, rename, make primary and close.
+ */
+import { useState } from "react";
 import { type AccountItem, api } from "../api";
 import { describePrice, findSku, type ResourceType, skuAtVersion, typeName } from "../catalog";
 import { formatDate, formatMoney, formatPeriodEnd } from "../money";
 import { Link } from "../router";
+import { useSession } from "../session";
 import { useApi } from "../use-api";
+import { AccountActions, AccountNameForm } from "./account-actions";
 import { ErrorNotice, Loading, Money, StatusBadge, TableScroll } from "./ui";
 
-export function AccountCard({ accountId, highlight }: { accountId: string; highlight?: boolean }) {
+export function AccountCard({
+  accountId,
+  onChanged,
+}: {
+  accountId: string;
+  /** Called after a change other accounts show too (a new primary, a closed account). */
+  onChanged?: () => void;
+}) {
+  const { me } = useSession();
+  const [renaming, setRenaming] = useState(false);
   const account = useApi(() => api.account(accountId), [accountId]);
   const types = useApi(() => api.resourceTypes(), []);
   const charges = useApi(() => api.charges(accountId), [accountId]);
   const upcoming = useApi(() => api.upcomingInvoice(accountId), [accountId]);
   const a = account.data;
+  const canManage =
+    me?.organizations.find((o) => o.id === a?.organization_id)?.permissions.manage_billing ?? false;
 
   return (
     <article
-      className={`card account-card ${highlight ? "card-highlight" : ""}`}
+      className={`card account-card ${a?.primary ? "card-highlight" : ""}`}
       data-testid="account-card"
       aria-label={a ? `Billing account ${a.name}` : "Billing account"}
     >
@@ -29,10 +46,25 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
         <>
           <header className="account-head">
             <div>
-              <h3>
-                <Link to={`/billing-accounts/${a.id}`}>{a.name}</Link>
-                {highlight ? <span className="pill pill-neutral">Primary</span> : null}
-              </h3>
+              {renaming ? (
+                <AccountNameForm
+                  account={a}
+                  onDone={(renamed) => {
+                    setRenaming(false);
+                    if (renamed) account.reload();
+                  }}
+                />
+              ) : (
+                <h3>
+                  <Link to={`/billing-accounts/${a.id}`}>{a.name}</Link>
+                  {a.primary ? <span className="pill pill-neutral">Primary</span> : null}
+                  {a.closed_at ? (
+                    <span className="pill pill-neutral" data-testid="account-closed">
+                      Closed {formatDate(a.closed_at)}
+                    </span>
+                  ) : null}
+                </h3>
+              )}
               <p className="muted small">
                 {a.scope === "project" ? "Project account" : "Organization account"} ·{" "}
                 {a.currency.toUpperCase()}
@@ -143,6 +175,13 @@ export function AccountCard({ accountId, highlight }: { accountId: string; highl
                 </table>
               </TableScroll>
             </details>
+          ) : null}
+          {canManage && !renaming ? (
+            <AccountActions
+              account={a}
+              onRename={() => setRenaming(true)}
+              onChanged={onChanged ?? account.reload}
+            />
           ) : null}
         </>
       ) : null}

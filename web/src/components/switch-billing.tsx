@@ -1,4 +1,7 @@
-/** One dialog to switch a project's billing: choose, see what moves and from when, confirm. */
+/**
+ * One dialog to switch a project's billing: choose, see what moves and from when, confirm. When
+ * the dry run says nothing will bill the account the project leaves, it offers to close it too.
+ */
 import { type FormEvent, useState } from "react";
 import { type ApiError, api, type BillingSwitch, type Project } from "../api";
 import { formatDateTime } from "../money";
@@ -22,12 +25,14 @@ export function SwitchBillingDialog({
     project.billing.mode === "inherit" ? { mode: "separate", account: "new" } : { mode: "inherit" },
   );
   const [plan, setPlan] = useState<BillingSwitch | null>(null);
+  const [closeLeft, setCloseLeft] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
   function change(next: BillingChoiceValue) {
     setChoice(next);
     setPlan(null);
+    setCloseLeft(false);
     setError(null);
   }
 
@@ -48,7 +53,12 @@ export function SwitchBillingDialog({
     setBusy(true);
     setError(null);
     try {
-      const result = await api.switchProjectBilling(project.id, billingBody(choice), false);
+      const offered = closeLeft && plan?.left_account?.closable === true;
+      const result = await api.switchProjectBilling(
+        project.id,
+        { ...billingBody(choice), ...(offered ? { close_left_account: true } : {}) },
+        false,
+      );
       onSwitched(result);
     } catch (e) {
       setError(e as ApiError);
@@ -113,6 +123,21 @@ export function SwitchBillingDialog({
                 ))}
               </tbody>
             </table>
+          ) : null}
+          {plan.left_account?.closable ? (
+            <label className="choice" data-testid="close-left-offer">
+              <input
+                type="checkbox"
+                name="close-left-account"
+                checked={closeLeft}
+                onChange={(e) => setCloseLeft(e.target.checked)}
+              />
+              <span>
+                Also close <strong>{plan.left_account.name}</strong>: nothing will bill it after
+                this switch. Its past charges and invoices stay; billing a project to it again
+                reopens it.
+              </span>
+            </label>
           ) : null}
           <div className="form-actions">
             <button type="button" className="button-primary" onClick={apply} disabled={busy}>

@@ -142,38 +142,6 @@ export function AccountPage({ id }: { id: string }) {
       <PageHeader title="Billing account" />
       <AccountCard accountId={id} />
       <InvoiceList accountId={id} />
-      <PortalLink id={id} />
     </div>
-  );
-}
-
-/**
- * Billed through Stripe, the card is changed and Stripe's invoices are read in Stripe's customer
- * portal: a session is asked for on click (its URL is short-lived), then the browser goes there.
- */
-function PortalLink({ id }: { id: string }) {
-  const sync = useApi(() => api.accountSync(id), [id]);
-  const [opening, setOpening] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  if (sync.data?.provider !== "stripe") return null;
-  const open = async () => {
-    setOpening(true);
-    setError(null);
-    try {
-      const { url } = await api.portalSession(id);
-      window.location.assign(url);
-    } catch (e) {
-      setError(e as ApiError);
-      setOpening(false);
-    }
-  };
-  return (
-    <section className="card" aria-label="Payment in Stripe">
-      <p>Change the card or read Stripe's invoices in Stripe's customer portal.</p>
-      <button type="button" className="button-secondary" onClick={open} disabled={opening}>
-        {opening ? "Opening Stripe…" : "Manage payment in Stripe"}
-      </button>
-      <ErrorNotice error={error} title="Stripe's customer portal could not be opened." />
-    </section>
   );
 }

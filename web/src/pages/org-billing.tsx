@@ -31,6 +31,8 @@ export function OrgBillingPage({ id }: { id: string }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [adding, setAdding] = useState(false);
+  // Bumped after a change every card may show (the primary moved): the cards load again.
+  const [generation, setGeneration] = useState(0);
 
   async function add(event: FormEvent) {
     event.preventDefault();
@@ -128,9 +130,12 @@ export function OrgBillingPage({ id }: { id: string }) {
       <div className="account-grid">
         {accounts.data?.map((a) => (
           <AccountCard
-            key={a.id}
+            key={`${a.id}/${generation}`}
             accountId={a.id}
-            highlight={a.id === org.data?.primary_billing_account_id}
+            onChanged={() => {
+              setGeneration((g) => g + 1);
+              org.reload();
+            }}
           />
         ))}
       </div>

@@ -142,6 +142,7 @@ export function ProjectPage({ id }: { id: string }) {
           <strong>{switched.billing_account.name}</strong> (
           {switched.inherited ? "inherited" : "separate"}). {switched.moved.length} resource
           {switched.moved.length === 1 ? "" : "s"} moved from {switched.from.name}.
+          {switched.left_account?.closed ? ` ${switched.left_account.name} is now closed.` : ""}
           {/* The switch answers no account status: the reloaded project carries it. */}
           {p.billing.billing_account_id === switched.billing_account_id &&
           p.billing.billing_account.status === "setup_required" ? (

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { type ApiError, api } from "../api";
 import { describePrice, findSku, typeName } from "../catalog";
 import { RenameButton } from "../components/rename-dialog";
+import { ResourceCost, ResourceUsage } from "../components/resource-usage";
 import {
   BillingBadge,
   Breadcrumbs,
@@ -123,7 +124,9 @@ export function ResourcePage({ id }: { id: string }) {
           <dt>Created</dt>
           <dd>{formatDateTime(r.created_at)}</dd>
         </dl>
+        <ResourceCost resource={r} />
       </section>
+      {sku?.meter ? <ResourceUsage resource={r} meters={[sku.meter]} /> : null}
       <Dialog title={`Delete ${r.name}?`} open={deleting} onClose={() => setDeleting(false)}>
         <p>
           Billing for this resource stops the moment it is deleted; time used so far stays on the
