@@ -2,6 +2,7 @@
 // files (bench/http-vs-raw.ts, ...) and are listed here; `npm run bench -- <name>` runs one.
 import { availableParallelism } from "node:os";
 import { adminUrlFromEnv, dropPendingDatabases } from "./bench-database.js";
+import { costs } from "./costs.js";
 import { backgroundLoad } from "./cpu-usage.js";
 import { httpVsRaw } from "./http-vs-raw.js";
 import { formatSection } from "./print-table.js";
@@ -9,7 +10,7 @@ import type { BenchSection } from "./section.js";
 import { startConfig } from "./start-config.js";
 import { stripeBurst } from "./stripe-burst.js";
 
-const sections: BenchSection[] = [httpVsRaw, startConfig, stripeBurst];
+const sections: BenchSection[] = [httpVsRaw, startConfig, stripeBurst, costs];
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

@@ -99,32 +99,31 @@ export async function costBreakdown(options: {
   for (const sum of await invoiceShareSums({ db, settlements, from, to, column })) {
     add(sum.key, sum.amount, sum.amount);
   }
-  const accruedS = epochSeconds(accruedUntil);
-  const toS = epochSeconds(to);
   for (const sum of await flatShareSums({
     db,
     segments,
     rates,
     epochs,
-    openUntil: [...new Set([accruedS, toS])],
+    accruedUntil: epochSeconds(accruedUntil),
+    projectedUntil: epochSeconds(to),
     column,
   })) {
-    if (sum.open_until === accruedS) add(sum.key, sum.amount, 0);
-    // The projection runs open intervals to `to`; equal to the accrual when `now` is past it.
-    if (sum.open_until === toS) add(sum.key, 0, sum.amount);
+    add(sum.key, sum.amount, sum.projected_amount);
   }
-  if (swept.length > 0) {
+  if (swept.length > 0 && segments.length > 0) {
+    // One read for every segment: the rows of tiered prices, swept by the domain.
+    const intervals = await intervalsOverlapping({
+      db,
+      billingAccountIds: [...new Set(segments.flatMap((s) => s.billing_account_ids))],
+      from: new Date((segments[0] as LedgerMonthSegment).from * 1000),
+      to: new Date((segments.at(-1) as LedgerMonthSegment).to * 1000),
+      prices: swept,
+    });
     for (const segment of segments) {
-      const intervals = await intervalsOverlapping({
-        db,
-        billingAccountIds: segment.billing_account_ids,
-        from: new Date(segment.from * 1000),
-        to: new Date(segment.to * 1000),
-        prices: swept,
-      });
+      const accounts = new Set(segment.billing_account_ids);
       const charges = (openUntil: Date) =>
         computeCharges({
-          intervals,
+          intervals: intervals.filter((i) => accounts.has(i.billing_account_id)),
           prices,
           from: new Date(segment.from * 1000),
           to: new Date(segment.to * 1000),

@@ -16,27 +16,32 @@ export interface LedgerMonthSegment {
 }
 
 /**
- * The ledger's charges at flat prices (see `flatRates`) summed by `column`, once for each
- * `openUntil` (epoch seconds an open interval runs to), in one statement. The arithmetic is
- * `computeCharges`' to the unit: a line per (account, price, version, month) is
- * round-half-up(unit_amount × Σ seconds / month seconds), split over (resource, project) by
- * largest remainder of their seconds, ties to the smallest (resource_id, project_id) in code-unit
- * order; versions are cut where `epochs` say. Only the sums leave the database: the answer grows
- * with the groups, not with the intervals.
+ * The ledger's charges at flat prices (see `flatRates`) summed by `column`, once with open
+ * intervals running to `accruedUntil` and once to `projectedUntil` (epoch seconds), in one
+ * statement. The arithmetic is `computeCharges`' to the unit: a line per (account, price, version,
+ * month) is round-half-up(unit_amount × Σ seconds / month seconds), split over (resource, project)
+ * by largest remainder of their seconds, ties to the smallest (resource_id, project_id) in
+ * code-unit order; versions are cut where `epochs` say. Only the sums leave the database: the
+ * answer grows with the groups, the work with the resources billed in the segments, not with the
+ * ledger's history (closed intervals are found by their end, open ones by their own index).
  */
 export async function flatShareSums(options: {
   db: Queryable;
   segments: LedgerMonthSegment[];
   rates: (PriceRef & { version: number; unit_amount: number })[];
   epochs: (PriceRef & { start: number; end: number; moved_to: number })[];
-  openUntil: number[];
+  accruedUntil: number;
+  projectedUntil: number;
   column: ShareColumn;
-}): Promise<{ open_until: number; key: string; amount: number }[]> {
-  const { segments, rates, epochs, openUntil } = options;
+}): Promise<{ key: string; amount: number; projected_amount: number }[]> {
+  const { segments, rates, epochs } = options;
   const seg = segments.flatMap((s) => s.billing_account_ids.map((id) => ({ ...s, id })));
   if (seg.length === 0 || rates.length === 0) return [];
   const column = sql.ref(options.column);
-  const query = sql<{ open_until: number; key: string; amount: number }>`
+  const from = Math.min(...seg.map((s) => s.from));
+  const to = Math.max(...seg.map((s) => s.to));
+  const accountIds = [...new Set(seg.map((s) => s.id))];
+  const query = sql<{ key: string; amount: number; projected_amount: number }>`
     WITH seg AS (
       SELECT * FROM unnest(${seg.map((s) => s.id)}::text[], ${seg.map((s) => s.from)}::bigint[],
         ${seg.map((s) => s.to)}::bigint[], ${seg.map((s) => s.month_start)}::bigint[],
@@ -52,47 +57,68 @@ export async function flatShareSums(options: {
         ${rates.map((r) => r.sku)}::text[], ${rates.map((r) => r.version)}::int[],
         ${rates.map((r) => r.unit_amount)}::bigint[])
         AS r(resource_type, sku, version, unit_amount)
+    ), ledger AS (
+      SELECT billing_account_id, resource_type, sku, price_version, resource_id, project_id,
+        floor(extract(epoch FROM started_at))::bigint AS start_s,
+        floor(extract(epoch FROM ended_at))::bigint AS end_s
+      FROM ktrlplane.billing_intervals
+      WHERE billing_account_id = ANY(${accountIds}::text[])
+        AND ended_at > to_timestamp(${from}) AND started_at < to_timestamp(${to})
+      UNION ALL
+      SELECT billing_account_id, resource_type, sku, price_version, resource_id, project_id,
+        floor(extract(epoch FROM started_at))::bigint, NULL
+      FROM ktrlplane.billing_intervals
+      WHERE billing_account_id = ANY(${accountIds}::text[])
+        AND ended_at IS NULL AND started_at < to_timestamp(${to})
     ), piece AS (
-      SELECT o.open_until, i.billing_account_id, i.resource_type, i.sku,
+      SELECT i.billing_account_id, i.resource_type, i.sku,
         greatest(i.price_version, e.moved_to) AS version, s.month_start, s.month_seconds,
         i.resource_id, i.project_id,
-        least(coalesce(floor(extract(epoch FROM i.ended_at))::bigint, o.open_until), s.to_s, e.end_s)
-          - greatest(floor(extract(epoch FROM i.started_at))::bigint, s.from_s, e.start_s) AS seconds
-      FROM seg s
-      JOIN ktrlplane.billing_intervals i
-        ON i.billing_account_id = s.billing_account_id
-        AND i.started_at < to_timestamp(s.to_s)
-        AND (i.ended_at IS NULL OR i.ended_at > to_timestamp(s.from_s))
+        greatest(least(coalesce(i.end_s, ${options.accruedUntil}::bigint), s.to_s, e.end_s)
+          - greatest(i.start_s, s.from_s, e.start_s), 0) AS accrued,
+        least(coalesce(i.end_s, ${options.projectedUntil}::bigint), s.to_s, e.end_s)
+          - greatest(i.start_s, s.from_s, e.start_s) AS projected
+      FROM ledger i
+      JOIN seg s ON s.billing_account_id = i.billing_account_id
+        AND i.start_s < s.to_s AND (i.end_s IS NULL OR i.end_s > s.from_s)
       JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
-      CROSS JOIN unnest(${openUntil}::bigint[]) AS o(open_until)
+        AND i.start_s < e.end_s AND (i.end_s IS NULL OR i.end_s > e.start_s)
     ), weight AS (
-      SELECT open_until, billing_account_id, resource_type, sku, version, month_start,
-        month_seconds, resource_id, project_id, sum(seconds) AS seconds
-      FROM piece WHERE seconds > 0
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-    ), line AS (
-      SELECT w.*, r.unit_amount,
-        sum(w.seconds) OVER l AS line_seconds,
-        div(2 * r.unit_amount::numeric * sum(w.seconds) OVER l + w.month_seconds, 2 * w.month_seconds)
-          AS line_amount
+      SELECT billing_account_id, resource_type, sku, version, month_start, month_seconds,
+        resource_id, project_id, sum(accrued) AS accrued, sum(projected) AS projected
+      FROM piece WHERE projected > 0
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+    ), mode AS (
+      -- Accrued and projected are split alike; a piece not begun by accruedUntil is absent from it.
+      SELECT w.billing_account_id, w.resource_type, w.sku, w.version, w.month_start,
+        w.month_seconds, w.resource_id, w.project_id, m.projected, m.seconds, r.unit_amount
       FROM weight w
       JOIN rate r USING (resource_type, sku, version)
-      WINDOW l AS (PARTITION BY open_until, billing_account_id, resource_type, sku, version, month_start)
+      CROSS JOIN LATERAL (VALUES (false, w.accrued), (true, w.projected)) AS m(projected, seconds)
+      WHERE m.seconds > 0
+    ), line AS (
+      SELECT *,
+        sum(seconds) OVER l AS line_seconds,
+        div(2 * unit_amount::numeric * sum(seconds) OVER l + month_seconds, 2 * month_seconds)
+          AS line_amount
+      FROM mode
+      WINDOW l AS (PARTITION BY projected, billing_account_id, resource_type, sku, version, month_start)
     ), floored AS (
       SELECT *, div(line_amount * seconds, line_seconds) AS floor_amount
       FROM line
     ), ranked AS (
-      SELECT *,
+      SELECT ${column} AS key, projected, floor_amount,
         line_amount - sum(floor_amount) OVER l AS leftover,
         row_number() OVER (l ORDER BY line_amount * seconds - floor_amount * line_seconds DESC,
           resource_id COLLATE "C", project_id COLLATE "C") AS place
       FROM floored
-      WINDOW l AS (PARTITION BY open_until, billing_account_id, resource_type, sku, version, month_start)
+      WINDOW l AS (PARTITION BY projected, billing_account_id, resource_type, sku, version, month_start)
     )
-    SELECT open_until, ${column} AS key,
-      sum(floor_amount + CASE WHEN place <= leftover THEN 1 ELSE 0 END)::bigint AS amount
+    SELECT key,
+      sum(CASE WHEN projected THEN 0 ELSE floor_amount + CASE WHEN place <= leftover THEN 1 ELSE 0 END END)::bigint AS amount,
+      sum(CASE WHEN projected THEN floor_amount + CASE WHEN place <= leftover THEN 1 ELSE 0 END ELSE 0 END)::bigint AS projected_amount
     FROM ranked
-    GROUP BY open_until, ${column}
+    GROUP BY key
   `;
   return rows(options.db, query.compile(sqlb));
 }
