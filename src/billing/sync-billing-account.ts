@@ -17,6 +17,7 @@ import {
   setBillingAccountStatus,
 } from "../db/billing-accounts.js";
 import { AppError } from "../domain/errors.js";
+import { recordProviderInvoices } from "../invoices/record-provider-invoice.js";
 import type { SyncOutcome } from "../providers/billing-provider.js";
 import { desiredAccount } from "./desired-account.js";
 import { measureMoneyDrift } from "./measure-money-drift.js";
@@ -53,14 +54,17 @@ async function waitForLease(options: {
 
 /**
  * A full pass also compares the money: the provider's charges for the current period against
- * the ledger's upcoming invoice. Only reads; a failure to compare is logged and leaves the pass
- * a success (the quantities are in step, which is what the pass is for).
+ * the ledger's upcoming invoice, and records the provider's recent invoices. Only reads the
+ * provider; a failure is logged and leaves the pass a success (the quantities are in step,
+ * which is what the pass is for).
  */
 async function recordMoney(options: { ctx: AppContext; account: BillingAccountRow }) {
   const { ctx, account } = options;
   try {
     const moneyDrift = await measureMoneyDrift({ ctx, account });
     await recordMoneyDrift({ db: ctx.db, billingAccountId: account.id, moneyDrift });
+    // Invoices whose webhooks never arrived are recorded here.
+    await recordProviderInvoices({ ctx, account });
   } catch (error) {
     ctx.log.warn(
       { billingAccountId: account.id, err: error },

@@ -209,6 +209,34 @@ export interface Projects {
   deleted_at: Date | null;
 }
 
+export interface ProviderInvoiceLines {
+  provider_invoice_id: string;
+  line_id: string;
+  resource_type: string | null;
+  sku: string | null;
+  price_version: number | null;
+  service_start: Date;
+  service_end: Date;
+  amount: number;
+  proration: boolean;
+}
+
+export interface ProviderInvoices {
+  provider_invoice_id: string;
+  billing_account_id: string;
+  number: string | null;
+  status: string;
+  hosted_invoice_url: string | null;
+  invoice_pdf: string | null;
+  currency: string;
+  total: number;
+  period_start: Date;
+  period_end: Date;
+  billing_reason: string | null;
+  finalized_at: Date | null;
+  recorded_at: Date;
+}
+
 export interface ResourcePricing {
   resource_type: string;
   sku: string;
@@ -326,6 +354,8 @@ export interface DB {
   "ktrlplane.organizations": Organizations;
   "ktrlplane.price_versions": PriceVersions;
   "ktrlplane.projects": Projects;
+  "ktrlplane.provider_invoice_lines": ProviderInvoiceLines;
+  "ktrlplane.provider_invoices": ProviderInvoices;
   "ktrlplane.resource_pricing": ResourcePricing;
   "ktrlplane.resources": Resources;
   "ktrlplane.schema_migrations": SchemaMigrations;

@@ -1,5 +1,6 @@
 import type { BillingAccountRow, BillingAccountStatus } from "../db/billing-accounts.js";
 import type { Period } from "../domain/billing-period.js";
+import type { PriceBook } from "../domain/price-versions.js";
 import type { Price } from "../domain/pricing.js";
 
 /** What the ledger says the provider should hold for one account: one item per price. */
@@ -33,6 +34,40 @@ export interface WebhookTrigger {
   type: string;
   billingAccountId?: string;
   customerId?: string;
+  /** Set when the event is about one of the provider's invoices: the handler reads it. */
+  invoiceId?: string;
+}
+
+/** The catalog price (and version) a provider price stands for. */
+export interface ProviderPriceRef {
+  resource_type: string;
+  sku: string;
+  price_version: number;
+}
+
+/** One of the provider's own invoices, amounts in ISO minor units. */
+export interface ProviderInvoice {
+  id: string;
+  /** The account whose subscription it bills; undefined when it is none of ours. */
+  billingAccountId: string | undefined;
+  number: string | null;
+  /** Stripe's: draft, open, paid, uncollectible, void. */
+  status: string;
+  hosted_invoice_url: string | null;
+  invoice_pdf: string | null;
+  currency: string;
+  total: number;
+  period: Period;
+  billing_reason: string | null;
+  finalized_at: Date | null;
+  /** Each line with the period of service it bills (not the invoice's period). */
+  lines: {
+    id: string;
+    price: ProviderPriceRef | null;
+    service: Period;
+    amount: number;
+    proration: boolean;
+  }[];
 }
 
 /**
@@ -74,6 +109,14 @@ export interface BillingProvider {
     account: BillingAccountRow;
     returnUrl: string;
   }): Promise<{ url: string }>;
+  /** One of the provider's invoices, read afresh (a webhook only says which). */
+  readInvoice?(options: { invoiceId: string; prices: PriceBook }): Promise<ProviderInvoice>;
+  /** The account's invoices created since `since`, for passes that catch lost webhooks. */
+  readInvoices?(options: {
+    account: BillingAccountRow;
+    since: Date;
+    prices: PriceBook;
+  }): Promise<ProviderInvoice[]>;
   /** Verifies a webhook delivery's signature and says which account it concerns. */
   verifyWebhook(options: { rawBody: string; signature: string | undefined }): WebhookTrigger;
 }

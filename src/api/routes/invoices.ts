@@ -1,5 +1,9 @@
 import { z } from "zod";
 import type { InvoiceRow } from "../../db/invoices.js";
+import {
+  compareProviderInvoices,
+  type ProviderSide,
+} from "../../invoices/compare-provider-invoice.js";
 import { getInvoiceForReader } from "../../invoices/get-invoice.js";
 import { listInvoices } from "../../invoices/list-invoices.js";
 import { billingAccountInPath } from "../path-access.js";
@@ -7,6 +11,40 @@ import { route } from "../route.js";
 import { timestamp } from "../schemas.js";
 
 const period = z.object({ start: timestamp, end: timestamp });
+
+const moneyComparison = z.object({
+  ledger: z.number().int(),
+  provider: z.number().int(),
+  drift: z.number().int().describe("provider − ledger, minor units"),
+});
+
+const providerInvoice = z.object({
+  id: z.string().describe("Stripe's invoice id"),
+  number: z.string().nullable(),
+  status: z.string().describe("Stripe's status: open, paid, uncollectible, void"),
+  hosted_invoice_url: z.string().nullable(),
+  invoice_pdf: z.string().nullable(),
+  currency: z.string(),
+  total: z.number().int().describe("Stripe's invoice total, ISO minor units"),
+  period: period.describe("Stripe's invoice period: for a renewal, the period that closed"),
+  billing_reason: z.string().nullable(),
+});
+
+const providerSummary = z
+  .object({
+    invoices: z
+      .array(providerInvoice)
+      .describe(
+        "Stripe's invoices that bill this month's service: Stripe bills in advance, so the month lies on the invoice that opened it and the renewal that closes it (its prorations)",
+      ),
+    total: moneyComparison.describe(
+      "Stripe's lines for this month's service against the ledger's total",
+    ),
+  })
+  .nullable()
+  .describe(
+    "What the provider (Stripe) billed for this month; null under the local ledger or before Stripe's invoices are recorded",
+  );
 
 const invoiceSummary = z.object({
   id: z.string(),
@@ -18,6 +56,7 @@ const invoiceSummary = z.object({
   total: z.number().int(),
   status: z.literal("finalized"),
   finalized_at: timestamp,
+  provider: providerSummary,
 });
 
 // The price as it was when the invoice was finalized: whatever the catalog says today.
@@ -43,6 +82,27 @@ const priceSnapshot = z
   .describe("The full price definition the line was computed with, frozen at finalization");
 
 const invoiceDetail = invoiceSummary.extend({
+  provider: z
+    .object({
+      invoices: z.array(providerInvoice),
+      total: moneyComparison,
+      lines: z
+        .array(
+          moneyComparison.extend({
+            resource_type: z.string(),
+            sku: z.string(),
+            price_version: z.number().int().nullable(),
+            provider_lines: z
+              .number()
+              .int()
+              .describe("Stripe lines summed into `provider`; each is rounded once"),
+          }),
+        )
+        .describe("Per ledger line (price version): Stripe's lines for it summed"),
+    })
+    .nullable()
+    .optional()
+    .describe(providerSummary.description ?? ""),
   billing_account: z.object({ id: z.string(), name: z.string() }),
   lines: z.array(
     z.object({
@@ -82,7 +142,27 @@ const invoicesQuery = z.strictObject({
     .optional(),
 });
 
-function presentSummary(invoice: InvoiceRow) {
+function presentProvider(side: ProviderSide | null | undefined) {
+  if (!side) return null;
+  return {
+    invoices: side.invoices.map((p) => ({
+      id: p.provider_invoice_id,
+      number: p.number,
+      status: p.status,
+      hosted_invoice_url: p.hosted_invoice_url,
+      invoice_pdf: p.invoice_pdf,
+      currency: p.currency,
+      total: p.total,
+      period: { start: p.period_start, end: p.period_end },
+      billing_reason: p.billing_reason,
+    })),
+    total: side.total,
+    lines: side.lines,
+  };
+}
+
+function presentSummary(invoice: InvoiceRow, side: ProviderSide | null | undefined) {
+  const provider = presentProvider(side);
   return {
     id: invoice.id,
     number: invoice.number,
@@ -93,6 +173,7 @@ function presentSummary(invoice: InvoiceRow) {
     total: invoice.total,
     status: "finalized" as const,
     finalized_at: invoice.finalized_at,
+    provider: provider && { invoices: provider.invoices, total: provider.total },
   };
 }
 
@@ -118,7 +199,11 @@ export const invoiceRoutes = [
         limit: query.limit,
         ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
       });
-      return { data: page.data.map(presentSummary), next_cursor: page.next_cursor };
+      const sides = await compareProviderInvoices({ db: ctx.db, invoices: page.data });
+      return {
+        data: page.data.map((invoice) => presentSummary(invoice, sides.get(invoice.id))),
+        next_cursor: page.next_cursor,
+      };
     },
   }),
   route({
@@ -133,8 +218,16 @@ export const invoiceRoutes = [
         userId: user.id,
         invoiceId: params.id ?? "",
       });
+      const side = (
+        await compareProviderInvoices({
+          db: ctx.db,
+          invoices: [detail.invoice],
+          ledgerLines: new Map([[detail.invoice.id, detail.lines]]),
+        })
+      ).get(detail.invoice.id);
       return {
-        ...presentSummary(detail.invoice),
+        ...presentSummary(detail.invoice, side),
+        provider: presentProvider(side),
         billing_account: { id: detail.account.id, name: detail.account.name },
         lines: detail.lines.map((line) => ({
           line_no: line.line_no,

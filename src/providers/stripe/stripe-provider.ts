@@ -3,6 +3,7 @@ import type { Database } from "../../db/database.js";
 import { priceKey } from "../../domain/pricing.js";
 import type { BillingProvider } from "../billing-provider.js";
 import { RequestPacer } from "./request-pacer.js";
+import { type PriceRefCache, readStripeInvoice, readStripeInvoices } from "./stripe-invoices.js";
 import { stripePeriodCharges } from "./stripe-period-charges.js";
 import { openCustomerPortal } from "./stripe-portal.js";
 import { startCheckoutSetup } from "./stripe-setup.js";
@@ -31,6 +32,7 @@ export function createStripeProvider(options: {
   const clock = options.clock ?? (() => new Date());
   // Stripe price id → catalog price key, learnt from price metadata (prices never change).
   const priceKeys = new Map<string, string>();
+  const priceRefs: PriceRefCache = new Map();
   return {
     name: "stripe",
     initialAccountStatus: "setup_required",
@@ -52,6 +54,10 @@ export function createStripeProvider(options: {
       }),
     openCustomerPortal: ({ account, returnUrl }) =>
       openCustomerPortal({ stripe, db, pacer, account, returnUrl }),
+    readInvoice: ({ invoiceId, prices }) =>
+      readStripeInvoice({ stripe, pacer, prices, cache: priceRefs, invoiceId }),
+    readInvoices: ({ account, since, prices }) =>
+      readStripeInvoices({ stripe, db, pacer, prices, cache: priceRefs, account, since }),
     verifyWebhook: ({ rawBody, signature }) =>
       verifyStripeWebhook({ stripe, webhookSecret: options.webhookSecret, rawBody, signature }),
   };

@@ -75,5 +75,8 @@ export function verifyStripeWebhook(options: {
     type: event.type,
     billingAccountId: object.metadata?.[accountMetadataKey],
     customerId,
+    ...(object.object === "invoice" && typeof object.id === "string"
+      ? { invoiceId: object.id }
+      : {}),
   };
 }

@@ -1018,6 +1018,43 @@ export interface paths {
                                      */
                                     start: string;
                                 };
+                                /** @description What the provider (Stripe) billed for this month; null under the local ledger or before Stripe's invoices are recorded */
+                                provider: {
+                                    /** @description Stripe's invoices that bill this month's service: Stripe bills in advance, so the month lies on the invoice that opened it and the renewal that closes it (its prorations) */
+                                    invoices: {
+                                        billing_reason: string | null;
+                                        currency: string;
+                                        hosted_invoice_url: string | null;
+                                        /** @description Stripe's invoice id */
+                                        id: string;
+                                        invoice_pdf: string | null;
+                                        number: string | null;
+                                        /** @description Stripe's invoice period: for a renewal, the period that closed */
+                                        period: {
+                                            /**
+                                             * Format: date-time
+                                             * @description ISO 8601 UTC
+                                             */
+                                            end: string;
+                                            /**
+                                             * Format: date-time
+                                             * @description ISO 8601 UTC
+                                             */
+                                            start: string;
+                                        };
+                                        /** @description Stripe's status: open, paid, uncollectible, void */
+                                        status: string;
+                                        /** @description Stripe's invoice total, ISO minor units */
+                                        total: number;
+                                    }[];
+                                    /** @description Stripe's lines for this month's service against the ledger's total */
+                                    total: {
+                                        /** @description provider − ledger, minor units */
+                                        drift: number;
+                                        ledger: number;
+                                        provider: number;
+                                    };
+                                } | null;
                                 /** @enum {string} */
                                 status: "finalized";
                                 total: number;
@@ -2288,6 +2325,53 @@ export interface paths {
                                 project_id: string;
                                 project_name: string;
                             }[];
+                            /** @description What the provider (Stripe) billed for this month; null under the local ledger or before Stripe's invoices are recorded */
+                            provider?: {
+                                invoices: {
+                                    billing_reason: string | null;
+                                    currency: string;
+                                    hosted_invoice_url: string | null;
+                                    /** @description Stripe's invoice id */
+                                    id: string;
+                                    invoice_pdf: string | null;
+                                    number: string | null;
+                                    /** @description Stripe's invoice period: for a renewal, the period that closed */
+                                    period: {
+                                        /**
+                                         * Format: date-time
+                                         * @description ISO 8601 UTC
+                                         */
+                                        end: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description ISO 8601 UTC
+                                         */
+                                        start: string;
+                                    };
+                                    /** @description Stripe's status: open, paid, uncollectible, void */
+                                    status: string;
+                                    /** @description Stripe's invoice total, ISO minor units */
+                                    total: number;
+                                }[];
+                                /** @description Per ledger line (price version): Stripe's lines for it summed */
+                                lines: {
+                                    /** @description provider − ledger, minor units */
+                                    drift: number;
+                                    ledger: number;
+                                    price_version: number | null;
+                                    provider: number;
+                                    /** @description Stripe lines summed into `provider`; each is rounded once */
+                                    provider_lines: number;
+                                    resource_type: string;
+                                    sku: string;
+                                }[];
+                                total: {
+                                    /** @description provider − ledger, minor units */
+                                    drift: number;
+                                    ledger: number;
+                                    provider: number;
+                                };
+                            } | null;
                             /** @enum {string} */
                             status: "finalized";
                             total: number;

@@ -269,11 +269,18 @@ export const invoiceRoutes: Route[] = [
           subscription: str(),
           status: oneOf("draft", "open", "paid", "uncollectible", "void"),
           collection_method: oneOf("charge_automatically", "send_invoice"),
+          // https://docs.stripe.com/api/invoices/list#list_invoices-created
+          created: obj({ gt: int(0), gte: int(0), lt: int(0), lte: int(0) }),
         },
         params,
       );
+      const c = p.created ?? {};
       const all = [...engine.state.invoices.values()].filter(
         (i) =>
+          (c.gt === undefined || i.created > c.gt) &&
+          (c.gte === undefined || i.created >= c.gte) &&
+          (c.lt === undefined || i.created < c.lt) &&
+          (c.lte === undefined || i.created <= c.lte) &&
           (p.customer === undefined || i.customer === p.customer) &&
           (p.subscription === undefined ||
             i.parent?.subscription_details.subscription === p.subscription) &&
