@@ -48,6 +48,7 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     longId: "",
     formulaId: "",
     accountId: "",
+    meteredId: "",
   };
 
   const api = apiCaller({ baseUrl: () => server.baseUrl });
@@ -152,11 +153,24 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     ids.formulaId = formula.id;
     ids.accountId = formula.billing.billing_account_id;
     await create(ids.longId, "graph", "standard", `${"x".repeat(90)}-graph`);
+    // A metered resource that received usage: its page draws the usage chart.
+    ids.meteredId = (await create(ids.longId, "flow", "runs", "event-runs")).id;
+    await api(ids.token, "POST", "/v1/usage", {
+      events: [
+        {
+          id: "layout-run-1",
+          resource_id: ids.meteredId,
+          event_name: "flow_runs",
+          value: 42,
+          timestamp: new Date().toISOString(),
+        },
+      ],
+    });
     const gone = await create(ids.websiteId, "flow", "standard", "old-flow");
     // Billed by the second: it must live at least one for its (deleted) row to exist.
     await new Promise((r) => setTimeout(r, 1_100));
     await api(ids.token, "DELETE", `/v1/resources/${gone.id}`);
-    expect(n).toBe(8);
+    expect(n).toBe(9);
   });
 
   afterAll(async () => {
@@ -175,6 +189,7 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     { name: "project", url: () => `/projects/${ids.websiteId}` },
     { name: "project-billing", url: () => `/projects/${ids.websiteId}/billing` },
     { name: "resource", url: () => `/resources/${ids.formulaId}` },
+    { name: "resource-metered", url: () => `/resources/${ids.meteredId}` },
     { name: "wizard", url: () => `/resources/new?project=${ids.websiteId}` },
     { name: "org-billing", url: () => `/organizations/${ids.orgId}/billing` },
     { name: "costs", url: () => `/organizations/${ids.orgId}/costs?group_by=resource` },

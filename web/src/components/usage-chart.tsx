@@ -55,6 +55,7 @@ export function UsageChart({ usage, title }: { usage: ResourceUsage; title: stri
                 height={(Number(b.value) / top) * 100}
                 className="usage-bar"
                 data-testid="usage-bar"
+                data-start={b.start}
                 data-value={b.value}
               >
                 <title>{`${formatBucket(b.start, usage.granularity)}: ${formatUsageValue(b.value)}`}</title>
