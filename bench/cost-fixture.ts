@@ -31,7 +31,7 @@ export interface CostFixture {
 
 /**
  * A migrated database with the catalog stored, the API server over it and one organization whose
- * year-long ledger is written by bulk SQL: `resources` resources in 20 projects, each a chain of
+ * year-long ledger is written by bulk SQL: `resources` resources in `projects` projects, each a chain of
  * `intervalsPerResource` back-to-back intervals from `from` to now, alternating between two
  * billing accounts (as project billing switches leave it), the last one open. Change points are
  * jittered per resource so that lines have many distinct quantities.
@@ -40,6 +40,8 @@ export async function withCostFixture<T>(options: {
   databaseUrl: string;
   resources: number;
   intervalsPerResource: number;
+  /** Projects the resources are spread over (20 unless said). */
+  projects?: number;
   work: (options: {
     ctx: AppContext;
     server: ServerProcess;
@@ -49,6 +51,7 @@ export async function withCostFixture<T>(options: {
   }) => Promise<T>;
 }): Promise<T> {
   const { databaseUrl, resources, intervalsPerResource } = options;
+  const projects = options.projects ?? 20;
   const db = openPostgres({ url: databaseUrl, maxConnections: 2 });
   const ctx = await createContext({
     config: loadConfig({ ...serverConfig, DATABASE_URL: databaseUrl }),
@@ -66,7 +69,7 @@ export async function withCostFixture<T>(options: {
       expect: 201,
     });
     const projectIds = [tenant.projectId];
-    for (let i = 1; i < 20; i++) {
+    for (let i = 1; i < projects; i++) {
       const project = await callApi<{ id: string }>({
         baseUrl: server.baseUrl,
         method: "POST",
@@ -89,7 +92,7 @@ export async function withCostFixture<T>(options: {
     await db.query(
       `INSERT INTO ktrlplane.resources
          (id, organization_id, project_id, name, resource_type, sku, created_at)
-       SELECT 'res_bench_' || lpad(g::text, 7, '0'), $1, ($2::text[])[1 + g % 20], 'r' || g,
+       SELECT 'res_bench_' || lpad(g::text, 7, '0'), $1, ($2::text[])[1 + g % $7], 'r' || g,
          ($3::text[])[1 + g % 10], ($4::text[])[1 + g % 10], to_timestamp($5)
        FROM generate_series(1, $6::int) AS g`,
       [
@@ -99,6 +102,7 @@ export async function withCostFixture<T>(options: {
         priceSlots.map(([, sku]) => sku),
         fromS,
         resources,
+        projects,
       ],
     );
     await db.query(

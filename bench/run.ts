@@ -4,13 +4,22 @@ import { availableParallelism } from "node:os";
 import { adminUrlFromEnv, dropPendingDatabases } from "./bench-database.js";
 import { costs } from "./costs.js";
 import { backgroundLoad } from "./cpu-usage.js";
+import { healthzUnderLoad } from "./healthz-under-load.js";
 import { httpVsRaw } from "./http-vs-raw.js";
+import { listPaged } from "./list-paged.js";
 import { formatSection } from "./print-table.js";
 import type { BenchSection } from "./section.js";
 import { startConfig } from "./start-config.js";
 import { stripeBurst } from "./stripe-burst.js";
 
-const sections: BenchSection[] = [httpVsRaw, startConfig, stripeBurst, costs];
+const sections: BenchSection[] = [
+  httpVsRaw,
+  startConfig,
+  stripeBurst,
+  costs,
+  healthzUnderLoad,
+  listPaged,
+];
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
