@@ -15,6 +15,7 @@ import { type ClosedLoopResult, type Measure, runClosedLoop } from "./closed-loo
 import type { DatabaseCounters } from "./counting-database.js";
 import { type CpuSnapshot, cpuSnapshot } from "./cpu-usage.js";
 import { type LatencySummary, summarizeLatencies } from "./latency-stats.js";
+import { type LockWaits, lockWaitSampler } from "./lock-waits.js";
 import { createResourceRaw, deleteResourceRaw } from "./raw-writes.js";
 import type { BenchRow, SectionResult } from "./section.js";
 import { type ServerProcess, type ServerStats, startServerProcess } from "./server-process.js";
@@ -53,6 +54,7 @@ interface PhaseResult {
   delete: LatencySummary;
   combined: LatencySummary;
   cpuPerRequest: CpuPerOp;
+  lockWaits: LockWaits;
   serverCounters?: DatabaseCounters;
 }
 
@@ -65,9 +67,13 @@ function diffCounters(a: DatabaseCounters, b: DatabaseCounters): DatabaseCounter
   };
 }
 
-/** Runs one closed-loop phase and samples CPU (and the server's counters) at the window edges. */
+/**
+ * Runs one closed-loop phase and samples CPU (and the server's counters) at the window edges, and
+ * the database's lock waits in between.
+ */
 async function runPhase(options: {
   adminUrl: string;
+  databaseUrl: string;
   server?: ServerProcess;
   iteration: (options: { client: number; measure: Measure }) => Promise<void>;
 }): Promise<PhaseResult> {
@@ -77,21 +83,31 @@ async function runPhase(options: {
   let cpuEnd: CpuSnapshot | undefined;
   let serverStart: ServerStats | undefined;
   let serverEnd: ServerStats | undefined;
-  const loop: ClosedLoopResult = await runClosedLoop({
-    clients,
-    warmupMs,
-    durationMs,
-    iteration: options.iteration,
-    onWindowStart: async () => {
-      cpuStart = cpuSnapshot();
-      serverStart = await options.server?.stats();
-    },
-    onWindowEnd: async () => {
-      cpuEnd = cpuSnapshot();
-      serverEnd = await options.server?.stats();
-    },
-  });
-  if (!cpuStart || !cpuEnd) throw new Error("the measured window never closed");
+  const locks = lockWaitSampler({ databaseUrl: options.databaseUrl });
+  let lockWaits: LockWaits | undefined;
+  let loop: ClosedLoopResult;
+  try {
+    loop = await runClosedLoop({
+      clients,
+      warmupMs,
+      durationMs,
+      iteration: options.iteration,
+      onWindowStart: async () => {
+        cpuStart = cpuSnapshot();
+        serverStart = await options.server?.stats();
+        await locks.start();
+      },
+      onWindowEnd: async () => {
+        cpuEnd = cpuSnapshot();
+        serverEnd = await options.server?.stats();
+        lockWaits = await locks.stop();
+      },
+    });
+  } finally {
+    // A window that never closed leaves the sampler running: stop it, or the database stays busy.
+    if (!lockWaits) await locks.stop();
+  }
+  if (!cpuStart || !cpuEnd || !lockWaits) throw new Error("the measured window never closed");
   const creates = loop.latenciesMs.get("create") ?? [];
   const deletes = loop.latenciesMs.get("delete") ?? [];
   const requests = creates.length + deletes.length;
@@ -113,6 +129,7 @@ async function runPhase(options: {
       otherMs: Math.max(0, machineMs - loadGeneratorMs - serverMs - postgresMs) / requests,
       machineUtilisation: machineMs / (loop.windowMs * availableParallelism()),
     },
+    lockWaits,
     ...(serverStart && serverEnd
       ? { serverCounters: diffCounters(serverStart.counters, serverEnd.counters) }
       : {}),
@@ -250,12 +267,22 @@ function notes(options: {
       `the other ${ms(latency - dbMs)} ms is HTTP, Fastify, zod, JSON and app code`
     );
   };
+  const locks = (label: string, l: LockWaits) => {
+    const waiting = Object.values(l.waiting).reduce((sum, v) => sum + v, 0);
+    const events = Object.entries(l.waiting)
+      .map(([event, v]) => `${event} ${v.toFixed(2)}`)
+      .join(", ");
+    return `  ${label.padEnd(8)} ${l.active.toFixed(1)} sessions running a statement, ${waiting.toFixed(2)} of them waiting on a lock${events ? ` (${events})` : ""}`;
+  };
   const counters = api.serverCounters;
   const requests = api.combined.count;
   return [
     `CPU ms per request in the measured window (${availableParallelism()} cores):`,
     cpu("API", api.cpuPerRequest),
     cpu("raw SQL", raw.cpuPerRequest),
+    `PostgreSQL sessions in the measured window, mean of ${api.lockWaits.samples} and ${raw.lockWaits.samples} samples:`,
+    locks("API", api.lockWaits),
+    locks("raw SQL", raw.lockWaits),
     ...(counters
       ? [
           `  API server statements per request under load: ${(counters.queries / requests).toFixed(2)} + BEGIN/COMMIT`,
@@ -300,6 +327,7 @@ export async function measureCreateDelete(options: CreateDeleteOptions): Promise
         let counter = 0;
         const raw = await runPhase({
           adminUrl,
+          databaseUrl,
           iteration: async ({ client, measure }) => {
             const connection = rawClients[client] as pg.Client;
             const id = await measure("create", () =>
@@ -311,6 +339,7 @@ export async function measureCreateDelete(options: CreateDeleteOptions): Promise
         const baseUrl = server.baseUrl;
         const api = await runPhase({
           adminUrl,
+          databaseUrl,
           server,
           iteration: async ({ measure }) => {
             const id = await measure("create", () =>
