@@ -8,8 +8,10 @@ import { formatSection } from "./print-table.js";
 import type { BenchSection } from "./section.js";
 import { startConfig } from "./start-config.js";
 import { stripeBurst } from "./stripe-burst.js";
+import { usageIngest } from "./usage-ingest.js";
+import { usageQuery } from "./usage-query.js";
 
-const sections: BenchSection[] = [httpVsRaw, startConfig, stripeBurst];
+const sections: BenchSection[] = [httpVsRaw, startConfig, stripeBurst, usageIngest, usageQuery];
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
