@@ -26,8 +26,3 @@ WHERE EXISTS (
 CREATE INDEX usage_rollups_organization_meter ON ktrlplane.usage_rollups
   (organization_id, event_name, hour)
   INCLUDE (project_id, resource_id, sum, count, max, latest_value, latest_at, latest_event_id);
-
--- The dedup record's organization is copied from the event's resource, whose own foreign key
--- already holds it; checking it again cost every ingested event a lookup and a KEY SHARE lock on
--- the one organization row that every concurrent batch of that organization was locking too.
-ALTER TABLE ktrlplane.usage_event_ids DROP CONSTRAINT usage_event_ids_organization_id_fkey;
