@@ -11,6 +11,8 @@ import { formatSection } from "./print-table.js";
 import type { BenchSection } from "./section.js";
 import { startConfig } from "./start-config.js";
 import { stripeBurst } from "./stripe-burst.js";
+import { usageIngest } from "./usage-ingest.js";
+import { usageQuery } from "./usage-query.js";
 
 const sections: BenchSection[] = [
   httpVsRaw,
@@ -19,6 +21,8 @@ const sections: BenchSection[] = [
   costs,
   healthzUnderLoad,
   listPaged,
+  usageIngest,
+  usageQuery,
 ];
 
 const args = process.argv.slice(2);

@@ -146,8 +146,6 @@ describe.skipIf(!testDatabaseAvailable)("usage ingestion survives kill -9 of the
     expect(interrupted).toBeGreaterThan(0);
     expect(acknowledged).toBe(CLIENTS * BATCHES);
     expect([...accepted.values()].every((n) => n === 1)).toBe(true);
-    // An id never answered "accepted" was committed by a request whose answer the kill cut.
-    expect(accepted.size).toBeLessThanOrEqual(CLIENTS * BATCHES * BATCH_SIZE);
 
     const day = 86_400_000;
     const from = new Date(Math.floor(now / day) * day - day).toISOString();

@@ -19,3 +19,10 @@ WHERE EXISTS (
   SELECT 1 FROM ktrlplane.usage_distinct_values d
   WHERE d.resource_id = e.resource_id AND d.event_name = e.event_name
     AND d.hour = date_trunc('hour', e."timestamp", 'UTC'));
+
+-- An organization's usage over a range reads one meter at a time (usage-rollups.ts); with only
+-- (organization_id, hour) each meter's branch walked every meter's rows of the range. Covering,
+-- so that a month's totals are read from the index alone.
+CREATE INDEX usage_rollups_organization_meter ON ktrlplane.usage_rollups
+  (organization_id, event_name, hour)
+  INCLUDE (project_id, resource_id, sum, count, max, latest_value, latest_at, latest_event_id);

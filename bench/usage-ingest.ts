@@ -1,0 +1,203 @@
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { migrate } from "../src/db/migrate.js";
+import { openPostgres } from "../src/db/postgres.js";
+import { ensureUsagePartitions } from "../src/db/usage-partitions.js";
+import { writeUsageCatalog } from "../test/support/usage-catalog.js";
+import { callApi, createResourceViaApi, signUpTenant } from "./api-client.js";
+import { withBenchDatabase } from "./bench-database.js";
+import { summarizeLatencies } from "./latency-stats.js";
+import type { BenchSection, SectionResult } from "./section.js";
+import { startServerProcess } from "./server-process.js";
+
+const total = Number(process.env.BENCH_USAGE_EVENTS ?? 1_000_000);
+const batchSize = 10_000;
+const clients = Number(process.env.BENCH_USAGE_CLIENTS ?? 4);
+const resourceCount = 100;
+/** Of every batch, this share resends events of an earlier batch (same ids, same content). */
+const duplicateShare = 0.2;
+
+interface UsageEvent {
+  id: string;
+  resource_id: string;
+  event_name: string;
+  value: number;
+  timestamp: string;
+}
+
+/**
+ * The sendings, batch by batch: event `u` is the same wherever it is sent. A batch's duplicates
+ * are events of the batch `clients` before it (most likely answered already, as a client's retry
+ * after a timeout would be); the first batches repeat their own.
+ */
+function batchOf(options: { b: number; resources: string[]; base: number }): UsageEvent[] {
+  const { b, resources, base } = options;
+  const fresh = Math.round(batchSize * (1 - duplicateShare));
+  const event = (u: number): UsageEvent => ({
+    id: `evt-${u}`,
+    resource_id: resources[u % resources.length] as string,
+    event_name: "flow_runs",
+    value: (u % 100) + 1,
+    // Spread over the four minutes before the run: inside the resources' lives, in one or two hours.
+    timestamp: new Date(base + (u % 240_000)).toISOString(),
+  });
+  const events = Array.from({ length: fresh }, (_, k) => event(b * fresh + k));
+  const from = b >= clients ? b - clients : b;
+  for (let k = 0; k < batchSize - fresh; k++) events.push(event(from * fresh + k * 4));
+  return events;
+}
+
+/** Runs `send` over every batch, `clients` at a time; each batch's latency in ms. */
+async function sendAll(options: {
+  batches: number;
+  send: (b: number, client: number) => Promise<void>;
+}): Promise<{ latenciesMs: number[]; windowMs: number }> {
+  const latenciesMs: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      for (let b = next++; b < options.batches; b = next++) {
+        const began = performance.now();
+        await options.send(b, client);
+        latenciesMs.push(performance.now() - began);
+      }
+    }),
+  );
+  return { latenciesMs, windowMs: performance.now() - started };
+}
+
+/**
+ * Usage ingestion through the API (POST /v1/usage: dedup record, partitioned events, hourly
+ * rollups in one transaction per batch) next to the same rows bulk-inserted by plain SQL with
+ * `ON CONFLICT DO NOTHING`, on a fresh database each, the same batches and concurrency.
+ */
+async function measureUsageIngest(options: { adminUrl: string }): Promise<SectionResult> {
+  const batches = Math.ceil(total / batchSize);
+  const catalogPath = await writeUsageCatalog();
+  const base = Date.now() - 4 * 60_000;
+
+  const api = await withBenchDatabase({
+    adminUrl: options.adminUrl,
+    work: async (databaseUrl) => {
+      const server = await startServerProcess({
+        databaseUrl,
+        config: { LOG_LEVEL: "silent", KTRLPLANE_WORKER: "off", KTRLPLANE_CATALOG: catalogPath },
+      });
+      try {
+        const { baseUrl } = server;
+        const tenant = await signUpTenant({ baseUrl });
+        const resources: string[] = [];
+        for (let i = 0; i < resourceCount; i++) {
+          resources.push(await createResourceViaApi({ baseUrl, tenant, name: `r${i}` }));
+        }
+        let accepted = 0;
+        let duplicates = 0;
+        const timing = await sendAll({
+          batches,
+          send: async (b) => {
+            const answer = await callApi<{ accepted: number; duplicates: number }>({
+              baseUrl,
+              method: "POST",
+              path: "/v1/usage",
+              token: tenant.token,
+              body: { events: batchOf({ b, resources, base }) },
+              expect: 200,
+            });
+            accepted += answer.accepted;
+            duplicates += answer.duplicates;
+          },
+        });
+        return { timing, accepted, duplicates };
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+
+  const raw = await withBenchDatabase({
+    adminUrl: options.adminUrl,
+    work: async (databaseUrl) => {
+      const db = openPostgres({ url: databaseUrl });
+      await migrate({ db });
+      await ensureUsagePartitions({ db, instants: [new Date(base)], now: new Date() });
+      await db.close();
+      const connections = await Promise.all(
+        Array.from({ length: clients }, async () => {
+          const client = new pg.Client({ connectionString: databaseUrl });
+          await client.connect();
+          return client;
+        }),
+      );
+      const resources = Array.from({ length: resourceCount }, (_, i) => `res_raw${i}`);
+      let inserted = 0;
+      try {
+        const timing = await sendAll({
+          batches,
+          send: async (b, client) => {
+            const events = batchOf({ b, resources, base });
+            const result = await (connections[client] as pg.Client).query(
+              `INSERT INTO ktrlplane.usage_events
+                 (organization_id, project_id, resource_id, event_name, value, "timestamp",
+                  event_id, properties, received_at)
+               SELECT 'org_raw', 'prj_raw', r, n, v, t, i, '{}'::jsonb, now()
+               FROM unnest($1::text[], $2::text[], $3::numeric[], $4::timestamptz[], $5::text[])
+                 AS e(r, n, v, t, i)
+               ON CONFLICT DO NOTHING`,
+              [
+                events.map((e) => e.resource_id),
+                events.map((e) => e.event_name),
+                events.map((e) => String(e.value)),
+                events.map((e) => e.timestamp),
+                events.map((e) => e.id),
+              ],
+            );
+            inserted += result.rowCount ?? 0;
+          },
+        });
+        return { timing, inserted };
+      } finally {
+        await Promise.all(connections.map((c) => c.end()));
+      }
+    },
+  });
+
+  const sent = batches * batchSize;
+  const apiSummary = summarizeLatencies(api.timing);
+  const rawSummary = summarizeLatencies(raw.timing);
+  const apiRate = sent / (api.timing.windowMs / 1000);
+  const rawRate = sent / (raw.timing.windowMs / 1000);
+  const ratio = apiRate / rawRate;
+  return {
+    title: `Usage ingestion: POST /v1/usage vs raw bulk INSERT … ON CONFLICT DO NOTHING on PostgreSQL (${sent.toLocaleString("en")} events, ${duplicateShare * 100} % duplicates, batches of ${batchSize.toLocaleString("en")}, ${clients} clients)`,
+    targets: "API events/s ≥ 50 % of raw",
+    rows: [
+      {
+        workload: "raw INSERT … ON CONFLICT DO NOTHING (events/s; latency per batch)",
+        count: sent,
+        perSecond: rawRate,
+        p50Ms: rawSummary.p50Ms,
+        p99Ms: rawSummary.p99Ms,
+      },
+      {
+        workload: "API POST /v1/usage (events/s; latency per request)",
+        count: sent,
+        perSecond: apiRate,
+        p50Ms: apiSummary.p50Ms,
+        p99Ms: apiSummary.p99Ms,
+        ratio,
+        pass: ratio >= 0.5,
+      },
+    ],
+    notes: [
+      `stored: API accepted ${api.accepted.toLocaleString("en")} and answered ${api.duplicates.toLocaleString("en")} duplicates; raw inserted ${raw.inserted.toLocaleString("en")}`,
+      `BENCH_USAGE_EVENTS=${total} (default 1,000,000), BENCH_USAGE_CLIENTS=${clients}`,
+    ],
+    data: { sent, api, raw: { ...raw }, ratio },
+  };
+}
+
+export const usageIngest: BenchSection = {
+  name: "usage-ingest",
+  run: ({ adminUrl }) => measureUsageIngest({ adminUrl }),
+};
