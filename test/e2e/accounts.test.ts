@@ -107,6 +107,10 @@ describe.skipIf(!chromiumPath)("billing accounts in the console", () => {
     await field.fill("Marketing EU");
     await marketing.getByRole("button", { name: "Save name" }).click();
     await card(page, "Marketing EU").getByRole("link", { name: "Marketing EU" }).waitFor();
+    // The keyboard continues from the account's name, not from the top of the page.
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(
+      "Marketing EU",
+    );
     expect((await account(state.marketingId)).name).toBe("Marketing EU");
     await page.screenshot({ path: join(shotsDir, "accounts-renamed.png"), fullPage: true });
   });
