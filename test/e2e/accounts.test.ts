@@ -91,6 +91,10 @@ describe.skipIf(!chromiumPath)("billing accounts in the console", () => {
   it("renames an account in place; a blank name shows the server's message under the field", async () => {
     const page = await open(`/organizations/${state.orgId}/billing`);
     const marketing = card(page, "Marketing");
+    // The local ledger has no customer portal: once every card has asked, no Stripe button.
+    await marketing.getByRole("button", { name: "Rename" }).waitFor();
+    await page.waitForLoadState("networkidle");
+    expect(await page.getByRole("button", { name: /in Stripe/ }).count()).toBe(0);
     await marketing.getByRole("button", { name: "Rename" }).click();
     const field = marketing.getByLabel("Account name");
     // Spaces pass the browser; the API trims them and refuses the blank name, naming the field.
@@ -103,6 +107,10 @@ describe.skipIf(!chromiumPath)("billing accounts in the console", () => {
     await field.fill("Marketing EU");
     await marketing.getByRole("button", { name: "Save name" }).click();
     await card(page, "Marketing EU").getByRole("link", { name: "Marketing EU" }).waitFor();
+    // The keyboard continues from the account's name, not from the top of the page.
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(
+      "Marketing EU",
+    );
     expect((await account(state.marketingId)).name).toBe("Marketing EU");
     await page.screenshot({ path: join(shotsDir, "accounts-renamed.png"), fullPage: true });
   });

@@ -19,6 +19,7 @@ describe.skipIf(!chromiumPath)("console e2e in Stripe mode", () => {
   let emulator: StripeEmulator;
   let server: RunningServer;
   let browser: Browser;
+  const active = { token: "", accountId: "" };
 
   beforeAll(async () => {
     ensureConsoleBuilt();
@@ -111,6 +112,19 @@ describe.skipIf(!chromiumPath)("console e2e in Stripe mode", () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(stripeQuantitiesByCatalogPrice(emulator, accountId)).toEqual({ "graph/standard": 1 });
+    Object.assign(active, { token, accountId });
+    await context.close();
+  });
+
+  it("the account's card opens Stripe's customer portal to manage the card and invoices", async () => {
+    expect(active.accountId).not.toBe("");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    await context.addInitScript((t) => localStorage.setItem("ktrlplane.token", t), active.token);
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${server.baseUrl}/billing-accounts/${active.accountId}`);
+    await page.getByRole("button", { name: "Manage card and invoices in Stripe" }).click();
+    await page.waitForURL((url) => url.href.startsWith(emulator.url));
     await context.close();
   });
 });

@@ -1,5 +1,5 @@
 /** A tiny History API router: a location store, `navigate`, `<Link>` and a route matcher. */
-import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from "react";
+import { type AnchorHTMLAttributes, type MouseEvent, type Ref, useSyncExternalStore } from "react";
 
 const listeners = new Set<() => void>();
 function notify() {
@@ -49,7 +49,10 @@ export function Link({
   to,
   onClick,
   ...rest
-}: { to: string } & Omit<AnchorHTMLAttributes<HTMLAnchorElement>, "href">) {
+}: { to: string; ref?: Ref<HTMLAnchorElement> } & Omit<
+  AnchorHTMLAttributes<HTMLAnchorElement>,
+  "href"
+>) {
   function handle(event: MouseEvent<HTMLAnchorElement>) {
     onClick?.(event);
     if (

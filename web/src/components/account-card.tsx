@@ -2,7 +2,7 @@
  * A billing account: status, items (price × quantity), charges so far and the upcoming invoice;
  * for those who manage billing, rename, make primary and close.
  */
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { type AccountItem, api } from "../api";
 import { describePrice, findSku, type ResourceType, skuAtVersion, typeName } from "../catalog";
 import { formatDate, formatMoney, formatPeriodEnd } from "../money";
@@ -22,6 +22,12 @@ export function AccountCard({
 }) {
   const { me } = useSession();
   const [renaming, setRenaming] = useState(false);
+  // Leaving the inline name form, the keyboard continues from the account's name.
+  const [nameFocus, setNameFocus] = useState(false);
+  const nameLink = useRef<HTMLAnchorElement>(null);
+  useEffect(() => {
+    if (nameFocus && !renaming) nameLink.current?.focus();
+  }, [nameFocus, renaming]);
   const account = useApi(() => api.account(accountId), [accountId]);
   const types = useApi(() => api.resourceTypes(), []);
   const charges = useApi(() => api.charges(accountId), [accountId]);
@@ -51,12 +57,15 @@ export function AccountCard({
                   account={a}
                   onDone={(renamed) => {
                     setRenaming(false);
+                    setNameFocus(true);
                     if (renamed) account.reload();
                   }}
                 />
               ) : (
                 <h3>
-                  <Link to={`/billing-accounts/${a.id}`}>{a.name}</Link>
+                  <Link ref={nameLink} to={`/billing-accounts/${a.id}`}>
+                    {a.name}
+                  </Link>
                   {a.primary ? <span className="pill pill-neutral">Primary</span> : null}
                   {a.closed_at ? (
                     <span className="pill pill-neutral" data-testid="account-closed">
@@ -179,7 +188,10 @@ export function AccountCard({
           {canManage && !renaming ? (
             <AccountActions
               account={a}
-              onRename={() => setRenaming(true)}
+              onRename={() => {
+                setNameFocus(false);
+                setRenaming(true);
+              }}
               onChanged={onChanged ?? account.reload}
             />
           ) : null}
