@@ -6,8 +6,13 @@ import {
   renameBillingAccount as writeName,
 } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
+import { markAccountsChanged } from "../db/ledger.js";
 
-/** Billing admins and owners rename an account; the audit keeps the old name. */
+/**
+ * Billing admins and owners rename an account; the audit keeps the old name. The provider's copy
+ * (Stripe's customer name) follows through the reconciler: the name is part of the desired state,
+ * and the account is marked dirty in the same transaction — no provider call in the request.
+ */
 export async function renameBillingAccount(options: {
   ctx: AppContext;
   tx: Queryable;
@@ -24,6 +29,7 @@ export async function renameBillingAccount(options: {
   });
   if (account.name === name) return account;
   await writeName({ db: tx, id: account.id, name });
+  await markAccountsChanged({ db: tx, accountIds: [account.id] });
   await recordAudit({
     db: tx,
     entry: {

@@ -190,4 +190,36 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts in Stripe mode", () =>
     // The resource is billed on through the primary account's subscription.
     expect(subscriptionsOf(primary.billing.billing_account_id)[0]?.status).toBe("active");
   });
+  it("renaming an account renames its Stripe customer through the reconciler, a rename back too", async () => {
+    setClocks("2026-12-04T00:00:00Z");
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Renamed" })).body;
+    const accountId: string = project.billing.billing_account_id;
+    await completeSetup({ api, emulator, billingAccountId: accountId });
+    const customer = () =>
+      [...emulator.state.customers.values()].find(
+        (c) => c.metadata.ktrlplane_billing_account_id === accountId,
+      );
+    const original = customer()?.name;
+    expect(original).toBeTruthy();
+    const customerWrites = () =>
+      emulator.requests.filter(
+        (r) =>
+          r.method === "POST" && r.path === `/v1/customers/${customer()?.id}` && r.status === 200,
+      ).length;
+    const before = customerWrites();
+
+    const rename = (name: string | null | undefined) =>
+      api.send("PATCH", `/v1/billing-accounts/${accountId}`, JSON.stringify({ name }), {
+        "content-type": "application/json",
+      });
+    const renamed = await rename("Research & Co");
+    expect(renamed.status).toBe(200);
+    await waitForSync({ api, billingAccountId: accountId });
+    expect(customer()?.name).toBe("Research & Co");
+    expect((await rename(original)).status).toBe(200);
+    await waitForSync({ api, billingAccountId: accountId });
+    expect(customer()?.name).toBe(original);
+    expect(customerWrites() - before).toBe(2);
+  });
 });

@@ -111,8 +111,16 @@ describe.skipIf(!testDatabaseAvailable)("Stripe's invoice for a month equals the
     await create(main.id, "flow", 1);
     await settle();
 
-    // The month ends: Stripe renews at midnight and finalizes an hour later; the ledger
-    // finalizes once the period has closed.
+    // The month ends: Stripe renews at midnight as a draft. Within its hour, December's charge
+    // (on the draft) still compares equal with the ledger's upcoming invoice.
+    setClocks("2026-12-01T00:30:00Z");
+    expect((await api.post(`/v1/billing-accounts/${primaryId}/sync`)).status).toBe(200);
+    const duringDraft = (await api.get(`/v1/billing-accounts/${primaryId}/sync`)).body.money_drift;
+    expect(duringDraft.period.start).toBe("2026-12-01T00:00:00.000Z");
+    expect(duringDraft.total.ledger).toBeGreaterThan(0);
+    expect(duringDraft.total.drift).toBe(0);
+
+    // Stripe finalizes an hour later; the ledger finalizes once the period has closed.
     setClocks("2026-12-01T02:00:00Z");
     emulator.tick();
     const round = await finalizeDueInvoices({ ctx: app.ctx });

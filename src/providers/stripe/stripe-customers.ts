@@ -45,10 +45,11 @@ export async function ensureCustomer(options: {
   return customerId;
 }
 
-/** What paying needs from the customer: whether it still exists and has an invoice default. */
+/** What a pass needs from the customer: whether it still exists, has an invoice default, its name. */
 export interface CustomerPayment {
   deleted: boolean;
   hasDefault: boolean;
+  name: string | null;
 }
 
 export async function readCustomerPayment(options: {
@@ -58,9 +59,35 @@ export async function readCustomerPayment(options: {
 }): Promise<CustomerPayment> {
   await options.pacer.wait();
   const customer = await options.stripe.customers.retrieve(options.customerId);
-  if ("deleted" in customer && customer.deleted) return { deleted: true, hasDefault: false };
+  if ("deleted" in customer && customer.deleted)
+    return { deleted: true, hasDefault: false, name: null };
   return {
     deleted: false,
     hasDefault: Boolean((customer as Stripe.Customer).invoice_settings?.default_payment_method),
+    name: (customer as Stripe.Customer).name ?? null,
   };
+}
+
+/**
+ * The customer carries the account's name (invoices and the portal show it): an absolute write
+ * under a key derived from the account, the desired-state version and the name, so a retry
+ * changes nothing and a rename back (A → B → A) is a new write, not a replay of the first.
+ */
+export async function nameCustomer(options: {
+  stripe: Stripe;
+  pacer: RequestPacer;
+  accountId: string;
+  customerId: string;
+  name: string;
+  version: number;
+}): Promise<void> {
+  const params: Stripe.CustomerUpdateParams = { name: options.name };
+  await options.pacer.wait();
+  await options.stripe.customers.update(options.customerId, params, {
+    idempotencyKey: idempotencyKey({
+      scope: `${options.accountId}:customer_name`,
+      version: options.version,
+      params: { customer: options.customerId, ...params },
+    }),
+  });
 }

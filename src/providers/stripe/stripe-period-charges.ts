@@ -44,7 +44,10 @@ export async function stripePeriodCharges(options: {
   const invoices = await stripe.invoices.list({ customer, limit: 100 });
   for (const invoice of invoices.data) {
     const subscription = invoice.parent?.subscription_details?.subscription;
-    if (invoice.status === "void" || invoice.status === "draft") continue;
+    // A renewal stays a draft for about an hour after the period ends
+    // (https://docs.stripe.com/billing/invoices/subscription#sub-invoice-lifecycle); its lines
+    // are already billed (the pending prorations moved onto it), so drafts count.
+    if (invoice.status === "void") continue;
     if (typeof subscription !== "string" || !ours.has(subscription)) continue;
     let invoiceLines = invoice.lines.data;
     if (invoice.lines.has_more && invoice.id) {

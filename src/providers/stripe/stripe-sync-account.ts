@@ -3,7 +3,7 @@ import type { Database } from "../../db/database.js";
 import { findStripeCustomerId } from "../../db/stripe-refs.js";
 import type { BillingProvider, DriftEntry, SyncOutcome } from "../billing-provider.js";
 import type { RequestPacer } from "./request-pacer.js";
-import { ensureCustomer, readCustomerPayment } from "./stripe-customers.js";
+import { ensureCustomer, nameCustomer, readCustomerPayment } from "./stripe-customers.js";
 import { stripePriceFor } from "./stripe-prices.js";
 import { findSetupPaymentMethod, makeDefaultPaymentMethod } from "./stripe-setup.js";
 import { accountStatusFrom } from "./stripe-status.js";
@@ -80,6 +80,10 @@ export async function syncStripeAccount(
   const setupChanges: DriftEntry[] = adopt
     ? [{ kind: "default_payment_method", detail: `${adopt} on ${customerId}` }]
     : [];
+  // The account's name is desired state too: a rename (or a hand edit in Stripe) is written here.
+  const rename = !customer.deleted && customer.name !== account.name;
+  if (rename)
+    setupChanges.push({ kind: "customer_name", detail: `${customerId} named ${account.name}` });
   const planned = planSubscriptions({
     desired: wanted,
     actual,
@@ -106,6 +110,17 @@ export async function syncStripeAccount(
       paymentMethodId: adopt,
     });
     customer.hasDefault = true;
+  }
+  if (rename) {
+    await beforeWrite();
+    await nameCustomer({
+      stripe,
+      pacer,
+      accountId: account.id,
+      customerId,
+      name: account.name,
+      version: desired.version,
+    });
   }
   const created = new Map<number, string>();
   for (const action of actions) {
