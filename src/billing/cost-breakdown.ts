@@ -8,6 +8,7 @@ import { resourceLabels } from "../db/resources.js";
 import { monthsOverlapping } from "../domain/billing-period.js";
 import { type ChargeShare, computeCharges } from "../domain/charges.js";
 import { priceBookFor } from "./find-price.js";
+import { meteredCharges } from "./metered-usage.js";
 
 export type CostGrouping = "project" | "resource_type" | "resource" | "billing_account";
 
@@ -119,6 +120,19 @@ export async function costBreakdown(options: {
     for (const share of projected.shares) groupOf(share).projected_amount += share.amount;
     total += accrued.total;
     projectedTotal += projected.total;
+    // Usage so far: the projection does not extrapolate it.
+    const metered = await meteredCharges({
+      ctx,
+      db,
+      billingAccountIds: segment.accountIds,
+      ...segment,
+    });
+    for (const share of metered.shares) {
+      groupOf(share).amount += share.amount;
+      groupOf(share).projected_amount += share.amount;
+    }
+    total += metered.total;
+    projectedTotal += metered.total;
   }
 
   await labelGroups({ ctx, db, groupBy, groups, accounts });
