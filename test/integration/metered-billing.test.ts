@@ -323,4 +323,37 @@ describe.skipIf(!testDatabaseAvailable)("metered billing", () => {
     const november = (await api.get(`/v1/billing-accounts/${primary}/upcoming-invoice`)).body;
     expect(meteredLines(november.lines)["flow/runs"]).toEqual(["0", 0, 2]);
   });
+
+  it("bills each hour of usage once, to the account that held the resource at the hour's end", async () => {
+    app.clock.set("2026-11-02T09:00:00Z");
+    const c = (await api.post("/v1/projects", { name: "Moving", organization_id: organizationId }))
+      .body;
+    const r = await api.post("/v1/resources", {
+      project_id: c.id,
+      resource_type: "flow",
+      sku: "runs",
+      name: "r4",
+    });
+    expectStatus(r, 201);
+    ids.r4 = r.body.id;
+    app.clock.set("2026-11-02T10:30:00Z");
+    await send("r4", "flow_runs", [
+      { value: 1, at: "2026-11-02T09:05:00Z" },
+      { value: 10, at: "2026-11-02T10:10:00Z" },
+    ]);
+    const moved = await api.put(`/v1/projects/${c.id}/billing`, { mode: "separate" });
+    expectStatus(moved, 200);
+    const separate = moved.body.billing_account_id as string;
+    expect(separate).toBeTruthy();
+    app.clock.set("2026-11-02T12:30:00Z");
+    await send("r4", "flow_runs", [{ value: 100, at: "2026-11-02T12:00:00Z" }]);
+
+    // The 10:00 hour, cut by the switch at 10:30, goes whole to the new account.
+    const flowOf = async (account: string) =>
+      meteredLines((await api.get(`/v1/billing-accounts/${account}/charges`)).body.lines)[
+        "flow/runs"
+      ];
+    expect(await flowOf(primary)).toEqual(["1", 2, 3]);
+    expect(await flowOf(separate)).toEqual(["110", 220, 1]);
+  });
 });
