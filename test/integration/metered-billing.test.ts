@@ -190,7 +190,8 @@ describe.skipIf(!testDatabaseAvailable)("metered billing", () => {
       { value: 3, at: "2026-10-04T12:00:00Z" },
     ]);
     await send("s1", "seats", [{ value: 8, at: "2026-10-04T11:00:00Z" }]);
-  });
+    // Room for a loaded machine: PGlite starts slowly when other suites run beside it.
+  }, 180_000);
   afterAll(async () => {
     await app?.close();
   });
