@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { aggregations } from "../domain/meter.js";
 import { isCurrency } from "../domain/money.js";
 import { NAME_MAX_LENGTH } from "../domain/names.js";
 import { roles } from "../domain/roles.js";
@@ -187,7 +188,16 @@ export const billingAccountResponse = z.object({
       price_version: z.number().int().describe("the price version these resources are billed at"),
       quantity: z.number().int(),
       unit_amount: z.number().int().nullable(),
-      amount: z.number().int(),
+      usage_quantity: z
+        .string()
+        .nullable()
+        .describe("metered prices: the period's aggregate of the meter so far (decimal text)"),
+      amount: z
+        .number()
+        .int()
+        .describe(
+          "the full-period amount at the current quantity, tiers applied; metered: the usage so far",
+        ),
     }),
   ),
   projects: z.array(z.object({ id: z.string(), name: z.string() })),
@@ -200,7 +210,13 @@ export const chargesResponse = z.object({
       sku: z.string(),
       price_version: z.number().int().describe("the price version the line is billed at"),
       description: z.string(),
-      quantity: z.number().int(),
+      quantity: z.number().int().describe("resources billed (metered lines: whose usage it bills)"),
+      usage_quantity: z
+        .string()
+        .nullable()
+        .describe(
+          "metered lines: the period's aggregate of the meter so far (decimal text), which the amount prices",
+        ),
       amount: z.number().int(),
     }),
   ),
@@ -211,6 +227,40 @@ export const pricePreviewResponse = z.object({
   billing_account_id: z.string().nullable(),
   billing_account: z.object({ id: z.string().nullable(), name: z.string(), scope: z.string() }),
   billing_model: z.string(),
+  usage_price: z
+    .object({
+      meter: z.object({
+        event_name: z.string(),
+        name: z.string(),
+        aggregation: z.enum(aggregations),
+      }),
+      scheme: z.enum(["per_unit", "tiered", "package"]),
+      unit_amount_decimal: z
+        .string()
+        .nullable()
+        .describe(
+          "per unit or per package, in minor units as exact decimal text; null when tiered",
+        ),
+      package_size: z.number().int().nullable(),
+      tiers_mode: z.enum(["graduated", "volume"]).nullable(),
+      tiers: z
+        .array(
+          z.object({
+            up_to: z.number().int().nullable(),
+            unit_amount: z.number().int(),
+            flat_amount: z.number().int().optional(),
+          }),
+        )
+        .nullable()
+        .describe("over the month's aggregate of the meter on the paying account"),
+      description: z
+        .string()
+        .describe("the usage price in words, e.g. 0.02 USD per unit of Flow runs"),
+    })
+    .nullable()
+    .describe(
+      "metered prices: what usage costs, billed each month to the paying account (monthly_amount and prorated_amount are 0 for them)",
+    ),
   monthly_amount: z.number().int(),
   prorated_amount: z.number().int(),
   period_end: timestamp,

@@ -3,8 +3,9 @@ import type { BillingAccountRow } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
 import { intervalsOverlapping } from "../db/ledger.js";
 import { calendarMonthOf, type Period } from "../domain/billing-period.js";
-import { computeCharges } from "../domain/charges.js";
+import { computeCharges, mergeCharges } from "../domain/charges.js";
 import { priceBookFor } from "./find-price.js";
+import { meteredCharges } from "./metered-usage.js";
 
 export interface ChargesStatement {
   period: Period;
@@ -14,6 +15,8 @@ export interface ChargesStatement {
     price_version: number;
     description: string;
     quantity: number;
+    /** Metered lines: the period's aggregate of the meter so far, which the amount prices. */
+    usage_quantity: string | null;
     amount: number;
   }[];
   total: number;
@@ -40,13 +43,22 @@ export async function accountCharges(options: {
     from: period.start,
     to: period.end,
   });
-  const { lines, total } = computeCharges({
+  const licensed = computeCharges({
     intervals,
     prices: await priceBookFor({ ctx, db, refs: intervals }),
     from: period.start,
     to: period.end,
     openUntil: options.until === "now" ? now : period.end,
   });
+  // Usage so far in both views: the upcoming invoice does not guess the rest of the month's.
+  const metered = await meteredCharges({
+    ctx,
+    db,
+    billingAccountIds: [account.id],
+    from: period.start,
+    to: period.end,
+  });
+  const { lines, total } = mergeCharges(licensed, metered);
   const typeNames = new Map(ctx.catalog.resourceTypes.map((t) => [t.type, t.name]));
   // Two versions of one price in a month are two lines: the description tells them apart.
   const versionsOf = new Map<string, number>();
@@ -66,6 +78,7 @@ export async function accountCharges(options: {
           : ""
       })`,
       quantity: line.quantity_at_end,
+      usage_quantity: line.usage_quantity ?? null,
       amount: line.amount,
     })),
     total,

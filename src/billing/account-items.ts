@@ -1,9 +1,11 @@
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import { activeQuantitiesOfAccounts } from "../db/ledger.js";
+import { calendarMonthOf } from "../domain/billing-period.js";
 import { priceVersion, versionAt } from "../domain/price-versions.js";
 import { periodAmount, priceKey } from "../domain/pricing.js";
 import { priceBookFor } from "./find-price.js";
+import { meteredCharges } from "./metered-usage.js";
 
 export interface AccountItem {
   resource_type: string;
@@ -11,9 +13,14 @@ export interface AccountItem {
   /** The price version these resources are billed at now. */
   price_version: number;
   quantity: number;
-  /** Null for tiered prices, whose unit price depends on the quantity. */
+  /**
+   * Null for tiered prices, whose unit price depends on the quantity, and for metered ones priced
+   * in fractions of a minor unit (`unit_amount_decimal`).
+   */
   unit_amount: number | null;
-  /** The full-period amount at the current quantity, tiers applied. */
+  /** Metered prices: the period's aggregate of the meter so far (decimal text); else null. */
+  usage_quantity: string | null;
+  /** The full-period amount at the current quantity, tiers applied; metered: the usage so far. */
   amount: number;
 }
 
@@ -71,13 +78,36 @@ export async function accountsItems(options: {
   billingAccountIds: string[];
 }): Promise<Map<string, AccountItem[]>> {
   const { ctx } = options;
-  const active = await activeItemsOfAccounts({ ...options, at: ctx.clock() });
+  const now = ctx.clock();
+  const active = await activeItemsOfAccounts({ ...options, at: now });
+  const month = calendarMonthOf(now);
+  const metered = await meteredCharges({ ...options, from: month.start, to: month.end });
+  const usageOf = new Map(
+    metered.lines.map((line) => [
+      `${line.billing_account_id}#${priceKey(line)}#${line.price_version}`,
+      line,
+    ]),
+  );
   const items = new Map<string, AccountItem[]>();
   for (const [accountId, quantities] of active) {
     items.set(
       accountId,
       quantities.map(({ resource_type, sku, price_version, quantity }) => {
         const { price } = priceVersion(ctx.catalog.prices, { resource_type, sku }, price_version);
+        if (price.billing_model === "metered") {
+          const usage = usageOf.get(
+            `${accountId}#${priceKey({ resource_type, sku })}#${price_version}`,
+          );
+          return {
+            resource_type,
+            sku,
+            price_version,
+            quantity,
+            unit_amount: price.unit_amount,
+            usage_quantity: usage?.usage_quantity ?? "0",
+            amount: usage?.amount ?? 0,
+          };
+        }
         return {
           resource_type,
           sku,
@@ -89,6 +119,7 @@ export async function accountsItems(options: {
               : price.billing_model === "free"
                 ? 0
                 : price.unit_amount,
+          usage_quantity: null,
           amount: periodAmount({ price, quantity }),
         };
       }),

@@ -11,6 +11,7 @@ import { epochSeconds, monthsOverlapping, periodSeconds } from "../domain/billin
 import { computeCharges } from "../domain/charges.js";
 import { flatRates } from "../domain/flat-rates.js";
 import { priceBookFor } from "./find-price.js";
+import { meteredCharges } from "./metered-usage.js";
 
 export type CostGrouping = "project" | "resource_type" | "resource" | "billing_account";
 
@@ -132,6 +133,18 @@ export async function costBreakdown(options: {
       for (const share of charges(accruedUntil).shares) add(share[column], share.amount, 0);
       for (const share of charges(to).shares) add(share[column], 0, share.amount);
     }
+  }
+  // Usage so far, month by month (tiers and packages apply to a month's total); a projection
+  // does not extrapolate it.
+  for (const segment of segments) {
+    const metered = await meteredCharges({
+      ctx,
+      db,
+      billingAccountIds: segment.billing_account_ids,
+      from: new Date(segment.from * 1000),
+      to: new Date(segment.to * 1000),
+    });
+    for (const share of metered.shares) add(share[column], share.amount, share.amount);
   }
 
   await labelGroups({ ctx, db, groupBy, groups, accounts });

@@ -4,9 +4,9 @@ import type { Queryable } from "../db/database.js";
 import { listOrganizationsOfUser } from "../db/organizations.js";
 import { findUserById } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
-import { previewCharge } from "../domain/preview-charge.js";
+import { previewCharge, type UsagePrice, usagePrice } from "../domain/preview-charge.js";
 import { finalVersion, latestVersion } from "../domain/price-versions.js";
-import { periodAmount } from "../domain/pricing.js";
+import { type Price, periodAmount, priceKey } from "../domain/pricing.js";
 import type { ProjectBillingInput } from "../projects/create-project.js";
 import { activeItems } from "./account-items.js";
 import { findOrganizationAccount } from "./find-organization-account.js";
@@ -27,6 +27,8 @@ export interface PricePreview {
   billing_account: { id: string | null; name: string; scope: "organization" | "project" };
   currency: string;
   billing_model: string;
+  /** Metered prices: what usage costs (their monthly and prorated amounts are 0); else null. */
+  usage_price: UsagePrice | null;
   monthly_amount: number;
   prorated_amount: number;
   period_end: Date;
@@ -141,6 +143,7 @@ export async function previewPrice(options: {
     billing_account: payer.account,
     currency: price.currency,
     billing_model: price.billing_model,
+    usage_price: meteredPrice(ctx, price),
     monthly_amount: charge.monthly_amount,
     prorated_amount: charge.prorated_amount,
     period_end: charge.period.end,
@@ -158,6 +161,14 @@ export async function previewPrice(options: {
           }
         : null,
   };
+}
+
+function meteredPrice(ctx: AppContext, price: Price): UsagePrice | null {
+  if (!price.meter) return null;
+  const meter = ctx.catalog.meters.get(price.meter.event_name);
+  if (!meter)
+    throw new Error(`meter ${price.meter.event_name} of ${priceKey(price)} is not declared`);
+  return usagePrice({ price, meter });
 }
 
 /** A caller with no organization yet: the organization created with the project would pay. */

@@ -124,6 +124,7 @@ export interface InvoiceLines {
   period_end: Date;
   amount: number;
   currency: string;
+  usage_quantity: string | null;
 }
 
 export interface InvoiceSettlements {

@@ -32,8 +32,13 @@ export interface ChargeLine {
   price_version: number;
   period: Period;
   amount: number;
-  /** Intervals active in the last second the line covers (month end, `to` or `openUntil`). */
+  /**
+   * Intervals active in the last second the line covers (month end, `to` or `openUntil`); on a
+   * metered line, the resources whose usage it bills.
+   */
   quantity_at_end: number;
+  /** Metered lines: the period's aggregate of the meter the amount is priced on (decimal text). */
+  usage_quantity?: string;
 }
 
 /** A resource's part of the lines of one account; a resource that moved accounts has one per account. */
@@ -178,6 +183,8 @@ export function computeCharges(options: {
         });
       }
       currency = price.currency;
+      // Metered prices bill usage, not time: see `computeMeteredCharges`.
+      if (price.billing_model === "metered") continue;
       addPieces({ lineAccs, interval, price, ...segment });
     }
   }
@@ -215,18 +222,21 @@ export function computeCharges(options: {
         });
     }
   }
-  if (!Number.isSafeInteger(total)) {
+  return sortedCharges({ lines, shares: [...shareAccs.values()], total });
+}
+
+export function sortedCharges(charges: Charges): Charges {
+  if (!Number.isSafeInteger(charges.total)) {
     throw new AppError({ code: "internal", message: "charges exceed the safe integer range" });
   }
-
-  lines.sort(
+  charges.lines.sort(
     (a, b) =>
       byString(a.billing_account_id, b.billing_account_id) ||
       byString(priceKey(a), priceKey(b)) ||
       a.price_version - b.price_version ||
       a.period.start.getTime() - b.period.start.getTime(),
   );
-  const shares = [...shareAccs.values()].sort(
+  charges.shares.sort(
     (a, b) =>
       byString(a.billing_account_id, b.billing_account_id) ||
       byString(a.resource_id, b.resource_id) ||
@@ -234,7 +244,16 @@ export function computeCharges(options: {
       byString(priceKey(a), priceKey(b)) ||
       a.price_version - b.price_version,
   );
-  return { lines, shares, total };
+  return charges;
+}
+
+/** Licensed and metered charges of the same window as one statement, in the same order. */
+export function mergeCharges(a: Charges, b: Charges): Charges {
+  return sortedCharges({
+    lines: [...a.lines, ...b.lines],
+    shares: [...a.shares, ...b.shares],
+    total: a.total + b.total,
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { meteredUsage } from "../billing/metered-usage.js";
 import type { AppContext } from "../context.js";
 import { getBillingAccount } from "../db/billing-accounts.js";
 import { newId } from "../db/ids.js";
@@ -98,11 +99,21 @@ export async function finalizeInvoice(options: {
       from: period.start,
       to: period.end,
     });
+    // Usage read in the transaction that freezes it: an event that lands later never changes
+    // this invoice (its rows are never updated).
+    const usage = await meteredUsage({
+      ctx,
+      db: tx,
+      billingAccountIds: [billingAccountId],
+      from: period.start,
+      to: period.end,
+    });
     const plan = planInvoice({
       billingAccountId,
       currency: account.currency,
       period,
       intervals,
+      usage,
       prices: ctx.catalog.prices,
       typeNames: new Map(ctx.catalog.resourceTypes.map((t) => [t.type, t.name])),
     });
@@ -147,6 +158,7 @@ export async function finalizeInvoice(options: {
         price_version: line.price_version,
         price: line.price,
         quantity: line.quantity,
+        usage_quantity: line.usage_quantity,
         period_start: line.period.start,
         period_end: line.period.end,
         amount: line.amount,

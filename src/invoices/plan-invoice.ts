@@ -1,6 +1,7 @@
 import type { Period } from "../domain/billing-period.js";
-import { computeCharges, type LedgerInterval } from "../domain/charges.js";
+import { computeCharges, type LedgerInterval, mergeCharges } from "../domain/charges.js";
 import { AppError } from "../domain/errors.js";
+import { computeMeteredCharges, type MeteredUsage } from "../domain/metered-charges.js";
 import { type PriceBook, priceVersion } from "../domain/price-versions.js";
 import { type Price, priceKey } from "../domain/pricing.js";
 
@@ -18,8 +19,13 @@ export interface PlannedLine {
   /** The price version and its definition the amount was computed with, frozen on the line. */
   price_version: number;
   price: Price;
-  /** Resources active in the last second of the period (what the upcoming invoice shows). */
+  /**
+   * Resources active in the last second of the period (what the upcoming invoice shows); on a
+   * metered line, the resources whose usage it bills.
+   */
   quantity: number;
+  /** Metered lines: the period's aggregate of the meter, which the amount prices. */
+  usage_quantity: string | null;
   period: Period;
   amount: number;
   currency: string;
@@ -49,17 +55,25 @@ export function planInvoice(options: {
   currency: string;
   period: Period;
   intervals: LedgerInterval[];
+  /** The account's metered usage in the period (see `meteredUsage`). */
+  usage: MeteredUsage[];
   prices: PriceBook;
   typeNames: Map<string, string>;
 }): InvoicePlan | null {
   const { billingAccountId, period, prices, typeNames } = options;
-  const charges = computeCharges({
-    intervals: options.intervals.filter((i) => i.billing_account_id === billingAccountId),
-    prices,
-    from: period.start,
-    to: period.end,
-    openUntil: period.end,
-  });
+  const charges = mergeCharges(
+    computeCharges({
+      intervals: options.intervals.filter((i) => i.billing_account_id === billingAccountId),
+      prices,
+      from: period.start,
+      to: period.end,
+      openUntil: period.end,
+    }),
+    computeMeteredCharges({
+      usage: options.usage.filter((u) => u.billing_account_id === billingAccountId),
+      prices,
+    }),
+  );
   if (charges.lines.length === 0) return null;
 
   const sharesByPrice = new Map<string, PlannedShare[]>();
@@ -100,6 +114,7 @@ export function planInvoice(options: {
       price_version: line.price_version,
       price,
       quantity: line.quantity_at_end,
+      usage_quantity: line.usage_quantity ?? null,
       period: line.period,
       amount: line.amount,
       currency: price.currency,

@@ -77,6 +77,7 @@ describe.skipIf(!testDatabaseAvailable)("billing flows through the HTTP API", ()
         price_version: 1,
         quantity: 1,
         unit_amount: 9900,
+        usage_quantity: null,
         amount: 9900,
       },
     ]);
@@ -146,6 +147,7 @@ describe.skipIf(!testDatabaseAvailable)("billing flows through the HTTP API", ()
         price_version: 1,
         quantity: 2,
         unit_amount: 9900,
+        usage_quantity: null,
         amount: 19800,
       },
     ]);
@@ -157,6 +159,7 @@ describe.skipIf(!testDatabaseAvailable)("billing flows through the HTTP API", ()
         price_version: 1,
         quantity: 1,
         unit_amount: 4900,
+        usage_quantity: null,
         amount: 4900,
       },
     ]);

@@ -19,6 +19,7 @@ interface UpcomingLine {
   description: string;
   price_version: number;
   quantity: number;
+  usage_quantity: string | null;
   amount: number;
 }
 
@@ -160,6 +161,7 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
           description: l.description,
           price_version: l.price_version,
           quantity: l.quantity,
+          usage_quantity: l.usage_quantity,
           amount: l.amount,
         })),
       ).toEqual(expected.lines);

@@ -266,6 +266,7 @@ describe.skipIf(!testDatabaseAvailable)(
           price_version: 2,
           quantity: 2,
           unit_amount: 19900,
+          usage_quantity: null,
           amount: 39800,
         },
       ]);

@@ -187,6 +187,7 @@ describe("a scheduled price change", () => {
     billing_account_id: "ba_1",
     billing_account: { id: "ba_1", name: "Acme", scope: "organization" },
     billing_model: "per_unit",
+    usage_price: null,
     currency: "usd",
     monthly_amount: 19900,
     prorated_amount: 10613,

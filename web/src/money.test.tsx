@@ -82,6 +82,7 @@ describe("account items", () => {
     sku: "standard",
     price_version: 1,
     quantity: 3,
+    usage_quantity: null,
     amount: 4500,
   };
   const types = [

@@ -78,6 +78,9 @@ const priceSnapshot = z
         }),
       )
       .optional(),
+    meter: z.object({ event_name: z.string() }).optional(),
+    unit_amount_decimal: z.string().optional(),
+    package_size: z.number().int().optional(),
   })
   .describe("The full price definition the line was computed with, frozen at finalization");
 
@@ -112,7 +115,18 @@ const invoiceDetail = invoiceSummary.extend({
       description: z.string(),
       price_version: z.number().int().describe("The price version the line was billed at"),
       price: priceSnapshot,
-      quantity: z.number().int().describe("Resources active in the last second of the period"),
+      quantity: z
+        .number()
+        .int()
+        .describe(
+          "Resources active in the last second of the period; metered lines: the resources whose usage it bills",
+        ),
+      usage_quantity: z
+        .string()
+        .nullable()
+        .describe(
+          "Metered lines: the period's aggregate of the meter (decimal text), which the amount prices",
+        ),
       period,
       amount: z.number().int(),
       currency: z.string(),
@@ -237,6 +251,7 @@ export const invoiceRoutes = [
           price_version: line.price_version,
           price: line.price as z.input<typeof priceSnapshot>,
           quantity: line.quantity,
+          usage_quantity: line.usage_quantity,
           period: { start: line.period_start, end: line.period_end },
           amount: line.amount,
           currency: line.currency,

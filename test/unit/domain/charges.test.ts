@@ -246,7 +246,7 @@ describe("computeCharges, tiered", () => {
 });
 
 describe("computeCharges, other models and errors", () => {
-  it("lists free and metered prices at 0 with their quantity", () => {
+  it("lists free prices at 0 with their quantity, and leaves metered ones to their usage", () => {
     const free: Price = { ...perUnit(0, "free"), billing_model: "free", unit_amount: null };
     const metered: Price = {
       ...perUnit(2, "metered"),
@@ -263,10 +263,7 @@ describe("computeCharges, other models and errors", () => {
       ...APRIL,
       openUntil: APRIL.to,
     });
-    expect(c.lines.map((l) => [l.sku, l.amount, l.quantity_at_end])).toEqual([
-      ["free", 0, 2],
-      ["metered", 0, 1],
-    ]);
+    expect(c.lines.map((l) => [l.sku, l.amount, l.quantity_at_end])).toEqual([["free", 0, 2]]);
     expect(c.shares.every((s) => s.amount === 0)).toBe(true);
     expect(c.total).toBe(0);
   });

@@ -59,6 +59,7 @@ const plan = (intervals: LedgerInterval[]) =>
     currency: "usd",
     period: APRIL,
     intervals,
+    usage: [],
     prices,
     typeNames,
   });

@@ -443,6 +443,7 @@ export interface paths {
                             };
                             id: string;
                             items: {
+                                /** @description the full-period amount at the current quantity, tiers applied; metered: the usage so far */
                                 amount: number;
                                 /** @description the price version these resources are billed at */
                                 price_version: number;
@@ -450,6 +451,8 @@ export interface paths {
                                 resource_type: string;
                                 sku: string;
                                 unit_amount: number | null;
+                                /** @description metered prices: the period's aggregate of the meter so far (decimal text) */
+                                usage_quantity: string | null;
                             }[];
                             name: string;
                             organization_id: string;
@@ -577,6 +580,7 @@ export interface paths {
                             };
                             id: string;
                             items: {
+                                /** @description the full-period amount at the current quantity, tiers applied; metered: the usage so far */
                                 amount: number;
                                 /** @description the price version these resources are billed at */
                                 price_version: number;
@@ -584,6 +588,8 @@ export interface paths {
                                 resource_type: string;
                                 sku: string;
                                 unit_amount: number | null;
+                                /** @description metered prices: the period's aggregate of the meter so far (decimal text) */
+                                usage_quantity: string | null;
                             }[];
                             name: string;
                             organization_id: string;
@@ -725,9 +731,12 @@ export interface paths {
                                 description: string;
                                 /** @description the price version the line is billed at */
                                 price_version: number;
+                                /** @description resources billed (metered lines: whose usage it bills) */
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
+                                /** @description metered lines: the period's aggregate of the meter so far (decimal text), which the amount prices */
+                                usage_quantity: string | null;
                             }[];
                             period: {
                                 /**
@@ -863,6 +872,7 @@ export interface paths {
                             };
                             id: string;
                             items: {
+                                /** @description the full-period amount at the current quantity, tiers applied; metered: the usage so far */
                                 amount: number;
                                 /** @description the price version these resources are billed at */
                                 price_version: number;
@@ -870,6 +880,8 @@ export interface paths {
                                 resource_type: string;
                                 sku: string;
                                 unit_amount: number | null;
+                                /** @description metered prices: the period's aggregate of the meter so far (decimal text) */
+                                usage_quantity: string | null;
                             }[];
                             name: string;
                             organization_id: string;
@@ -1859,9 +1871,12 @@ export interface paths {
                                 description: string;
                                 /** @description the price version the line is billed at */
                                 price_version: number;
+                                /** @description resources billed (metered lines: whose usage it bills) */
                                 quantity: number;
                                 resource_type: string;
                                 sku: string;
+                                /** @description metered lines: the period's aggregate of the meter so far (decimal text), which the amount prices */
+                                usage_quantity: string | null;
                             }[];
                             period: {
                                 /**
@@ -2277,6 +2292,10 @@ export interface paths {
                                     billing_model: string;
                                     currency: string;
                                     interval: string;
+                                    meter?: {
+                                        event_name: string;
+                                    };
+                                    package_size?: number;
                                     resource_type: string;
                                     sku: string;
                                     tiers?: {
@@ -2286,12 +2305,13 @@ export interface paths {
                                     }[];
                                     tiers_mode?: string;
                                     unit_amount: number | null;
+                                    unit_amount_decimal?: string;
                                 } & {
                                     [key: string]: unknown;
                                 };
                                 /** @description The price version the line was billed at */
                                 price_version: number;
-                                /** @description Resources active in the last second of the period */
+                                /** @description Resources active in the last second of the period; metered lines: the resources whose usage it bills */
                                 quantity: number;
                                 resource_type: string;
                                 /** @description The line split over its resources; sums to the line's amount exactly */
@@ -2303,6 +2323,8 @@ export interface paths {
                                     resource_name: string;
                                 }[];
                                 sku: string;
+                                /** @description Metered lines: the period's aggregate of the meter (decimal text), which the amount prices */
+                                usage_quantity: string | null;
                             }[];
                             /** @description `<account prefix>-0001`: gapless per billing account */
                             number: string;
@@ -3261,6 +3283,7 @@ export interface paths {
                                 };
                                 id: string;
                                 items: {
+                                    /** @description the full-period amount at the current quantity, tiers applied; metered: the usage so far */
                                     amount: number;
                                     /** @description the price version these resources are billed at */
                                     price_version: number;
@@ -3268,6 +3291,8 @@ export interface paths {
                                     resource_type: string;
                                     sku: string;
                                     unit_amount: number | null;
+                                    /** @description metered prices: the period's aggregate of the meter so far (decimal text) */
+                                    usage_quantity: string | null;
                                 }[];
                                 name: string;
                                 organization_id: string;
@@ -3407,6 +3432,7 @@ export interface paths {
                             };
                             id: string;
                             items: {
+                                /** @description the full-period amount at the current quantity, tiers applied; metered: the usage so far */
                                 amount: number;
                                 /** @description the price version these resources are billed at */
                                 price_version: number;
@@ -3414,6 +3440,8 @@ export interface paths {
                                 resource_type: string;
                                 sku: string;
                                 unit_amount: number | null;
+                                /** @description metered prices: the period's aggregate of the meter so far (decimal text) */
+                                usage_quantity: string | null;
                             }[];
                             name: string;
                             organization_id: string;
@@ -5048,6 +5076,29 @@ export interface paths {
                                 price_version: number;
                                 /** @description resources on the paying account still billed at an earlier version */
                                 resources_moving: number;
+                            } | null;
+                            /** @description metered prices: what usage costs, billed each month to the paying account (monthly_amount and prorated_amount are 0 for them) */
+                            usage_price: {
+                                /** @description the usage price in words, e.g. 0.02 USD per unit of Flow runs */
+                                description: string;
+                                meter: {
+                                    /** @enum {string} */
+                                    aggregation: "sum" | "count" | "max" | "unique_count" | "latest";
+                                    event_name: string;
+                                    name: string;
+                                };
+                                package_size: number | null;
+                                /** @enum {string} */
+                                scheme: "per_unit" | "tiered" | "package";
+                                /** @description over the month's aggregate of the meter on the paying account */
+                                tiers: {
+                                    flat_amount?: number;
+                                    unit_amount: number;
+                                    up_to: number | null;
+                                }[] | null;
+                                tiers_mode: ("graduated" | "volume") | null;
+                                /** @description per unit or per package, in minor units as exact decimal text; null when tiered */
+                                unit_amount_decimal: string | null;
                             } | null;
                         };
                     };

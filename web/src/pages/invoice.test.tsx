@@ -31,6 +31,7 @@ const invoice: FinalizedInvoice = {
         unit_amount: 9_900,
       },
       quantity: 1,
+      usage_quantity: null,
       period: { start: "2026-10-01T00:00:00.000Z", end: "2026-11-01T00:00:00.000Z" },
       amount: 12_345,
       currency: "usd",

@@ -518,21 +518,32 @@ export function ResourceWizardPage() {
           <ErrorNotice error={previewError} title="The price could not be calculated." />
           {preview ? (
             <section className="preview" aria-label="Price preview" data-testid="price-preview">
-              <div className="preview-row">
-                <span>{tierNote ? "Change to your monthly bill" : "Monthly price"}</span>
-                <strong data-testid="preview-monthly">
-                  <Money amount={preview.monthly_amount} currency={preview.currency} />
-                </strong>
-              </div>
-              <div className="preview-row">
-                <span>
-                  {preview.prorated_amount < 0 ? "Credited" : "Charged"} for the rest of this period
-                  (until {formatPeriodEnd(preview.period_end)})
-                </span>
-                <strong data-testid="preview-prorated">
-                  <Money amount={preview.prorated_amount} currency={preview.currency} />
-                </strong>
-              </div>
+              {preview.usage_price ? (
+                <div className="preview-row">
+                  <span>Usage price</span>
+                  <strong data-testid="preview-usage-price">
+                    {preview.usage_price.description}
+                  </strong>
+                </div>
+              ) : (
+                <>
+                  <div className="preview-row">
+                    <span>{tierNote ? "Change to your monthly bill" : "Monthly price"}</span>
+                    <strong data-testid="preview-monthly">
+                      <Money amount={preview.monthly_amount} currency={preview.currency} />
+                    </strong>
+                  </div>
+                  <div className="preview-row">
+                    <span>
+                      {preview.prorated_amount < 0 ? "Credited" : "Charged"} for the rest of this
+                      period (until {formatPeriodEnd(preview.period_end)})
+                    </span>
+                    <strong data-testid="preview-prorated">
+                      <Money amount={preview.prorated_amount} currency={preview.currency} />
+                    </strong>
+                  </div>
+                </>
+              )}
               <div className="preview-row preview-payer">
                 <span>Paid by</span>
                 <strong data-testid="preview-payer">
@@ -561,7 +572,7 @@ export function ResourceWizardPage() {
                 </p>
               ) : null}
               {preview.billing_model === "metered" ? (
-                <p className="hint">Metered: the final amount depends on usage.</p>
+                <p className="hint">Metered: billed each month from the usage it reports.</p>
               ) : null}
             </section>
           ) : null}

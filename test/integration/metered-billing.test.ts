@@ -1,0 +1,360 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
+import {
+  type ApiClient,
+  type ApiResponse,
+  startTestApp,
+  type TestApp,
+} from "../support/test-app.js";
+import { testDatabaseAvailable } from "../support/test-database.js";
+
+// Metered prices billed from usage through the HTTP API, on both databases: every aggregation
+// and pricing scheme, against figures computed here from the events sent.
+
+/** The default catalog plus one metered price per aggregation, each with another scheme. */
+async function writeMeteredCatalog(): Promise<string> {
+  const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
+  catalog.meters = [
+    { event_name: "flow_runs", name: "Flow runs", aggregation: "sum" },
+    { event_name: "api_calls", name: "API calls", aggregation: "count" },
+    { event_name: "peak_connections", name: "Peak connections", aggregation: "max" },
+    {
+      event_name: "active_users",
+      name: "Active users",
+      aggregation: "unique_count",
+      property: "user",
+    },
+    { event_name: "seats", name: "Seats", aggregation: "latest" },
+  ];
+  const metered = (type: string, sku: string, event_name: string, fields: object) => ({
+    type,
+    name: type.toUpperCase(),
+    skus: [{ sku, billing_model: "metered", meter: { event_name }, ...fields }],
+  });
+  catalog.resource_types.push(
+    metered("api", "calls", "api_calls", { unit_amount_decimal: "0.002" }),
+    metered("db", "peak", "peak_connections", {
+      tiers_mode: "graduated",
+      tiers: [
+        { up_to: 10, unit_amount: 100 },
+        { up_to: null, unit_amount: 50 },
+      ],
+    }),
+    metered("app", "users", "active_users", { unit_amount: 500, package_size: 2 }),
+    metered("seats", "seat", "seats", {
+      tiers_mode: "volume",
+      tiers: [
+        { up_to: 5, unit_amount: 1000 },
+        { up_to: null, unit_amount: 800 },
+      ],
+    }),
+  );
+  const file = path.join(await mkdtemp(path.join(tmpdir(), "ktrlplane-metered-")), "catalog.json");
+  await writeFile(file, JSON.stringify(catalog));
+  return file;
+}
+
+function expectStatus(response: ApiResponse, status: number): void {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
+}
+
+interface Line {
+  resource_type: string;
+  sku: string;
+  quantity: number;
+  usage_quantity: string | null;
+  amount: number;
+}
+
+describe.skipIf(!testDatabaseAvailable)("metered billing", () => {
+  let app: TestApp;
+  let api: ApiClient;
+  let organizationId: string;
+  let primary: string;
+  let own: string;
+  const ids: Record<string, string> = {};
+  let seq = 0;
+
+  const send = async (
+    resource: string,
+    event_name: string,
+    events: { value?: number | string; at: string; properties?: object }[],
+  ) => {
+    const r = await api.post("/v1/usage", {
+      events: events.map((e) => ({
+        id: `evt-${++seq}`,
+        resource_id: ids[resource],
+        event_name,
+        value: e.value ?? 1,
+        timestamp: e.at,
+        ...(e.properties ? { properties: e.properties } : {}),
+      })),
+    });
+    expectStatus(r, 200);
+    expect(r.body.events.map((e: { status: string }) => e.status)).toEqual(
+      events.map(() => "accepted"),
+    );
+  };
+  const meteredLines = (lines: Line[]) =>
+    Object.fromEntries(
+      lines
+        .filter((l) => l.usage_quantity !== null)
+        .map((l) => [`${l.resource_type}/${l.sku}`, [l.usage_quantity, l.amount, l.quantity]]),
+    );
+
+  // What the events below make, computed by hand from them.
+  const flowPrimary = 100 + 250.5 + 49.5 + 1000; // sum over r1 and r2 = 1400 runs at 2 cents
+  const expectedPrimary = {
+    "flow/runs": [String(flowPrimary), flowPrimary * 2, 2],
+    // 1,250 calls at 0.002 cents = 2.5 cents, rounded once (half up) to 3.
+    "api/calls": ["1250", 3, 1],
+    // The peak is 42 (not 5 + 42 + 17): 10 at 100, then 32 at 50.
+    "db/peak": ["42", 10 * 100 + 32 * 50, 1],
+    // Users a, b, c, d over the month: 4 (the hours' counts would add to 5), 2 packages of 2.
+    "app/users": ["4", 2 * 500, 1],
+    // The last event by timestamp says 3 seats (sent before an older 8): all 3 in the first tier.
+    "seats/seat": ["3", 3 * 1000, 1],
+  };
+  const primaryMeteredTotal = 2800 + 3 + 2600 + 1000 + 3000;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      at: "2026-10-03T08:00:00Z",
+      catalogPath: await writeMeteredCatalog(),
+    });
+    ({ api } = await app.signUp());
+    const a = (await api.post("/v1/projects", { name: "Website" })).body;
+    organizationId = a.organization_id;
+    primary = a.billing.billing_account_id;
+    const b = (
+      await api.post("/v1/projects", {
+        name: "Lab",
+        organization_id: organizationId,
+        billing: { mode: "separate" },
+      })
+    ).body;
+    own = b.billing.billing_account_id;
+    const create = async (key: string, project: string, resource_type: string, sku: string) => {
+      const r = await api.post("/v1/resources", {
+        project_id: project,
+        resource_type,
+        sku,
+        name: key,
+      });
+      expectStatus(r, 201);
+      ids[key] = r.body.id;
+    };
+    await create("r1", a.id, "flow", "runs");
+    await create("r2", a.id, "flow", "runs");
+    await create("c1", a.id, "api", "calls");
+    await create("p1", a.id, "db", "peak");
+    await create("u1", a.id, "app", "users");
+    await create("s1", a.id, "seats", "seat");
+    await create("r3", b.id, "flow", "runs");
+    await create("g1", a.id, "graph", "standard");
+
+    app.clock.set("2026-10-10T00:00:00Z");
+    await send("r1", "flow_runs", [
+      { value: 100, at: "2026-10-03T09:15:00Z" },
+      { value: "250.5", at: "2026-10-04T10:00:00Z" },
+      { value: 49.5, at: "2026-10-09T23:59:59Z" },
+    ]);
+    await send("r2", "flow_runs", [{ value: 1000, at: "2026-10-05T12:00:00Z" }]);
+    await send("r3", "flow_runs", [{ value: 7, at: "2026-10-05T12:00:00Z" }]);
+    await send(
+      "c1",
+      "api_calls",
+      Array.from({ length: 1250 }, (_, i) => ({
+        at: new Date(Date.parse("2026-10-04T00:00:00Z") + i * 60_000).toISOString(),
+      })),
+    );
+    await send("p1", "peak_connections", [
+      { value: 5, at: "2026-10-04T01:00:00Z" },
+      { value: 42, at: "2026-10-04T02:00:00Z" },
+      { value: 17, at: "2026-10-04T03:00:00Z" },
+    ]);
+    const user = (u: string, at: string) => ({ at, properties: { user: u } });
+    await send("u1", "active_users", [
+      user("a", "2026-10-04T01:00:00Z"),
+      user("b", "2026-10-04T01:10:00Z"),
+      user("a", "2026-10-04T01:20:00Z"),
+      user("c", "2026-10-04T01:30:00Z"),
+      user("a", "2026-10-06T05:00:00Z"),
+      user("d", "2026-10-06T05:30:00Z"),
+    ]);
+    await send("s1", "seats", [
+      { value: 10, at: "2026-10-04T09:00:00Z" },
+      { value: 3, at: "2026-10-04T12:00:00Z" },
+    ]);
+    await send("s1", "seats", [{ value: 8, at: "2026-10-04T11:00:00Z" }]);
+    // Room for a loaded machine: PGlite starts slowly when other suites run beside it.
+  }, 180_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("bills usage so far on the charges, the upcoming invoice and the account's items", async () => {
+    const charges = (await api.get(`/v1/billing-accounts/${primary}/charges`)).body;
+    expect(meteredLines(charges.lines)).toEqual(expectedPrimary);
+    // A licensed line beside them, and a total that is their sum.
+    const graph = charges.lines.find((l: Line) => l.resource_type === "graph");
+    expect(graph.usage_quantity).toBeNull();
+    expect(charges.total).toBe(charges.lines.reduce((s: number, l: Line) => s + l.amount, 0));
+    expect(charges.total).toBe(graph.amount + primaryMeteredTotal);
+
+    const upcoming = (await api.get(`/v1/billing-accounts/${primary}/upcoming-invoice`)).body;
+    expect(meteredLines(upcoming.lines)).toEqual(expectedPrimary);
+    // Usage is not extrapolated: only the licensed line grows to the month's end.
+    const fullGraph = upcoming.lines.find((l: Line) => l.resource_type === "graph").amount;
+    expect(upcoming.total).toBe(fullGraph + primaryMeteredTotal);
+
+    const account = (await api.get(`/v1/billing-accounts/${primary}`)).body;
+    const flow = account.items.find((i: Line) => i.resource_type === "flow");
+    expect(flow).toMatchObject({ quantity: 2, usage_quantity: "1400", amount: 2800 });
+
+    const other = (await api.get(`/v1/billing-accounts/${own}/charges`)).body;
+    expect(meteredLines(other.lines)).toEqual({ "flow/runs": ["7", 14, 1] });
+  });
+
+  it("adds metered shares to the costs, every grouping summing to the total", async () => {
+    const costs = async (group_by: string) => {
+      const r = await api.get(
+        `/v1/organizations/${organizationId}/costs?group_by=${group_by}&from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z`,
+      );
+      expectStatus(r, 200);
+      return r.body as {
+        total: number;
+        groups: { key: string; amount: number; projected_amount: number }[];
+      };
+    };
+    const byResource = await costs("resource");
+    const amountOf = (key: string) => byResource.groups.find((g) => g.key === ids[key])?.amount;
+    // r1 and r2 share 2,800 by their runs: 400 and 1,000.
+    expect([amountOf("r1"), amountOf("r2"), amountOf("r3")]).toEqual([800, 2000, 14]);
+    expect([amountOf("c1"), amountOf("p1"), amountOf("u1"), amountOf("s1")]).toEqual([
+      3, 2600, 1000, 3000,
+    ]);
+    for (const group_by of ["project", "resource_type", "resource", "billing_account"]) {
+      const c = await costs(group_by);
+      expect(c.groups.reduce((s, g) => s + g.amount, 0)).toBe(c.total);
+      expect(c.total).toBe(byResource.total);
+    }
+    const byAccount = await costs("billing_account");
+    const charges = (await api.get(`/v1/billing-accounts/${primary}/charges`)).body;
+    expect(byAccount.groups.find((g) => g.key === primary)?.amount).toBe(charges.total);
+  });
+
+  it("previews a metered SKU by its usage price and who pays, not as 0 a month", async () => {
+    const r = await api.post("/v1/pricing/preview", {
+      organization_id: organizationId,
+      resource_type: "api",
+      sku: "calls",
+    });
+    expectStatus(r, 200);
+    expect(r.body.billing_account_id).toBe(primary);
+    expect(r.body.usage_price).toMatchObject({
+      scheme: "per_unit",
+      unit_amount_decimal: "0.002",
+      meter: { event_name: "api_calls", aggregation: "count" },
+    });
+    expect(r.body.usage_price.description).toContain("0.00002 USD per unit of API calls");
+    const flow = await api.post("/v1/pricing/preview", {
+      organization_id: organizationId,
+      resource_type: "flow",
+      sku: "runs",
+    });
+    expect(flow.body.usage_price.description).toContain("0.02 USD per unit of Flow runs");
+    const tiers = await api.post("/v1/pricing/preview", {
+      organization_id: organizationId,
+      resource_type: "seats",
+      sku: "seat",
+    });
+    expect(tiers.body.usage_price).toMatchObject({ scheme: "tiered", tiers_mode: "volume" });
+    const licensed = await api.post("/v1/pricing/preview", {
+      organization_id: organizationId,
+      resource_type: "graph",
+      sku: "standard",
+    });
+    expect(licensed.body.usage_price).toBeNull();
+  });
+
+  it("freezes the metered lines on the finalized invoice; a later event never changes it", async () => {
+    const before = (await api.get(`/v1/billing-accounts/${primary}/upcoming-invoice`)).body;
+    for (const at of ["2026-10-20T00:00:00Z", "2026-10-30T00:00:00Z", "2026-11-01T00:10:00Z"]) {
+      app.clock.set(at);
+      expectStatus(await api.get("/v1/me"), 200);
+    }
+    expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
+    const list = (await api.get(`/v1/billing-accounts/${primary}/invoices`)).body.data;
+    expect(list).toHaveLength(1);
+    const read = async () => (await api.get(`/v1/invoices/${list[0].id}`)).body;
+    const invoice = await read();
+    expect(meteredLines(invoice.lines)).toEqual(expectedPrimary);
+    expect(invoice.total).toBe(before.total);
+    const flow = invoice.lines.find((l: Line) => l.resource_type === "flow");
+    expect(flow.price_version).toBe(1);
+    expect(flow.price.meter).toEqual({ event_name: "flow_runs" });
+    expect(
+      Object.fromEntries(
+        flow.shares.map((s: { resource_id: string; amount: number }) => [s.resource_id, s.amount]),
+      ),
+    ).toEqual({ [ids.r1 as string]: 800, [ids.r2 as string]: 2000 });
+    const costsOfOctober = async () =>
+      (
+        await api.get(
+          `/v1/organizations/${organizationId}/costs?group_by=resource&from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z`,
+        )
+      ).body;
+    const octoberCosts = await costsOfOctober();
+
+    // A late event dated in October: accepted and counted in the usage, but the invoice stays.
+    await send("r1", "flow_runs", [{ value: 500, at: "2026-10-20T00:00:00Z" }]);
+    const usage = (
+      await api.get(
+        `/v1/resources/${ids.r1}/usage?event_name=flow_runs&from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z`,
+      )
+    ).body;
+    expect(usage.total).toBe("900");
+    expect(await read()).toEqual(invoice);
+    expect(await costsOfOctober()).toEqual(octoberCosts);
+    // November's invoice-to-be holds no October usage.
+    const november = (await api.get(`/v1/billing-accounts/${primary}/upcoming-invoice`)).body;
+    expect(meteredLines(november.lines)["flow/runs"]).toEqual(["0", 0, 2]);
+  });
+
+  it("bills each hour of usage once, to the account that held the resource at the hour's end", async () => {
+    app.clock.set("2026-11-02T09:00:00Z");
+    const c = (await api.post("/v1/projects", { name: "Moving", organization_id: organizationId }))
+      .body;
+    const r = await api.post("/v1/resources", {
+      project_id: c.id,
+      resource_type: "flow",
+      sku: "runs",
+      name: "r4",
+    });
+    expectStatus(r, 201);
+    ids.r4 = r.body.id;
+    app.clock.set("2026-11-02T10:30:00Z");
+    await send("r4", "flow_runs", [
+      { value: 1, at: "2026-11-02T09:05:00Z" },
+      { value: 10, at: "2026-11-02T10:10:00Z" },
+    ]);
+    const moved = await api.put(`/v1/projects/${c.id}/billing`, { mode: "separate" });
+    expectStatus(moved, 200);
+    const separate = moved.body.billing_account_id as string;
+    expect(separate).toBeTruthy();
+    app.clock.set("2026-11-02T12:30:00Z");
+    await send("r4", "flow_runs", [{ value: 100, at: "2026-11-02T12:00:00Z" }]);
+
+    // The 10:00 hour, cut by the switch at 10:30, goes whole to the new account.
+    const flowOf = async (account: string) =>
+      meteredLines((await api.get(`/v1/billing-accounts/${account}/charges`)).body.lines)[
+        "flow/runs"
+      ];
+    expect(await flowOf(primary)).toEqual(["1", 2, 3]);
+    expect(await flowOf(separate)).toEqual(["110", 220, 1]);
+  });
+});
