@@ -12,7 +12,7 @@ import type { OpenAPIV3_1 } from "openapi-types";
 import type { AppContext } from "../context.js";
 import { AppError } from "../domain/errors.js";
 import { type RateLimit, registerRateLimit } from "../limits/rate-limit.js";
-import { logEachResponse } from "./access-log.js";
+import { OneLinePerRequest } from "./access-log.js";
 import { handleClientError } from "./client-errors.js";
 import { connectionOptions } from "./connection-options.js";
 import { registerMetrics } from "./metrics-route.js";
@@ -79,7 +79,7 @@ export async function buildServer(options: {
   const app = Fastify({
     // The context's logger: one pino instance, secrets redacted in observability/logger.ts.
     loggerInstance: ctx.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     bodyLimit: 1024 * 1024,
     trustProxy: trustedProxies(options.trustProxy ?? false),
     ...connectionOptions(options.requestTimeoutMs ?? 30_000),
@@ -94,7 +94,6 @@ export async function buildServer(options: {
 
   registerSecurityHeaders(app);
   echoRequestId(app);
-  logEachResponse(app);
   registerMetrics({ app, db: ctx.db, token: options.metricsToken });
 
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
