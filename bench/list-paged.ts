@@ -63,14 +63,14 @@ export const listPaged: BenchSection = {
               };
             });
             const api = await pageThrough(async (cursor) => {
-              const page = await callApi<{ items: unknown[]; next_cursor: string | null }>({
+              const page = await callApi<{ data: unknown[]; next_cursor: string | null }>({
                 baseUrl: server.baseUrl,
                 method: "GET",
                 path: `/v1/projects/${tenant.projectId}/resources?limit=${pageSize}${cursor ? `&cursor=${cursor}` : ""}`,
                 token: tenant.token,
                 expect: 200,
               });
-              return { items: page.items.length, cursor: page.next_cursor ?? undefined };
+              return { items: page.data.length, cursor: page.next_cursor ?? undefined };
             });
             const line = (workload: string, summary: typeof raw.summary): BenchRow => ({
               workload,

@@ -225,11 +225,13 @@ export async function intervalsOverlapping(options: {
   prices?: { resource_type: string; sku: string }[];
 }): Promise<LedgerInterval[]> {
   const { prices } = options;
-  return rows(
-    options.db,
+  // Open rows by their own index, closed ones by their end (migration 012): a recent window
+  // costs what it holds, not the account's whole history before it.
+  const branch = (open: boolean) =>
     sqlb
       .selectFrom("ktrlplane.billing_intervals")
       .select([
+        "id",
         "resource_id",
         "project_id",
         "billing_account_id",
@@ -239,22 +241,19 @@ export async function intervalsOverlapping(options: {
         "started_at",
         "ended_at",
       ])
-      .where((eb) =>
-        eb.and([
-          eb("billing_account_id", "=", eb.fn.any(textArray(options.billingAccountIds))),
-          eb("started_at", "<", options.to),
-          eb.or([eb("ended_at", "is", null), eb("ended_at", ">", options.from)]),
-        ]),
-      )
+      .where("billing_account_id", "=", (eb) => eb.fn.any(textArray(options.billingAccountIds)))
+      .where("started_at", "<", options.to)
+      .$if(open, (q) => q.where("ended_at", "is", null))
+      .$if(!open, (q) => q.where("ended_at", ">", options.from))
       .$if(prices !== undefined, (q) =>
         q.where(
           sql<string>`resource_type || '/' || sku`,
           "=",
           sql<string>`any(${textArray((prices ?? []).map(priceKey))})`,
         ),
-      )
-      .orderBy("id"),
-  );
+      );
+  const found = await rows(options.db, branch(false).unionAll(branch(true)).orderBy("id"));
+  return found.map(({ id: _id, ...interval }) => interval);
 }
 
 /**
