@@ -8,10 +8,12 @@ export interface PriceRef {
 
 /**
  * The book split by how a month line of a price can be computed. A *flat* price (every version
- * free, per_unit or metered — metered intervals cost nothing, usage is billed apart) owes each
+ * free, per_unit or metered) owes each
  * unit the same per second whatever the quantity, so a line is unit_amount × Σ seconds / month
  * seconds and a resource's weight in it is its seconds: plain sums a database can take. A tiered
  * price's rate depends on the quantity at each instant and needs the sweep of `computeCharges`.
+ * A metered version has no rate at all: it bills usage, not time (`computeMeteredCharges`), so
+ * its stretches make no line here, as in `computeCharges`.
  */
 export function flatRates(book: PriceBook): {
   rates: (PriceRef & { version: number; unit_amount: number })[];
@@ -31,6 +33,7 @@ export function flatRates(book: PriceBook): {
       continue;
     }
     versions.forEach((v, i) => {
+      if (v.price.billing_model === "metered") return;
       rates.push({ ...ref, version: v.version, unit_amount: units[i] as number });
     });
     for (const epoch of versionEpochs(versions)) epochs.push({ ...ref, ...epoch });
