@@ -63,12 +63,19 @@ async function recordMoney(options: { ctx: AppContext; account: BillingAccountRo
   try {
     const moneyDrift = await measureMoneyDrift({ ctx, account });
     await recordMoneyDrift({ db: ctx.db, billingAccountId: account.id, moneyDrift });
+  } catch (error) {
+    ctx.log.warn(
+      { billingAccountId: account.id, err: error },
+      "could not compare the provider's charges with the ledger",
+    );
+  }
+  try {
     // Invoices whose webhooks never arrived are recorded here.
     await recordProviderInvoices({ ctx, account });
   } catch (error) {
     ctx.log.warn(
       { billingAccountId: account.id, err: error },
-      "could not compare the provider's charges with the ledger",
+      "could not record the provider's invoices",
     );
   }
 }

@@ -109,8 +109,9 @@ export interface BillingProvider {
     account: BillingAccountRow;
     returnUrl: string;
   }): Promise<{ url: string }>;
-  /** One of the provider's invoices, read afresh (a webhook only says which). */
-  readInvoice?(options: { invoiceId: string; prices: PriceBook }): Promise<ProviderInvoice>;
+  /** One of the provider's invoices, read afresh (a webhook only says which); null when the
+   * provider has none by that id. */
+  readInvoice?(options: { invoiceId: string; prices: PriceBook }): Promise<ProviderInvoice | null>;
   /** The account's invoices created since `since`, for passes that catch lost webhooks. */
   readInvoices?(options: {
     account: BillingAccountRow;

@@ -18,12 +18,21 @@ interface Reading {
   cache: PriceRefCache;
 }
 
-/** One invoice as Stripe holds it now (https://docs.stripe.com/api/invoices/retrieve). */
+/**
+ * One invoice as Stripe holds it now (https://docs.stripe.com/api/invoices/retrieve); null when
+ * Stripe has none by that id (a deleted draft's `invoice.deleted`): nothing to record.
+ */
 export async function readStripeInvoice(
   options: Reading & { invoiceId: string },
-): Promise<ProviderInvoice> {
+): Promise<ProviderInvoice | null> {
   await options.pacer.wait();
-  const invoice = await options.stripe.invoices.retrieve(options.invoiceId);
+  let invoice: Stripe.Invoice;
+  try {
+    invoice = await options.stripe.invoices.retrieve(options.invoiceId);
+  } catch (error) {
+    if ((error as { code?: string }).code === "resource_missing") return null;
+    throw error;
+  }
   return toProviderInvoice({ ...options, invoice });
 }
 
