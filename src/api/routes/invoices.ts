@@ -104,7 +104,6 @@ const invoiceDetail = invoiceSummary.extend({
         .describe("Per ledger line (price version): Stripe's lines for it summed"),
     })
     .nullable()
-    .optional()
     .describe(providerSummary.description ?? ""),
   billing_account: z.object({ id: z.string(), name: z.string() }),
   lines: z.array(

@@ -2348,7 +2348,7 @@ export interface paths {
                                 project_name: string;
                             }[];
                             /** @description What the provider (Stripe) billed for this month; null under the local ledger or before Stripe's invoices are recorded */
-                            provider?: {
+                            provider: {
                                 invoices: {
                                     billing_reason: string | null;
                                     currency: string;

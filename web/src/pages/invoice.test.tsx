@@ -14,6 +14,7 @@ const invoice: FinalizedInvoice = {
   total: 12_345,
   status: "finalized",
   finalized_at: "2026-11-01T00:05:00.000Z",
+  provider: null,
   billing_account: { id: "ba_1", name: "Acme" },
   lines: [
     {
