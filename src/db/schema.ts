@@ -143,6 +143,7 @@ export interface Invoices {
   currency: string;
   total: number;
   finalized_at: Date;
+  billing_account_name: string;
 }
 
 export interface LoginThrottle {

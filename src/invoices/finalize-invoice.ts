@@ -137,6 +137,7 @@ export async function finalizeInvoice(options: {
     const invoice: InvoiceRow = {
       id: newId("inv"),
       billing_account_id: billingAccountId,
+      billing_account_name: account.name,
       organization_id: account.organization_id,
       sequence,
       number: invoiceNumber({ billingAccountId, sequence }),

@@ -286,6 +286,22 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
     expect(line.price_version).toBe(1);
   });
 
+  it("names the paying account as it was when the invoice was finalized, after a rename too", async () => {
+    const [invoice] = await invoicesOf(primary);
+    const before = (await api.get(`/v1/invoices/${invoice?.id}`)).body;
+    const renamed = await api.send(
+      "PATCH",
+      `/v1/billing-accounts/${primary}`,
+      JSON.stringify({ name: "Renamed after the fact" }),
+      { "content-type": "application/json" },
+    );
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.name).toBe("Renamed after the fact");
+    const after = (await api.get(`/v1/invoices/${invoice?.id}`)).body;
+    expect(after.billing_account).toEqual(before.billing_account);
+    expect(after.billing_account.name).not.toBe("Renamed after the fact");
+  });
+
   it("refuses any change to a finalized invoice in the database itself", async () => {
     const before = await invoiceRows(app);
     await expect(

@@ -105,7 +105,9 @@ const invoiceDetail = invoiceSummary.extend({
     })
     .nullable()
     .describe(providerSummary.description ?? ""),
-  billing_account: z.object({ id: z.string(), name: z.string() }),
+  billing_account: z
+    .object({ id: z.string(), name: z.string() })
+    .describe("The paying account, named as it was when the invoice was finalized"),
   lines: z.array(
     z.object({
       line_no: z.number().int(),
@@ -241,7 +243,7 @@ export const invoiceRoutes = [
       return {
         ...presentSummary(detail.invoice, side),
         provider: presentProvider(side),
-        billing_account: { id: detail.account.id, name: detail.account.name },
+        billing_account: { id: detail.account.id, name: detail.invoice.billing_account_name },
         lines: detail.lines.map((line) => ({
           line_no: line.line_no,
           resource_type: line.resource_type,

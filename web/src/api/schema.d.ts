@@ -2258,6 +2258,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description The paying account, named as it was when the invoice was finalized */
                             billing_account: {
                                 id: string;
                                 name: string;
