@@ -86,6 +86,52 @@ describe("the invoice page", () => {
     expect(within(lines).getByText("db-2")).toBeTruthy();
     expect(screen.getByTestId("invoice-total").textContent).toBe("$123.45");
     expect(screen.getByRole("button", { name: "Print or save as PDF" })).toBeTruthy();
+    expect(screen.queryByRole("region", { name: "In Stripe" })).toBeNull();
+  });
+
+  it("shows what Stripe billed for the month next to the ledger's invoice, with its links", async () => {
+    const stripeInvoice = {
+      id: "in_1",
+      number: "ABCD-0001",
+      status: "paid",
+      hosted_invoice_url: "https://invoice.stripe.test/i/in_1",
+      invoice_pdf: "https://invoice.stripe.test/i/in_1/pdf",
+      currency: "usd",
+      total: 12_346,
+      period: { start: "2026-10-01T00:00:00.000Z", end: "2026-11-01T00:00:00.000Z" },
+      billing_reason: "subscription_cycle",
+    };
+    const withStripe: FinalizedInvoice = {
+      ...invoice,
+      provider: {
+        invoices: [stripeInvoice],
+        total: { ledger: 12_345, provider: 12_346, drift: 1 },
+        lines: [],
+      },
+    };
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(
+        async () =>
+          new Response(JSON.stringify(withStripe), {
+            status: 200,
+            headers: { "content-type": "application/json" },
+          }),
+      ),
+    );
+    render(<InvoicePage id="inv_1" />);
+    const stripe = await screen.findByRole("region", { name: "In Stripe" });
+    expect(screen.getByTestId("invoice-stripe-total").textContent).toBe(
+      "Stripe billed $123.46 for this month's service, $0.01 from this invoice.",
+    );
+    expect(within(stripe).getByText("ABCD-0001")).toBeTruthy();
+    expect(within(stripe).getByText("paid")).toBeTruthy();
+    expect(within(stripe).getByRole("link", { name: "View in Stripe" }).getAttribute("href")).toBe(
+      stripeInvoice.hosted_invoice_url,
+    );
+    expect(within(stripe).getByRole("link", { name: "PDF" }).getAttribute("href")).toBe(
+      stripeInvoice.invoice_pdf,
+    );
   });
 
   it("says so when the invoice cannot be loaded", async () => {

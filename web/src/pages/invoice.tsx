@@ -144,11 +144,65 @@ export function InvoicePage({ id }: { id: string }) {
             </TableScroll>
           </section>
         ) : null}
+        {inv.provider ? <StripeInvoices invoice={inv} /> : null}
         <p className="small muted">
           Amounts are prorated by the second over the period and rounded once per line; the shares
           of a line add up to it exactly. This invoice is final and never changes.
         </p>
       </article>
     </div>
+  );
+}
+
+/**
+ * What Stripe billed for the same month, next to this (the ledger's) invoice: Stripe bills in
+ * advance, so the month's service spreads over the invoice that opened it and the renewal that
+ * closed it. A difference beyond a unit per line means the two sides disagree.
+ */
+function StripeInvoices({ invoice }: { invoice: FinalizedInvoice }) {
+  const provider = invoice.provider;
+  if (!provider) return null;
+  return (
+    <section aria-labelledby="invoice-stripe" className="no-print">
+      <h2 id="invoice-stripe">In Stripe</h2>
+      <p data-testid="invoice-stripe-total">
+        Stripe billed <Money amount={provider.total.provider} currency={invoice.currency} /> for
+        this month&apos;s service
+        {provider.total.drift === 0 ? (
+          ", the same as this invoice."
+        ) : (
+          <>
+            , <Money amount={provider.total.drift} currency={invoice.currency} /> from this invoice.
+          </>
+        )}
+      </p>
+      <TableScroll label="Stripe's invoices for this month">
+        <table className="table compact">
+          <tbody>
+            {provider.invoices.map((stripe) => (
+              <tr key={stripe.id}>
+                <th scope="row">{stripe.number ?? stripe.id}</th>
+                <td>{stripe.status}</td>
+                <td className="num">
+                  <Money amount={stripe.total} currency={stripe.currency} />
+                </td>
+                <td>
+                  {stripe.hosted_invoice_url ? (
+                    <a href={stripe.hosted_invoice_url} target="_blank" rel="noreferrer">
+                      View in Stripe
+                    </a>
+                  ) : null}{" "}
+                  {stripe.invoice_pdf ? (
+                    <a href={stripe.invoice_pdf} target="_blank" rel="noreferrer">
+                      PDF
+                    </a>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+    </section>
   );
 }
