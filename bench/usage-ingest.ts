@@ -4,11 +4,11 @@ import { migrate } from "../src/db/migrate.js";
 import { openPostgres } from "../src/db/postgres.js";
 import { ensureUsagePartitions } from "../src/db/usage-partitions.js";
 import { writeUsageCatalog } from "../test/support/usage-catalog.js";
-import { callApi, createResourceViaApi, signUpTenant } from "./api-client.js";
+import { callApi } from "./api-client.js";
 import { withBenchDatabase } from "./bench-database.js";
 import { summarizeLatencies } from "./latency-stats.js";
 import type { BenchSection, SectionResult } from "./section.js";
-import { startServerProcess } from "./server-process.js";
+import { withUsageTenant } from "./usage-tenant.js";
 
 const total = Number(process.env.BENCH_USAGE_EVENTS ?? 1_000_000);
 const batchSize = 10_000;
@@ -79,40 +79,32 @@ async function measureUsageIngest(options: { adminUrl: string }): Promise<Sectio
 
   const api = await withBenchDatabase({
     adminUrl: options.adminUrl,
-    work: async (databaseUrl) => {
-      const server = await startServerProcess({
+    work: (databaseUrl) =>
+      withUsageTenant({
         databaseUrl,
-        config: { LOG_LEVEL: "silent", KTRLPLANE_WORKER: "off", KTRLPLANE_CATALOG: catalogPath },
-      });
-      try {
-        const { baseUrl } = server;
-        const tenant = await signUpTenant({ baseUrl });
-        const resources: string[] = [];
-        for (let i = 0; i < resourceCount; i++) {
-          resources.push(await createResourceViaApi({ baseUrl, tenant, name: `r${i}` }));
-        }
-        let accepted = 0;
-        let duplicates = 0;
-        const timing = await sendAll({
-          batches,
-          send: async (b) => {
-            const answer = await callApi<{ accepted: number; duplicates: number }>({
-              baseUrl,
-              method: "POST",
-              path: "/v1/usage",
-              token: tenant.token,
-              body: { events: batchOf({ b, resources, base }) },
-              expect: 200,
-            });
-            accepted += answer.accepted;
-            duplicates += answer.duplicates;
-          },
-        });
-        return { timing, accepted, duplicates };
-      } finally {
-        await server.stop();
-      }
-    },
+        catalogPath,
+        resourceCount,
+        work: async ({ baseUrl, tenant, resources }) => {
+          let accepted = 0;
+          let duplicates = 0;
+          const timing = await sendAll({
+            batches,
+            send: async (b) => {
+              const answer = await callApi<{ accepted: number; duplicates: number }>({
+                baseUrl,
+                method: "POST",
+                path: "/v1/usage",
+                token: tenant.token,
+                body: { events: batchOf({ b, resources, base }) },
+                expect: 200,
+              });
+              accepted += answer.accepted;
+              duplicates += answer.duplicates;
+            },
+          });
+          return { timing, accepted, duplicates };
+        },
+      }),
   });
 
   const raw = await withBenchDatabase({

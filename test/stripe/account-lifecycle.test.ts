@@ -25,14 +25,8 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts in Stripe mode", () =>
     await stripeApp?.close();
   });
 
-  function setClocks(at: string) {
-    app.clock.set(at);
-    emulator.clock.set(Date.parse(at) / 1000);
-  }
-  function advanceDays(days: number) {
-    app.clock.advance({ days });
-    emulator.clock.advance(days * 86_400);
-  }
+  const setClocks = (at: string) => stripeApp.setClocks(at);
+  const advanceDays = (days: number) => stripeApp.advanceDays(days);
   const subscriptionsOf = (accountId: string) =>
     [...emulator.state.subscriptions.values()].filter(
       (s) => s.metadata?.ktrlplane_billing_account_id === accountId,

@@ -33,14 +33,8 @@ describe.skipIf(!testDatabaseAvailable)("Stripe's invoice for a month equals the
     await stripeApp?.close();
   });
 
-  function setClocks(at: string) {
-    app.clock.set(at);
-    emulator.clock.set(Date.parse(at) / 1000);
-  }
-  function advanceDays(days: number) {
-    app.clock.advance({ days });
-    emulator.clock.advance(days * 86_400);
-  }
+  const setClocks = (at: string) => stripeApp.setClocks(at);
+  const advanceDays = (days: number) => stripeApp.advanceDays(days);
 
   async function deliver(event: unknown) {
     const { payload, header } = signedEvent({ secret: webhookSecret, event });

@@ -71,6 +71,10 @@ export interface StripeTestApp {
   emulator: StripeEmulator;
   app: TestApp;
   reconciler: Reconciler;
+  /** Both clocks, the app's and the emulator's, on one instant. */
+  setClocks(at: string): void;
+  /** Both clocks moved forward together by whole days. */
+  advanceDays(days: number): void;
   close(): Promise<void>;
 }
 
@@ -111,6 +115,14 @@ export async function startStripeTestApp(options: {
     emulator,
     app,
     reconciler,
+    setClocks(at) {
+      app.clock.set(at);
+      emulator.clock.set(Date.parse(at) / 1000);
+    },
+    advanceDays(days) {
+      app.clock.advance({ days });
+      emulator.clock.advance(days * 86_400);
+    },
     async close() {
       await reconciler.stop();
       await app.close();
