@@ -12,10 +12,15 @@ const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "m
 export async function migrate(options: { db: Database }): Promise<string[]> {
   const { db } = options;
   const files = (await readdir(migrationsDir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
-  await db.query("CREATE SCHEMA IF NOT EXISTS ktrlplane");
-  await db.query(
-    "CREATE TABLE IF NOT EXISTS ktrlplane.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-  );
+  // Under the same lock as each migration: two processes creating the bookkeeping table at once
+  // would both pass `IF NOT EXISTS` and one would fail on PostgreSQL's catalog (pg_type).
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(7242001)");
+    await tx.query("CREATE SCHEMA IF NOT EXISTS ktrlplane");
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS ktrlplane.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+  });
   const applied: string[] = [];
   for (const file of files) {
     const ran = await db.transaction(async (tx) => {
