@@ -285,3 +285,50 @@ export async function invoiceShareSums(options: {
   `;
   return rows(db, query.compile(sqlb));
 }
+
+/**
+ * What the account was invoiced for one period's metered lines: the lines of the period's own
+ * invoice and every adjustment of the period on later ones, each with its shares. Reads the
+ * account's invoices from that period on, never its whole history.
+ */
+export async function invoicedMeteredLines(options: {
+  db: Queryable;
+  billingAccountId: string;
+  periodStart: Date;
+}): Promise<(InvoiceLineRow & { shares: InvoiceShareRow[] })[]> {
+  const { db, billingAccountId, periodStart } = options;
+  const lines = await rows(
+    db,
+    sqlb
+      .selectFrom("ktrlplane.invoices as i")
+      .innerJoin("ktrlplane.invoice_lines as l", "l.invoice_id", "i.id")
+      .selectAll("l")
+      .where("i.billing_account_id", "=", billingAccountId)
+      .where("i.period_start", ">=", periodStart)
+      .where("l.period_start", "=", periodStart)
+      .where("l.usage_quantity", "is not", null)
+      .orderBy("i.sequence")
+      .orderBy("l.line_no"),
+  );
+  if (lines.length === 0) return [];
+  const shares = await rows(
+    db,
+    sqlb
+      .selectFrom("ktrlplane.invoice_line_shares")
+      .selectAll()
+      .where(
+        sql<boolean>`(invoice_id, line_no) IN (SELECT * FROM unnest(${textArray(
+          lines.map((l) => l.invoice_id),
+        )}, ${lines.map((l) => l.line_no)}::int[]))`,
+      ),
+  );
+  const byLine = new Map<string, InvoiceShareRow[]>();
+  for (const share of shares) {
+    const key = `${share.invoice_id}#${share.line_no}`;
+    byLine.set(key, [...(byLine.get(key) ?? []), share]);
+  }
+  return lines.map((line) => ({
+    ...line,
+    shares: byLine.get(`${line.invoice_id}#${line.line_no}`) ?? [],
+  }));
+}

@@ -125,6 +125,9 @@ export interface InvoiceLines {
   amount: number;
   currency: string;
   usage_quantity: string | null;
+  kind: Generated<"charge" | "adjustment">;
+  recomputed_amount: number | null;
+  invoiced_amount: number | null;
 }
 
 export interface InvoiceSettlements {
@@ -144,6 +147,15 @@ export interface Invoices {
   total: number;
   finalized_at: Date;
   billing_account_name: string;
+}
+
+export interface LateUsageMarks {
+  billing_account_id: string;
+  period_start: Date;
+  first_marked_at: Date;
+  last_marked_at: Date;
+  consumed_at: Date | null;
+  consumed_by_invoice_id: string | null;
 }
 
 export interface LoginThrottle {
@@ -349,6 +361,7 @@ export interface DB {
   "ktrlplane.invoice_lines": InvoiceLines;
   "ktrlplane.invoice_settlements": InvoiceSettlements;
   "ktrlplane.invoices": Invoices;
+  "ktrlplane.late_usage_marks": LateUsageMarks;
   "ktrlplane.login_throttle": LoginThrottle;
   "ktrlplane.machine_tokens": MachineTokens;
   "ktrlplane.memberships": Memberships;

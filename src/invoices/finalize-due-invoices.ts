@@ -1,6 +1,7 @@
 import type { AppContext } from "../context.js";
 import { accountsDueForInvoicing, firstBilledInstant, settleThrough } from "../db/invoices.js";
-import { calendarMonthOf } from "../domain/billing-period.js";
+import { hasPendingMarks } from "../db/late-usage.js";
+import { calendarMonthOf, type Period } from "../domain/billing-period.js";
 import { closedThrough, finalizeInvoice } from "./finalize-invoice.js";
 
 export interface FinalizeRound {
@@ -67,14 +68,20 @@ async function finalizeAccount(options: {
     billingAccountId,
     since: options.settled,
   });
-  // Nothing billed since the mark (or ever): every closed period is settled, no invoice.
-  if (!first || first.getTime() >= through.getTime()) {
+  const last = calendarMonthOf(new Date(through.getTime() - 1));
+  // Nothing billed since the mark (or ever): every closed period is settled, no invoice — unless
+  // late usage changed a period billed earlier: that is billed on an invoice for the last closed
+  // period, of adjustments alone.
+  let from: Period | undefined;
+  if (first && first.getTime() < through.getTime()) from = calendarMonthOf(first);
+  else if (await hasPendingMarks({ db: ctx.db, billingAccountId, before: last.start })) from = last;
+  if (!from) {
     await settleThrough({ db: ctx.db, billingAccountId, through });
     return 0;
   }
   let finalized = 0;
   for (
-    let period = calendarMonthOf(first);
+    let period = from;
     period.end.getTime() <= through.getTime();
     period = calendarMonthOf(period.end)
   ) {

@@ -12,12 +12,14 @@ import {
   settledThrough,
   settleThrough,
 } from "../db/invoices.js";
+import { consumeMarks, lockPendingMarks } from "../db/late-usage.js";
 import { intervalsOverlapping } from "../db/ledger.js";
 import { projectLabels } from "../db/projects.js";
 import { resourceLabels } from "../db/resources.js";
 import { calendarMonthOf, type Period } from "../domain/billing-period.js";
 import { AppError } from "../domain/errors.js";
 import { planInvoice } from "./plan-invoice.js";
+import { planUsageAdjustments } from "./plan-usage-adjustments.js";
 
 /**
  * A period is finalized this long after it ends, not at once: a request that read the clock just
@@ -93,6 +95,15 @@ export async function finalizeInvoice(options: {
 
     const account = await getBillingAccount({ db: tx, id: billingAccountId });
     if (!account) throw new AppError({ code: "not_found", message: "Billing account not found" });
+    // Earlier periods that late usage or voids changed: locked before any usage is read, so an
+    // ingest still writing to one commits first and is counted, or leaves a new mark behind.
+    const marked = await lockPendingMarks({ db: tx, billingAccountId, before: period.start });
+    const adjustments = await planUsageAdjustments({
+      ctx,
+      db: tx,
+      billingAccountId,
+      periodStarts: marked,
+    });
     const intervals = await intervalsOverlapping({
       db: tx,
       billingAccountIds: [billingAccountId],
@@ -114,10 +125,18 @@ export async function finalizeInvoice(options: {
       period,
       intervals,
       usage,
+      adjustments,
       prices: ctx.catalog.prices,
       typeNames: new Map(ctx.catalog.resourceTypes.map((t) => [t.type, t.name])),
     });
     if (!plan) {
+      await consumeMarks({
+        db: tx,
+        billingAccountId,
+        periodStarts: marked,
+        at: ctx.clock(),
+        invoiceId: null,
+      });
       await settleThrough({ db: tx, billingAccountId, through: period.end });
       return { kind: "nothing_billed" };
     }
@@ -153,6 +172,9 @@ export async function finalizeInvoice(options: {
       lines: plan.lines.map((line) => ({
         invoice_id: invoice.id,
         line_no: line.line_no,
+        kind: line.kind,
+        recomputed_amount: line.recomputed_amount,
+        invoiced_amount: line.invoiced_amount,
         resource_type: line.resource_type,
         sku: line.sku,
         description: line.description,
@@ -174,6 +196,13 @@ export async function finalizeInvoice(options: {
         project_name: projects.get(share.project_id)?.name ?? share.project_id,
         amount: share.amount,
       })),
+    });
+    await consumeMarks({
+      db: tx,
+      billingAccountId,
+      periodStarts: marked,
+      at: invoice.finalized_at,
+      invoiceId: invoice.id,
     });
     await settleThrough({ db: tx, billingAccountId, through: period.end });
     return { kind: "finalized", invoice };

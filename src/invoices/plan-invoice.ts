@@ -4,6 +4,7 @@ import { AppError } from "../domain/errors.js";
 import { computeMeteredCharges, type MeteredUsage } from "../domain/metered-charges.js";
 import { type PriceBook, priceVersion } from "../domain/price-versions.js";
 import { type Price, priceKey } from "../domain/pricing.js";
+import type { UsageAdjustment } from "../domain/usage-adjustments.js";
 
 export interface PlannedShare {
   resource_id: string;
@@ -13,6 +14,11 @@ export interface PlannedShare {
 
 export interface PlannedLine {
   line_no: number;
+  /** A charge of the invoice's period, or an adjustment of an earlier one (`period` says which). */
+  kind: "charge" | "adjustment";
+  /** Adjustments: the line recomputed, and what was invoiced for it before; null on charges. */
+  recomputed_amount: number | null;
+  invoiced_amount: number | null;
   resource_type: string;
   sku: string;
   description: string;
@@ -57,10 +63,13 @@ export function planInvoice(options: {
   intervals: LedgerInterval[];
   /** The account's metered usage in the period (see `meteredUsage`). */
   usage: MeteredUsage[];
+  /** Corrections of earlier periods' metered lines (late usage), billed on this invoice. */
+  adjustments?: UsageAdjustment[];
   prices: PriceBook;
   typeNames: Map<string, string>;
 }): InvoicePlan | null {
   const { billingAccountId, period, prices, typeNames } = options;
+  const adjustments = options.adjustments ?? [];
   const charges = mergeCharges(
     computeCharges({
       intervals: options.intervals.filter((i) => i.billing_account_id === billingAccountId),
@@ -74,7 +83,7 @@ export function planInvoice(options: {
       prices,
     }),
   );
-  if (charges.lines.length === 0) return null;
+  if (charges.lines.length === 0 && adjustments.length === 0) return null;
 
   const sharesByPrice = new Map<string, PlannedShare[]>();
   // A line is one price version: shares are matched to lines on both.
@@ -108,6 +117,9 @@ export function planInvoice(options: {
     }
     return {
       line_no: index + 1,
+      kind: "charge",
+      recomputed_amount: null,
+      invoiced_amount: null,
       resource_type: line.resource_type,
       sku: line.sku,
       description: `${typeNames.get(line.resource_type) ?? line.resource_type} (${line.sku})`,
@@ -121,11 +133,32 @@ export function planInvoice(options: {
       shares,
     };
   });
+  for (const adjustment of adjustments) {
+    const { price } = priceVersion(prices, adjustment, adjustment.price_version);
+    const name = typeNames.get(adjustment.resource_type) ?? adjustment.resource_type;
+    lines.push({
+      line_no: lines.length + 1,
+      kind: "adjustment",
+      recomputed_amount: adjustment.recomputed_amount,
+      invoiced_amount: adjustment.invoiced_amount,
+      resource_type: adjustment.resource_type,
+      sku: adjustment.sku,
+      description: `${name} (${adjustment.sku}), usage adjustment for ${adjustment.period.start.toISOString().slice(0, 7)}, price version ${adjustment.price_version}`,
+      price_version: adjustment.price_version,
+      price,
+      quantity: adjustment.quantity,
+      usage_quantity: adjustment.usage_quantity,
+      period: adjustment.period,
+      amount: adjustment.amount,
+      currency: price.currency,
+      shares: adjustment.shares,
+    });
+  }
   return {
     billing_account_id: billingAccountId,
     period,
     currency: options.currency,
-    total: charges.total,
+    total: charges.total + adjustments.reduce((sum, a) => sum + a.amount, 0),
     lines,
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AppContext } from "../context.js";
+import { markLateUsage } from "../db/late-usage.js";
 import {
   claimedContentHashes,
   claimUsageEventIds,
@@ -10,6 +11,7 @@ import {
   type UsageTarget,
 } from "../db/usage-events.js";
 import { ensureUsagePartitions } from "../db/usage-partitions.js";
+import { calendarMonthOf } from "../domain/billing-period.js";
 import { AppError } from "../domain/errors.js";
 import {
   type CanonicalUsageEvent,
@@ -95,6 +97,14 @@ export async function ingestUsage(options: {
     const claimed = await claimUsageEventIds({ db: tx, events: fresh.map((c) => c.stored) });
     const accepted = fresh.filter((c) => claimed.has(eventKey(c.stored)));
     await storeUsageEvents({ db: tx, events: accepted.map((c) => c.stored), at: now });
+    // Events dated in a period that may be invoiced already: its account re-checks it on its
+    // next invoice (late-usage.ts); written with them, so neither outlives the other.
+    await markLateUsage({
+      db: tx,
+      events: accepted.map((c) => c.stored),
+      closedBefore: calendarMonthOf(now).start,
+      at: now,
+    });
     for (const { index, stored } of accepted) {
       outcomes[index] = { index, id: stored.event_id, status: "accepted" };
     }

@@ -1,6 +1,8 @@
 import type { AppContext } from "../context.js";
 import { recordAudit } from "../db/audit.js";
+import { markLateVoids } from "../db/late-usage.js";
 import { findVoidTargets, type VoidTarget, voidUsageEvents } from "../db/usage-voids.js";
+import { calendarMonthOf } from "../domain/billing-period.js";
 import { AppError } from "../domain/errors.js";
 import { usageRights } from "./usage-rights.js";
 
@@ -68,6 +70,14 @@ export async function voidUsage(options: {
       });
       for (const id of marked) voided.add(id);
       if (marked.length === 0) return;
+      // A void in a period that may be invoiced already is billed back on the next invoice.
+      await markLateVoids({
+        db: tx,
+        organizationId,
+        eventIds: marked,
+        closedBefore: calendarMonthOf(at).start,
+        at,
+      });
       await recordAudit({
         db: tx,
         entry: {

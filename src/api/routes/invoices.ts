@@ -111,6 +111,26 @@ const invoiceDetail = invoiceSummary.extend({
   lines: z.array(
     z.object({
       line_no: z.number().int(),
+      kind: z
+        .enum(["charge", "adjustment"])
+        .describe(
+          "`charge`: billed for the invoice's period; `adjustment`: late usage or voids of an earlier, already invoiced period (`adjusts_period`), billed as the period's line recomputed minus what was invoiced for it",
+        ),
+      adjusts_period: period
+        .nullable()
+        .describe("Adjustments: the earlier period they correct (also the line's `period`)"),
+      recomputed_amount: z
+        .number()
+        .int()
+        .nullable()
+        .describe("Adjustments: the adjusted period's line as its usage prices it now"),
+      invoiced_amount: z
+        .number()
+        .int()
+        .nullable()
+        .describe(
+          "Adjustments: what was invoiced for that line before (its invoice line plus earlier adjustments); `amount` = recomputed − invoiced, negative after a void",
+        ),
       resource_type: z.string(),
       sku: z.string(),
       description: z.string(),
@@ -246,6 +266,11 @@ export const invoiceRoutes = [
         billing_account: { id: detail.account.id, name: detail.invoice.billing_account_name },
         lines: detail.lines.map((line) => ({
           line_no: line.line_no,
+          kind: line.kind,
+          adjusts_period:
+            line.kind === "adjustment" ? { start: line.period_start, end: line.period_end } : null,
+          recomputed_amount: line.recomputed_amount,
+          invoiced_amount: line.invoiced_amount,
           resource_type: line.resource_type,
           sku: line.sku,
           description: line.description,

@@ -1,0 +1,330 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
+import {
+  type ApiClient,
+  type ApiResponse,
+  startTestApp,
+  type TestApp,
+} from "../support/test-app.js";
+import { testDatabaseAvailable } from "../support/test-database.js";
+
+// Late usage and voids dated in an invoiced month, through the HTTP API on both databases: the
+// month's invoice never changes; the account's next invoice carries adjustment lines equal to the
+// month's metered lines recomputed minus what was invoiced for them.
+
+/** The default catalog (flow runs at 2 cents) plus a count meter and a graduated tiered one. */
+async function writeCatalog(): Promise<string> {
+  const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
+  catalog.meters.push(
+    { event_name: "api_calls", name: "API calls", aggregation: "count" },
+    { event_name: "jobs", name: "Jobs", aggregation: "sum" },
+  );
+  catalog.resource_types.push(
+    {
+      type: "api",
+      name: "API",
+      skus: [
+        {
+          sku: "calls",
+          billing_model: "metered",
+          meter: { event_name: "api_calls" },
+          unit_amount: 3,
+        },
+      ],
+    },
+    {
+      type: "batch",
+      name: "Batch",
+      skus: [
+        {
+          sku: "jobs",
+          billing_model: "metered",
+          meter: { event_name: "jobs" },
+          tiers_mode: "graduated",
+          tiers: [
+            { up_to: 10, unit_amount: 100 },
+            { up_to: null, unit_amount: 50 },
+          ],
+        },
+      ],
+    },
+  );
+  const file = path.join(await mkdtemp(path.join(tmpdir(), "ktrlplane-adjust-")), "catalog.json");
+  await writeFile(file, JSON.stringify(catalog));
+  return file;
+}
+
+function expectStatus(response: ApiResponse, status: number): void {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
+}
+
+interface Share {
+  resource_id: string;
+  project_id: string;
+  amount: number;
+}
+interface Line {
+  line_no: number;
+  kind: "charge" | "adjustment";
+  adjusts_period: { start: string; end: string } | null;
+  recomputed_amount: number | null;
+  invoiced_amount: number | null;
+  resource_type: string;
+  sku: string;
+  description: string;
+  usage_quantity: string | null;
+  period: { start: string; end: string };
+  amount: number;
+  shares: Share[];
+}
+interface Invoice {
+  id: string;
+  total: number;
+  period: { start: string; end: string };
+  lines: Line[];
+  projects: { project_id: string; amount: number }[];
+}
+
+const OCTOBER = { start: "2026-10-01T00:00:00.000Z", end: "2026-11-01T00:00:00.000Z" };
+const NOVEMBER = { start: "2026-11-01T00:00:00.000Z", end: "2026-12-01T00:00:00.000Z" };
+
+describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () => {
+  let app: TestApp;
+  let api: ApiClient;
+  let organizationId: string;
+  let account: string;
+  let website: string;
+  let lab: string;
+  const ids: Record<string, string> = {};
+
+  const post = async (
+    events: { id: string; r: string; name: string; value?: number; at: string }[],
+  ) => {
+    const r = await api.post("/v1/usage", {
+      events: events.map((e) => ({
+        id: e.id,
+        resource_id: ids[e.r],
+        event_name: e.name,
+        value: e.value ?? 1,
+        timestamp: e.at,
+      })),
+    });
+    expectStatus(r, 200);
+    return r.body.events.map((e: { status: string }) => e.status) as string[];
+  };
+  const invoices = async (): Promise<Invoice[]> => {
+    const list = await api.get(`/v1/billing-accounts/${account}/invoices`);
+    expectStatus(list, 200);
+    const out: Invoice[] = [];
+    for (const summary of list.body.data) {
+      const r = await api.get(`/v1/invoices/${summary.id}`);
+      expectStatus(r, 200);
+      out.push(r.body);
+    }
+    return out.sort((a, b) => a.period.start.localeCompare(b.period.start));
+  };
+  const invoiceOf = async (start: string) => {
+    const found = (await invoices()).find((i) => i.period.start === start);
+    if (!found) throw new Error(`no invoice for ${start}`);
+    return found;
+  };
+  /** Moves the clock forward, using the session every 10 days as a returning user would. */
+  const moveTo = async (at: string) => {
+    const target = new Date(at).getTime();
+    while (app.clock.now().getTime() < target) {
+      app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
+      expectStatus(await api.get("/v1/me"), 200);
+    }
+  };
+  const finalizeAt = async (at: string) => {
+    await moveTo(at);
+    const round = await finalizeDueInvoices({ ctx: app.ctx });
+    expect(round.failed).toBe(0);
+    return round;
+  };
+  const adjustments = (invoice: Invoice) => invoice.lines.filter((l) => l.kind === "adjustment");
+  const shareOf = (line: Line | undefined, key: string) =>
+    line?.shares.find((s) => s.resource_id === ids[key])?.amount;
+
+  beforeAll(async () => {
+    app = await startTestApp({ at: "2026-10-03T08:00:00Z", catalogPath: await writeCatalog() });
+    ({ api } = await app.signUp());
+    const a = (await api.post("/v1/projects", { name: "Website" })).body;
+    website = a.id;
+    organizationId = a.organization_id;
+    account = a.billing.billing_account_id;
+    lab = (await api.post("/v1/projects", { name: "Lab", organization_id: organizationId })).body
+      .id;
+    const create = async (key: string, project: string, resource_type: string, sku: string) => {
+      const r = await api.post("/v1/resources", {
+        project_id: project,
+        resource_type,
+        sku,
+        name: key,
+      });
+      expectStatus(r, 201);
+      ids[key] = r.body.id;
+    };
+    await create("r1", website, "flow", "runs");
+    await create("r2", lab, "flow", "runs");
+    await create("c1", website, "api", "calls");
+    await create("j1", website, "batch", "jobs");
+
+    await moveTo("2026-10-10T00:00:00Z");
+    await post([
+      { id: "oct-r1", r: "r1", name: "flow_runs", value: 100, at: "2026-10-05T09:00:00Z" },
+      { id: "oct-r2", r: "r2", name: "flow_runs", value: 50, at: "2026-10-06T09:00:00Z" },
+      { id: "oct-c1-a", r: "c1", name: "api_calls", at: "2026-10-05T10:00:00Z" },
+      { id: "oct-c1-b", r: "c1", name: "api_calls", at: "2026-10-05T11:00:00Z" },
+      { id: "oct-c1-c", r: "c1", name: "api_calls", at: "2026-10-07T11:00:00Z" },
+      { id: "oct-j1", r: "j1", name: "jobs", value: 8, at: "2026-10-05T12:00:00Z" },
+    ]);
+  }, 180_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  let october: Invoice;
+
+  it("finalizes October from its usage, with charge lines only", async () => {
+    expect((await finalizeAt("2026-11-01T00:10:00Z")).finalized).toBe(1);
+    october = await invoiceOf(OCTOBER.start);
+    const amounts = Object.fromEntries(october.lines.map((l) => [l.resource_type, l.amount]));
+    // 150 runs at 2; 3 calls at 3; 8 jobs in the first tier at 100.
+    expect(amounts).toEqual({ flow: 300, api: 9, batch: 800 });
+    expect(october.lines.every((l) => l.kind === "charge" && l.adjusts_period === null)).toBe(true);
+    expect(october.total).toBe(1109);
+  });
+
+  it("bills late events and voids of October on November's invoice; October never changes", async () => {
+    await moveTo("2026-11-05T00:00:00Z");
+    const late = [
+      // 25 more runs on r1: exactly 50 more.
+      { id: "late-r1", r: "r1", name: "flow_runs", value: 25, at: "2026-10-20T09:00:00Z" },
+      // 5 more jobs: 8 → 13 crosses the tier, 10 × 100 + 3 × 50 = 1,150, so 350 more (not
+      // 5 × 100 at the first tier, nor 5 × 50 at the second).
+      { id: "late-j1", r: "j1", name: "jobs", value: 5, at: "2026-10-21T09:00:00Z" },
+      // November's own usage.
+      { id: "nov-r1", r: "r1", name: "flow_runs", value: 10, at: "2026-11-02T09:00:00Z" },
+    ];
+    expect(await post(late)).toEqual(["accepted", "accepted", "accepted"]);
+    // The client retries the batch after a timeout: nothing more is counted, or billed.
+    expect(await post(late)).toEqual(["duplicate", "duplicate", "duplicate"]);
+    // One October call voided: 3 less.
+    const voided = await api.post("/v1/usage/void", { ids: ["oct-c1-b"] });
+    expectStatus(voided, 200);
+    expect(voided.body.voided).toBe(1);
+
+    expect((await finalizeAt("2026-12-01T00:10:00Z")).finalized).toBe(1);
+    expect(await invoiceOf(OCTOBER.start)).toEqual(october);
+
+    const november = await invoiceOf(NOVEMBER.start);
+    const charges = november.lines.filter((l) => l.kind === "charge");
+    expect(Object.fromEntries(charges.map((l) => [l.resource_type, l.amount]))).toEqual({
+      flow: 20,
+      api: 0,
+      batch: 0,
+    });
+    const adjusted = Object.fromEntries(
+      adjustments(november).map((l) => [
+        l.resource_type,
+        [l.invoiced_amount, l.recomputed_amount, l.amount, l.usage_quantity],
+      ]),
+    );
+    expect(adjusted).toEqual({
+      flow: [300, 350, 50, "175"],
+      api: [9, 6, -3, "2"],
+      batch: [800, 1150, 350, "13"],
+    });
+    for (const line of adjustments(november)) {
+      expect(line.adjusts_period).toEqual(OCTOBER);
+      expect(line.period).toEqual(OCTOBER);
+      expect(line.description).toContain("2026-10");
+      expect(line.shares.reduce((s, x) => s + x.amount, 0)).toBe(line.amount);
+    }
+    const flow = adjustments(november).find((l) => l.resource_type === "flow");
+    // The late runs were r1's: r2's share is what it was.
+    expect([shareOf(flow, "r1"), shareOf(flow, "r2")]).toEqual([50, undefined]);
+    expect(november.total).toBe(20 + 50 - 3 + 350);
+    expect(november.total).toBe(november.lines.reduce((s, l) => s + l.amount, 0));
+    expect(november.projects.reduce((s, p) => s + p.amount, 0)).toBe(november.total);
+  });
+
+  it("counts adjustments in the costs of the invoice that bills them; every grouping sums", async () => {
+    const costs = async (from: string, to: string, group_by: string) => {
+      const r = await api.get(
+        `/v1/organizations/${organizationId}/costs?group_by=${group_by}&from=${from}&to=${to}`,
+      );
+      expectStatus(r, 200);
+      return r.body as { total: number; groups: { key: string; amount: number }[] };
+    };
+    for (const group_by of ["project", "resource", "resource_type", "billing_account"]) {
+      const oct = await costs(OCTOBER.start, OCTOBER.end, group_by);
+      expect(oct.total).toBe(october.total);
+      const nov = await costs(NOVEMBER.start, NOVEMBER.end, group_by);
+      expect(nov.total).toBe(20 + 50 - 3 + 350);
+      expect(nov.groups.reduce((s, g) => s + g.amount, 0)).toBe(nov.total);
+    }
+    const byResource = await costs(NOVEMBER.start, NOVEMBER.end, "resource");
+    const of = (key: string) => byResource.groups.find((g) => g.key === ids[key])?.amount ?? 0;
+    expect([of("r1"), of("r2"), of("c1"), of("j1")]).toEqual([20 + 50, 0, -3, 350]);
+  });
+
+  it("bills nothing when a late event and its void cancel out, or when nothing changed", async () => {
+    await moveTo("2026-12-03T00:00:00Z");
+    // Dated in November, sent and voided after November was invoiced.
+    expect(
+      await post([
+        { id: "late-nov", r: "r2", name: "flow_runs", value: 40, at: "2026-11-20T00:00:00Z" },
+      ]),
+    ).toEqual(["accepted"]);
+    expectStatus(await api.post("/v1/usage/void", { ids: ["late-nov"] }), 200);
+    // And a void of an event October's adjustment already counted... then the same again, as a
+    // fresh event: October's recompute comes out at what was invoiced for it.
+    expectStatus(await api.post("/v1/usage/void", { ids: ["late-r1"] }), 200);
+    expect(
+      await post([
+        { id: "late-r1-again", r: "r1", name: "flow_runs", value: 25, at: "2026-10-25T00:00:00Z" },
+      ]),
+    ).toEqual(["accepted"]);
+    // December has usage of its own, so it has an invoice.
+    await post([
+      { id: "dec-r1", r: "r1", name: "flow_runs", value: 1, at: "2026-12-02T00:00:00Z" },
+    ]);
+
+    expect((await finalizeAt("2027-01-01T00:10:00Z")).finalized).toBe(1);
+    const december = await invoiceOf("2026-12-01T00:00:00.000Z");
+    expect(adjustments(december)).toEqual([]);
+    expect(december.total).toBe(2);
+    // The marks were consumed: a later invoice has nothing to re-check either.
+    const marks = await app.ctx.db.query<{ pending: number }>(
+      "SELECT count(*)::int AS pending FROM ktrlplane.late_usage_marks WHERE consumed_at IS NULL",
+    );
+    expect(marks[0]?.pending).toBe(0);
+  });
+
+  it("bills a late event on an invoice of adjustments alone once nothing runs on the account", async () => {
+    await moveTo("2027-01-05T00:00:00Z");
+    for (const key of ["r1", "r2", "c1", "j1"]) {
+      expectStatus(await api.delete(`/v1/resources/${ids[key]}`), 204);
+    }
+    await post([{ id: "late-dec", r: "j1", name: "jobs", value: 2, at: "2026-12-15T00:00:00Z" }]);
+    // January's invoice bills the resources' last days; February has nothing but the adjustment.
+    await finalizeAt("2027-02-01T00:10:00Z");
+    const january = await invoiceOf("2027-01-01T00:00:00.000Z");
+    expect(adjustments(january).map((l) => [l.resource_type, l.amount])).toEqual([["batch", 200]]);
+    await moveTo("2027-02-10T00:00:00Z");
+    expect(
+      await post([{ id: "late-jan", r: "j1", name: "jobs", value: 1, at: "2027-01-02T00:00:00Z" }]),
+    ).toEqual(["accepted"]);
+    expect((await finalizeAt("2027-03-01T00:10:00Z")).finalized).toBe(1);
+    const february = await invoiceOf("2027-02-01T00:00:00.000Z");
+    expect(february.lines.map((l) => [l.kind, l.resource_type, l.amount])).toEqual([
+      ["adjustment", "batch", 100],
+    ]);
+    expect(february.total).toBe(100);
+  });
+});
