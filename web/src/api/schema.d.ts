@@ -2272,9 +2272,29 @@ export interface paths {
                             finalized_at: string;
                             id: string;
                             lines: {
+                                /** @description Adjustments: the earlier period they correct (also the line's `period`) */
+                                adjusts_period: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    end: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    start: string;
+                                } | null;
                                 amount: number;
                                 currency: string;
                                 description: string;
+                                /** @description Adjustments: what was invoiced for that line before (its invoice line plus earlier adjustments); `amount` = recomputed − invoiced, negative after a void */
+                                invoiced_amount: number | null;
+                                /**
+                                 * @description `charge`: billed for the invoice's period; `adjustment`: late usage or voids of an earlier, already invoiced period (`adjusts_period`), billed as the period's line recomputed minus what was invoiced for it
+                                 * @enum {string}
+                                 */
+                                kind: "charge" | "adjustment";
                                 line_no: number;
                                 period: {
                                     /**
@@ -2314,6 +2334,8 @@ export interface paths {
                                 price_version: number;
                                 /** @description Resources active in the last second of the period; metered lines: the resources whose usage it bills */
                                 quantity: number;
+                                /** @description Adjustments: the adjusted period's line as its usage prices it now */
+                                recomputed_amount: number | null;
                                 resource_type: string;
                                 /** @description The line split over its resources; sums to the line's amount exactly */
                                 shares: {

@@ -19,6 +19,10 @@ const invoice: FinalizedInvoice = {
   lines: [
     {
       line_no: 1,
+      kind: "charge",
+      adjusts_period: null,
+      recomputed_amount: null,
+      invoiced_amount: null,
       resource_type: "graph",
       sku: "standard",
       description: "Graph database (standard)",
@@ -87,6 +91,70 @@ describe("the invoice page", () => {
     expect(screen.getByTestId("invoice-total").textContent).toBe("$123.45");
     expect(screen.getByRole("button", { name: "Print or save as PDF" })).toBeTruthy();
     expect(screen.queryByRole("region", { name: "In Stripe" })).toBeNull();
+  });
+
+  it("shows adjustments of earlier periods apart, with the period and the figures they correct", async () => {
+    const september = { start: "2026-09-01T00:00:00.000Z", end: "2026-10-01T00:00:00.000Z" };
+    const withAdjustment: FinalizedInvoice = {
+      ...invoice,
+      total: 12_345 - 300,
+      lines: [
+        ...invoice.lines,
+        {
+          line_no: 2,
+          kind: "adjustment",
+          adjusts_period: september,
+          recomputed_amount: 700,
+          invoiced_amount: 1_000,
+          resource_type: "flow",
+          sku: "runs",
+          description: "Flow (runs), usage adjustment for 2026-09, price version 1",
+          price_version: 1,
+          price: {
+            resource_type: "flow",
+            sku: "runs",
+            billing_model: "metered",
+            currency: "usd",
+            interval: "month",
+            unit_amount: 2,
+            meter: { event_name: "flow_runs" },
+          },
+          quantity: 1,
+          usage_quantity: "350",
+          period: september,
+          amount: -300,
+          currency: "usd",
+          shares: [
+            {
+              resource_id: "res_3",
+              resource_name: "runner",
+              project_id: "prj_1",
+              project_name: "Website",
+              amount: -300,
+            },
+          ],
+        },
+      ],
+    };
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(
+        async () =>
+          new Response(JSON.stringify(withAdjustment), {
+            status: 200,
+            headers: { "content-type": "application/json" },
+          }),
+      ),
+    );
+    render(<InvoicePage id="inv_1" />);
+    const adjustment = await screen.findByTestId("invoice-adjustment");
+    expect(screen.getByText(/Adjustments of earlier periods/)).toBeTruthy();
+    expect(within(adjustment).getByText(/usage adjustment for 2026-09/)).toBeTruthy();
+    expect(within(adjustment).getByText(/Adjusts Sep 1, 2026 – Sep 30, 2026/).textContent).toBe(
+      "Adjusts Sep 1, 2026 – Sep 30, 2026: recomputed $7.00 − invoiced $10.00",
+    );
+    expect(within(adjustment).getByText("runner")).toBeTruthy();
+    expect(screen.getByTestId("invoice-total").textContent).toBe("$120.45");
   });
 
   it("shows what Stripe billed for the month next to the ledger's invoice, with its links", async () => {

@@ -20,6 +20,48 @@ function priceOf(line: Line): string {
   );
 }
 
+function periodText(period: { start: string; end: string }): string {
+  return `${formatDate(period.start)} – ${formatPeriodEnd(period.end)}`;
+}
+
+/**
+ * A line and its shares. An adjustment says which period it corrects and the two figures it is
+ * the difference of; it may be negative (a void), and so may its shares.
+ */
+function LineRows({ line }: { line: Line }) {
+  return (
+    <tbody data-testid={line.kind === "adjustment" ? "invoice-adjustment" : undefined}>
+      <tr className="invoice-line">
+        <th scope="row">
+          {line.description}
+          {line.adjusts_period ? (
+            <div className="small muted">
+              Adjusts {periodText(line.adjusts_period)}: recomputed{" "}
+              <Money amount={line.recomputed_amount ?? 0} currency={line.currency} /> − invoiced{" "}
+              <Money amount={line.invoiced_amount ?? 0} currency={line.currency} />
+            </div>
+          ) : null}
+        </th>
+        <td>{priceOf(line)}</td>
+        <td className="num">{line.quantity}</td>
+        <td className="num">
+          <Money amount={line.amount} currency={line.currency} />
+        </td>
+      </tr>
+      {line.shares.map((share) => (
+        <tr key={`${share.resource_id}/${share.project_id}`} className="invoice-share">
+          <td colSpan={3}>
+            {share.resource_name} <span className="muted">in {share.project_name}</span>
+          </td>
+          <td className="num">
+            <Money amount={share.amount} currency={line.currency} />
+          </td>
+        </tr>
+      ))}
+    </tbody>
+  );
+}
+
 export function InvoicePage({ id }: { id: string }) {
   const invoice = useApi(() => api.invoice(id), [id]);
   const inv = invoice.data;
@@ -33,7 +75,9 @@ export function InvoicePage({ id }: { id: string }) {
         onRetry={invoice.reload}
       />
     );
-  const period = `${formatDate(inv.period.start)} – ${formatPeriodEnd(inv.period.end)}`;
+  const period = periodText(inv.period);
+  const charges = inv.lines.filter((line) => line.kind === "charge");
+  const adjustments = inv.lines.filter((line) => line.kind === "adjustment");
   return (
     <div className="invoice-page">
       <div className="no-print">
@@ -90,27 +134,20 @@ export function InvoicePage({ id }: { id: string }) {
                 </th>
               </tr>
             </thead>
-            {inv.lines.map((line) => (
-              <tbody key={line.line_no}>
-                <tr className="invoice-line">
-                  <th scope="row">{line.description}</th>
-                  <td>{priceOf(line)}</td>
-                  <td className="num">{line.quantity}</td>
-                  <td className="num">
-                    <Money amount={line.amount} currency={line.currency} />
-                  </td>
+            {charges.map((line) => (
+              <LineRows key={line.line_no} line={line} />
+            ))}
+            {adjustments.length > 0 ? (
+              <tbody>
+                <tr className="invoice-section">
+                  <th scope="colgroup" colSpan={4}>
+                    Adjustments of earlier periods (usage sent or voided after they were invoiced)
+                  </th>
                 </tr>
-                {line.shares.map((share) => (
-                  <tr key={`${share.resource_id}/${share.project_id}`} className="invoice-share">
-                    <td colSpan={3}>
-                      {share.resource_name} <span className="muted">in {share.project_name}</span>
-                    </td>
-                    <td className="num">
-                      <Money amount={share.amount} currency={line.currency} />
-                    </td>
-                  </tr>
-                ))}
               </tbody>
+            ) : null}
+            {adjustments.map((line) => (
+              <LineRows key={line.line_no} line={line} />
             ))}
             <tfoot>
               <tr className="invoice-total">
