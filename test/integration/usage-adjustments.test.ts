@@ -96,6 +96,8 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
   let api: ApiClient;
   let organizationId: string;
   let account: string;
+  /** The Ops project's own account: its API calls (and their void) are billed there. */
+  let opsAccount: string;
   let website: string;
   let lab: string;
   const ids: Record<string, string> = {};
@@ -115,8 +117,8 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     expectStatus(r, 200);
     return r.body.events.map((e: { status: string }) => e.status) as string[];
   };
-  const invoices = async (): Promise<Invoice[]> => {
-    const list = await api.get(`/v1/billing-accounts/${account}/invoices`);
+  const invoices = async (of = account): Promise<Invoice[]> => {
+    const list = await api.get(`/v1/billing-accounts/${of}/invoices`);
     expectStatus(list, 200);
     const out: Invoice[] = [];
     for (const summary of list.body.data) {
@@ -126,8 +128,8 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     }
     return out.sort((a, b) => a.period.start.localeCompare(b.period.start));
   };
-  const invoiceOf = async (start: string) => {
-    const found = (await invoices()).find((i) => i.period.start === start);
+  const invoiceOf = async (start: string, of = account) => {
+    const found = (await invoices(of)).find((i) => i.period.start === start);
     if (!found) throw new Error(`no invoice for ${start}`);
     return found;
   };
@@ -170,7 +172,15 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     };
     await create("r1", website, "flow", "runs");
     await create("r2", lab, "flow", "runs");
-    await create("c1", website, "api", "calls");
+    const ops = (
+      await api.post("/v1/projects", {
+        name: "Ops",
+        organization_id: organizationId,
+        billing: { mode: "separate" },
+      })
+    ).body;
+    opsAccount = ops.billing.billing_account_id;
+    await create("c1", ops.id, "api", "calls");
     await create("j1", website, "batch", "jobs");
 
     await moveTo("2026-10-10T00:00:00Z");
@@ -188,15 +198,19 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
   });
 
   let october: Invoice;
+  let opsOctober: Invoice;
 
   it("finalizes October from its usage, with charge lines only", async () => {
-    expect((await finalizeAt("2026-11-01T00:10:00Z")).finalized).toBe(1);
+    expect((await finalizeAt("2026-11-01T00:10:00Z")).finalized).toBe(2);
     october = await invoiceOf(OCTOBER.start);
-    const amounts = Object.fromEntries(october.lines.map((l) => [l.resource_type, l.amount]));
-    // 150 runs at 2; 3 calls at 3; 8 jobs in the first tier at 100.
-    expect(amounts).toEqual({ flow: 300, api: 9, batch: 800 });
+    opsOctober = await invoiceOf(OCTOBER.start, opsAccount);
+    const amounts = (i: Invoice) =>
+      Object.fromEntries(i.lines.map((l) => [l.resource_type, l.amount]));
+    // 150 runs at 2; 8 jobs in the first tier at 100; 3 calls at 3.
+    expect(amounts(october)).toEqual({ flow: 300, batch: 800 });
+    expect(amounts(opsOctober)).toEqual({ api: 9 });
     expect(october.lines.every((l) => l.kind === "charge" && l.adjusts_period === null)).toBe(true);
-    expect(october.total).toBe(1109);
+    expect(october.total).toBe(1100);
   });
 
   it("bills late events and voids of October on November's invoice; October never changes", async () => {
@@ -213,19 +227,19 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     expect(await post(late)).toEqual(["accepted", "accepted", "accepted"]);
     // The client retries the batch after a timeout: nothing more is counted, or billed.
     expect(await post(late)).toEqual(["duplicate", "duplicate", "duplicate"]);
-    // One October call voided: 3 less.
+    // One October call voided, on the Ops account: 3 less there (and only there).
     const voided = await api.post("/v1/usage/void", { ids: ["oct-c1-b"] });
     expectStatus(voided, 200);
     expect(voided.body.voided).toBe(1);
 
-    expect((await finalizeAt("2026-12-01T00:10:00Z")).finalized).toBe(1);
+    expect((await finalizeAt("2026-12-01T00:10:00Z")).finalized).toBe(2);
     expect(await invoiceOf(OCTOBER.start)).toEqual(october);
+    expect(await invoiceOf(OCTOBER.start, opsAccount)).toEqual(opsOctober);
 
     const november = await invoiceOf(NOVEMBER.start);
     const charges = november.lines.filter((l) => l.kind === "charge");
     expect(Object.fromEntries(charges.map((l) => [l.resource_type, l.amount]))).toEqual({
       flow: 20,
-      api: 0,
       batch: 0,
     });
     const adjusted = Object.fromEntries(
@@ -236,10 +250,24 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     );
     expect(adjusted).toEqual({
       flow: [300, 350, 50, "175"],
-      api: [9, 6, -3, "2"],
       batch: [800, 1150, 350, "13"],
     });
-    for (const line of adjustments(november)) {
+    const opsNovember = await invoiceOf(NOVEMBER.start, opsAccount);
+    expect(
+      opsNovember.lines.map((l) => [
+        l.kind,
+        l.invoiced_amount,
+        l.recomputed_amount,
+        l.amount,
+        l.usage_quantity,
+      ]),
+    ).toEqual([
+      ["charge", null, null, 0, "0"],
+      ["adjustment", 9, 6, -3, "2"],
+    ]);
+    expect(shareOf(adjustments(opsNovember)[0], "c1")).toBe(-3);
+    expect(opsNovember.total).toBe(-3);
+    for (const line of [...adjustments(november), ...adjustments(opsNovember)]) {
       expect(line.adjusts_period).toEqual(OCTOBER);
       expect(line.period).toEqual(OCTOBER);
       expect(line.description).toContain("2026-10");
@@ -248,7 +276,7 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     const flow = adjustments(november).find((l) => l.resource_type === "flow");
     // The late runs were r1's: r2's share is what it was.
     expect([shareOf(flow, "r1"), shareOf(flow, "r2")]).toEqual([50, undefined]);
-    expect(november.total).toBe(20 + 50 - 3 + 350);
+    expect(november.total).toBe(20 + 50 + 350);
     expect(november.total).toBe(november.lines.reduce((s, l) => s + l.amount, 0));
     expect(november.projects.reduce((s, p) => s + p.amount, 0)).toBe(november.total);
   });
@@ -263,7 +291,7 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     };
     for (const group_by of ["project", "resource", "resource_type", "billing_account"]) {
       const oct = await costs(OCTOBER.start, OCTOBER.end, group_by);
-      expect(oct.total).toBe(october.total);
+      expect(oct.total).toBe(october.total + opsOctober.total);
       const nov = await costs(NOVEMBER.start, NOVEMBER.end, group_by);
       expect(nov.total).toBe(20 + 50 - 3 + 350);
       expect(nov.groups.reduce((s, g) => s + g.amount, 0)).toBe(nov.total);
@@ -290,12 +318,16 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
         { id: "late-r1-again", r: "r1", name: "flow_runs", value: 25, at: "2026-10-25T00:00:00Z" },
       ]),
     ).toEqual(["accepted"]);
+    // A retry of November's late batch, after its adjustment was billed: nothing new.
+    expect(
+      await post([{ id: "late-j1", r: "j1", name: "jobs", value: 5, at: "2026-10-21T09:00:00Z" }]),
+    ).toEqual(["duplicate"]);
     // December has usage of its own, so it has an invoice.
     await post([
       { id: "dec-r1", r: "r1", name: "flow_runs", value: 1, at: "2026-12-02T00:00:00Z" },
     ]);
 
-    expect((await finalizeAt("2027-01-01T00:10:00Z")).finalized).toBe(1);
+    expect((await finalizeAt("2027-01-01T00:10:00Z")).finalized).toBe(2);
     const december = await invoiceOf("2026-12-01T00:00:00.000Z");
     expect(adjustments(december)).toEqual([]);
     expect(december.total).toBe(2);
