@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { markLateUsage } from "../../src/db/late-usage.js";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import {
   type ApiClient,
@@ -9,7 +10,7 @@ import {
   startTestApp,
   type TestApp,
 } from "../support/test-app.js";
-import { testDatabaseAvailable } from "../support/test-database.js";
+import { testDatabaseAvailable, testDatabaseKind } from "../support/test-database.js";
 
 // Late usage and voids dated in an invoiced month, through the HTTP API on both databases: the
 // month's invoice never changes; the account's next invoice carries adjustment lines equal to the
@@ -360,3 +361,192 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     expect(february.total).toBe(100);
   });
 });
+
+describe.skipIf(!testDatabaseAvailable)("late usage racing the finalization", () => {
+  let app: TestApp;
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("bills every late event exactly once, whichever commits first", async () => {
+    app = await startTestApp({ at: "2026-10-03T08:00:00Z" });
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Racing" })).body;
+    const account = project.billing.billing_account_id as string;
+    const resource = (
+      await api.post("/v1/resources", {
+        project_id: project.id,
+        resource_type: "flow",
+        sku: "runs",
+        name: "runner",
+      })
+    ).body.id as string;
+    const moveTo = async (at: string) => {
+      const target = new Date(at).getTime();
+      while (app.clock.now().getTime() < target) {
+        app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
+        expectStatus(await api.get("/v1/me"), 200);
+      }
+    };
+    const runs = new Map<string, number>();
+    let seq = 0;
+    const send = async (month: string, value: number) => {
+      const r = await api.post("/v1/usage", {
+        events: [
+          {
+            id: `e${++seq}`,
+            resource_id: resource,
+            event_name: "flow_runs",
+            value,
+            timestamp: `${month}-15T12:00:00Z`,
+          },
+        ],
+      });
+      expectStatus(r, 200);
+      expect(r.body.events[0].status).toBe("accepted");
+      runs.set(month, (runs.get(month) ?? 0) + value);
+    };
+
+    await moveTo("2026-10-20T00:00:00Z");
+    await send("2026-10", 3);
+    // Each month end: late events for every earlier month race the month's finalization.
+    const closes = ["2026-11", "2026-12", "2027-01", "2027-02"];
+    for (const [i, close] of closes.entries()) {
+      await moveTo(`${close}-01T00:10:00Z`);
+      const earlier = ["2026-10", ...closes.slice(0, i)];
+      const late = earlier.flatMap((month) =>
+        Array.from({ length: 6 }, (_, k) => send(month, k + 1)),
+      );
+      const [round] = await Promise.all([finalizeDueInvoices({ ctx: app.ctx }), ...late]);
+      expect(round.failed).toBe(0);
+    }
+    // The last late events are billed by one more finalization.
+    await moveTo("2027-03-01T00:10:00Z");
+    expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
+
+    const list = (await api.get(`/v1/billing-accounts/${account}/invoices`)).body.data as {
+      id: string;
+    }[];
+    const billed = new Map<string, number>();
+    for (const { id } of list) {
+      const invoice = (await api.get(`/v1/invoices/${id}`)).body as Invoice;
+      for (const line of invoice.lines) {
+        const month = line.period.start.slice(0, 7);
+        billed.set(month, (billed.get(month) ?? 0) + line.amount);
+      }
+    }
+    // Every month billed (charge plus adjustments) exactly its runs at 2 cents.
+    expect(Object.fromEntries([...billed].filter(([, amount]) => amount !== 0))).toEqual(
+      Object.fromEntries([...runs].map(([month, n]) => [month, 2 * n])),
+    );
+  }, 180_000);
+});
+
+describe.skipIf(!testDatabaseAvailable)("a batch still writing a late event", () => {
+  let app: TestApp;
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("holds the finalization back until it commits, so its events are re-checked", async () => {
+    app = await startTestApp({ at: "2026-10-03T08:00:00Z" });
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Held" })).body;
+    const account = project.billing.billing_account_id as string;
+    const resource = (
+      await api.post("/v1/resources", {
+        project_id: project.id,
+        resource_type: "flow",
+        sku: "runs",
+        name: "runner",
+      })
+    ).body.id as string;
+    const moveTo = async (at: string) => {
+      const target = new Date(at).getTime();
+      while (app.clock.now().getTime() < target) {
+        app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
+        expectStatus(await api.get("/v1/me"), 200);
+      }
+    };
+    const send = async (id: string, value: number, at: string) => {
+      const r = await api.post("/v1/usage", {
+        events: [{ id, resource_id: resource, event_name: "flow_runs", value, timestamp: at }],
+      });
+      expect(r.body.events[0].status).toBe("accepted");
+    };
+    await moveTo("2026-10-10T00:00:00Z");
+    await send("oct", 3, "2026-10-10T00:00:00Z");
+    await finalizeAt(app, moveTo, "2026-11-01T00:10:00Z");
+    await moveTo("2026-11-05T00:00:00Z");
+    await send("late", 1, "2026-10-20T00:00:00Z");
+    await moveTo("2026-12-01T00:10:00Z");
+
+    // Another batch's transaction has marked October again and not committed yet (as ingestion
+    // does, after storing its events).
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let marked = () => {};
+    const markedYet = new Promise<void>((resolve) => {
+      marked = resolve;
+    });
+    const writer = app.ctx.db.transaction(async (tx) => {
+      await markLateUsage({
+        db: tx,
+        events: [{ resource_id: resource, timestamp: new Date("2026-10-21T00:00:00Z") }],
+        closedBefore: new Date("2026-12-01T00:00:00Z"),
+        at: app.clock.now(),
+      });
+      marked();
+      await released;
+    });
+    await markedYet;
+    let finalized = false;
+    const finalizing = finalizeDueInvoices({ ctx: app.ctx }).then((round) => {
+      finalized = true;
+      return round;
+    });
+    // PostgreSQL: until the finalization waits on the mark's lock (or, wrongly, finishes). It
+    // must wait in the statement that locks the marks, before it reads any usage: waiting only
+    // to consume them would come after a read that missed the batch's events.
+    let waitedIn: string | undefined;
+    for (let i = 0; i < 200 && !finalized && waitedIn === undefined; i++) {
+      if (testDatabaseKind === "pglite") {
+        await new Promise((r) => setTimeout(r, 300));
+        break;
+      }
+      const waiting = await app.ctx.db.query<{ query: string }>(
+        "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%late_usage_marks%'",
+      );
+      waitedIn = waiting[0]?.query;
+      if (waitedIn === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(finalized).toBe(false);
+    if (testDatabaseKind === "postgres") expect(waitedIn).toMatch(/^select .* for update$/is);
+    release();
+    await writer;
+    expect((await finalizing).failed).toBe(0);
+
+    const list = (await api.get(`/v1/billing-accounts/${account}/invoices`)).body.data as {
+      id: string;
+      period: { start: string };
+    }[];
+    const november = list.find((i) => i.period.start === "2026-11-01T00:00:00.000Z");
+    const detail = (await api.get(`/v1/invoices/${november?.id}`)).body as Invoice;
+    expect(adjustmentAmounts(detail)).toEqual([2]);
+    const pending = await app.ctx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM ktrlplane.late_usage_marks WHERE consumed_at IS NULL",
+    );
+    expect(pending[0]?.n).toBe(0);
+  }, 120_000);
+});
+
+async function finalizeAt(app: TestApp, moveTo: (at: string) => Promise<void>, at: string) {
+  await moveTo(at);
+  expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
+}
+
+function adjustmentAmounts(invoice: Invoice): number[] {
+  return invoice.lines.filter((l) => l.kind === "adjustment").map((l) => l.amount);
+}
