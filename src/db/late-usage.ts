@@ -41,7 +41,17 @@ export async function markLateUsage(options: {
   closedBefore: Date;
   at: Date;
 }): Promise<void> {
-  const late = options.events.filter((e) => e.timestamp < options.closedBefore);
+  // One row per resource and hour: that is all a mark depends on (a batch may hold thousands).
+  const hours = new Map<string, { resource_id: string; timestamp: Date }>();
+  for (const e of options.events) {
+    if (e.timestamp >= options.closedBefore) continue;
+    const hour = new Date(Math.floor(e.timestamp.getTime() / 3_600_000) * 3_600_000);
+    hours.set(`${e.resource_id}\u0000${hour.getTime()}`, {
+      resource_id: e.resource_id,
+      timestamp: hour,
+    });
+  }
+  const late = [...hours.values()];
   if (late.length === 0) return;
   await insertMarks({
     db: options.db,

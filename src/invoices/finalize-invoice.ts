@@ -111,7 +111,7 @@ export async function finalizeInvoice(options: {
       to: period.end,
     });
     // Usage read in the transaction that freezes it: an event that lands later never changes
-    // this invoice (its rows are never updated).
+    // this invoice (its rows are never updated); it is billed on a later one as an adjustment.
     const usage = await meteredUsage({
       ctx,
       db: tx,

@@ -20,6 +20,12 @@ CREATE UNIQUE INDEX late_usage_marks_pending
 CREATE INDEX late_usage_marks_by_invoice
   ON ktrlplane.late_usage_marks (consumed_by_invoice_id) WHERE consumed_by_invoice_id IS NOT NULL;
 
+-- The audit trail of an adjustment line: its period and price version, the two figures it is the
+-- difference of, its shares (which resources), the marks it consumed (consumed_by_invoice_id, with
+-- when they were first and last marked), and the events themselves: those of the shares'
+-- resources dated in the period and received (usage_events.received_at) or voided (voided_at)
+-- after the invoice it corrects was finalized.
+
 -- An adjustment line bills the difference between a closed period's recomputed metered line and
 -- what was invoiced for it (its invoice line plus earlier adjustments); its period is the adjusted
 -- one, and the two figures it is the difference of are kept on it.
