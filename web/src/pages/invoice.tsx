@@ -140,9 +140,11 @@ export function InvoicePage({ id }: { id: string }) {
             {adjustments.length > 0 ? (
               <tbody>
                 <tr className="invoice-section">
-                  <th scope="colgroup" colSpan={4}>
-                    Adjustments of earlier periods (usage sent or voided after they were invoiced)
-                  </th>
+                  <td colSpan={4}>
+                    <strong>
+                      Adjustments of earlier periods (usage sent or voided after they were invoiced)
+                    </strong>
+                  </td>
                 </tr>
               </tbody>
             ) : null}
