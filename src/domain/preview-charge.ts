@@ -1,5 +1,5 @@
 import { calendarMonthOf, epochSeconds, type Period, periodSeconds } from "./billing-period.js";
-import type { Aggregation, Meter } from "./meter.js";
+import { type Aggregation, type Meter, type MeterSummary, summarizeMeter } from "./meter.js";
 import { currencyExponent } from "./money.js";
 import {
   type MeteredScheme,
@@ -35,7 +35,7 @@ export function previewCharge(options: { price: Price; currentQuantity: number; 
 
 /** What a metered price charges for usage, to show before a resource is created. */
 export interface UsagePrice {
-  meter: { event_name: string; name: string; aggregation: Aggregation };
+  meter: MeterSummary;
   scheme: MeteredScheme;
   /** Per unit or per package, in minor units, as exact decimal text ("2", "0.002"); null when tiered. */
   unit_amount_decimal: string | null;
@@ -96,7 +96,7 @@ export function usagePrice(options: { price: Price; meter: Meter }): UsagePrice 
     description = `${money(unit as Rational)} per unit of ${of}`;
   }
   return {
-    meter: { event_name: meter.event_name, name: meter.name, aggregation: meter.aggregation },
+    meter: summarizeMeter(meter),
     scheme,
     unit_amount_decimal: unit ? decimalText(unit) : null,
     package_size: price.package_size ?? null,

@@ -139,4 +139,27 @@ describe("account items", () => {
       "Volume tiers: $15.00 each / month",
     );
   });
+  it("prices a metered item's usage, not its resource count", () => {
+    const flow = [
+      {
+        type: "flow",
+        name: "Flow",
+        skus: [
+          {
+            sku: "runs",
+            billing_model: "metered" as const,
+            interval: "month",
+            currency: "usd",
+            unit_amount: 2,
+            meter: "flow_runs",
+            meter_unit: { one: "run", other: "runs" },
+          },
+        ],
+      },
+    ];
+    const metered = { ...item, resource_type: "flow", sku: "runs", unit_amount: 2, quantity: 2 };
+    expect(itemPrice({ ...metered, usage_quantity: "12345.5" }, flow, "usd")).toBe(
+      "$0.02 per run × 12,345.5 runs used",
+    );
+  });
 });

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from "react";
 import { type AccountItem, api } from "../api";
 import { describePrice, findSku, type ResourceType, skuAtVersion, typeName } from "../catalog";
-import { formatDate, formatMoney, formatPeriodEnd } from "../money";
+import { formatDate, formatMoney, formatPeriodEnd, groupDecimal } from "../money";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { useApi } from "../use-api";
@@ -122,7 +122,8 @@ export function AccountCard({
                       <td>{typeName(types.data, item.resource_type)}</td>
                       <td>{item.sku}</td>
                       <td className="num">
-                        {itemPrice(item, types.data, a.currency)} × {item.quantity}
+                        {itemPrice(item, types.data, a.currency)}
+                        {item.usage_quantity === null ? ` × ${item.quantity}` : null}
                       </td>
                       <td className="num">
                         <Money amount={item.amount} currency={a.currency} />
@@ -202,7 +203,7 @@ export function AccountCard({
 }
 
 /**
- * An item's unit price. Tiered and free prices have no single unit amount (`unit_amount` is
+ * An item's unit price; for a metered one, with the month's usage it prices. Tiered and free prices have no single unit amount (`unit_amount` is
  * null): the catalog's description of the price stands in, or "—" while it is unknown.
  */
 export function itemPrice(
@@ -210,8 +211,14 @@ export function itemPrice(
   types: ResourceType[] | undefined,
   currency: string,
 ): string {
-  if (item.unit_amount !== null) return formatMoney(item.unit_amount, currency);
-  const sku = findSku(types, item.resource_type, item.sku);
+  const found = findSku(types, item.resource_type, item.sku);
   // Tiers of the version these resources are billed at, which may be an earlier one.
-  return sku ? describePrice(skuAtVersion(sku, item.price_version)) : "—";
+  const sku = found ? skuAtVersion(found, item.price_version) : undefined;
+  if (item.usage_quantity !== null) {
+    // Metered: the amount prices the month's usage, not the number of resources.
+    const units = sku?.meter_unit?.other ?? "units";
+    return `${sku ? describePrice(sku) : "—"} × ${groupDecimal(item.usage_quantity)} ${units} used`;
+  }
+  if (item.unit_amount !== null) return formatMoney(item.unit_amount, currency);
+  return sku ? describePrice(sku) : "—";
 }
