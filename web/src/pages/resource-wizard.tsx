@@ -529,7 +529,7 @@ export function ResourceWizardPage() {
               {preview.usage_price ? (
                 <div className="preview-row">
                   <span>Usage price</span>
-                  <strong data-testid="preview-usage-price">
+                  <strong className="preview-words" data-testid="preview-usage-price">
                     {describeUsagePrice({
                       usage: usagePricingOfPreview(preview.usage_price),
                       currency: preview.currency,
