@@ -145,5 +145,17 @@ describe.skipIf(!testDatabaseAvailable)("GET /v1/resource-types names the meter"
       unit_amount_decimal: "0.002",
       meter: { event_name: "api_requests", unit_name: "request", unit_name_plural: "requests" },
     });
+    // The API's own words use the unit's name too.
+    expect(preview.body.usage_price.description).toContain(
+      "0.00002 USD per request of API requests",
+    );
+    const users = await api.post("/v1/pricing/preview", {
+      project_id: project.id,
+      resource_type: "api",
+      sku: "users",
+    });
+    expect(users.body.usage_price.description).toContain(
+      "5.00 USD per 1,000 people of Active users",
+    );
   });
 });
