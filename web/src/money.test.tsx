@@ -2,7 +2,7 @@
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatMoney as serverFormat } from "../../src/domain/money.js";
-import { itemPrice } from "./components/account-card";
+import { itemPrice, lineQuantity } from "./components/account-card";
 import { Money } from "./components/ui";
 import { decimalString, formatMoney, formatPeriodEnd, fractionDigits } from "./money";
 
@@ -161,5 +161,8 @@ describe("account items", () => {
     expect(itemPrice({ ...metered, usage_quantity: "12345.5" }, flow, "usd")).toBe(
       "$0.02 per run × 12,345.5 runs used",
     );
+    // On the upcoming invoice's lines too: the usage, not the 2 resources whose usage it is.
+    expect(lineQuantity({ ...metered, usage_quantity: "1500" }, flow)).toBe("1,500 runs used");
+    expect(lineQuantity({ ...metered, usage_quantity: null }, flow)).toBe("2");
   });
 });

@@ -4,7 +4,14 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { type AccountItem, api } from "../api";
-import { describePrice, findSku, type ResourceType, skuAtVersion, typeName } from "../catalog";
+import {
+  describePrice,
+  findSku,
+  type ResourceType,
+  type Sku,
+  skuAtVersion,
+  typeName,
+} from "../catalog";
 import { formatDate, formatMoney, formatPeriodEnd, groupDecimal } from "../money";
 import { Link } from "../router";
 import { useSession } from "../session";
@@ -172,7 +179,7 @@ export function AccountCard({
                     {upcoming.data.lines.map((line) => (
                       <tr key={`${line.resource_type}-${line.sku}-${line.description}`}>
                         <td>{line.description}</td>
-                        <td className="num">{line.quantity}</td>
+                        <td className="num">{lineQuantity(line, types.data)}</td>
                         <td className="num">
                           <Money
                             amount={line.amount}
@@ -216,9 +223,22 @@ export function itemPrice(
   const sku = found ? skuAtVersion(found, item.price_version) : undefined;
   if (item.usage_quantity !== null) {
     // Metered: the amount prices the month's usage, not the number of resources.
-    const units = sku?.meter_unit?.other ?? "units";
-    return `${sku ? describePrice(sku) : "—"} × ${groupDecimal(item.usage_quantity)} ${units} used`;
+    return `${sku ? describePrice(sku) : "—"} × ${usedUnits(item.usage_quantity, sku)}`;
   }
   if (item.unit_amount !== null) return formatMoney(item.unit_amount, currency);
   return sku ? describePrice(sku) : "—";
+}
+
+/** "1,500 runs used": a metered line's usage, with the unit's name when the catalog gives one. */
+function usedUnits(usage: string, sku: Sku | undefined): string {
+  return `${groupDecimal(usage)} ${sku?.meter_unit?.other ?? "units"} used`;
+}
+
+/** What an invoice line's quantity column shows: resources, or for a metered line its usage. */
+export function lineQuantity(
+  line: { resource_type: string; sku: string; quantity: number; usage_quantity: string | null },
+  types: ResourceType[] | undefined,
+): string {
+  if (line.usage_quantity === null) return String(line.quantity);
+  return usedUnits(line.usage_quantity, findSku(types, line.resource_type, line.sku));
 }
