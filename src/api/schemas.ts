@@ -223,17 +223,25 @@ export const chargesResponse = z.object({
   total: z.number().int(),
   ...money,
 });
+/** The meter a metered price bills: what is counted and what one unit of it is called. */
+export const meterSummaryResponse = z.object({
+  event_name: z.string().describe("the usage events it counts (POST /v1/usage event_name)"),
+  name: z.string(),
+  aggregation: z.enum(aggregations).describe("how a month's events make the quantity billed"),
+  property: z
+    .string()
+    .nullable()
+    .describe("unique_count: the event property whose distinct values are counted"),
+  unit_name: z.string().nullable().describe('what one unit is called ("run"), if the catalog says'),
+  unit_name_plural: z.string().nullable(),
+});
 export const pricePreviewResponse = z.object({
   billing_account_id: z.string().nullable(),
   billing_account: z.object({ id: z.string().nullable(), name: z.string(), scope: z.string() }),
   billing_model: z.string(),
   usage_price: z
     .object({
-      meter: z.object({
-        event_name: z.string(),
-        name: z.string(),
-        aggregation: z.enum(aggregations),
-      }),
+      meter: meterSummaryResponse,
       scheme: z.enum(["per_unit", "tiered", "package"]),
       unit_amount_decimal: z
         .string()

@@ -12,6 +12,12 @@ const meterSchema = z
     name: z.string().min(1).max(200),
     aggregation: z.enum(aggregations),
     property: z.string().min(1).max(100).optional(),
+    unit_name: z.string().min(1).max(40).optional(),
+    unit_name_plural: z.string().min(1).max(40).optional(),
+  })
+  .refine((m) => m.unit_name_plural === undefined || m.unit_name !== undefined, {
+    message: "unit_name_plural needs unit_name",
+    path: ["unit_name_plural"],
   })
   .refine((m) => (m.aggregation === "unique_count") === (m.property !== undefined), {
     message: "property is required for unique_count, and only there",
@@ -48,6 +54,8 @@ export function parseMeters(options: {
       name: m.name,
       aggregation: m.aggregation,
       ...(m.property !== undefined ? { property: m.property } : {}),
+      ...(m.unit_name !== undefined ? { unit_name: m.unit_name } : {}),
+      ...(m.unit_name_plural !== undefined ? { unit_name_plural: m.unit_name_plural } : {}),
     });
   }
   for (const price of options.prices.values()) {

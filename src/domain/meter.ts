@@ -8,4 +8,30 @@ export interface Meter {
   aggregation: Aggregation;
   /** unique_count only: the event property whose distinct values are counted. */
   property?: string;
+  /** What one unit of the aggregate is called, for prices in words ("run": "$0.02 per run"). */
+  unit_name?: string;
+  /** Its plural ("runs"); the singular with an "s" when the catalog gives none. */
+  unit_name_plural?: string;
+}
+
+/** A meter as the API shows it next to a price: what is counted, and what a unit is called. */
+export interface MeterSummary {
+  event_name: string;
+  name: string;
+  aggregation: Aggregation;
+  property: string | null;
+  unit_name: string | null;
+  unit_name_plural: string | null;
+}
+
+export function summarizeMeter(meter: Meter): MeterSummary {
+  return {
+    event_name: meter.event_name,
+    name: meter.name,
+    aggregation: meter.aggregation,
+    property: meter.property ?? null,
+    unit_name: meter.unit_name ?? null,
+    unit_name_plural:
+      meter.unit_name_plural ?? (meter.unit_name !== undefined ? `${meter.unit_name}s` : null),
+  };
 }

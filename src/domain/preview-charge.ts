@@ -1,5 +1,5 @@
 import { calendarMonthOf, epochSeconds, type Period, periodSeconds } from "./billing-period.js";
-import type { Aggregation, Meter } from "./meter.js";
+import { type Aggregation, type Meter, type MeterSummary, summarizeMeter } from "./meter.js";
 import { currencyExponent } from "./money.js";
 import {
   type MeteredScheme,
@@ -35,7 +35,7 @@ export function previewCharge(options: { price: Price; currentQuantity: number; 
 
 /** What a metered price charges for usage, to show before a resource is created. */
 export interface UsagePrice {
-  meter: { event_name: string; name: string; aggregation: Aggregation };
+  meter: MeterSummary;
   scheme: MeteredScheme;
   /** Per unit or per package, in minor units, as exact decimal text ("2", "0.002"); null when tiered. */
   unit_amount_decimal: string | null;
@@ -67,6 +67,7 @@ const AGGREGATION_WORDS: Record<Aggregation, string> = {
 /** The usage price of a metered price: never "0 per month", which is not what it bills. */
 export function usagePrice(options: { price: Price; meter: Meter }): UsagePrice {
   const { price, meter } = options;
+  const summary = summarizeMeter(meter);
   const scheme = meteredScheme(price);
   const money = (r: Rational) => formatUnitPrice(r, price.currency);
   const unit = meteredUnitPrice(price);
@@ -90,13 +91,18 @@ export function usagePrice(options: { price: Price; meter: Meter }): UsagePrice 
         : "graduated tiers (each unit at its tier's price)";
     description = `${of}, ${mode}: ${parts.join("; ")}`;
   } else if (scheme === "package") {
-    const size = (price.package_size as number).toLocaleString("en-US");
-    description = `${money(unit as Rational)} per ${size} of ${of}; a started package counts whole`;
+    const size = price.package_size as number;
+    // "per 1,000 runs of Flow runs" when the catalog names the unit, else "per 1,000 of …".
+    const units =
+      summary.unit_name === null
+        ? ""
+        : ` ${size === 1 ? summary.unit_name : summary.unit_name_plural}`;
+    description = `${money(unit as Rational)} per ${size.toLocaleString("en-US")}${units} of ${of}; a started package counts whole`;
   } else {
-    description = `${money(unit as Rational)} per unit of ${of}`;
+    description = `${money(unit as Rational)} per ${summary.unit_name ?? "unit"} of ${of}`;
   }
   return {
-    meter: { event_name: meter.event_name, name: meter.name, aggregation: meter.aggregation },
+    meter: summary,
     scheme,
     unit_amount_decimal: unit ? decimalText(unit) : null,
     package_size: price.package_size ?? null,

@@ -1,6 +1,6 @@
 /**
  * Billing accounts managed from the console, in Debian's Chromium against the real server: an
- * owner renames an account in place (the server's field error first), makes another account the
+ * owner renames an account in place (a blank name refused first), makes another account the
  * primary after seeing which projects change payer, closes the former primary once nothing bills
  * it (refused while it does), and switches a project back to inherit, closing the account it
  * leaves empty on the way. Every outcome is checked through the API too.
@@ -88,7 +88,7 @@ describe.skipIf(!chromiumPath)("billing accounts in the console", () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it("renames an account in place; a blank name shows the server's message under the field", async () => {
+  it("renames an account in place; a blank name is refused by the API's name rule, under the field", async () => {
     const page = await open(`/organizations/${state.orgId}/billing`);
     const marketing = card(page, "Marketing");
     // The local ledger has no customer portal: once every card has asked, no Stripe button.
@@ -97,7 +97,8 @@ describe.skipIf(!chromiumPath)("billing accounts in the console", () => {
     expect(await page.getByRole("button", { name: /in Stripe/ }).count()).toBe(0);
     await marketing.getByRole("button", { name: "Rename" }).click();
     const field = marketing.getByLabel("Account name");
-    // Spaces pass the browser; the API trims them and refuses the blank name, naming the field.
+    // Spaces pass the browser; the name rule the API applies (shared with the console) trims them
+    // and refuses the blank name under the field.
     await field.fill("   ");
     await marketing.getByRole("button", { name: "Save name" }).click();
     await marketing.getByText(/must not be blank/i).waitFor();

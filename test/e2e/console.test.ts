@@ -1,8 +1,8 @@
 /**
  * The console end to end, in Debian's Chromium against the real server on an empty database:
- * sign-up and the landing page, the three flows, the price preview (payer and amount), the
- * project billing page by role, switching billing, the organization billing page and the cost
- * breakdown adding up to the upcoming invoices. Each page is saved under
+ * sign-up and the landing page, the three flows, the price preview (payer and amount; a metered
+ * SKU's usage price), the project billing page by role, switching billing, the organization
+ * billing page and the cost breakdown adding up to the upcoming invoices. Each page is saved under
  * test-artifacts/screenshots/.
  */
 import { mkdirSync, readFileSync } from "node:fs";
@@ -310,6 +310,50 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     expect(new URL(page.url()).pathname).toBe(`/projects/${state.clientXId}/billing`);
     await page.getByTestId("upcoming-total").waitFor();
     await shot(page, "project-billing-separate");
+  });
+
+  it("a metered resource: the wizard shows its usage price, what is counted and who pays; its page says how to report usage", async () => {
+    const { token } = await api<{ token: string }>("", "POST", "/v1/auth/signup", {
+      email: "mia@example.com",
+      password: "correct horse battery",
+      name: "Mia",
+    });
+    const project = await api<{ id: string; billing: { billing_account: { name: string } } }>(
+      token,
+      "POST",
+      "/v1/projects",
+      { name: "Automations" },
+    );
+    const page = await newPage();
+    await page.addInitScript((t) => localStorage.setItem("ktrlplane.token", t), token);
+    await page.goto(`${server.baseUrl}/resources/new?project=${project.id}`);
+    await page.getByRole("button", { name: /Next: type/ }).click();
+    await page.getByLabel(/^Flow/).check();
+    // The catalog's meter names its unit: the size says what one costs.
+    const runs = page.getByLabel(/^runs/);
+    expect(await text(page.locator("label", { has: runs }))).toBe("runs$0.02 per run");
+    await runs.check();
+    await page.getByLabel("Resource name").fill("nightly-sync");
+    await page.getByRole("button", { name: /see the price/ }).click();
+    await page.getByTestId("price-preview").waitFor();
+    // Never "$0.00 per month": the usage price, what is counted, and who pays.
+    expect(await text(page.getByTestId("preview-usage-price"))).toBe("$0.02 per run");
+    expect(await page.getByTestId("preview-monthly").count()).toBe(0);
+    expect(await text(page.getByTestId("preview-meter"))).toContain(
+      "Flow runs: the month's total of the values of its “flow_runs” events",
+    );
+    expect(await text(page.getByTestId("preview-payer"))).toBe(
+      `${project.billing.billing_account.name} (inherited)`,
+    );
+    await shot(page, "resource-wizard-metered-preview");
+    await page.getByRole("button", { name: "Create resource" }).click();
+    await page.waitForURL(/\/resources\/[^/]+\?created=1$/);
+    const resourceId = new URL(page.url()).pathname.split("/")[2] as string;
+    // No usage yet: the page says where usage comes from, naming this resource and its meter.
+    const howTo = await text(page.getByTestId("usage-how-to"));
+    expect(howTo).toContain(`"resource_id": "${resourceId}"`);
+    expect(howTo).toContain(`"event_name": "flow_runs"`);
+    await shot(page, "resource-metered-empty");
   });
 
   it("project billing page: redirects an org billing manager, explains to anyone else", async () => {

@@ -36,6 +36,18 @@ interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
+/** How much taller the page header's title block is than what it holds (0 without a header). */
+async function blankUnderTitle(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const block = document.querySelector(".page-header > div:first-child");
+    const first = block?.firstElementChild;
+    const last = block?.lastElementChild;
+    if (!block || !first || !last) return 0;
+    const held = last.getBoundingClientRect().bottom - first.getBoundingClientRect().top;
+    return Math.round(block.getBoundingClientRect().height - held);
+  });
+}
+
 describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
   let server: RunningServer;
   let browser: Browser;
@@ -244,6 +256,8 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
         if (viewport === phone) {
           const overflow = await horizontalOverflow(page);
           if (overflow > 0) problems.push(`${p.name}: the page scrolls ${overflow} px sideways`);
+          const blank = await blankUnderTitle(page);
+          if (blank > 8) problems.push(`${p.name}: ${blank} px of blank space under the title`);
         }
         await page.screenshot({
           path: join(shotsDir, `${p.name}-${viewport.width}.png`),

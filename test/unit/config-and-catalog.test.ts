@@ -294,3 +294,34 @@ describe("the catalog refuses what it would not bill as written", () => {
     expect(maxPeriodAmount({ price: volume, quantity: 5 })).toBe(507n);
   });
 });
+
+describe("a meter's unit names", () => {
+  const load = (meter: Record<string, unknown>) => () =>
+    parseCatalog({
+      source: "prices.json",
+      json: {
+        currency: "usd",
+        meters: [{ event_name: "flow_runs", name: "Flow runs", aggregation: "sum", ...meter }],
+        resource_types: [
+          {
+            type: "flow",
+            name: "Flow",
+            skus: [
+              {
+                sku: "runs",
+                billing_model: "metered",
+                unit_amount: 2,
+                meter: { event_name: "flow_runs" },
+              },
+            ],
+          },
+        ],
+      },
+    });
+  it("are optional, and a plural needs its singular", () => {
+    expect(load({ unit_name: "run" })().meters.get("flow_runs")?.unit_name).toBe("run");
+    expect(load({})().meters.get("flow_runs")?.unit_name).toBeUndefined();
+    expect(load({ unit_name_plural: "runs" })).toThrow(/meters\.0\.unit_name_plural/);
+    expect(load({ unit_name: "" })).toThrow(/meters\.0\.unit_name/);
+  });
+});

@@ -1,5 +1,5 @@
 import type { Preview, ResponseOf } from "./api";
-import { formatDate, formatDateTime, formatMoney } from "./money";
+import { formatDate, formatDateTime, formatMoney, formatUnitAmount } from "./money";
 
 export interface Tier {
   up_to: number | null;
@@ -21,11 +21,24 @@ export interface Sku {
   version?: number;
   /** Every version, for resources still billed at an earlier one. */
   versions?: SkuVersion[];
+  /** Metered, instead of unit_amount: minor units as exact decimal text ("0.002"). */
+  unit_amount_decimal?: string;
+  /** Metered per package: how many units the unit amount buys. */
+  package_size?: number;
   /** The event name of the meter a metered price reads its usage from. */
   meter?: string;
+  /** What one unit of that meter is called, when the catalog says. */
+  meter_unit?: UnitNames;
+}
+export interface UnitNames {
+  one: string;
+  other: string;
 }
 /** One version of an SKU's price: what its resources are billed at. */
-export type SkuVersion = Pick<Sku, "billing_model" | "unit_amount" | "tiers_mode" | "tiers"> & {
+export type SkuVersion = Pick<
+  Sku,
+  "billing_model" | "unit_amount" | "unit_amount_decimal" | "package_size" | "tiers_mode" | "tiers"
+> & {
   version: number;
 };
 export interface ResourceType {
@@ -59,7 +72,7 @@ function readTier(raw: unknown): Tier | null {
  * The API documents an SKU as an open object (the catalog allows extra fields), so the console
  * reads the fields it shows here instead of trusting a shape.
  */
-export function readSku(raw: RawSku): Sku {
+export function readSku(raw: Omit<RawSku, "meter"> & { meter?: unknown }): Sku {
   const versions = Array.isArray(raw.versions)
     ? raw.versions.map((v) => ({ version: v.version, ...readPriceFields(v) }))
     : undefined;
@@ -74,10 +87,22 @@ export function readSku(raw: RawSku): Sku {
   };
 }
 
-function meterOf(raw: unknown): { meter?: string } {
+function meterOf(raw: unknown): Pick<Sku, "meter" | "meter_unit"> {
   if (!raw || typeof raw !== "object") return {};
-  const name = (raw as Record<string, unknown>).event_name;
-  return typeof name === "string" ? { meter: name } : {};
+  const m = raw as Record<string, unknown>;
+  if (typeof m.event_name !== "string") return {};
+  const unit = unitNames(m);
+  return { meter: m.event_name, ...(unit ? { meter_unit: unit } : {}) };
+}
+
+/** A meter's unit names as the API gives them (`unit_name`, `unit_name_plural`), if any. */
+export function unitNames(meter: {
+  unit_name?: unknown;
+  unit_name_plural?: unknown;
+}): UnitNames | null {
+  if (typeof meter.unit_name !== "string") return null;
+  const other = meter.unit_name_plural;
+  return { one: meter.unit_name, other: typeof other === "string" ? other : `${meter.unit_name}s` };
 }
 
 function readPriceFields(raw: Record<string, unknown>): Omit<SkuVersion, "version"> {
@@ -86,9 +111,13 @@ function readPriceFields(raw: Record<string, unknown>): Omit<SkuVersion, "versio
   const tiers = Array.isArray(raw.tiers)
     ? raw.tiers.map(readTier).filter((t): t is Tier => t !== null)
     : undefined;
+  const decimal = raw.unit_amount_decimal;
+  const packageSize = amount(raw.package_size);
   return {
     billing_model: isBillingModel(model) ? model : "per_unit",
     unit_amount: amount(raw.unit_amount),
+    ...(typeof decimal === "string" ? { unit_amount_decimal: decimal } : {}),
+    ...(packageSize !== null ? { package_size: packageSize } : {}),
     ...(mode === "graduated" || mode === "volume" ? { tiers_mode: mode } : {}),
     ...(tiers ? { tiers } : {}),
   };
@@ -99,7 +128,14 @@ export function skuAtVersion(sku: Sku, version: number | undefined): Sku {
   const at = version === undefined ? undefined : sku.versions?.find((v) => v.version === version);
   if (!at) return sku;
   const { version: _version, ...fields } = at;
-  const { tiers_mode: _mode, tiers: _tiers, ...rest } = sku;
+  // Fields a version may lack come from that version only, never from the current price.
+  const {
+    tiers_mode: _mode,
+    tiers: _tiers,
+    unit_amount_decimal: _decimal,
+    package_size: _package,
+    ...rest
+  } = sku;
   return { ...rest, ...fields };
 }
 
@@ -113,7 +149,7 @@ export function intervalWord(interval: string): string {
   return interval;
 }
 
-/** One line describing an SKU's price, e.g. "$99.00 / month" or "Free". */
+/** One line describing an SKU's price, e.g. "$99.00 / month", "$0.02 per run" or "Free". */
 export function describePrice(sku: Sku): string {
   const per = intervalWord(sku.interval);
   switch (sku.billing_model) {
@@ -122,7 +158,7 @@ export function describePrice(sku: Sku): string {
     case "per_unit":
       return `${formatMoney(sku.unit_amount, sku.currency)} / ${per}`;
     case "metered":
-      return `${formatMoney(sku.unit_amount, sku.currency)} per unit used, billed each ${per}`;
+      return describeUsagePrice({ usage: usagePricingOf(sku), currency: sku.currency });
     case "tiered": {
       const mode = sku.tiers_mode === "graduated" ? "Graduated" : "Volume";
       const tiers = sku.tiers ?? [];
@@ -137,6 +173,108 @@ export function describePrice(sku: Sku): string {
     }
     default:
       return `${formatMoney(sku.unit_amount, sku.currency)} / ${per}`;
+  }
+}
+
+/**
+ * How a metered price turns a month's usage into money: the shape of the price preview's
+ * `usage_price`, which the catalog's SKUs are read into too so both are described alike.
+ */
+export interface UsagePricing {
+  scheme: "per_unit" | "tiered" | "package";
+  /** Per unit or per package, in minor units as exact decimal text; null when tiered. */
+  unit_amount_decimal: string | null;
+  package_size: number | null;
+  tiers_mode: "graduated" | "volume" | null;
+  tiers: Tier[] | null;
+  unit: UnitNames | null;
+}
+
+export function usagePricingOf(sku: Sku): UsagePricing {
+  const tiers = sku.tiers?.length ? sku.tiers : null;
+  const decimal =
+    sku.unit_amount_decimal ?? (sku.unit_amount !== null ? String(sku.unit_amount) : null);
+  return {
+    scheme: tiers ? "tiered" : sku.package_size !== undefined ? "package" : "per_unit",
+    unit_amount_decimal: tiers ? null : decimal,
+    package_size: sku.package_size ?? null,
+    tiers_mode: sku.tiers_mode ?? null,
+    tiers,
+    unit: sku.meter_unit ?? null,
+  };
+}
+
+/** The preview's `usage_price` as a `UsagePricing`. */
+export function usagePricingOfPreview(price: NonNullable<Preview["usage_price"]>): UsagePricing {
+  return {
+    scheme: price.scheme,
+    unit_amount_decimal: price.unit_amount_decimal,
+    package_size: price.package_size,
+    tiers_mode: price.tiers_mode,
+    tiers: price.tiers,
+    unit: unitNames(price.meter),
+  };
+}
+
+/**
+ * A usage price in words, amounts exact from their decimal text: "$0.00002 per request",
+ * "$5.00 per 1,000 runs", "tiered: first 1,000 runs $0.02 per run, then $0.01".
+ */
+export function describeUsagePrice(options: { usage: UsagePricing; currency: string }): string {
+  const { usage, currency } = options;
+  const one = usage.unit?.one ?? "unit";
+  const other = usage.unit?.other ?? "units";
+  const count = (n: number) => n.toLocaleString("en-US");
+  const unitPrice =
+    usage.unit_amount_decimal === null
+      ? "—"
+      : formatUnitAmount(usage.unit_amount_decimal, currency);
+  if (usage.scheme === "package") {
+    const size = usage.package_size ?? 1;
+    return size === 1 ? `${unitPrice} per ${one}` : `${unitPrice} per ${count(size)} ${other}`;
+  }
+  if (usage.scheme === "per_unit") return `${unitPrice} per ${one}`;
+  const tiers = usage.tiers ?? [];
+  const money = (t: Tier, i: number) => {
+    const each = `${formatMoney(t.unit_amount, currency)}${i === 0 ? ` per ${one}` : ""}`;
+    return t.flat_amount ? `${each} plus ${formatMoney(t.flat_amount, currency)}` : each;
+  };
+  if (usage.tiers_mode === "volume") {
+    const parts = tiers.map((t, i) => {
+      if (t.up_to === null) return i === 0 ? money(t, i) : `then ${money(t, i)}`;
+      return `up to ${count(t.up_to)}${i === 0 ? ` ${other}` : ""} ${money(t, i)}`;
+    });
+    return `volume: ${parts.join(", ")}; the month's total sets one price for all ${other}`;
+  }
+  let below = 0;
+  const parts = tiers.map((t, i) => {
+    if (t.up_to === null) return i === 0 ? money(t, i) : `then ${money(t, i)}`;
+    const range = i === 0 ? `first ${count(t.up_to)} ${other}` : `next ${count(t.up_to - below)}`;
+    below = t.up_to;
+    return `${range} ${money(t, i)}`;
+  });
+  return `tiered: ${parts.join(", ")}`;
+}
+
+/** What a meter counts in a month, in words, naming the usage events a resource reports. */
+export function describeMeter(
+  meter: Pick<
+    NonNullable<Preview["usage_price"]>["meter"],
+    "event_name" | "aggregation" | "property"
+  >,
+): string {
+  const events = `“${meter.event_name}” events`;
+  switch (meter.aggregation) {
+    case "sum":
+      return `the month's total of the values of its ${events}`;
+    case "count":
+      return `the number of its ${events} in the month`;
+    case "max":
+      return `the highest value of its ${events} in the month`;
+    case "latest":
+      return `the value of its last “${meter.event_name}” event in the month`;
+    case "unique_count":
+      return `the number of distinct “${meter.property ?? ""}” values of its ${events} in the month`;
   }
 }
 

@@ -63,7 +63,7 @@ describe("catalog prices", () => {
       }),
     ).toBe("Volume tiers: $20.00 each up to 5, $15.00 each beyond / month");
     expect(describePrice({ ...base, billing_model: "metered", unit_amount: 2 })).toBe(
-      "$0.02 per unit used, billed each month",
+      "$0.02 per unit",
     );
   });
 });

@@ -2,7 +2,7 @@
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatMoney as serverFormat } from "../../src/domain/money.js";
-import { itemPrice } from "./components/account-card";
+import { itemPrice, lineQuantity } from "./components/account-card";
 import { Money } from "./components/ui";
 import { decimalString, formatMoney, formatPeriodEnd, fractionDigits } from "./money";
 
@@ -138,5 +138,31 @@ describe("account items", () => {
     expect(itemPrice({ ...item, unit_amount: null, price_version: 2 }, versioned, "usd")).toBe(
       "Volume tiers: $15.00 each / month",
     );
+  });
+  it("prices a metered item's usage, not its resource count", () => {
+    const flow = [
+      {
+        type: "flow",
+        name: "Flow",
+        skus: [
+          {
+            sku: "runs",
+            billing_model: "metered" as const,
+            interval: "month",
+            currency: "usd",
+            unit_amount: 2,
+            meter: "flow_runs",
+            meter_unit: { one: "run", other: "runs" },
+          },
+        ],
+      },
+    ];
+    const metered = { ...item, resource_type: "flow", sku: "runs", unit_amount: 2, quantity: 2 };
+    expect(itemPrice({ ...metered, usage_quantity: "12345.5" }, flow, "usd")).toBe(
+      "$0.02 per run × 12,345.5 runs used",
+    );
+    // On the upcoming invoice's lines too: the usage, not the 2 resources whose usage it is.
+    expect(lineQuantity({ ...metered, usage_quantity: "1500" }, flow)).toBe("1,500 runs used");
+    expect(lineQuantity({ ...metered, usage_quantity: null }, flow)).toBe("2");
   });
 });

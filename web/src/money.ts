@@ -5,6 +5,7 @@
  * browser's locale data, which disagrees with ISO for HUF, IDR, IQD, MGA and others.
  */
 import { currencyExponent, isCurrency } from "../../src/domain/money.js";
+import { decimalText, parseDecimal, rational } from "../../src/domain/rational.js";
 
 /** The currency's ISO 4217 exponent, or null for a code the table does not know. */
 export function fractionDigits(currency: string): number | null {
@@ -36,6 +37,33 @@ export function formatMoney(minor: number | null | undefined, currency: string):
   if (digits === null) return "—";
   // Intl gets the exact decimal as a string, so no float ever rounds an amount.
   return formatter(currency, digits).format(decimalString(minor, currency) as `${number}`);
+}
+
+/**
+ * A unit price in minor units that may hold a fraction of one, given as exact decimal text (the
+ * API's `unit_amount_decimal`): "0.002" USD → "$0.00002", "2" USD → "$0.02". Shown with the
+ * currency's digits at least and as many more as the price has; "—" for what is not a decimal.
+ */
+export function formatUnitAmount(minorDecimal: string, currency: string): string {
+  const digits = fractionDigits(currency);
+  const minor = parseDecimal(minorDecimal);
+  if (digits === null || minor === null) return "—";
+  const major = decimalText(rational(minor.num, minor.den * 10n ** BigInt(digits)));
+  const places = Math.max(digits, major.split(".")[1]?.length ?? 0);
+  const f = new Intl.NumberFormat("en-US", {
+    style: "currency",
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: places,
+  });
+  return f.format(major as `${number}`);
+}
+
+/** A non-negative decimal text with its thousands grouped, digit for digit: "12345.5" → "12,345.5". */
+export function groupDecimal(text: string): string {
+  const [whole = "", fraction] = text.split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
 /** A plain decimal string for CSV: 12345 USD → "123.45", 500 JPY → "500", 1005 KWD → "1.005". */

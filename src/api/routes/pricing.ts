@@ -1,13 +1,25 @@
 import { z } from "zod";
 import { previewPrice } from "../../billing/preview-price.js";
+import { summarizeMeter } from "../../domain/meter.js";
 import type { PriceVersion } from "../../domain/price-versions.js";
 import { priceKey } from "../../domain/pricing.js";
 import { route } from "../route.js";
-import { listOf, pricePreviewBody, pricePreviewResponse, timestamp } from "../schemas.js";
+import {
+  listOf,
+  meterSummaryResponse,
+  pricePreviewBody,
+  pricePreviewResponse,
+  timestamp,
+} from "../schemas.js";
 
 const priceFields = {
   billing_model: z.string(),
   unit_amount: z.number().int().nullable(),
+  unit_amount_decimal: z
+    .string()
+    .optional()
+    .describe('metered, instead of unit_amount: minor units as exact decimal text ("0.002")'),
+  package_size: z.number().int().optional().describe("metered per package: units per package"),
   tiers_mode: z.enum(["graduated", "volume"]).optional(),
   tiers: z
     .array(
@@ -40,6 +52,10 @@ function presentVersion(v: PriceVersion, now: Date): z.infer<typeof versionSchem
     scheduled: v.effective_from !== null && v.effective_from.getTime() > now.getTime(),
     billing_model: v.price.billing_model,
     unit_amount: v.price.unit_amount,
+    ...(v.price.unit_amount_decimal !== undefined
+      ? { unit_amount_decimal: v.price.unit_amount_decimal }
+      : {}),
+    ...(v.price.package_size !== undefined ? { package_size: v.price.package_size } : {}),
     ...(v.price.tiers_mode ? { tiers_mode: v.price.tiers_mode } : {}),
     ...(v.price.tiers ? { tiers: v.price.tiers } : {}),
   };
@@ -65,18 +81,26 @@ export const pricingRoutes = [
               .nullable()
               .describe("when resources on earlier versions move to the current one, if ahead"),
             versions: z.array(versionSchema).describe("every version, oldest first"),
+            meter: meterSummaryResponse
+              .optional()
+              .describe("metered prices: the meter whose month aggregate is billed"),
           }),
         ),
       }),
     ).extend({ currency: z.string() }),
     handler: async ({ ctx }) => {
       const now = ctx.clock();
+      // The catalog names a meter by its event name only: the API says what it counts.
+      const meterOf = (eventName: string | undefined) => {
+        const meter = eventName === undefined ? undefined : ctx.catalog.meters.get(eventName);
+        return meter ? { meter: summarizeMeter(meter) } : {};
+      };
       return {
         currency: ctx.catalog.currency,
         data: ctx.catalog.resourceTypes.map((t) => ({
           type: t.type,
           name: t.name,
-          skus: t.skus.map((sku) => {
+          skus: t.skus.map(({ meter, ...sku }) => {
             const versions = ctx.catalog.prices.get(priceKey(sku)) ?? [];
             const latest = versions.at(-1);
             const ahead =
@@ -88,6 +112,7 @@ export const pricingRoutes = [
               version: latest?.version ?? 1,
               scheduled_change: ahead,
               versions: versions.map((v) => presentVersion(v, now)),
+              ...meterOf(meter?.event_name),
             };
           }),
         })),

@@ -5105,10 +5105,19 @@ export interface paths {
                                 /** @description the usage price in words, e.g. 0.02 USD per unit of Flow runs */
                                 description: string;
                                 meter: {
-                                    /** @enum {string} */
+                                    /**
+                                     * @description how a month's events make the quantity billed
+                                     * @enum {string}
+                                     */
                                     aggregation: "sum" | "count" | "max" | "unique_count" | "latest";
+                                    /** @description the usage events it counts (POST /v1/usage event_name) */
                                     event_name: string;
                                     name: string;
+                                    /** @description unique_count: the event property whose distinct values are counted */
+                                    property: string | null;
+                                    /** @description what one unit is called ("run"), if the catalog says */
+                                    unit_name: string | null;
+                                    unit_name_plural: string | null;
                                 };
                                 package_size: number | null;
                                 /** @enum {string} */
@@ -6715,6 +6724,22 @@ export interface paths {
                             data: {
                                 name: string;
                                 skus: ({
+                                    /** @description metered prices: the meter whose month aggregate is billed */
+                                    meter?: {
+                                        /**
+                                         * @description how a month's events make the quantity billed
+                                         * @enum {string}
+                                         */
+                                        aggregation: "sum" | "count" | "max" | "unique_count" | "latest";
+                                        /** @description the usage events it counts (POST /v1/usage event_name) */
+                                        event_name: string;
+                                        name: string;
+                                        /** @description unique_count: the event property whose distinct values are counted */
+                                        property: string | null;
+                                        /** @description what one unit is called ("run"), if the catalog says */
+                                        unit_name: string | null;
+                                        unit_name_plural: string | null;
+                                    };
                                     /** @description when resources on earlier versions move to the current one, if ahead */
                                     scheduled_change: {
                                         /**
@@ -6739,6 +6764,8 @@ export interface paths {
                                         effective_from: string | null;
                                         /** @description resources on earlier versions keep their version */
                                         grandfathered: boolean;
+                                        /** @description metered per package: units per package */
+                                        package_size?: number;
                                         /** @description the move of earlier resources to it is still ahead */
                                         scheduled: boolean;
                                         tiers?: {
@@ -6749,6 +6776,8 @@ export interface paths {
                                         /** @enum {string} */
                                         tiers_mode?: "graduated" | "volume";
                                         unit_amount: number | null;
+                                        /** @description metered, instead of unit_amount: minor units as exact decimal text ("0.002") */
+                                        unit_amount_decimal?: string;
                                         version: number;
                                     }[];
                                 } & {

@@ -2,12 +2,13 @@
  * Managing a billing account from its card: rename it in place, make it the organization's
  * primary (after seeing which projects change payer), and close it once nothing bills it.
  */
-import { type FormEvent, useEffect, useRef, useState } from "react";
-import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
+import { useEffect, useState } from "react";
 import { type ApiError, allPages, api, type BillingAccount, type PrimaryChange } from "../api";
 import { formatDateTime } from "../money";
 import { useApi } from "../use-api";
-import { Dialog, ErrorNotice, Field, humanMessage, Loading } from "./ui";
+import { ConfirmDialog } from "./confirm-dialog";
+import { NameForm } from "./name-form";
+import { ErrorNotice, Loading } from "./ui";
 
 /** Why the account cannot be closed now, in words; null when nothing bills it. */
 export function closeBlocker(account: BillingAccount): string | null {
@@ -25,10 +26,7 @@ export function closeBlocker(account: BillingAccount): string | null {
   return null;
 }
 
-/**
- * The account's name as an inline form. The server's rule is the only one applied: its problem
- * names the field, and the message shows under the input.
- */
+/** The account's name as an inline form, in place of the name on its card. */
 export function AccountNameForm({
   account,
   onDone,
@@ -36,61 +34,18 @@ export function AccountNameForm({
   account: BillingAccount;
   onDone(renamed: boolean): void;
 }) {
-  const [name, setName] = useState(account.name);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
-
-  async function save(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.renameAccount(account.id, name);
-      onDone(true);
-    } catch (e) {
-      setError(e as ApiError);
-      setBusy(false);
-    }
-  }
   return (
-    <form
+    <NameForm
+      formLabel={`Rename ${account.name}`}
+      label="Account name"
+      inputName="account-name"
+      initial={account.name}
       className="inline-rename"
-      onSubmit={save}
-      aria-label={`Rename ${account.name}`}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") onDone(false);
-      }}
-    >
-      <Field label="Account name" error={error?.field === "name" ? humanMessage(error) : undefined}>
-        {(p) => (
-          <input
-            {...p}
-            ref={input}
-            name="account-name"
-            maxLength={NAME_MAX_LENGTH}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        )}
-      </Field>
-      {error && error.field !== "name" ? (
-        <ErrorNotice error={error} title="The name was not changed." />
-      ) : null}
-      <div className="form-actions">
-        <button type="submit" className="button-primary button-small" disabled={busy}>
-          {busy ? "Saving…" : "Save name"}
-        </button>
-        <button
-          type="button"
-          className="button-secondary button-small"
-          onClick={() => onDone(false)}
-        >
-          Cancel
-        </button>
-      </div>
-    </form>
+      compact
+      onSave={(name) => api.renameAccount(account.id, name)}
+      onSaved={() => onDone(true)}
+      onCancel={() => onDone(false)}
+    />
   );
 }
 
@@ -233,27 +188,26 @@ function MakePrimaryDialog({
   onDone(): void;
 }) {
   const [plan, setPlan] = useState<PrimaryPlan | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [planError, setPlanError] = useState<ApiError | null>(null);
   useEffect(() => {
-    planPrimary(account).then(setPlan, (e: ApiError) => setError(e));
+    planPrimary(account).then(setPlan, (e: ApiError) => setPlanError(e));
   }, [account]);
-
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.makePrimary(account.id, false);
-      onDone();
-    } catch (e) {
-      setError(e as ApiError);
-      setBusy(false);
-    }
-  }
   const from = plan?.change.from.name;
   return (
-    <Dialog title={`Make “${account.name}” the primary account?`} open onClose={onClose}>
-      {!plan && !error ? <Loading what="Working out which projects change payer" /> : null}
+    <ConfirmDialog
+      title={`Make “${account.name}” the primary account?`}
+      onClose={onClose}
+      onConfirm={async () => {
+        await api.makePrimary(account.id, false);
+        onDone();
+      }}
+      confirmLabel={`Make ${account.name} primary`}
+      busyLabel="Changing…"
+      failedTitle="The primary account was not changed."
+      ready={plan !== null}
+    >
+      {!plan && !planError ? <Loading what="Working out which projects change payer" /> : null}
+      <ErrorNotice error={planError} title="The primary account was not changed." />
       {plan ? (
         <section data-testid="primary-plan" aria-label="What changes">
           <p>
@@ -294,18 +248,9 @@ function MakePrimaryDialog({
               Nothing will bill “{plan.change.left_account.name}” afterwards: you can close it then.
             </p>
           ) : null}
-          <div className="form-actions">
-            <button type="button" className="button-primary" onClick={confirm} disabled={busy}>
-              {busy ? "Changing…" : `Make ${account.name} primary`}
-            </button>
-            <button type="button" className="button-secondary" onClick={onClose}>
-              Cancel
-            </button>
-          </div>
         </section>
       ) : null}
-      <ErrorNotice error={error} title="The primary account was not changed." />
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 
@@ -318,35 +263,24 @@ function CloseAccountDialog({
   onClose(): void;
   onDone(): void;
 }) {
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.closeAccount(account.id);
-      onDone();
-    } catch (e) {
-      setError(e as ApiError);
-      setBusy(false);
-    }
-  }
   return (
-    <Dialog title={`Close “${account.name}”?`} open onClose={onClose}>
+    <ConfirmDialog
+      title={`Close “${account.name}”?`}
+      onClose={onClose}
+      onConfirm={async () => {
+        await api.closeAccount(account.id);
+        onDone();
+      }}
+      confirmLabel="Close account"
+      busyLabel="Closing…"
+      tone="danger"
+      failedTitle="The account was not closed."
+    >
       <p>
         Nothing bills this account now. Closed, it takes no new charges; its past charges and
         invoices stay readable, and billing a project to it again reopens it. Billed through Stripe,
         its subscription ends with a final invoice and the customer is kept.
       </p>
-      <ErrorNotice error={error} title="The account was not closed." />
-      <div className="form-actions">
-        <button type="button" className="button-danger" onClick={confirm} disabled={busy}>
-          {busy ? "Closing…" : "Close account"}
-        </button>
-        <button type="button" className="button-secondary" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }

@@ -4,8 +4,15 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { type AccountItem, api } from "../api";
-import { describePrice, findSku, type ResourceType, skuAtVersion, typeName } from "../catalog";
-import { formatDate, formatMoney, formatPeriodEnd } from "../money";
+import {
+  describePrice,
+  findSku,
+  type ResourceType,
+  type Sku,
+  skuAtVersion,
+  typeName,
+} from "../catalog";
+import { formatDate, formatMoney, formatPeriodEnd, groupDecimal } from "../money";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { useApi } from "../use-api";
@@ -122,7 +129,8 @@ export function AccountCard({
                       <td>{typeName(types.data, item.resource_type)}</td>
                       <td>{item.sku}</td>
                       <td className="num">
-                        {itemPrice(item, types.data, a.currency)} × {item.quantity}
+                        {itemPrice(item, types.data, a.currency)}
+                        {item.usage_quantity === null ? ` × ${item.quantity}` : null}
                       </td>
                       <td className="num">
                         <Money amount={item.amount} currency={a.currency} />
@@ -171,7 +179,7 @@ export function AccountCard({
                     {upcoming.data.lines.map((line) => (
                       <tr key={`${line.resource_type}-${line.sku}-${line.description}`}>
                         <td>{line.description}</td>
-                        <td className="num">{line.quantity}</td>
+                        <td className="num">{lineQuantity(line, types.data)}</td>
                         <td className="num">
                           <Money
                             amount={line.amount}
@@ -202,7 +210,7 @@ export function AccountCard({
 }
 
 /**
- * An item's unit price. Tiered and free prices have no single unit amount (`unit_amount` is
+ * An item's unit price; for a metered one, with the month's usage it prices. Tiered and free prices have no single unit amount (`unit_amount` is
  * null): the catalog's description of the price stands in, or "—" while it is unknown.
  */
 export function itemPrice(
@@ -210,8 +218,27 @@ export function itemPrice(
   types: ResourceType[] | undefined,
   currency: string,
 ): string {
-  if (item.unit_amount !== null) return formatMoney(item.unit_amount, currency);
-  const sku = findSku(types, item.resource_type, item.sku);
+  const found = findSku(types, item.resource_type, item.sku);
   // Tiers of the version these resources are billed at, which may be an earlier one.
-  return sku ? describePrice(skuAtVersion(sku, item.price_version)) : "—";
+  const sku = found ? skuAtVersion(found, item.price_version) : undefined;
+  if (item.usage_quantity !== null) {
+    // Metered: the amount prices the month's usage, not the number of resources.
+    return `${sku ? describePrice(sku) : "—"} × ${usedUnits(item.usage_quantity, sku)}`;
+  }
+  if (item.unit_amount !== null) return formatMoney(item.unit_amount, currency);
+  return sku ? describePrice(sku) : "—";
+}
+
+/** "1,500 runs used": a metered line's usage, with the unit's name when the catalog gives one. */
+function usedUnits(usage: string, sku: Sku | undefined): string {
+  return `${groupDecimal(usage)} ${sku?.meter_unit?.other ?? "units"} used`;
+}
+
+/** What an invoice line's quantity column shows: resources, or for a metered line its usage. */
+export function lineQuantity(
+  line: { resource_type: string; sku: string; quantity: number; usage_quantity: string | null },
+  types: ResourceType[] | undefined,
+): string {
+  if (line.usage_quantity === null) return String(line.quantity);
+  return usedUnits(line.usage_quantity, findSku(types, line.resource_type, line.sku));
 }

@@ -71,7 +71,16 @@ export function UsageChart({ usage, title }: { usage: ResourceUsage; title: stri
           {buckets.at(-1) ? formatBucket(buckets.at(-1)?.start ?? "", usage.granularity) : ""}
         </span>
       </div>
-      {held.length === 0 ? <p className="chart-empty">No usage in this range.</p> : null}
+      {held.length === 0 ? (
+        <>
+          <p className="chart-empty">No usage in this range.</p>
+          <p className="hint" data-testid="usage-how-to">
+            Usage is reported through <code>POST /v1/usage</code>: events with{" "}
+            <code>"resource_id": "{usage.resource_id}"</code> and{" "}
+            <code>"event_name": "{usage.event_name}"</code>.
+          </p>
+        </>
+      ) : null}
       {held.length > 0 ? (
         <details className="usage-values">
           <summary>Show values ({held.length})</summary>

@@ -12,10 +12,10 @@ import {
   type Member,
   type Role,
 } from "../api";
+import { ConfirmDialog } from "../components/confirm-dialog";
 import { RenameButton } from "../components/rename-dialog";
 import {
   Breadcrumbs,
-  Dialog,
   ErrorNotice,
   Field,
   Loading,
@@ -379,32 +379,23 @@ function RemoveDialog({
   member: Member;
   scope: string;
   onCancel(): void;
+  /** Closes the dialog either way: a failure shows on the page. */
   onConfirm(): Promise<void>;
 }) {
-  const [busy, setBusy] = useState(false);
   return (
-    <Dialog title={`Remove ${member.name}?`} open onClose={onCancel}>
+    <ConfirmDialog
+      title={`Remove ${member.name}?`}
+      onClose={onCancel}
+      onConfirm={onConfirm}
+      confirmLabel="Remove member"
+      tone="danger"
+      failedTitle="The member was not removed."
+    >
       <p>
         {member.name} ({member.email}) loses the role {roleWord(member.role)} in this {scope}. Roles
         they hold elsewhere stay.
       </p>
-      <div className="form-actions">
-        <button
-          type="button"
-          className="button-danger"
-          disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            await onConfirm();
-          }}
-        >
-          Remove member
-        </button>
-        <button type="button" className="button-secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 

@@ -1,12 +1,12 @@
 import { useState } from "react";
-import { type ApiError, api, type BillingSwitch } from "../api";
+import { api, type BillingSwitch } from "../api";
 import { describePrice, findSku, typeName } from "../catalog";
+import { ConfirmDialog } from "../components/confirm-dialog";
 import { RenameButton } from "../components/rename-dialog";
 import { SwitchBillingDialog } from "../components/switch-billing";
 import {
   BillingBadge,
   Breadcrumbs,
-  Dialog,
   ErrorNotice,
   Loading,
   Notice,
@@ -33,7 +33,6 @@ export function ProjectPage({ id }: { id: string }) {
   const [switching, setSwitching] = useState(false);
   const [switched, setSwitched] = useState<BillingSwitch | null>(null);
   const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<ApiError | null>(null);
   const [renamed, setRenamed] = useState<string | null>(null);
 
   if (project.loading && !project.data) return <Loading what="Loading the project" />;
@@ -52,16 +51,11 @@ export function ProjectPage({ id }: { id: string }) {
   const can = p.permissions;
 
   async function remove() {
-    setDeleteError(null);
-    try {
-      await api.deleteProject(id);
-      setFlash(
-        `Project “${p.name}” deleted. Billing for its resources stopped at ${formatDateTime(new Date().toISOString())}.`,
-      );
-      navigate("/");
-    } catch (e) {
-      setDeleteError(e as ApiError);
-    }
+    await api.deleteProject(id);
+    setFlash(
+      `Project “${p.name}” deleted. Billing for its resources stopped at ${formatDateTime(new Date().toISOString())}.`,
+    );
+    navigate("/");
   }
 
   return (
@@ -243,21 +237,21 @@ export function ProjectPage({ id }: { id: string }) {
           }}
         />
       ) : null}
-      <Dialog title={`Delete ${p.name}?`} open={deleting} onClose={() => setDeleting(false)}>
+      <ConfirmDialog
+        title={`Delete ${p.name}?`}
+        open={deleting}
+        onClose={() => setDeleting(false)}
+        onConfirm={remove}
+        confirmLabel="Delete project"
+        busyLabel="Deleting…"
+        tone="danger"
+        failedTitle="The project was not deleted."
+      >
         <p>
           The project and its {resources.data?.length ?? 0} resource(s) will be deleted and their
           billing stops now.
         </p>
-        <ErrorNotice error={deleteError} title="The project was not deleted." />
-        <div className="form-actions">
-          <button type="button" className="button-danger" onClick={remove}>
-            Delete project
-          </button>
-          <button type="button" className="button-secondary" onClick={() => setDeleting(false)}>
-            Cancel
-          </button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </div>
   );
 }

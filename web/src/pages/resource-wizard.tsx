@@ -6,7 +6,15 @@
 import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { NAME_MAX_LENGTH } from "../../../src/domain/names.js";
 import { type ApiError, allPages, api, type Preview, type Project } from "../api";
-import { describePrice, describeScheduledChange, explainTieredDelta, findSku } from "../catalog";
+import {
+  describeMeter,
+  describePrice,
+  describeScheduledChange,
+  describeUsagePrice,
+  explainTieredDelta,
+  findSku,
+  usagePricingOfPreview,
+} from "../catalog";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "../components/billing-choice";
 import { OrganizationNameField, OrganizationSelect } from "../components/organization-fields";
 import {
@@ -521,8 +529,11 @@ export function ResourceWizardPage() {
               {preview.usage_price ? (
                 <div className="preview-row">
                   <span>Usage price</span>
-                  <strong data-testid="preview-usage-price">
-                    {preview.usage_price.description}
+                  <strong className="preview-words" data-testid="preview-usage-price">
+                    {describeUsagePrice({
+                      usage: usagePricingOfPreview(preview.usage_price),
+                      currency: preview.currency,
+                    })}
                   </strong>
                 </div>
               ) : (
@@ -571,8 +582,12 @@ export function ResourceWizardPage() {
                     : "This account is created together with the project; you can set up its payment right after."}
                 </p>
               ) : null}
-              {preview.billing_model === "metered" ? (
-                <p className="hint">Metered: billed each month from the usage it reports.</p>
+              {preview.usage_price ? (
+                <p className="hint" data-testid="preview-meter">
+                  Billed at the end of each month for {preview.usage_price.meter.name}:{" "}
+                  {describeMeter(preview.usage_price.meter)}, sent to <code>POST /v1/usage</code>.
+                  Nothing is charged until it reports usage.
+                </p>
               ) : null}
             </section>
           ) : null}
