@@ -225,6 +225,7 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts mirrored into Stripe",
   it("coalesces a burst: a hundred creates cost about one write per changed price", async () => {
     const { api, project, accountId } = await activeCustomer();
     const before = emulator.writeCount();
+    const burstStarted = Date.now();
     await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         api.post("/v1/resources", {
@@ -235,11 +236,15 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts mirrored into Stripe",
         }),
       ),
     );
+    const burstMs = Date.now() - burstStarted;
     await waitForSync({ api, billingAccountId: accountId });
     expect(stripeQuantitiesByCatalogPrice(emulator, accountId)).toEqual({
       "graph/standard": 50,
       "flow/standard": 50,
     });
-    expect(emulator.writeCount() - before).toBeLessThanOrEqual(8);
+    // The debounce writes an account at least every maxWaitMs (3 s) while creates keep coming:
+    // a loaded machine that stretches the burst earns more passes, each still one write per price.
+    const windows = Math.max(1, Math.ceil(burstMs / 3000));
+    expect(emulator.writeCount() - before).toBeLessThanOrEqual(8 * windows);
   });
 });
