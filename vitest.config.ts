@@ -4,6 +4,9 @@ import { defineConfig } from "vitest/config";
 // PostgreSQL are held to the same contract.
 export default defineConfig({
   test: {
+    // Vitest's default is one worker per core minus one: a single worker on CI's 2 cores, which
+    // left a core idle while most files wait on PostgreSQL, Chromium or the reconciler's timers.
+    maxWorkers: 2,
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
       {
