@@ -8,8 +8,9 @@ import { completeSetup, describeStripeApp } from "../support/stripe-mode.js";
 import type { ApiClient } from "../support/test-app.js";
 import { usageMeters } from "../support/usage-catalog.js";
 
-/** The default catalog (flow/runs: a `sum` meter at 2 cents) plus one metered price per other
- * aggregation, each priced by another scheme. */
+/** The default catalog (flow/runs: a `sum` meter at 2 cents) plus a second price on that same
+ * catalog meter (flow/bulk at 1 cent) and one metered price per other aggregation, each priced by
+ * another scheme. */
 async function writeCatalog(): Promise<string> {
   const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
   catalog.meters = usageMeters;
@@ -17,6 +18,14 @@ async function writeCatalog(): Promise<string> {
     type,
     name: type.toUpperCase(),
     skus: [{ sku, billing_model: "metered", meter: { event_name }, ...fields }],
+  });
+  const flow = catalog.resource_types.find((t: { type: string }) => t.type === "flow");
+  flow.skus.push({
+    sku: "bulk",
+    billing_model: "metered",
+    unit_amount: 1,
+    interval: "month",
+    meter: { event_name: "flow_runs" },
   });
   catalog.resource_types.push(
     metered("api", "calls", "api_calls", { unit_amount_decimal: "0.5" }),
@@ -122,15 +131,18 @@ describeStripeApp(
       };
       await create("r1", "flow", "runs");
       await create("r2", "flow", "runs");
+      await create("b1", "flow", "bulk");
       await create("c1", "api", "calls");
       await create("p1", "db", "peak");
       await create("u1", "app", "users");
       await create("s1", "seats", "seat");
       await sync();
 
+      // flow/runs and flow/bulk share the catalog meter flow_runs but each has its own Stripe
+      // meter: Stripe bills a meter's whole aggregate on every price that references it.
       const meters = [...emulator.state.meters.values()];
-      expect(meters.length).toBe(5);
-      expect(new Set(meters.map((m) => m.event_name)).size).toBe(5);
+      expect(meters.length).toBe(6);
+      expect(new Set(meters.map((m) => m.event_name)).size).toBe(6);
       const formulas = Object.fromEntries(
         [...emulator.state.prices.values()]
           .filter((p) => p.recurring?.usage_type === "metered")
@@ -141,6 +153,7 @@ describeStripeApp(
       );
       expect(formulas).toEqual({
         "flow/runs": "sum",
+        "flow/bulk": "sum",
         "api/calls": "sum",
         "db/peak": "last",
         "app/users": "last",
@@ -153,7 +166,7 @@ describeStripeApp(
       const items = [...emulator.state.subscriptions.values()]
         .filter((s) => s.metadata.ktrlplane_billing_account_id === accountId)
         .flatMap((s) => s.items.data);
-      expect(items.length).toBe(5);
+      expect(items.length).toBe(6);
       for (const item of items) expect(item.quantity ?? null).toBeNull();
     });
 
@@ -162,6 +175,7 @@ describeStripeApp(
       stripeApp.setClocks("2026-11-05T00:00:00Z");
       await send("r1", "flow_runs", [{ value: 100, at: "2026-11-03T09:00:00Z" }]);
       await send("r2", "flow_runs", [{ value: 1000, at: "2026-11-04T12:00:00Z" }]);
+      await send("b1", "flow_runs", [{ value: 9000, at: "2026-11-04T13:00:00Z" }]);
       await send(
         "c1",
         "api_calls",
@@ -187,6 +201,7 @@ describeStripeApp(
       ]);
       await sync();
       expect(sumOf(stripeMeterEvents(emulator, "flow/runs"))).toBe(1100);
+      expect(sumOf(stripeMeterEvents(emulator, "flow/bulk"))).toBe(9000);
       expect(sumOf(stripeMeterEvents(emulator, "api/calls"))).toBe(31);
       expect(stripeMeterEvents(emulator, "db/peak").at(-1)?.payload.value).toBe("42");
       expect(stripeMeterEvents(emulator, "app/users").at(-1)?.payload.value).toBe("3");
@@ -273,6 +288,7 @@ describeStripeApp(
       // Computed by hand from the events sent above.
       expect(ledger).toEqual({
         "flow/runs": (1507 + 50) * 2,
+        "flow/bulk": 9000,
         "api/calls": 16, // 31 calls at 0.5 cent: 15.5, rounded once
         "db/peak": 10 * 100 + 50 * 50, // peak 60
         "app/users": 2 * 500, // 3 users: 2 packages of 2
