@@ -24,3 +24,8 @@ CREATE TABLE ktrlplane.stripe_meter_events (
   sent_at            timestamptz,
   PRIMARY KEY (billing_account_id, event_name, period_start, seq)
 );
+
+-- The worker's usage round looks up the accounts billed for metered prices in the open month
+-- (src/db/metered-accounts.ts): by price and end, not by scanning the whole ledger.
+CREATE INDEX billing_intervals_by_price_end
+  ON ktrlplane.billing_intervals (resource_type, sku, ended_at);
