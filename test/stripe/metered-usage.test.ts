@@ -254,9 +254,11 @@ describeStripeApp(
       expect(sent.length).toBeGreaterThan(events.length);
     });
 
-    it("the worker sends usage without being asked", async () => {
+    it("the worker sends usage without being asked; a deleted resource's metered item stays for the month", async () => {
       const { emulator, stripeApp } = suite;
       stripeApp.setClocks("2026-11-20T00:00:00Z");
+      // The bulk resource goes: its price keeps its item (and its usage) to the month's invoice.
+      expect((await api.delete(`/v1/resources/${ids.b1}`)).status).toBeLessThan(300);
       await send("s1", "seats", [{ value: 6, at: "2026-11-19T12:00:00Z" }]);
       const deadline = Date.now() + 15_000;
       while (stripeMeterEvents(emulator, "seats/seat").at(-1)?.payload.value !== "6") {

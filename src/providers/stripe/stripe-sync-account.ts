@@ -1,7 +1,6 @@
 import type Stripe from "stripe";
 import type { Database } from "../../db/database.js";
 import { findStripeCustomerId } from "../../db/stripe-refs.js";
-import { calendarMonthOf } from "../../domain/billing-period.js";
 import { priceKey } from "../../domain/pricing.js";
 import type {
   BillingProvider,
@@ -50,13 +49,11 @@ export async function syncStripeAccount(
   const { account } = desired;
   const known = await findStripeCustomerId({ db, billingAccountId: account.id });
   // A metered price version is an item for the whole month once billed in it (usage already
-  // sent must still be invoiced at the period end), even after its last resource went.
-  const month = calendarMonthOf(options.clock());
+  // sent must still be invoiced at the period end), even after its last resource went — and
+  // through the grace hour after the month, while the renewal draft still takes its usage.
   const meteredItems = new Map<string, NonNullable<DesiredAccount["metered"]>[number]>();
-  for (const line of desired.metered ?? []) {
-    if (line.period.start.getTime() === month.start.getTime())
-      meteredItems.set(`${priceKey(line.price)}#${line.priceVersion}`, line);
-  }
+  for (const line of desired.metered ?? [])
+    meteredItems.set(`${priceKey(line.price)}#${line.priceVersion}`, line);
   // Nothing billable and never mirrored: nothing to compare, no customer to create.
   if (!known && desired.items.length === 0 && meteredItems.size === 0)
     return { drift: [], changes: [], appliedState: previousState };
