@@ -34,6 +34,8 @@ export async function desiredAccount(options: {
       items.push({ price, priceVersion: q.price_version, quantity: q.quantity });
     }
   }
+  // The local provider bills usage from the ledger itself: nothing to send it.
+  if (ctx.provider.name === "local") return { account, items, version };
   const now = ctx.clock();
   const month = calendarMonthOf(now);
   const from =
