@@ -284,6 +284,25 @@ export interface StripeCustomers {
   customer_id: string;
 }
 
+export interface StripeMeterEvents {
+  billing_account_id: string;
+  event_name: string;
+  period_start: Date;
+  seq: number;
+  identifier: string;
+  customer_id: string;
+  value: string;
+  total: string;
+  event_at: Date;
+  planned_at: Date;
+  sent_at: Date | null;
+}
+
+export interface StripeMeters {
+  event_name: string;
+  meter_id: string;
+}
+
 export interface StripePrices {
   price_key: string;
   definition_hash: string;
@@ -375,6 +394,8 @@ export interface DB {
   "ktrlplane.resources": Resources;
   "ktrlplane.schema_migrations": SchemaMigrations;
   "ktrlplane.stripe_customers": StripeCustomers;
+  "ktrlplane.stripe_meter_events": StripeMeterEvents;
+  "ktrlplane.stripe_meters": StripeMeters;
   "ktrlplane.stripe_prices": StripePrices;
   "ktrlplane.stripe_webhook_events": StripeWebhookEvents;
   "ktrlplane.usage_distinct_values": UsageDistinctValues;

@@ -1,5 +1,6 @@
 import type { BillingAccountRow, BillingAccountStatus } from "../db/billing-accounts.js";
 import type { Period } from "../domain/billing-period.js";
+import type { Meter } from "../domain/meter.js";
 import type { PriceBook } from "../domain/price-versions.js";
 import type { Price } from "../domain/pricing.js";
 
@@ -9,6 +10,19 @@ export interface DesiredAccount {
   /** Price versions billed by quantity with their active quantity (> 0): each version is its
    * own provider price. */
   items: { price: Price; priceVersion: number; quantity: number }[];
+  /**
+   * Metered lines (one per price version and month) whose usage may still reach the provider's
+   * invoice: the open month's — a price version with a line there is billed this period, even
+   * after its last resource went — and, within the hour after a month ends, the closed month's.
+   * `quantity` is the ledger's period aggregate so far (decimal text).
+   */
+  metered?: {
+    price: Price;
+    priceVersion: number;
+    meter: Meter;
+    period: Period;
+    quantity: string;
+  }[];
   /** The change-mark id the desired state was read after: same version, same requests. */
   version: number;
 }
@@ -27,6 +41,9 @@ export interface SyncOutcome {
   appliedState: unknown;
   /** The account's status as the provider sees it, when it has an opinion. */
   status?: BillingAccountStatus;
+  /** Usage sent (or, dry, to send) to the provider's meters: not writes that the hourly write
+   * budget counts (Stripe limits meter events apart, 1,000 a second). */
+  usage?: DriftEntry[];
 }
 
 export interface WebhookTrigger {

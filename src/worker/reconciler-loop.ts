@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { markMeteredAccounts } from "../billing/mark-metered-accounts.js";
 import { movePriceVersions } from "../billing/move-price-versions.js";
 import { leaseMs, syncAccount } from "../billing/sync-billing-account.js";
 import type { Config } from "../config.js";
@@ -17,6 +18,9 @@ export interface ReconcilerOptions {
   concurrency: number;
   /** How often closed periods are looked for, to finalize their invoices (default a minute). */
   invoicingIntervalMs?: number;
+  /** How often accounts billed for metered prices are marked so that their usage reaches the
+   * provider's meters (providers that have them; default a minute). */
+  usageIntervalMs?: number;
 }
 
 export interface Reconciler {
@@ -42,6 +46,7 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
   let nextInvoicingAt = 0;
   let invoicingAfter: string | undefined;
   let lastVersionPass = 0;
+  let lastUsageRound = 0;
 
   const runOnce = async (): Promise<number> => {
     // Price versions whose instant has come: the ledger is cut and the accounts marked first, so
@@ -52,6 +57,17 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
         await movePriceVersions({ ctx });
       } catch (error) {
         ctx.log.error({ err: error, owner }, "price version pass failed; will retry");
+      }
+    }
+    if (
+      ctx.provider.name === "stripe" &&
+      Date.now() - lastUsageRound >= (options.usageIntervalMs ?? 60_000)
+    ) {
+      lastUsageRound = Date.now();
+      try {
+        await markMeteredAccounts({ ctx });
+      } catch (error) {
+        ctx.log.error({ err: error, owner }, "metered usage round failed; will retry");
       }
     }
     const dirty = await leaseDirtyAccounts({

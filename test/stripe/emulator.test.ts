@@ -771,24 +771,25 @@ describe("customer portal sessions", () => {
 // https://docs.stripe.com/billing/invoices/subscription#sub-invoice-lifecycle (a draft,
 // finalized about an hour later, then paid), https://docs.stripe.com/billing/subscriptions/prorations
 // (pending prorations land on the next invoice), licensed in advance, metered in arrears.
+const at = (iso: string) => Date.parse(iso) / 1000;
+
+/** A customer whose card is its invoice default: renewals are paid. */
+async function payingCustomer(): Promise<Stripe.Customer> {
+  const customer = await stripe.customers.create({});
+  const session = await stripe.checkout.sessions.create({
+    mode: "setup",
+    customer: customer.id,
+    currency: "usd",
+    success_url: "http://app.test/ok",
+  });
+  const done = emulator.completeCheckoutSession(session.id);
+  const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
+  return stripe.customers.update(customer.id, {
+    invoice_settings: { default_payment_method: intent.payment_method as string },
+  });
+}
+
 describe("renewals at period ends", () => {
-  const at = (iso: string) => Date.parse(iso) / 1000;
-
-  async function payingCustomer(): Promise<Stripe.Customer> {
-    const customer = await stripe.customers.create({});
-    const session = await stripe.checkout.sessions.create({
-      mode: "setup",
-      customer: customer.id,
-      currency: "usd",
-      success_url: "http://app.test/ok",
-    });
-    const done = emulator.completeCheckoutSession(session.id);
-    const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
-    return stripe.customers.update(customer.id, {
-      invoice_settings: { default_payment_method: intent.payment_method as string },
-    });
-  }
-
   async function anchoredSubscription(customer: string, price: string, quantity = 1) {
     return stripe.subscriptions.create({
       customer,
@@ -934,5 +935,205 @@ describe("renewals at period ends", () => {
     expect(renewal?.lines.data.map((l) => [l.amount, l.period.start, l.period.end])).toEqual([
       [50, at("2026-11-10T00:00:00Z"), at("2026-12-01T00:00:00Z")],
     ]);
+  });
+});
+
+// https://docs.stripe.com/api/billing/meter, https://docs.stripe.com/api/billing/meter-event/create,
+// https://docs.stripe.com/billing/subscriptions/usage-based/configure-grace-period
+describe("billing meters and meter events (as Stripe documents them)", () => {
+  async function meteredSetup(options: {
+    formula: "sum" | "count" | "last";
+    price?: Partial<Stripe.PriceCreateParams>;
+    eventName?: string;
+  }) {
+    emulator.clock.set(at("2026-11-10T00:00:00Z"));
+    const eventName = options.eventName ?? `ev_${options.formula}`;
+    const meter = await stripe.billing.meters.create({
+      display_name: eventName,
+      event_name: eventName,
+      default_aggregation: { formula: options.formula },
+    });
+    const price = await stripe.prices.create({
+      currency: "usd",
+      product_data: { name: eventName },
+      recurring: { interval: "month", usage_type: "metered", meter: meter.id },
+      ...(options.price ?? { unit_amount: 1 }),
+    });
+    const customer = await payingCustomer();
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      billing_cycle_anchor: at("2026-12-01T00:00:00Z"),
+    });
+    const send = (value: string, extra: Partial<Stripe.Billing.MeterEventCreateParams> = {}) =>
+      stripe.billing.meterEvents.create({
+        event_name: eventName,
+        payload: { stripe_customer_id: customer.id, value },
+        ...extra,
+      });
+    const previewTotal = async () =>
+      (await stripe.invoices.createPreview({ subscription: sub.id })).total;
+    return { meter, price, customer, sub, send, previewTotal };
+  }
+
+  it("creates, lists, retrieves, deactivates and reactivates meters; one active meter per event name", async () => {
+    const meter = await stripe.billing.meters.create({
+      display_name: "Runs",
+      event_name: "runs",
+      default_aggregation: { formula: "sum" },
+    });
+    expect(meter.customer_mapping).toEqual({
+      event_payload_key: "stripe_customer_id",
+      type: "by_id",
+    });
+    expect(meter.value_settings).toEqual({ event_payload_key: "value" });
+    const twin = await stripeError(
+      stripe.billing.meters.create({
+        display_name: "Runs again",
+        event_name: "runs",
+        default_aggregation: { formula: "sum" },
+      }),
+    );
+    expect(twin.param).toBe("event_name");
+    expect((await stripe.billing.meters.retrieve(meter.id)).event_name).toBe("runs");
+
+    const inactive = await stripe.billing.meters.deactivate(meter.id);
+    expect(inactive.status).toBe("inactive");
+    expect(inactive.status_transitions.deactivated_at).not.toBeNull();
+    expect((await stripe.billing.meters.list({ status: "active" })).data).toHaveLength(0);
+    expect((await stripe.billing.meters.list({ status: "inactive" })).data).toHaveLength(1);
+    // A deactivated meter takes no events and no new prices.
+    const customer = await stripe.customers.create({});
+    const refused = await stripeError(
+      stripe.billing.meterEvents.create({
+        event_name: "runs",
+        payload: { stripe_customer_id: customer.id, value: "1" },
+      }),
+    );
+    expect(refused.param).toBe("event_name");
+    const price = await stripeError(
+      stripe.prices.create({
+        currency: "usd",
+        unit_amount: 1,
+        product_data: { name: "Runs" },
+        recurring: { interval: "month", usage_type: "metered", meter: meter.id },
+      }),
+    );
+    expect(price.param).toBe("recurring[meter]");
+    expect((await stripe.billing.meters.reactivate(meter.id)).status).toBe("active");
+  });
+
+  it("counts a reused identifier once within 24 h, and again after (uniqueness is only promised for 24 h)", async () => {
+    const { send, previewTotal } = await meteredSetup({ formula: "sum" });
+    await send("10", { identifier: "u1" });
+    const repeat = await send("10", { identifier: "u1" });
+    expect(repeat.identifier).toBe("u1");
+    expect(emulator.state.meterEvents.filter((e) => e.identifier === "u1")).toHaveLength(1);
+    expect(await previewTotal()).toBe(10);
+    emulator.clock.advance(86_401);
+    await send("10", { identifier: "u1", timestamp: at("2026-11-10T00:00:00Z") });
+    expect(await previewTotal()).toBe(20);
+  });
+
+  it("takes timestamps within the past 35 days and at most 5 minutes ahead", async () => {
+    const { send } = await meteredSetup({ formula: "sum" });
+    const now = emulator.clock.now();
+    await send("1", { timestamp: now + 300 });
+    await send("1", { timestamp: now - 35 * 86_400 });
+    for (const timestamp of [now + 301, now - 35 * 86_400 - 1]) {
+      expect((await stripeError(send("1", { timestamp }))).param).toBe("timestamp");
+    }
+  });
+
+  it("refuses a value that is not a whole number string and an event naming no customer", async () => {
+    const { send, meter } = await meteredSetup({ formula: "sum" });
+    for (const value of ["1.5", "-1", "ten", ""]) {
+      expect((await stripeError(send(value))).param).toBe("payload[value]");
+    }
+    const orphan = await stripeError(
+      stripe.billing.meterEvents.create({
+        event_name: meter.event_name,
+        payload: { stripe_customer_id: "cus_missing", value: "1" },
+      }),
+    );
+    expect(orphan.param).toBe("payload[stripe_customer_id]");
+  });
+
+  it("aggregates with sum, count and last (the last by timestamp, not by arrival)", async () => {
+    const sum = await meteredSetup({ formula: "sum", eventName: "s" });
+    await sum.send("4");
+    await sum.send("6");
+    expect(await sum.previewTotal()).toBe(10);
+    emulator.reset();
+    const count = await meteredSetup({ formula: "count", eventName: "c" });
+    await count.send("4");
+    await count.send("6");
+    expect(await count.previewTotal()).toBe(2);
+    emulator.reset();
+    const last = await meteredSetup({ formula: "last", eventName: "l" });
+    const now = emulator.clock.now();
+    await last.send("7", { timestamp: now });
+    await last.send("9", { timestamp: now - 60 });
+    expect(await last.previewTotal()).toBe(7);
+  });
+
+  it("prices the period's usage: graduated and volume tiers, packages rounded up, decimal unit amounts rounded once", async () => {
+    const cases: [Partial<Stripe.PriceCreateParams>, string, number][] = [
+      [
+        {
+          billing_scheme: "tiered",
+          tiers_mode: "graduated",
+          tiers: [
+            { up_to: 10, unit_amount: 100 },
+            { up_to: "inf", unit_amount: 50 },
+          ],
+        },
+        "42",
+        10 * 100 + 32 * 50,
+      ],
+      [
+        {
+          billing_scheme: "tiered",
+          tiers_mode: "volume",
+          tiers: [
+            { up_to: 5, unit_amount: 1000 },
+            { up_to: "inf", unit_amount: 800 },
+          ],
+        },
+        "6",
+        6 * 800,
+      ],
+      [{ unit_amount: 500, transform_quantity: { divide_by: 2, round: "up" } }, "3", 1000],
+      [{ unit_amount_decimal: Stripe.Decimal.from("0.5") }, "31", 16],
+    ];
+    for (const [index, [price, usage, expected]] of cases.entries()) {
+      emulator.reset();
+      const setup = await meteredSetup({ formula: "sum", price, eventName: `p${index}` });
+      await setup.send(usage);
+      expect(await setup.previewTotal(), JSON.stringify(price)).toBe(expected);
+    }
+    const tiered = await stripeError(
+      stripe.prices.create({
+        currency: "usd",
+        product_data: { name: "x" },
+        billing_scheme: "tiered",
+        tiers_mode: "graduated",
+        tiers: [{ up_to: "inf", unit_amount: 1 }],
+        transform_quantity: { divide_by: 2, round: "up" },
+      }),
+    );
+    expect(tiered.param).toBe("transform_quantity");
+  });
+
+  it("bills usage reported during the renewal's grace hour on that renewal, and not usage reported after it finalized", async () => {
+    const { send, sub } = await meteredSetup({ formula: "sum", price: { unit_amount: 2 } });
+    await send("10");
+    emulator.clock.set(at("2026-12-01T00:30:00Z"));
+    await send("5", { timestamp: at("2026-11-30T23:59:00Z") });
+    emulator.clock.set(at("2026-12-01T01:30:00Z"));
+    await send("100", { timestamp: at("2026-11-30T23:59:30Z") });
+    const [renewal] = (await stripe.invoices.list({ subscription: sub.id, limit: 1 })).data;
+    expect(renewal?.status).toBe("paid");
+    expect(renewal?.total).toBe(30);
   });
 });

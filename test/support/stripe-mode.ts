@@ -1,7 +1,9 @@
+import { afterAll, beforeAll, describe } from "vitest";
 import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
 import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
 import { type StripeEmulator, startStripeEmulator } from "./stripe-emulator/index.js";
 import { type ApiClient, startTestApp, type TestApp } from "./test-app.js";
+import { testDatabaseAvailable } from "./test-database.js";
 
 export const webhookSecret = "whsec_test_ktrlplane";
 
@@ -89,13 +91,17 @@ export async function startStripeTestApp(options: {
   concurrency?: number;
   writesPerHour?: number;
   catalogPath?: string;
+  /** How often the loop marks accounts billed for metered prices (their usage goes out). */
+  usageIntervalMs?: number;
+  /** The SDK's retries (default 3); 0 makes a lost answer fail the pass, as a crash would. */
+  maxNetworkRetries?: number;
 }): Promise<StripeTestApp> {
   const emulator = await startStripeEmulator({ seed: options.seed });
   const app = await startTestApp({
     ...(options.catalogPath ? { catalogPath: options.catalogPath } : {}),
     provider: (db) =>
       createStripeProvider({
-        stripe: emulator.client({ maxNetworkRetries: 3 }),
+        stripe: emulator.client({ maxNetworkRetries: options.maxNetworkRetries ?? 3 }),
         db,
         webhookSecret,
         requestsPerSecond: 1000,
@@ -110,6 +116,7 @@ export async function startStripeTestApp(options: {
     pollMs: 20,
     fullSyncIntervalMs: 3_600_000,
     concurrency: options.concurrency ?? 2,
+    usageIntervalMs: options.usageIntervalMs ?? 250,
   });
   return {
     emulator,
@@ -129,4 +136,35 @@ export async function startStripeTestApp(options: {
       await emulator.close();
     },
   };
+}
+
+/** What a `describeStripeApp` block's tests use; filled in before the first test runs. */
+export interface StripeAppSuite {
+  stripeApp: StripeTestApp;
+  emulator: StripeEmulator;
+  app: TestApp;
+}
+
+/**
+ * A describe block around one app in Stripe mode (skipped without a test database): started
+ * before its tests, closed after them. `body` registers the tests and reads the suite's fields
+ * inside them.
+ */
+export function describeStripeApp(
+  title: string,
+  options: Parameters<typeof startStripeTestApp>[0],
+  body: (suite: StripeAppSuite) => void,
+): void {
+  describe.skipIf(!testDatabaseAvailable)(title, () => {
+    const suite = {} as StripeAppSuite;
+    beforeAll(async () => {
+      suite.stripeApp = await startStripeTestApp(options);
+      suite.emulator = suite.stripeApp.emulator;
+      suite.app = suite.stripeApp.app;
+    });
+    afterAll(async () => {
+      await suite.stripeApp?.close();
+    });
+    body(suite);
+  });
 }

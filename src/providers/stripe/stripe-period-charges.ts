@@ -37,12 +37,20 @@ export async function stripePeriodCharges(options: {
 
   await pacer.wait();
   const subscriptions = (
-    await stripe.subscriptions.list({ customer, status: "all", limit: 100 })
-  ).data.filter((s) => s.metadata?.[accountMetadataKey] === account.id);
+    await stripe.subscriptions
+      .list({ customer, status: "all", limit: 100 })
+      .autoPagingToArray({ limit: 10_000 })
+  ).filter((s) => s.metadata?.[accountMetadataKey] === account.id);
   const ours = new Set(subscriptions.map((s) => s.id));
+  // Every page (the SDK's auto-pagination): an account with more than 100 invoices is read
+  // whole. An invoice created before the period (a day's margin for Stripe's own delays) bills
+  // nothing in it, so the read costs the period's invoices, not the account's history.
   await pacer.wait();
-  const invoices = await stripe.invoices.list({ customer, limit: 100 });
-  for (const invoice of invoices.data) {
+  for await (const invoice of stripe.invoices.list({
+    customer,
+    limit: 100,
+    created: { gte: start - 86_400 },
+  })) {
     const subscription = invoice.parent?.subscription_details?.subscription;
     // A renewal stays a draft for about an hour after the period ends
     // (https://docs.stripe.com/billing/invoices/subscription#sub-invoice-lifecycle); its lines
@@ -52,7 +60,9 @@ export async function stripePeriodCharges(options: {
     let invoiceLines = invoice.lines.data;
     if (invoice.lines.has_more && invoice.id) {
       await pacer.wait();
-      invoiceLines = (await stripe.invoices.listLineItems(invoice.id, { limit: 100 })).data;
+      invoiceLines = await stripe.invoices
+        .listLineItems(invoice.id, { limit: 100 })
+        .autoPagingToArray({ limit: 10_000 });
     }
     lines.push(...invoiceLines.filter(within));
   }

@@ -29,6 +29,8 @@ export function createStripeProvider(options: {
   const { stripe, db } = options;
   const pacer = new RequestPacer(options.requestsPerSecond ?? 20);
   const priceCache = new Map<string, string>();
+  // Meter event name → meter id (and Stripe price id → its meter's event name).
+  const meterCache = new Map<string, string>();
   const clock = options.clock ?? (() => new Date());
   // Stripe price id → catalog price key, learnt from price metadata (prices never change).
   const priceKeys = new Map<string, string>();
@@ -37,7 +39,8 @@ export function createStripeProvider(options: {
     name: "stripe",
     initialAccountStatus: "setup_required",
     writesPerHour: options.writesPerHour ?? 180,
-    syncAccount: (pass) => syncStripeAccount({ stripe, db, pacer, priceCache, clock, ...pass }),
+    syncAccount: (pass) =>
+      syncStripeAccount({ stripe, db, pacer, priceCache, meterCache, clock, ...pass }),
     startSetup: ({ account, returnUrl }) =>
       startCheckoutSetup({ stripe, db, pacer, account, returnUrl }),
     periodCharges: ({ account, period, prices }) =>

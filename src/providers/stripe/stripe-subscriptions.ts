@@ -40,7 +40,7 @@ export async function readSubscriptions(options: {
     items: s.items.data.map((item) => ({
       id: item.id,
       priceId: item.price.id,
-      quantity: item.quantity ?? 0,
+      quantity: item.price.recurring?.usage_type === "metered" ? null : (item.quantity ?? 0),
     })),
   }));
   return { actual, all: ours, incomplete, expiredBySlot };
@@ -75,7 +75,9 @@ export async function applySubscriptionAction(options: {
     case "create_subscription": {
       const params: Stripe.SubscriptionCreateParams = {
         customer: customerId,
-        items: action.items.map((i) => ({ price: i.priceId, quantity: i.quantity })),
+        items: action.items.map((i) =>
+          i.quantity === null ? { price: i.priceId } : { price: i.priceId, quantity: i.quantity },
+        ),
         metadata: { [accountMetadataKey]: accountId, [slotMetadataKey]: String(action.slot) },
         // One period on both sides: the ledger's period is the calendar month in UTC, so the
         // subscription renews on the 1st; the first, short period up to then is prorated
@@ -101,7 +103,8 @@ export async function applySubscriptionAction(options: {
       const params: Stripe.SubscriptionItemCreateParams = {
         subscription: action.subscriptionId,
         price: action.priceId,
-        quantity: action.quantity,
+        // A metered item has no quantity (Stripe refuses one): its meter's usage is billed.
+        ...(action.quantity === null ? {} : { quantity: action.quantity }),
         proration_behavior: "create_prorations",
       };
       await options.stripe.subscriptionItems.create(params, {

@@ -1,9 +1,16 @@
 import type Stripe from "stripe";
 import type { Database } from "../../db/database.js";
 import { findStripeCustomerId } from "../../db/stripe-refs.js";
-import type { BillingProvider, DriftEntry, SyncOutcome } from "../billing-provider.js";
+import { priceKey } from "../../domain/pricing.js";
+import type {
+  BillingProvider,
+  DesiredAccount,
+  DriftEntry,
+  SyncOutcome,
+} from "../billing-provider.js";
 import type { RequestPacer } from "./request-pacer.js";
 import { ensureCustomer, nameCustomer, readCustomerPayment } from "./stripe-customers.js";
+import { reportMeteredUsage } from "./stripe-meter-usage.js";
 import { stripePriceFor } from "./stripe-prices.js";
 import { findSetupPaymentMethod, makeDefaultPaymentMethod } from "./stripe-setup.js";
 import { accountStatusFrom } from "./stripe-status.js";
@@ -19,7 +26,7 @@ import {
   describeAction,
   driftFrom,
 } from "./subscription-drift.js";
-import { planSubscriptions } from "./subscription-plan.js";
+import { type DesiredItem, planSubscriptions } from "./subscription-plan.js";
 
 const maxItemsPerSubscription = 20;
 
@@ -34,18 +41,25 @@ export async function syncStripeAccount(
     db: Database;
     pacer: RequestPacer;
     priceCache: Map<string, string>;
+    meterCache: Map<string, string>;
     clock: () => Date;
   } & Parameters<BillingProvider["syncAccount"]>[0],
 ): Promise<SyncOutcome> {
   const { stripe, db, pacer, priceCache, desired, previousState, dryRun, beforeWrite } = options;
   const { account } = desired;
   const known = await findStripeCustomerId({ db, billingAccountId: account.id });
+  // A metered price version is an item for the whole month once billed in it (usage already
+  // sent must still be invoiced at the period end), even after its last resource went — and
+  // through the grace hour after the month, while the renewal draft still takes its usage.
+  const meteredItems = new Map<string, NonNullable<DesiredAccount["metered"]>[number]>();
+  for (const line of desired.metered ?? [])
+    meteredItems.set(`${priceKey(line.price)}#${line.priceVersion}`, line);
   // Nothing billable and never mirrored: nothing to compare, no customer to create.
-  if (!known && desired.items.length === 0)
+  if (!known && desired.items.length === 0 && meteredItems.size === 0)
     return { drift: [], changes: [], appliedState: previousState };
   const customerId = known ?? (await ensureCustomer({ stripe, db, pacer, account }));
-  const wanted = [];
-  for (const item of desired.items) {
+  const wanted: DesiredItem[] = [];
+  for (const item of [...desired.items, ...meteredItems.values()]) {
     wanted.push({
       priceId: await stripePriceFor({
         stripe,
@@ -54,8 +68,10 @@ export async function syncStripeAccount(
         price: item.price,
         version: item.priceVersion,
         cache: priceCache,
+        meterCache: options.meterCache,
+        ...("meter" in item ? { meter: item.meter } : {}),
       }),
-      quantity: item.quantity,
+      quantity: "quantity" in item && typeof item.quantity === "number" ? item.quantity : null,
     });
   }
   const { actual, all, incomplete, expiredBySlot } = await readSubscriptions({
@@ -94,10 +110,26 @@ export async function syncStripeAccount(
   for (const action of waiting)
     drift.push({ kind: "waiting_for_first_payment", detail: describeAction(action).detail });
   const changes = [...setupChanges, ...actions.map(describeAction)];
+  const report = (dry: boolean) =>
+    customer.deleted
+      ? Promise.resolve({ sent: [], drift: [] })
+      : reportMeteredUsage({
+          stripe,
+          db,
+          pacer,
+          desired,
+          customerId,
+          meterCache: options.meterCache,
+          dryRun: dry,
+          beforeWrite,
+          now: options.clock(),
+        });
   if (dryRun) {
     // Reading the status writes nothing: a dry run still reports it.
     const status = accountStatusFrom({ account, customer, subscriptions: all });
-    return { drift, changes, appliedState: previousState, status };
+    const usage = await report(true);
+    drift.push(...usage.drift);
+    return { drift, changes, appliedState: previousState, status, usage: usage.sent };
   }
 
   if (adopt) {
@@ -138,11 +170,15 @@ export async function syncStripeAccount(
     });
     if (action.kind === "create_subscription" && id) created.set(action.slot, id);
   }
+  // Usage goes out after the items exist, so each event lands on a billed meter.
+  const usage = await report(false);
+  drift.push(...usage.drift);
   const status = accountStatusFrom({ account, customer, subscriptions: all });
   return {
     drift,
     changes,
     appliedState: appliedStateAfter({ actual, actions, created }),
     status,
+    usage: usage.sent,
   };
 }

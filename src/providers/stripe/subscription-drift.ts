@@ -9,7 +9,11 @@ import {
 
 /** What the last pass left in Stripe, kept to spot drift next time. */
 export interface AppliedState {
-  subscriptions: { id: string; slot: number; items: { priceId: string; quantity: number }[] }[];
+  subscriptions: {
+    id: string;
+    slot: number;
+    items: { priceId: string; quantity: number | null }[];
+  }[];
 }
 
 export function describeAction(action: SubscriptionAction): DriftEntry {
@@ -17,12 +21,12 @@ export function describeAction(action: SubscriptionAction): DriftEntry {
     case "create_subscription":
       return {
         kind: action.kind,
-        detail: `slot ${action.slot}: ${action.items.map((i) => `${i.priceId}×${i.quantity}`).join(", ")}`,
+        detail: `slot ${action.slot}: ${action.items.map((i) => `${i.priceId}×${i.quantity ?? "metered"}`).join(", ")}`,
       };
     case "add_item":
       return {
         kind: action.kind,
-        detail: `${action.priceId}×${action.quantity} on ${action.subscriptionId}`,
+        detail: `${action.priceId}×${action.quantity ?? "metered"} on ${action.subscriptionId}`,
       };
     case "set_quantity":
       return {

@@ -2,12 +2,14 @@
  * Pure: from what Stripe holds and what the ledger wants, the writes that make them equal. One
  * item per Stripe price — each price version of the catalog is its own — with an absolute quantity, at most `maxItems` items per subscription (Stripe: 20),
  * further subscriptions ("slots") for more prices. Prices stay where they are; a subscription is
- * cancelled only when nothing billable is left on it.
+ * cancelled only when nothing billable is left on it. A metered price's item has no quantity
+ * (`null`): Stripe bills its meter's usage, so it is only ever added or removed.
  */
 export interface ActualItem {
   id: string;
   priceId: string;
-  quantity: number;
+  /** null for a metered price. */
+  quantity: number | null;
 }
 
 export interface ActualSubscription {
@@ -19,12 +21,13 @@ export interface ActualSubscription {
 
 export interface DesiredItem {
   priceId: string;
-  quantity: number;
+  /** null for a metered price. */
+  quantity: number | null;
 }
 
 export type SubscriptionAction =
   | { kind: "create_subscription"; slot: number; items: DesiredItem[] }
-  | { kind: "add_item"; subscriptionId: string; priceId: string; quantity: number }
+  | { kind: "add_item"; subscriptionId: string; priceId: string; quantity: number | null }
   | {
       kind: "set_quantity";
       subscriptionId: string;
@@ -44,9 +47,10 @@ export function planSubscriptions(options: {
   const { maxItems } = options;
   // One item per Stripe price: desired items naming one price (two versions of a catalog price
   // billed by one Stripe price) add up rather than overwrite each other.
-  const wanted = new Map<string, number>();
+  const wanted = new Map<string, number | null>();
   for (const d of options.desired) {
-    if (d.quantity > 0) wanted.set(d.priceId, (wanted.get(d.priceId) ?? 0) + d.quantity);
+    if (d.quantity === null) wanted.set(d.priceId, null);
+    else if (d.quantity > 0) wanted.set(d.priceId, (wanted.get(d.priceId) ?? 0) + d.quantity);
   }
   const actions: SubscriptionAction[] = [];
 
@@ -80,13 +84,13 @@ export function planSubscriptions(options: {
       }
       placed.add(item.priceId);
       count += 1;
-      if (item.quantity !== quantity) {
+      if (quantity !== null && item.quantity !== quantity) {
         own.push({
           kind: "set_quantity",
           subscriptionId: sub.id,
           itemId: item.id,
           priceId: item.priceId,
-          from: item.quantity,
+          from: item.quantity ?? 0,
           quantity,
         });
       }
@@ -100,7 +104,7 @@ export function planSubscriptions(options: {
     .sort(([a], [b]) => a.localeCompare(b));
   for (const sub of kept) {
     while (unplaced.length > 0 && (finalCount.get(sub.id) ?? 0) < maxItems) {
-      const [priceId, quantity] = unplaced.shift() as [string, number];
+      const [priceId, quantity] = unplaced.shift() as [string, number | null];
       // Adds go first so that a subscription never passes through zero items.
       perSubscription
         .get(sub.id)
@@ -132,12 +136,12 @@ export function planSubscriptions(options: {
 
 /** Quantities per price as a flat map: what drift is measured on. */
 export function quantitiesOf(
-  subscriptions: { items: { priceId: string; quantity: number }[] }[],
+  subscriptions: { items: { priceId: string; quantity: number | null }[] }[],
 ): Map<string, number> {
   const totals = new Map<string, number>();
   for (const sub of subscriptions) {
     for (const item of sub.items)
-      totals.set(item.priceId, (totals.get(item.priceId) ?? 0) + item.quantity);
+      totals.set(item.priceId, (totals.get(item.priceId) ?? 0) + (item.quantity ?? 0));
   }
   return totals;
 }

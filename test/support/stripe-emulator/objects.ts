@@ -100,7 +100,8 @@ export interface Price {
   /** Only sent when expanded (`expand[]=tiers`), as Stripe does. */
   tiers?: PriceTier[];
   tiers_mode: "graduated" | "volume" | null;
-  transform_quantity: null;
+  /** Per-unit prices only: the quantity is divided and rounded before it is priced (packages). */
+  transform_quantity: { divide_by: number; round: "up" | "down" } | null;
   type: "one_time" | "recurring";
   unit_amount: number | null;
   unit_amount_decimal: string | null;

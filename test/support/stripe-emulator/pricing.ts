@@ -3,7 +3,9 @@ import type { Price, PriceTier } from "./objects.js";
 /**
  * The amount Stripe charges for `quantity` of a price over one full period, in minor units.
  *
- * - per_unit: quantity × unit_amount (or × unit_amount_decimal, rounded half-up once).
+ * - per_unit: quantity × unit_amount (or × unit_amount_decimal, rounded half-up once); with
+ *   `transform_quantity` the quantity is first divided by `divide_by` and rounded up or down
+ *   (package pricing, https://docs.stripe.com/products-prices/pricing-models#package-pricing).
  * - tiered graduated: each tier bills the units that fall in it, plus its flat_amount when at
  *   least one unit falls in it.
  * - tiered volume: all units at the rate of the tier the total falls in, plus its flat_amount.
@@ -14,8 +16,15 @@ import type { Price, PriceTier } from "./objects.js";
 export function amountFor(price: Price, quantity: number): number {
   if (quantity <= 0) return 0;
   if (price.billing_scheme === "per_unit") {
-    if (price.unit_amount !== null) return price.unit_amount * quantity;
-    return multiplyDecimal(price.unit_amount_decimal ?? "0", quantity);
+    const transform = price.transform_quantity;
+    const units =
+      transform === null
+        ? quantity
+        : transform.round === "up"
+          ? Math.ceil(quantity / transform.divide_by)
+          : Math.floor(quantity / transform.divide_by);
+    if (price.unit_amount !== null) return price.unit_amount * units;
+    return multiplyDecimal(price.unit_amount_decimal ?? "0", units);
   }
   const tiers = price.tiers ?? [];
   if (price.tiers_mode === "volume") {

@@ -1,14 +1,25 @@
-import type { Engine, Route } from "../engine.js";
+import type { Engine, Origin, Route } from "../engine.js";
 import { invalidRequest, ParamError, resourceMissing } from "../errors.js";
 import { paginate } from "../lists.js";
 import type { Meter, MeterEvent, Price } from "../objects.js";
 import { anything, int, listShape, obj, oneOf, parseParams, required, str } from "../params.js";
 
 /**
- * Billing meters and meter events, minimal: meters are created and listed; events are stored
- * and summed into metered invoice lines. Simplified: an event reusing an `identifier` within
- * 24 h is accepted and ignored (counted once); events for unknown event names are accepted
- * (Stripe reports those asynchronously).
+ * Billing meters and meter events as Stripe documents them:
+ * - A meter aggregates its events per customer over the billing period with `sum`, `count` or
+ *   `last` (https://docs.stripe.com/billing/subscriptions/usage-based/meters/configure); an event
+ *   name belongs to one active meter; a deactivated meter takes no events and no new prices
+ *   (https://docs.stripe.com/api/billing/meter/deactivate).
+ * - An event names its customer under the meter's `customer_mapping.event_payload_key`
+ *   (default `stripe_customer_id`) and its value, a string, under
+ *   `value_settings.event_payload_key` (default `value`); its timestamp lies within the past 35
+ *   days and at most 5 minutes ahead; an `identifier` is unique for at least 24 h, a repeat within
+ *   that window is taken once (https://docs.stripe.com/api/billing/meter-event/create).
+ * Stricter than Stripe, which validates these asynchronously and reports them later: an event
+ * for no active meter, for an unknown customer, or whose value is not a whole non-negative number
+ * is refused at once. A repeated identifier is answered like the first and counted once; after
+ * 24 h the identifier is free again (Stripe promises no more), so a product that relied on
+ * longer would double-count here.
  */
 export function meteredUsage(
   engine: Engine,
@@ -21,6 +32,7 @@ export function meteredUsage(
       ? undefined
       : engine.state.meters.get(price.recurring.meter);
   if (meter === undefined) return 0;
+  // Stable sort: events of one timestamp keep their arrival order, the last arrived is "last".
   const values = engine.state.meterEvents
     .filter(
       (e) =>
@@ -29,6 +41,7 @@ export function meteredUsage(
         e.timestamp >= period.start &&
         e.timestamp < period.end,
     )
+    .sort((a, b) => a.timestamp - b.timestamp)
     .map((e) => Number(e.payload[meter.value_settings.event_payload_key] ?? "0"));
   switch (meter.default_aggregation.formula) {
     case "count":
@@ -38,6 +51,37 @@ export function meteredUsage(
     default:
       return values.reduce((a, b) => a + b, 0);
   }
+}
+
+/** The active meter that takes events named `eventName`. */
+function activeMeterFor(engine: Engine, eventName: string): Meter | undefined {
+  for (const m of engine.state.meters.values()) {
+    if (m.event_name === eventName && m.status === "active") return m;
+  }
+  return undefined;
+}
+
+function setMeterStatus(engine: Engine, id: string, status: Meter["status"], origin: Origin) {
+  const meter = engine.state.meters.get(id);
+  if (meter === undefined) throw resourceMissing("billing.meter", id);
+  if (status === "active" && meter.status !== "active") {
+    const other = activeMeterFor(engine, meter.event_name);
+    if (other !== undefined) {
+      throw invalidRequest(
+        `An active meter with event_name '${meter.event_name}' already exists: ${other.id}`,
+      );
+    }
+  }
+  const now = engine.clock.now();
+  meter.status = status;
+  meter.status_transitions.deactivated_at = status === "inactive" ? now : null;
+  meter.updated = now;
+  engine.recordEvent(
+    status === "inactive" ? "billing.meter.deactivated" : "billing.meter.reactivated",
+    meter,
+    origin,
+  );
+  return structuredClone(meter);
 }
 
 export const meterRoutes: Route[] = [
@@ -60,14 +104,13 @@ export const meterRoutes: Route[] = [
         },
         params,
       );
-      for (const m of engine.state.meters.values()) {
-        if (m.event_name === p.event_name && m.status === "active") {
-          throw invalidRequest(
-            `An active meter with event_name '${p.event_name}' already exists: ${m.id}`,
-            undefined,
-            "event_name",
-          );
-        }
+      const existing = activeMeterFor(engine, p.event_name);
+      if (existing !== undefined) {
+        throw invalidRequest(
+          `An active meter with event_name '${p.event_name}' already exists: ${existing.id}`,
+          undefined,
+          "event_name",
+        );
       }
       const now = engine.clock.now();
       const meter: Meter = {
@@ -118,6 +161,24 @@ export const meterRoutes: Route[] = [
   },
   {
     method: "POST",
+    path: "/v1/billing/meters/:id/deactivate",
+    write: true,
+    handle: ({ engine, params, pathParams, origin }) => {
+      parseParams({}, params);
+      return setMeterStatus(engine, pathParams.id as string, "inactive", origin);
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/billing/meters/:id/reactivate",
+    write: true,
+    handle: ({ engine, params, pathParams, origin }) => {
+      parseParams({}, params);
+      return setMeterStatus(engine, pathParams.id as string, "active", origin);
+    },
+  },
+  {
+    method: "POST",
     path: "/v1/billing/meter_events",
     write: true,
     handle: ({ engine, params }) => {
@@ -139,6 +200,32 @@ export const meterRoutes: Route[] = [
         if (typeof v !== "string")
           throw new ParamError(`Invalid string: payload[${k}]`, { param: `payload[${k}]` });
         payload[k] = v;
+      }
+      const meter = activeMeterFor(engine, p.event_name);
+      if (meter === undefined) {
+        throw invalidRequest(
+          `No active meter was found for event_name '${p.event_name}'.`,
+          undefined,
+          "event_name",
+        );
+      }
+      const customerKey = meter.customer_mapping.event_payload_key;
+      const customer = payload[customerKey];
+      if (customer === undefined || !engine.state.customers.has(customer)) {
+        throw invalidRequest(
+          `payload[${customerKey}] must name an existing customer.`,
+          undefined,
+          `payload[${customerKey}]`,
+        );
+      }
+      const valueKey = meter.value_settings.event_payload_key;
+      const value = payload[valueKey];
+      if (value === undefined || !/^\d{1,15}$/.test(value)) {
+        throw invalidRequest(
+          `payload[${valueKey}] must be a whole number, as a string.`,
+          undefined,
+          `payload[${valueKey}]`,
+        );
       }
       const now = engine.clock.now();
       const timestamp = p.timestamp ?? now;

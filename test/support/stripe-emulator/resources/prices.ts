@@ -44,6 +44,7 @@ const createShape = {
   billing_scheme: oneOf("per_unit", "tiered"),
   tiers: arr(tierShape),
   tiers_mode: oneOf("graduated", "volume"),
+  transform_quantity: obj({ divide_by: required(int(1)), round: required(oneOf("up", "down")) }),
   // `aggregate_usage` is gone since 2025-03-31.basil: sending it is a `parameter_unknown`.
   recurring: obj({
     interval: required(oneOf("day", "week", "month", "year")),
@@ -171,6 +172,13 @@ export const priceRoutes: Route[] = [
           });
         }
         tiers = parseTiers(p.tiers);
+        // https://docs.stripe.com/api/prices/create#create_price-transform_quantity: "Cannot be
+        // combined with tiers".
+        if (p.transform_quantity !== undefined) {
+          throw new ParamError("`transform_quantity` cannot be combined with `tiers`.", {
+            param: "transform_quantity",
+          });
+        }
       } else {
         if (p.tiers !== undefined || p.tiers_mode !== undefined) {
           throw new ParamError("`tiers` require `billing_scheme=tiered`.", { param: "tiers" });
@@ -189,8 +197,15 @@ export const priceRoutes: Route[] = [
           param: "recurring[meter]",
         });
       }
-      if (p.recurring?.meter !== undefined && !engine.state.meters.has(p.recurring.meter)) {
-        throw resourceMissing("billing.meter", p.recurring.meter, "recurring[meter]");
+      if (p.recurring?.meter !== undefined) {
+        const meter = engine.state.meters.get(p.recurring.meter);
+        if (meter === undefined)
+          throw resourceMissing("billing.meter", p.recurring.meter, "recurring[meter]");
+        // https://docs.stripe.com/api/billing/meter/deactivate: a deactivated meter cannot be
+        // attached to a price.
+        if (meter.status !== "active") {
+          throw new ParamError(`The meter ${meter.id} is inactive.`, { param: "recurring[meter]" });
+        }
       }
       const productId =
         p.product !== undefined
@@ -224,7 +239,7 @@ export const priceRoutes: Route[] = [
         tax_behavior: p.tax_behavior ?? "unspecified",
         ...(tiers === undefined ? {} : { tiers }),
         tiers_mode: scheme === "tiered" ? (p.tiers_mode ?? null) : null,
-        transform_quantity: null,
+        transform_quantity: p.transform_quantity ?? null,
         type: p.recurring === undefined ? "one_time" : "recurring",
         unit_amount: p.unit_amount ?? null,
         unit_amount_decimal:

@@ -143,6 +143,35 @@ function nextPeriodEnd(sub: Subscription, item: SubscriptionItem, at: number): n
 }
 
 /**
+ * A renewal draft's metered lines take the usage reported until it finalizes: "During the
+ * finalization grace period, you can continue to report usage for the previous billing period.
+ * During finalization, Stripe updates the invoice to reflect the latest quantity"
+ * (https://docs.stripe.com/billing/subscriptions/usage-based/configure-grace-period). The
+ * totals follow the lines.
+ */
+function refreshMeteredLines(engine: Engine, invoice: Invoice, sub: Subscription): void {
+  for (const l of invoice.lines.data) {
+    const details = l.parent?.subscription_item_details;
+    const priceId = l.pricing?.price_details?.price;
+    if (!details || details.proration || priceId === undefined) continue;
+    const price = engine.state.prices.get(priceId);
+    if (price?.recurring?.usage_type !== "metered") continue;
+    const usage = meteredUsage(engine, price, sub.customer, l.period);
+    l.quantity = usage;
+    l.amount = amountFor(price, usage);
+    l.subtotal = l.amount;
+    l.description = `${usage} × ${productName(engine, price)} (usage)`;
+  }
+  const total = invoice.lines.data.reduce((sum, l) => sum + l.amount, 0);
+  invoice.subtotal = total;
+  invoice.subtotal_excluding_tax = total;
+  invoice.total = total;
+  invoice.total_excluding_tax = total;
+  invoice.amount_due = Math.max(0, total);
+  invoice.amount_remaining = Math.max(0, total);
+}
+
+/**
  * Renewal drafts whose hour has passed are finalized, oldest first, and Stripe attempts payment
  * (https://docs.stripe.com/invoicing/integration/workflow-transitions). A failed attempt is
  * `invoice.payment_failed` and makes an active subscription `past_due`; a paid one brings a
@@ -161,6 +190,7 @@ function finalizeDueDrafts(engine: Engine, until: number): void {
     const subId = invoice.parent?.subscription_details.subscription;
     const sub = subId === undefined ? null : (engine.state.subscriptions.get(subId) ?? null);
     const at = invoice.automatically_finalizes_at;
+    if (sub !== null) refreshMeteredLines(engine, invoice, sub);
     const paid = finalizeInvoice(engine, invoice, sub, at, NO_REQUEST);
     if (sub === null || invoice.collection_method !== "charge_automatically") continue;
     if (!paid) {
