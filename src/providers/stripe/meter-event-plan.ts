@@ -91,7 +91,7 @@ export function planMeterEvents(options: {
     );
     const last = rows.at(-1);
     const ledger = parseDecimal(line.quantity);
-    if (!ledger || ledger.den !== 1n) {
+    if (ledger?.den !== 1n) {
       drift.push({ kind: "meter_usage_fraction", detail: `${key}: ${line.quantity} is not whole` });
       continue;
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LedgerInterval } from "../../../src/domain/charges.js";
 import { priceBookOf } from "../../../src/domain/price-versions.js";
-import { type Price, priceKey } from "../../../src/domain/pricing.js";
+import type { Price } from "../../../src/domain/pricing.js";
 import { invoiceNumber, invoicePrefix } from "../../../src/invoices/finalize-invoice.js";
 import { planInvoice } from "../../../src/invoices/plan-invoice.js";
 
