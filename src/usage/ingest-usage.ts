@@ -1,12 +1,10 @@
 import { createHash } from "node:crypto";
 import type { AppContext } from "../context.js";
 import {
-  claimedContentHashes,
-  claimUsageEventIds,
+  claimAndStoreUsageEvents,
   eventKey,
   findUsageTargets,
   type StoredUsageEvent,
-  storeUsageEvents,
   type UsageTarget,
 } from "../db/usage-events.js";
 import { ensureUsagePartitions } from "../db/usage-partitions.js";
@@ -92,16 +90,15 @@ export async function ingestUsage(options: {
   });
   // What each id stands for once the batch is in: its content as first stored, by digest.
   const standing = await ctx.db.transaction(async (tx) => {
-    const claimed = await claimUsageEventIds({ db: tx, events: fresh.map((c) => c.stored) });
+    const { claimed, earlier } = await claimAndStoreUsageEvents({
+      db: tx,
+      events: fresh.map((c) => c.stored),
+      at: now,
+    });
     const accepted = fresh.filter((c) => claimed.has(eventKey(c.stored)));
-    await storeUsageEvents({ db: tx, events: accepted.map((c) => c.stored), at: now });
     for (const { index, stored } of accepted) {
       outcomes[index] = { index, id: stored.event_id, status: "accepted" };
     }
-    const earlier = await claimedContentHashes({
-      db: tx,
-      events: fresh.filter((c) => !claimed.has(eventKey(c.stored))).map((c) => c.stored),
-    });
     for (const c of accepted) earlier.set(eventKey(c.stored), c.stored.content_hash);
     return earlier;
   });

@@ -29,7 +29,9 @@ const generatedEvent: fc.Arbitrary<GeneratedEvent> = fc.record({
   resource: fc.nat(2),
   meter: fc.nat(usageMeters.length - 1),
   // Ten days of hours from 2026-11-10; few minutes, so that "latest" often ties on the timestamp.
-  hour: fc.nat(10 * 24 - 1),
+  // Or one of two hours (on 11-11, inside the ragged range's first partial day), so that hours
+  // often hold several events and a void often takes out an hour's max or latest but not all.
+  hour: fc.oneof(fc.nat(10 * 24 - 1), fc.constantFrom(30, 31)),
   minute: fc.nat(2),
   value,
   user: fc.constantFrom("ada", "bob", "cy", "dee"),
@@ -75,17 +77,23 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
     eventName: string;
     aggregation: keyof typeof RECOMPUTE;
     granularity: "hour" | "day";
+    range?: { from: string; to: string };
   }) => {
+    const { from, to } = options.range ?? {
+      from: "2000-01-01T00:00:00Z",
+      to: "2100-01-01T00:00:00Z",
+    };
+    const where = `resource_id = $1 AND event_name = $2 AND voided_at IS NULL
+       AND "timestamp" >= $3::timestamptz AND "timestamp" < $4::timestamptz`;
     const rows = await app.ctx.db.query<{ start: Date; value: string }>(
-      `SELECT date_trunc($3, "timestamp", 'UTC') AS start, ${RECOMPUTE[options.aggregation]} AS value
-       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2 AND voided_at IS NULL
+      `SELECT date_trunc($5, "timestamp", 'UTC') AS start, ${RECOMPUTE[options.aggregation]} AS value
+       FROM ktrlplane.usage_events WHERE ${where}
        GROUP BY 1 ORDER BY 1`,
-      [options.resourceId, options.eventName, options.granularity],
+      [options.resourceId, options.eventName, from, to, options.granularity],
     );
     const total = await app.ctx.db.query<{ value: string | null }>(
-      `SELECT ${RECOMPUTE[options.aggregation]} AS value
-       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2 AND voided_at IS NULL`,
-      [options.resourceId, options.eventName],
+      `SELECT ${RECOMPUTE[options.aggregation]} AS value FROM ktrlplane.usage_events WHERE ${where}`,
+      [options.resourceId, options.eventName, from, to],
     );
     return {
       total: total[0]?.value ?? null,
@@ -186,19 +194,75 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
               expect({ total: response.body.total, data: response.body.data }).toEqual(expected);
             }
           }
-          const totals = await owner.get(
-            `/v1/organizations/${org.id}/usage?group_by=resource&limit=200&from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z`,
-          );
-          expect(totals.status).toBe(200);
-          for (const row of totals.body.data) {
-            const aggregation = row.aggregation as keyof typeof RECOMPUTE;
+          // Whole days read day rollups alone; a range starting and ending inside days reads day
+          // rollups for its whole days and hour rollups for the hours at its edges.
+          const ragged = { from: "2026-11-11T05:00:00.000Z", to: "2026-11-18T19:00:00.000Z" };
+          for (const range of [
+            { from: "2026-11-01T00:00:00Z", to: "2026-12-01T00:00:00Z" },
+            ragged,
+          ]) {
+            const totals = await owner.get(
+              `/v1/organizations/${org.id}/usage?group_by=resource&limit=200&from=${range.from}&to=${range.to}`,
+            );
+            expect(totals.status).toBe(200);
+            // Every resource × meter of the run with events in the range has its row…
+            for (const key of touched) {
+              const [resourceId, eventName] = key.split(" ") as [string, string];
+              const aggregation = usageMeters.find((m) => m.event_name === eventName)
+                ?.aggregation as keyof typeof RECOMPUTE;
+              const held = await recompute({
+                resourceId,
+                eventName,
+                aggregation: "count",
+                granularity: "day",
+                range,
+              });
+              const row = totals.body.data.find(
+                (r: { resource_id: string; event_name: string }) =>
+                  r.resource_id === resourceId && r.event_name === eventName,
+              );
+              if (held.total === "0") expect(row).toBeUndefined();
+              else {
+                const expected = await recompute({
+                  resourceId,
+                  eventName,
+                  aggregation,
+                  granularity: "day",
+                  range,
+                });
+                expect(row?.value).toBe(expected.total);
+              }
+            }
+            // …and every row equals its recompute.
+            for (const row of totals.body.data) {
+              const aggregation = row.aggregation as keyof typeof RECOMPUTE;
+              const expected = await recompute({
+                resourceId: row.resource_id,
+                eventName: row.event_name,
+                aggregation,
+                granularity: "day",
+                range,
+              });
+              expect(row.value).toBe(expected.total);
+            }
+          }
+          // An hourly series over a ragged range: its total reads day rows for the whole days.
+          for (const key of touched) {
+            const [resourceId, eventName] = key.split(" ") as [string, string];
+            const aggregation = usageMeters.find((m) => m.event_name === eventName)
+              ?.aggregation as keyof typeof RECOMPUTE;
+            const response = await owner.get(
+              `/v1/resources/${resourceId}/usage?event_name=${eventName}&granularity=hour&from=${ragged.from}&to=${ragged.to}`,
+            );
+            expect(response.status).toBe(200);
             const expected = await recompute({
-              resourceId: row.resource_id,
-              eventName: row.event_name,
+              resourceId,
+              eventName,
               aggregation,
-              granularity: "day",
+              granularity: "hour",
+              range: ragged,
             });
-            expect(row.value).toBe(expected.total);
+            expect({ total: response.body.total, data: response.body.data }).toEqual(expected);
           }
         },
       ),
