@@ -83,12 +83,10 @@ export async function claimAndStoreUsageEvents(options: {
   events: StoredUsageEvent[];
   at: Date;
 }): Promise<{ claimed: Set<string>; earlier: Map<string, string> }> {
-  const events = [...options.events].sort((a, b) =>
-    compareText(
-      `${a.organization_id}\u0000${a.event_id}`,
-      `${b.organization_id}\u0000${b.event_id}`,
-    ),
-  );
+  // Keys built once, not per comparison (a batch's sort compares ~130,000 times).
+  const keyed = options.events.map((e) => ({ key: eventKey(e), event: e }));
+  keyed.sort((a, b) => compareText(a.key, b.key));
+  const events = keyed.map((k) => k.event);
   if (events.length === 0) return { claimed: new Set(), earlier: new Map() };
   const input = sql`unnest(${texts(events, (e) => e.organization_id)}, ${texts(events, (e) => e.project_id)},
       ${texts(events, (e) => e.resource_id)}, ${texts(events, (e) => e.event_name)},
@@ -102,14 +100,14 @@ export async function claimAndStoreUsageEvents(options: {
       standing: string | null;
     }>`${storeClaimedSql({ input, at: options.at })}`.compile(sqlb),
   );
-  const claimed = new Set(events.map((e) => eventKey(e)));
+  const claimed = new Set(keyed.map((k) => k.key));
   const earlier = new Map<string, string>();
   const unseen: StoredUsageEvent[] = [];
   for (const u of unclaimed) {
-    const event = events[Number(u.k) - 1] as StoredUsageEvent;
-    claimed.delete(eventKey(event));
+    const { key, event } = keyed[Number(u.k) - 1] as (typeof keyed)[number];
+    claimed.delete(key);
     if (u.standing === null) unseen.push(event);
-    else earlier.set(eventKey(event), u.standing);
+    else earlier.set(key, u.standing);
   }
   // Claimed by a batch that committed while this statement waited on it: its row is not in this
   // statement's snapshot, but is in the next statement's.
