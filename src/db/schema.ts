@@ -324,6 +324,15 @@ export interface UsageDistinctValues {
   value: string;
 }
 
+export interface UsageDistinctValuesDaily {
+  organization_id: string;
+  project_id: string;
+  resource_id: string;
+  event_name: string;
+  day: Date;
+  value: string;
+}
+
 export interface UsageEventIds {
   organization_id: string;
   event_id: string;
@@ -351,6 +360,20 @@ export interface UsageRollups {
   resource_id: string;
   event_name: string;
   hour: Date;
+  sum: string;
+  count: number;
+  max: string;
+  latest_value: string;
+  latest_at: Date;
+  latest_event_id: string;
+}
+
+export interface UsageRollupsDaily {
+  organization_id: string;
+  project_id: string;
+  resource_id: string;
+  event_name: string;
+  day: Date;
   sum: string;
   count: number;
   max: string;
@@ -399,8 +422,10 @@ export interface DB {
   "ktrlplane.stripe_prices": StripePrices;
   "ktrlplane.stripe_webhook_events": StripeWebhookEvents;
   "ktrlplane.usage_distinct_values": UsageDistinctValues;
+  "ktrlplane.usage_distinct_values_daily": UsageDistinctValuesDaily;
   "ktrlplane.usage_event_ids": UsageEventIds;
   "ktrlplane.usage_events": UsageEvents;
   "ktrlplane.usage_rollups": UsageRollups;
+  "ktrlplane.usage_rollups_daily": UsageRollupsDaily;
   "ktrlplane.users": Users;
 }

@@ -1,7 +1,8 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
-import { execute, rows, sqlb, textArray } from "./typed.js";
+import { rows, sqlb, textArray } from "./typed.js";
+import { addDistinctValues, foldIntoRollups } from "./usage-rollups.js";
 
 /** A resource named by events, with the caller's roles where it lives (none: not theirs). */
 export interface UsageTarget {
@@ -68,32 +69,93 @@ const instants = (events: StoredUsageEvent[]) =>
   sql<Date[]>`${events.map((e) => e.timestamp.toISOString())}::timestamptz[]`;
 
 /**
- * Claims the events' ids for their organizations; returns the keys this call claimed. Ids claimed
- * before, or by a concurrent batch that commits first, are not returned: ON CONFLICT waits for
- * that batch, so a claim never stands without its event. Sorted, so that two batches sharing ids
- * lock them in one order and cannot deadlock.
+ * Claims the events' ids for their organizations, stores the events it claimed and folds them
+ * into the hourly and daily rollups and distinct values, in the caller's transaction; returns the
+ * keys it claimed and, for the others, the content digest their id stands for.
+ *
+ * One statement for all of it, each array sent once (see `storeClaimedSql`). Ids claimed before,
+ * or by a concurrent batch that commits first, are not claimed: ON CONFLICT waits for that batch,
+ * so a claim never stands without its event. Sorted, so that two batches sharing ids lock them in
+ * one order and cannot deadlock.
  */
-export async function claimUsageEventIds(options: {
+export async function claimAndStoreUsageEvents(options: {
   db: Queryable;
   events: StoredUsageEvent[];
-}): Promise<Set<string>> {
-  const events = [...options.events].sort((a, b) =>
-    compareText(
-      `${a.organization_id}\u0000${a.event_id}`,
-      `${b.organization_id}\u0000${b.event_id}`,
-    ),
-  );
-  if (events.length === 0) return new Set();
-  const claimed = await rows(
+  at: Date;
+}): Promise<{ claimed: Set<string>; earlier: Map<string, string> }> {
+  // Keys built once, not per comparison (a batch's sort compares ~130,000 times).
+  const keyed = options.events.map((e) => ({ key: eventKey(e), event: e }));
+  keyed.sort((a, b) => compareText(a.key, b.key));
+  const events = keyed.map((k) => k.event);
+  if (events.length === 0) return { claimed: new Set(), earlier: new Map() };
+  const input = sql`unnest(${texts(events, (e) => e.organization_id)}, ${texts(events, (e) => e.project_id)},
+      ${texts(events, (e) => e.resource_id)}, ${texts(events, (e) => e.event_name)},
+      ${texts(events, (e) => e.value)}::numeric[], ${instants(events)}, ${texts(events, (e) => e.event_id)},
+      ${texts(events, (e) => e.properties)}, ${sql`${events.map((e) => e.distinct_value)}::text[]`},
+      ${texts(events, (e) => e.content_hash)}) WITH ORDINALITY AS e(o, p, r, n, v, t, i, j, d, h, k)`;
+  const unclaimed = await rows(
     options.db,
-    sql<{ organization_id: string; event_id: string }>`
-      INSERT INTO ktrlplane.usage_event_ids (organization_id, event_id, content_hash, "timestamp")
-      SELECT * FROM unnest(${texts(events, (e) => e.organization_id)}, ${texts(events, (e) => e.event_id)},
-                           ${texts(events, (e) => e.content_hash)}, ${instants(events)})
-      ON CONFLICT DO NOTHING
-      RETURNING organization_id, event_id`.compile(sqlb),
+    sql<{
+      k: string;
+      standing: string | null;
+    }>`${storeClaimedSql({ input, at: options.at })}`.compile(sqlb),
   );
-  return new Set(claimed.map((c) => eventKey(c)));
+  const claimed = new Set(keyed.map((k) => k.key));
+  const earlier = new Map<string, string>();
+  const unseen: StoredUsageEvent[] = [];
+  for (const u of unclaimed) {
+    const { key, event } = keyed[Number(u.k) - 1] as (typeof keyed)[number];
+    claimed.delete(key);
+    if (u.standing === null) unseen.push(event);
+    else earlier.set(key, u.standing);
+  }
+  // Claimed by a batch that committed while this statement waited on it: its row is not in this
+  // statement's snapshot, but is in the next statement's.
+  for (const [key, hash] of await claimedContentHashes({ db: options.db, events: unseen })) {
+    earlier.set(key, hash);
+  }
+  return { claimed, earlier };
+}
+
+/**
+ * The batch's statement. Each step reads the previous one's output (the `(SELECT count(*) …) >= 0`
+ * guards), which fixes their order — PostgreSQL runs unread data-modifying CTEs in no promised
+ * order: claims, then events, then hourly rollups, daily rollups, hourly and daily distinct
+ * values. Rollup rows are locked last, in key order (as voids lock them: hours, then days), so
+ * that concurrent batches hold the hot rows only from there to commit. Returns the events not
+ * claimed, by ordinality, with the digest their id stands for when this snapshot sees it.
+ */
+function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): RawBuilder<unknown> {
+  const { input, at } = options;
+  return sql`
+    WITH input AS MATERIALIZED (SELECT * FROM ${input}),
+    claimed AS (
+      INSERT INTO ktrlplane.usage_event_ids (organization_id, event_id, content_hash, "timestamp")
+      SELECT o, i, h, t FROM input ORDER BY k
+      ON CONFLICT DO NOTHING
+      RETURNING organization_id, event_id
+    ),
+    fresh AS MATERIALIZED (
+      SELECT e.* FROM input e
+      JOIN claimed c ON c.organization_id = e.o COLLATE "C" AND c.event_id = e.i COLLATE "C"
+    ),
+    stored AS (
+      INSERT INTO ktrlplane.usage_events
+        (organization_id, project_id, resource_id, event_name, value, "timestamp", event_id,
+         properties, distinct_value, received_at)
+      SELECT o, p, r, n, v, t, i, j::jsonb, d, ${at.toISOString()}::timestamptz FROM fresh
+      RETURNING 1
+    ),
+    hours AS (${foldIntoRollups({ period: "hour", source: sql`fresh`, after: sql`stored` })}),
+    days AS (${foldIntoRollups({ period: "day", source: sql`fresh`, after: sql`hours` })}),
+    hour_values AS (${addDistinctValues({ period: "hour", source: sql`fresh`, after: sql`days` })}),
+    day_values AS (${addDistinctValues({ period: "day", source: sql`fresh`, after: sql`hour_values` })})
+    SELECT e.k, (SELECT s.content_hash FROM ktrlplane.usage_event_ids s
+                 WHERE s.organization_id = e.o AND s.event_id = e.i) AS standing
+    FROM input e
+    WHERE (SELECT count(*) FROM day_values) >= 0
+      AND NOT EXISTS (SELECT 1 FROM claimed c
+                      WHERE c.organization_id = e.o COLLATE "C" AND c.event_id = e.i COLLATE "C")`;
 }
 
 /** The content digests of ids claimed earlier, by `eventKey`. */
@@ -128,72 +190,4 @@ export function eventKey(e: { organization_id: string; event_id: string }): stri
 /** Byte order, as PostgreSQL's "C" collation: the same on every database and locale. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * Writes the events and folds them into the hourly rollups and distinct values, in the caller's
- * transaction: three statements whatever the batch's size.
- */
-export async function storeUsageEvents(options: {
-  db: Queryable;
-  events: StoredUsageEvent[];
-  at: Date;
-}): Promise<void> {
-  const { db, events } = options;
-  if (events.length === 0) return;
-  const columns = sql`${texts(events, (e) => e.organization_id)}, ${texts(events, (e) => e.project_id)},
-    ${texts(events, (e) => e.resource_id)}, ${texts(events, (e) => e.event_name)},
-    ${texts(events, (e) => e.value)}::numeric[], ${instants(events)}, ${texts(events, (e) => e.event_id)}`;
-  await execute(
-    db,
-    sql`
-      INSERT INTO ktrlplane.usage_events
-        (organization_id, project_id, resource_id, event_name, value, "timestamp", event_id,
-         properties, distinct_value, received_at)
-      SELECT o, p, r, n, v, t, i, j::jsonb, d, ${options.at.toISOString()}::timestamptz
-      FROM unnest(${columns}, ${texts(events, (e) => e.properties)},
-                  ${sql`${events.map((e) => e.distinct_value)}::text[]`})
-        AS e(o, p, r, n, v, t, i, j, d)`.compile(sqlb),
-  );
-  // One row per resource × meter × hour of the batch, added to what the hour holds already; in
-  // key order, so that concurrent batches lock rollup rows in one order.
-  await execute(
-    db,
-    sql`
-      INSERT INTO ktrlplane.usage_rollups AS r
-        (organization_id, project_id, resource_id, event_name, hour, sum, count, max,
-         latest_value, latest_at, latest_event_id)
-      SELECT o, p, r, n, date_trunc('hour', t, 'UTC'), sum(v), count(*), max(v),
-             (array_agg(v ORDER BY t DESC, i COLLATE "C" DESC))[1], max(t),
-             (array_agg(i ORDER BY t DESC, i COLLATE "C" DESC))[1]
-      FROM unnest(${columns}) AS e(o, p, r, n, v, t, i)
-      GROUP BY o, p, r, n, date_trunc('hour', t, 'UTC')
-      ORDER BY r COLLATE "C", n COLLATE "C", date_trunc('hour', t, 'UTC')
-      ON CONFLICT (resource_id, event_name, hour) DO UPDATE SET
-        sum = r.sum + excluded.sum,
-        count = r.count + excluded.count,
-        max = greatest(r.max, excluded.max),
-        latest_value = CASE WHEN (excluded.latest_at, excluded.latest_event_id COLLATE "C")
-                                 > (r.latest_at, r.latest_event_id COLLATE "C")
-                            THEN excluded.latest_value ELSE r.latest_value END,
-        latest_event_id = CASE WHEN (excluded.latest_at, excluded.latest_event_id COLLATE "C")
-                                    > (r.latest_at, r.latest_event_id COLLATE "C")
-                               THEN excluded.latest_event_id ELSE r.latest_event_id END,
-        latest_at = greatest(r.latest_at, excluded.latest_at)`.compile(sqlb),
-  );
-  const counted = events.filter((e) => e.distinct_value !== null);
-  if (counted.length === 0) return;
-  await execute(
-    db,
-    sql`
-      INSERT INTO ktrlplane.usage_distinct_values
-        (organization_id, project_id, resource_id, event_name, hour, value)
-      SELECT DISTINCT o, p, r, n, date_trunc('hour', t, 'UTC'), d
-      FROM unnest(${texts(counted, (e) => e.organization_id)}, ${texts(counted, (e) => e.project_id)},
-                  ${texts(counted, (e) => e.resource_id)}, ${texts(counted, (e) => e.event_name)},
-                  ${instants(counted)}, ${texts(counted, (e) => e.distinct_value ?? "")})
-        AS e(o, p, r, n, t, d)
-      ORDER BY r, n, date_trunc('hour', t, 'UTC'), d
-      ON CONFLICT DO NOTHING`.compile(sqlb),
-  );
 }

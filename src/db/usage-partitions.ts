@@ -25,12 +25,14 @@ export async function ensureUsagePartitions(options: {
     done = new Set();
     known.set(db, done);
   }
-  const months = new Map<string, Date>();
+  // Months as year × 12 + month first: a batch's 10,000 instants cost no Date or string each.
+  const monthNumbers = new Set<number>();
   for (const at of [...options.instants, options.now, monthStart(options.now, 1)]) {
-    const start = monthStart(at);
-    months.set(start.toISOString(), start);
+    monthNumbers.add(at.getUTCFullYear() * 12 + at.getUTCMonth());
   }
-  for (const [key, start] of months) {
+  for (const number of monthNumbers) {
+    const start = new Date(Date.UTC(Math.floor(number / 12), number % 12, 1));
+    const key = start.toISOString();
     if (done.has(key)) continue;
     const end = monthStart(start, 1);
     const name = `usage_events_${start.toISOString().slice(0, 7).replace("-", "_")}`;

@@ -3,6 +3,142 @@ import type { Aggregation, Meter } from "../domain/meter.js";
 import type { Queryable } from "./database.js";
 import { rows, sqlb, textArray } from "./typed.js";
 
+/** Rollups are kept per UTC hour (010) and per UTC day (019), in tables of the same shape. */
+export type RollupPeriod = "hour" | "day";
+
+const rollupTable = {
+  hour: sql.table("ktrlplane.usage_rollups"),
+  day: sql.table("ktrlplane.usage_rollups_daily"),
+};
+const valuesTable = {
+  hour: sql.table("ktrlplane.usage_distinct_values"),
+  day: sql.table("ktrlplane.usage_distinct_values_daily"),
+};
+
+/** The period's column (`hour` or `day`) and the truncation that fills it. */
+export function periodOf(period: RollupPeriod, at: RawBuilder<unknown>) {
+  return { column: sql.ref(period), start: sql`date_trunc(${sql.lit(period)}, ${at}, 'UTC')` };
+}
+
+export function rollupTableOf(period: RollupPeriod) {
+  return rollupTable[period];
+}
+
+export function distinctValuesTableOf(period: RollupPeriod) {
+  return valuesTable[period];
+}
+
+/**
+ * The aggregates of a set of events (columns v value, t timestamp, i event id) for one rollup
+ * row: every aggregation's state, "latest" as the value of the greatest (timestamp, event id).
+ */
+export const rollupAggregates = sql`sum(v), count(*), max(v),
+  (array_agg(v ORDER BY t DESC, i COLLATE "C" DESC))[1], max(t),
+  (array_agg(i ORDER BY t DESC, i COLLATE "C" DESC))[1]`;
+
+/**
+ * Adds the events of `source` (columns o, p, r, n, v, t, i) to their periods' rollup rows, one
+ * upsert per resource × meter × period, in key order so that concurrent writers lock rollup rows
+ * in one order. Grouped in byte order ("C"): one sort gives both groups and lock order, and a
+ * resource's organization and project are its own (min picks the one value). Runs after `after` (a CTE it reads, see usage-events.ts). A data-modifying CTE.
+ */
+export function foldIntoRollups(options: {
+  period: RollupPeriod;
+  source: RawBuilder<unknown>;
+  after: RawBuilder<unknown>;
+}): RawBuilder<unknown> {
+  const { column, start } = periodOf(options.period, sql`t`);
+  return sql`
+    INSERT INTO ${rollupTable[options.period]} AS r
+      (organization_id, project_id, resource_id, event_name, ${column}, sum, count, max,
+       latest_value, latest_at, latest_event_id)
+    SELECT min(o), min(p), r COLLATE "C", n COLLATE "C", ${start}, ${rollupAggregates}
+    FROM ${options.source} WHERE (SELECT count(*) FROM ${options.after}) >= 0
+    GROUP BY 3, 4, 5 ORDER BY 3, 4, 5
+    ON CONFLICT (resource_id, event_name, ${column}) DO UPDATE SET
+      sum = r.sum + excluded.sum,
+      count = r.count + excluded.count,
+      max = greatest(r.max, excluded.max),
+      latest_value = CASE WHEN (excluded.latest_at, excluded.latest_event_id COLLATE "C")
+                               > (r.latest_at, r.latest_event_id COLLATE "C")
+                          THEN excluded.latest_value ELSE r.latest_value END,
+      latest_event_id = CASE WHEN (excluded.latest_at, excluded.latest_event_id COLLATE "C")
+                                  > (r.latest_at, r.latest_event_id COLLATE "C")
+                             THEN excluded.latest_event_id ELSE r.latest_event_id END,
+      latest_at = greatest(r.latest_at, excluded.latest_at)
+    RETURNING 1`;
+}
+
+/** As `foldIntoRollups`, for the distinct values (column d) that unique_count meters count. */
+export function addDistinctValues(options: {
+  period: RollupPeriod;
+  source: RawBuilder<unknown>;
+  after: RawBuilder<unknown>;
+}): RawBuilder<unknown> {
+  const { column, start } = periodOf(options.period, sql`t`);
+  return sql`
+    INSERT INTO ${valuesTable[options.period]}
+      (organization_id, project_id, resource_id, event_name, ${column}, value)
+    SELECT min(o), min(p), r COLLATE "C", n COLLATE "C", ${start}, d COLLATE "C"
+    FROM ${options.source} WHERE d IS NOT NULL AND (SELECT count(*) FROM ${options.after}) >= 0
+    GROUP BY 3, 4, 5, 6 ORDER BY 3, 4, 5, 6
+    ON CONFLICT DO NOTHING
+    RETURNING 1`;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Where the rows of [from, to) are: day rows for its whole UTC days, hour rows for the hours
+ * before the first and after the last of them (bounds fall on whole hours, usage-range.ts). A
+ * month is ~31 day rows per resource and meter instead of ~744 hour rows. `hour` alone: only
+ * hour rows (an hourly series).
+ */
+function rangeParts(options: {
+  from: Date;
+  to: Date;
+  finest: RollupPeriod;
+}): { period: RollupPeriod; from: Date; to: Date }[] {
+  const { from, to } = options;
+  if (options.finest === "hour") return [{ period: "hour", from, to }];
+  const firstDay = new Date(Math.ceil(from.getTime() / DAY_MS) * DAY_MS);
+  const lastDay = new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS);
+  if (firstDay >= lastDay) return [{ period: "hour", from, to }];
+  return [
+    { period: "day" as const, from: firstDay, to: lastDay },
+    { period: "hour" as const, from, to: firstDay },
+    { period: "hour" as const, from: lastDay, to },
+  ].filter((part) => part.from < part.to);
+}
+
+/**
+ * The rollup rows (or, `distinct`, the distinct values) of [from, to) that `where` selects, from
+ * the day and hour tables as `rangeParts` says, with the period's start as `start`.
+ */
+function rowsInRange(options: {
+  from: Date;
+  to: Date;
+  finest: RollupPeriod;
+  distinct: boolean;
+  where: RawBuilder<unknown>;
+  columns: RawBuilder<unknown>;
+}): RawBuilder<unknown> {
+  const parts = rangeParts(options).map(({ period, from, to }) => {
+    const column = sql.ref(period);
+    const table = options.distinct ? valuesTable[period] : rollupTable[period];
+    return sql`
+      SELECT ${column} AS start, ${options.columns} FROM ${table}
+      WHERE ${options.where}
+        AND ${column} >= ${from.toISOString()}::timestamptz AND ${column} < ${to.toISOString()}::timestamptz`;
+  });
+  return sql.join(parts, sql` UNION ALL `);
+}
+
+const rollupColumns = sql`organization_id, project_id, resource_id, event_name, sum, count, max,
+  latest_value, latest_at, latest_event_id`;
+const valueColumns = sql`organization_id, project_id, resource_id, event_name, value`;
+
 /**
  * One aggregation over a range of hourly rollup rows (`usage_rollups`): sums add, MAX stays MAX,
  * and "latest" is the value of the greatest (timestamp, event id). unique_count is never read
@@ -26,7 +162,10 @@ export interface UsageBucket {
   value: string;
 }
 
-/** A resource's usage of one meter in [from, to), per hour or day (UTC), and over the range. */
+/**
+ * A resource's usage of one meter in [from, to), per hour or day (UTC), and over the range: a
+ * daily series and the total read day rows for whole days, hour rows for the edges.
+ */
 export async function resourceUsageSeries(options: {
   db: Queryable;
   resourceId: string;
@@ -37,22 +176,27 @@ export async function resourceUsageSeries(options: {
 }): Promise<{ buckets: UsageBucket[]; total: string | null }> {
   const { db, resourceId, meter, from, to, granularity } = options;
   const unique = meter.aggregation === "unique_count";
-  const table = sql.table(unique ? "ktrlplane.usage_distinct_values" : "ktrlplane.usage_rollups");
   const value = unique ? sql`count(DISTINCT value)` : rollupAggregate(meter.aggregation as never);
-  const where = sql`resource_id = ${resourceId} AND event_name = ${meter.event_name}
-    AND hour >= ${from.toISOString()}::timestamptz AND hour < ${to.toISOString()}::timestamptz`;
+  const source = (finest: RollupPeriod) =>
+    rowsInRange({
+      from,
+      to,
+      finest,
+      distinct: unique,
+      where: sql`resource_id = ${resourceId} AND event_name = ${meter.event_name}`,
+      columns: unique ? valueColumns : rollupColumns,
+    });
   const buckets = await rows(
     db,
     sql<UsageBucket>`
-      SELECT date_trunc(${granularity}, hour, 'UTC') AS start, trim_scale(${value})::text AS value
-      FROM ${table} WHERE ${where}
+      SELECT date_trunc(${granularity}, start, 'UTC') AS start, trim_scale(${value})::text AS value
+      FROM (${source(granularity)}) AS s
       GROUP BY 1 ORDER BY 1`.compile(sqlb),
   );
   const total = await rows(
     db,
-    sql<{
-      value: string | null;
-    }>`SELECT trim_scale(${value})::text AS value FROM ${table} WHERE ${where}`.compile(sqlb),
+    sql<{ value: string | null }>`
+      SELECT trim_scale(${value})::text AS value FROM (${source("day")}) AS s`.compile(sqlb),
   );
   return { buckets, total: total[0]?.value ?? null };
 }
@@ -84,8 +228,15 @@ export async function organizationUsageTotals(options: {
   limit: number;
 }): Promise<UsageTotal[]> {
   const { db, organizationId, meters, from, to, groupBy, after, limit } = options;
-  const inRange = sql`organization_id = ${organizationId}
-    AND hour >= ${from.toISOString()}::timestamptz AND hour < ${to.toISOString()}::timestamptz`;
+  const inRange = (where: RawBuilder<unknown>, distinct: boolean) =>
+    rowsInRange({
+      from,
+      to,
+      finest: "day",
+      distinct,
+      where: sql`organization_id = ${organizationId} AND ${where} ${page}`,
+      columns: distinct ? valueColumns : rollupColumns,
+    });
   const group = sql.ref(
     groupBy === "project" ? "project_id" : groupBy === "resource" ? "resource_id" : "event_name",
   );
@@ -99,8 +250,7 @@ export async function organizationUsageTotals(options: {
       (m) => sql`
         SELECT project_id, resource_id, event_name, ${m.aggregation}::text AS aggregation,
                ${rollupAggregate(m.aggregation as never)} AS value
-        FROM ktrlplane.usage_rollups
-        WHERE ${inRange} AND event_name = ${m.event_name} ${page}
+        FROM (${inRange(sql`event_name = ${m.event_name}`, false)}) AS s
         GROUP BY project_id, resource_id, event_name`,
     ),
     ...(unique.length > 0
@@ -108,8 +258,7 @@ export async function organizationUsageTotals(options: {
           sql`
         SELECT project_id, resource_id, event_name, 'unique_count' AS aggregation,
                count(DISTINCT value) AS value
-        FROM ktrlplane.usage_distinct_values
-        WHERE ${inRange} AND event_name = ANY(${textArray(unique.map((m) => m.event_name))}) ${page}
+        FROM (${inRange(sql`event_name = ANY(${textArray(unique.map((m) => m.event_name))})`, true)}) AS s
         GROUP BY project_id, resource_id, event_name`,
         ]
       : []),

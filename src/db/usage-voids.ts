@@ -1,7 +1,8 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
 import { execute, rows, sqlb, textArray } from "./typed.js";
+import { rollupTableOf } from "./usage-rollups.js";
 
 /** An event named by a void, with the caller's roles where it lives. */
 export interface VoidTarget {
@@ -54,20 +55,24 @@ export async function findVoidTargets(options: {
   );
 }
 
-/** One resource × meter × hour that a void changed. */
-interface UsageHour {
+/** An event a void took out of the counts, as it was counted. */
+interface VoidedEvent {
+  event_id: string;
   resource_id: string;
   event_name: string;
-  hour: Date;
+  value: string;
+  timestamp: Date;
+  distinct_value: string | null;
 }
 
 /**
  * Marks the organization's events with these ids voided at `at`, unless they are already, and
- * recomputes the hours they counted in; returns the ids this call voided. Call it in a
- * transaction: the marks and the rollups commit together.
+ * takes them out of the hourly and daily rollups and distinct values; returns the ids this call
+ * voided. Call it in a transaction: the marks and the rollups commit together.
  *
  * Voids of one organization take turns (a transaction-scoped advisory lock), so that the rollup
- * row of every hour holding an event to void exists when it is locked: only a void removes rows.
+ * rows of every hour and day holding an event to void exist when they are locked: only a void
+ * removes rows.
  */
 export async function voidUsageEvents(options: {
   db: Queryable;
@@ -82,80 +87,139 @@ export async function voidUsageEvents(options: {
   );
   const voided = await rows(
     db,
-    sql<UsageHour & { event_id: string }>`
+    sql<VoidedEvent>`
       UPDATE ktrlplane.usage_events SET voided_at = ${options.at.toISOString()}::timestamptz
       WHERE organization_id = ${organizationId} AND event_id = ANY(${textArray(options.ids)})
         AND voided_at IS NULL
-      RETURNING event_id, resource_id, event_name, date_trunc('hour', "timestamp", 'UTC') AS hour`.compile(
+      RETURNING event_id, resource_id, event_name, value::text, "timestamp", distinct_value`.compile(
       sqlb,
     ),
   );
-  const hours = new Map<string, UsageHour>();
-  for (const v of voided) {
-    hours.set(`${v.resource_id}\u0000${v.event_name}\u0000${new Date(v.hour).toISOString()}`, v);
-  }
-  await recomputeUsageHours({ db, hours: [...hours.values()] });
+  await unfoldVoidedEvents({ db, voided });
   return voided.map((v) => v.event_id);
 }
 
 /**
- * Rebuilds the rollup row and the distinct values of each hour from its events still standing:
- * MAX and "latest" cannot be undone by subtraction, and a distinct value stays while any standing
- * event of the hour holds it. Derived rows of an hour left without events are removed (an empty
- * hour has no maximum). The rollup rows are locked first, in the order ingestion locks them: an
- * ingest into the same hour either commits before the recompute reads the events, or waits and
- * then adds its events to the rebuilt row.
+ * Takes voided events out of the rollups with work bounded by the void, not by the events of the
+ * hours it touches:
+ * - sum and count: the voided events' part is subtracted (exact: decimals and integers);
+ * - max and "latest" cannot be undone by subtraction: an hour's are recomputed from its standing
+ *   events only when a voided event held them (its value was the hour's max, or it was the
+ *   hour's latest event);
+ * - a distinct value leaves an hour only when no standing event of the hour still holds it: that
+ *   check reads the hour's events of the meter only for unique_count meters' voided values;
+ * - a day is rebuilt from its (at most 24) hour rows, its distinct values from its hours' values;
+ * - rows of an hour or day left without events are removed (an empty hour has no maximum).
+ *
+ * The hour rows, then the day rows, are locked first, in the order ingestion locks them
+ * (usage-rollups.ts `foldIntoRollups`): an ingest into the same hour or day either committed
+ * before these statements read anything, or waits and then adds its events to the rows as this
+ * void leaves them (it writes distinct values only after locking its rollup rows).
  */
-async function recomputeUsageHours(options: { db: Queryable; hours: UsageHour[] }): Promise<void> {
-  const { db, hours } = options;
-  if (hours.length === 0) return;
-  const affected = sql`unnest(${textArray(hours.map((h) => h.resource_id))},
-    ${textArray(hours.map((h) => h.event_name))},
-    ${sql`${hours.map((h) => new Date(h.hour).toISOString())}::timestamptz[]`}) AS g(r, n, h)`;
+async function unfoldVoidedEvents(options: {
+  db: Queryable;
+  voided: VoidedEvent[];
+}): Promise<void> {
+  const { db, voided } = options;
+  if (voided.length === 0) return;
+  const x = sql`unnest(${textArray(voided.map((v) => v.resource_id))},
+    ${textArray(voided.map((v) => v.event_name))}, ${textArray(voided.map((v) => v.value))}::numeric[],
+    ${sql`${voided.map((v) => new Date(v.timestamp).toISOString())}::timestamptz[]`},
+    ${textArray(voided.map((v) => v.event_id))},
+    ${sql`${voided.map((v) => v.distinct_value)}::text[]`}) AS x(r, n, v, t, i, d)`;
+  const hourOf = sql`date_trunc('hour', t, 'UTC')`;
+  const dayOf = sql`date_trunc('day', t, 'UTC')`;
+  for (const [period, start] of [
+    ["hour", hourOf],
+    ["day", dayOf],
+  ] as const) {
+    const table = rollupTableOf(period);
+    const column = sql.ref(`u.${period}`);
+    await execute(
+      db,
+      sql`
+        SELECT 1 FROM ${table} u, (SELECT DISTINCT r, n, ${start} AS at FROM ${x}) g
+        WHERE u.resource_id = g.r AND u.event_name = g.n AND ${column} = g.at
+        ORDER BY u.resource_id COLLATE "C", u.event_name COLLATE "C", ${column}
+        FOR UPDATE OF u`.compile(sqlb),
+    );
+  }
+  const hours = sql`(SELECT r, n, ${hourOf} AS at, sum(v) AS s, count(*) AS c, max(v) AS m,
+    array_agg(i) AS ids FROM ${x} GROUP BY 1, 2, 3) g`;
+  const inHour = sql`u.resource_id = g.r AND u.event_name = g.n AND u.hour = g.at`;
   await execute(
     db,
     sql`
-      SELECT 1 FROM ktrlplane.usage_rollups u, ${affected}
-      WHERE u.resource_id = g.r AND u.event_name = g.n AND u.hour = g.h
-      ORDER BY u.resource_id COLLATE "C", u.event_name COLLATE "C", u.hour
-      FOR UPDATE OF u`.compile(sqlb),
+      UPDATE ktrlplane.usage_rollups u SET sum = u.sum - g.s, count = u.count - g.c
+      FROM ${hours} WHERE ${inHour}`.compile(sqlb),
   );
-  const standing = sql`
-    SELECT e.organization_id AS o, e.project_id AS p, g.r, g.n, g.h, e.value AS v,
-           e."timestamp" AS t, e.event_id AS i, e.distinct_value AS d
-    FROM ${affected}
-    JOIN ktrlplane.usage_events e ON e.resource_id = g.r AND e.event_name = g.n
-      AND e."timestamp" >= g.h AND e."timestamp" < g.h + interval '1 hour'
-    WHERE e.voided_at IS NULL`;
+  await execute(
+    db,
+    sql`DELETE FROM ktrlplane.usage_rollups u USING ${hours} WHERE ${inHour} AND u.count = 0`.compile(
+      sqlb,
+    ),
+  );
+  const standingInHour = sql`e.resource_id = g.r AND e.event_name = g.n
+    AND e."timestamp" >= g.at AND e."timestamp" < g.at + interval '1 hour' AND e.voided_at IS NULL`;
   await execute(
     db,
     sql`
-      DELETE FROM ktrlplane.usage_rollups u USING ${affected}
-      WHERE u.resource_id = g.r AND u.event_name = g.n AND u.hour = g.h`.compile(sqlb),
+      UPDATE ktrlplane.usage_rollups u
+      SET max = s.max, latest_value = s.latest_value, latest_at = s.latest_at,
+          latest_event_id = s.latest_event_id
+      FROM (
+        SELECT g.r, g.n, g.at, max(e.value) AS max,
+               (array_agg(e.value ORDER BY e."timestamp" DESC, e.event_id COLLATE "C" DESC))[1]
+                 AS latest_value,
+               max(e."timestamp") AS latest_at,
+               (array_agg(e.event_id ORDER BY e."timestamp" DESC, e.event_id COLLATE "C" DESC))[1]
+                 AS latest_event_id
+        FROM ${hours}
+        JOIN ktrlplane.usage_rollups u ON ${inHour}
+             AND (g.m >= u.max OR u.latest_event_id = ANY(g.ids))
+        JOIN ktrlplane.usage_events e ON ${standingInHour}
+        GROUP BY g.r, g.n, g.at
+      ) s
+      WHERE u.resource_id = s.r AND u.event_name = s.n AND u.hour = s.at`.compile(sqlb),
+  );
+  const values = (start: RawBuilder<unknown>) =>
+    sql`(SELECT DISTINCT r, n, ${start} AS at, d FROM ${x} WHERE d IS NOT NULL) g`;
+  await execute(
+    db,
+    sql`
+      DELETE FROM ktrlplane.usage_distinct_values u USING ${values(hourOf)}
+      WHERE ${inHour} AND u.value = g.d
+        AND NOT EXISTS (SELECT 1 FROM ktrlplane.usage_events e
+                        WHERE ${standingInHour} AND e.distinct_value = g.d)`.compile(sqlb),
+  );
+  const days = sql`(SELECT DISTINCT r, n, ${dayOf} AS at FROM ${x}) g`;
+  const inDay = sql`u.resource_id = g.r AND u.event_name = g.n AND u.day = g.at`;
+  const hoursOfDay = sql`h.resource_id = g.r AND h.event_name = g.n
+    AND h.hour >= g.at AND h.hour < g.at + interval '24 hours'`;
+  await execute(
+    db,
+    sql`DELETE FROM ktrlplane.usage_rollups_daily u USING ${days} WHERE ${inDay}`.compile(sqlb),
   );
   await execute(
     db,
     sql`
-      INSERT INTO ktrlplane.usage_rollups
-        (organization_id, project_id, resource_id, event_name, hour, sum, count, max,
+      INSERT INTO ktrlplane.usage_rollups_daily
+        (organization_id, project_id, resource_id, event_name, day, sum, count, max,
          latest_value, latest_at, latest_event_id)
-      SELECT o, p, r, n, h, sum(v), count(*), max(v),
-             (array_agg(v ORDER BY t DESC, i COLLATE "C" DESC))[1], max(t),
-             (array_agg(i ORDER BY t DESC, i COLLATE "C" DESC))[1]
-      FROM (${standing}) AS s
-      GROUP BY o, p, r, n, h`.compile(sqlb),
+      SELECT min(h.organization_id), min(h.project_id), g.r, g.n, g.at, sum(h.sum), sum(h.count),
+             max(h.max),
+             (array_agg(h.latest_value ORDER BY h.latest_at DESC, h.latest_event_id COLLATE "C" DESC))[1],
+             max(h.latest_at),
+             (array_agg(h.latest_event_id ORDER BY h.latest_at DESC, h.latest_event_id COLLATE "C" DESC))[1]
+      FROM ${days} JOIN ktrlplane.usage_rollups h ON ${hoursOfDay}
+      GROUP BY g.r, g.n, g.at`.compile(sqlb),
   );
   await execute(
     db,
     sql`
-      DELETE FROM ktrlplane.usage_distinct_values u USING ${affected}
-      WHERE u.resource_id = g.r AND u.event_name = g.n AND u.hour = g.h`.compile(sqlb),
-  );
-  await execute(
-    db,
-    sql`
-      INSERT INTO ktrlplane.usage_distinct_values
-        (organization_id, project_id, resource_id, event_name, hour, value)
-      SELECT DISTINCT o, p, r, n, h, d FROM (${standing}) AS s WHERE d IS NOT NULL`.compile(sqlb),
+      DELETE FROM ktrlplane.usage_distinct_values_daily u USING ${values(dayOf)}
+      WHERE ${inDay} AND u.value = g.d
+        AND NOT EXISTS (SELECT 1 FROM ktrlplane.usage_distinct_values h
+                        WHERE ${hoursOfDay} AND h.value = g.d)`.compile(sqlb),
   );
 }

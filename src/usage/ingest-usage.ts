@@ -2,12 +2,10 @@ import { createHash } from "node:crypto";
 import type { AppContext } from "../context.js";
 import { markLateUsage } from "../db/late-usage.js";
 import {
-  claimedContentHashes,
-  claimUsageEventIds,
+  claimAndStoreUsageEvents,
   eventKey,
   findUsageTargets,
   type StoredUsageEvent,
-  storeUsageEvents,
   type UsageTarget,
 } from "../db/usage-events.js";
 import { ensureUsagePartitions } from "../db/usage-partitions.js";
@@ -94,9 +92,12 @@ export async function ingestUsage(options: {
   });
   // What each id stands for once the batch is in: its content as first stored, by digest.
   const standing = await ctx.db.transaction(async (tx) => {
-    const claimed = await claimUsageEventIds({ db: tx, events: fresh.map((c) => c.stored) });
+    const { claimed, earlier } = await claimAndStoreUsageEvents({
+      db: tx,
+      events: fresh.map((c) => c.stored),
+      at: now,
+    });
     const accepted = fresh.filter((c) => claimed.has(eventKey(c.stored)));
-    await storeUsageEvents({ db: tx, events: accepted.map((c) => c.stored), at: now });
     // Events dated in a period that may be invoiced already: its account re-checks it on its
     // next invoice (late-usage.ts); written with them, so neither outlives the other.
     await markLateUsage({
@@ -108,10 +109,6 @@ export async function ingestUsage(options: {
     for (const { index, stored } of accepted) {
       outcomes[index] = { index, id: stored.event_id, status: "accepted" };
     }
-    const earlier = await claimedContentHashes({
-      db: tx,
-      events: fresh.filter((c) => !claimed.has(eventKey(c.stored))).map((c) => c.stored),
-    });
     for (const c of accepted) earlier.set(eventKey(c.stored), c.stored.content_hash);
     return earlier;
   });

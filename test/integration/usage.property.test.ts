@@ -29,7 +29,9 @@ const generatedEvent: fc.Arbitrary<GeneratedEvent> = fc.record({
   resource: fc.nat(2),
   meter: fc.nat(usageMeters.length - 1),
   // Ten days of hours from 2026-11-10; few minutes, so that "latest" often ties on the timestamp.
-  hour: fc.nat(10 * 24 - 1),
+  // Or one of two hours (on 11-11, inside the ragged range's first partial day), so that hours
+  // often hold several events and a void often takes out an hour's max or latest but not all.
+  hour: fc.oneof(fc.nat(10 * 24 - 1), fc.constantFrom(30, 31)),
   minute: fc.nat(2),
   value,
   user: fc.constantFrom("ada", "bob", "cy", "dee"),
@@ -75,17 +77,23 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
     eventName: string;
     aggregation: keyof typeof RECOMPUTE;
     granularity: "hour" | "day";
+    range?: { from: string; to: string };
   }) => {
+    const { from, to } = options.range ?? {
+      from: "2000-01-01T00:00:00Z",
+      to: "2100-01-01T00:00:00Z",
+    };
+    const where = `resource_id = $1 AND event_name = $2 AND voided_at IS NULL
+       AND "timestamp" >= $3::timestamptz AND "timestamp" < $4::timestamptz`;
     const rows = await app.ctx.db.query<{ start: Date; value: string }>(
-      `SELECT date_trunc($3, "timestamp", 'UTC') AS start, ${RECOMPUTE[options.aggregation]} AS value
-       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2 AND voided_at IS NULL
+      `SELECT date_trunc($5, "timestamp", 'UTC') AS start, ${RECOMPUTE[options.aggregation]} AS value
+       FROM ktrlplane.usage_events WHERE ${where}
        GROUP BY 1 ORDER BY 1`,
-      [options.resourceId, options.eventName, options.granularity],
+      [options.resourceId, options.eventName, from, to, options.granularity],
     );
     const total = await app.ctx.db.query<{ value: string | null }>(
-      `SELECT ${RECOMPUTE[options.aggregation]} AS value
-       FROM ktrlplane.usage_events WHERE resource_id = $1 AND event_name = $2 AND voided_at IS NULL`,
-      [options.resourceId, options.eventName],
+      `SELECT ${RECOMPUTE[options.aggregation]} AS value FROM ktrlplane.usage_events WHERE ${where}`,
+      [options.resourceId, options.eventName, from, to],
     );
     return {
       total: total[0]?.value ?? null,
@@ -114,11 +122,15 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
               properties: { user: g.user },
             };
           });
+          // A third of the events arrive later, while the voids run (below): both write the
+          // same hours' and days' rollups at once.
+          const first = events.filter((_, i) => i % 3 !== 2);
+          const later = events.filter((_, i) => i % 3 === 2);
           // Split into batches, plus resends of some events, all sent at once.
           const sendings = Array.from({ length: batches }, (_, b) =>
-            events.filter((_, i) => i % batches === b),
+            first.filter((_, i) => i % batches === b),
           ).filter((batch) => batch.length > 0);
-          const again = resent.map((i) => events[i % events.length]).filter((e) => e !== undefined);
+          const again = resent.map((i) => first[i % first.length]).filter((e) => e !== undefined);
           if (again.length > 0) sendings.push(again);
           const responses = await Promise.all(
             sendings.map((batch) => owner.post("/v1/usage", { events: batch })),
@@ -135,27 +147,31 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
           }
           // Exactly once: every id accepted by exactly one sending, stored exactly once.
           expect([...accepted.values()].every((n) => n === 1)).toBe(true);
-          expect(accepted.size).toBe(events.length);
+          expect(accepted.size).toBe(first.length);
+
+          // Voids in two requests at once, some ids in both: each id is voided by one of them.
+          const toVoid = voids.map((i) => (first[i % first.length] as { id: string }).id);
+          const halves = [
+            toVoid.filter((_, i) => i % 2 === 0),
+            toVoid.filter((_, i) => i % 2 === 1 || i % 3 === 0),
+          ].filter((ids) => ids.length > 0);
+          const [lateResponse, ...voidings] = await Promise.all([
+            later.length > 0 ? owner.post("/v1/usage", { events: later }) : undefined,
+            ...halves.map((ids) => owner.post("/v1/usage/void", { ids })),
+          ]);
+          if (lateResponse) {
+            expect(lateResponse.status, JSON.stringify(lateResponse.body)).toBe(200);
+            expect(lateResponse.body.accepted).toBe(later.length);
+          }
           const stored = await app.ctx.db.query<{ n: number }>(
             "SELECT count(*)::int AS n FROM ktrlplane.usage_events WHERE event_id LIKE $1",
             [`run${run}-%`],
           );
           expect(stored[0]?.n).toBe(events.length);
-
-          // Voids in two requests at once, some ids in both: each id is voided by one of them.
-          const toVoid = voids.map((i) => (events[i % events.length] as { id: string }).id);
           if (toVoid.length > 0) {
-            const halves = [
-              toVoid.filter((_, i) => i % 2 === 0),
-              toVoid.filter((_, i) => i % 2 === 1 || i % 3 === 0),
-            ];
-            const voidings = await Promise.all(
-              halves
-                .filter((ids) => ids.length > 0)
-                .map((ids) => owner.post("/v1/usage/void", { ids })),
-            );
             const voidedBy = new Map<string, number>();
             for (const response of voidings) {
+              if (!response) continue;
               expect(response.status, JSON.stringify(response.body)).toBe(200);
               for (const outcome of response.body.events) {
                 expect(["voided", "already_voided"]).toContain(outcome.status);
@@ -186,19 +202,75 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
               expect({ total: response.body.total, data: response.body.data }).toEqual(expected);
             }
           }
-          const totals = await owner.get(
-            `/v1/organizations/${org.id}/usage?group_by=resource&limit=200&from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z`,
-          );
-          expect(totals.status).toBe(200);
-          for (const row of totals.body.data) {
-            const aggregation = row.aggregation as keyof typeof RECOMPUTE;
+          // Whole days read day rollups alone; a range starting and ending inside days reads day
+          // rollups for its whole days and hour rollups for the hours at its edges.
+          const ragged = { from: "2026-11-11T05:00:00.000Z", to: "2026-11-18T19:00:00.000Z" };
+          for (const range of [
+            { from: "2026-11-01T00:00:00Z", to: "2026-12-01T00:00:00Z" },
+            ragged,
+          ]) {
+            const totals = await owner.get(
+              `/v1/organizations/${org.id}/usage?group_by=resource&limit=200&from=${range.from}&to=${range.to}`,
+            );
+            expect(totals.status).toBe(200);
+            // Every resource × meter of the run with events in the range has its row…
+            for (const key of touched) {
+              const [resourceId, eventName] = key.split(" ") as [string, string];
+              const aggregation = usageMeters.find((m) => m.event_name === eventName)
+                ?.aggregation as keyof typeof RECOMPUTE;
+              const held = await recompute({
+                resourceId,
+                eventName,
+                aggregation: "count",
+                granularity: "day",
+                range,
+              });
+              const row = totals.body.data.find(
+                (r: { resource_id: string; event_name: string }) =>
+                  r.resource_id === resourceId && r.event_name === eventName,
+              );
+              if (held.total === "0") expect(row).toBeUndefined();
+              else {
+                const expected = await recompute({
+                  resourceId,
+                  eventName,
+                  aggregation,
+                  granularity: "day",
+                  range,
+                });
+                expect(row?.value).toBe(expected.total);
+              }
+            }
+            // …and every row equals its recompute.
+            for (const row of totals.body.data) {
+              const aggregation = row.aggregation as keyof typeof RECOMPUTE;
+              const expected = await recompute({
+                resourceId: row.resource_id,
+                eventName: row.event_name,
+                aggregation,
+                granularity: "day",
+                range,
+              });
+              expect(row.value).toBe(expected.total);
+            }
+          }
+          // An hourly series over a ragged range: its total reads day rows for the whole days.
+          for (const key of touched) {
+            const [resourceId, eventName] = key.split(" ") as [string, string];
+            const aggregation = usageMeters.find((m) => m.event_name === eventName)
+              ?.aggregation as keyof typeof RECOMPUTE;
+            const response = await owner.get(
+              `/v1/resources/${resourceId}/usage?event_name=${eventName}&granularity=hour&from=${ragged.from}&to=${ragged.to}`,
+            );
+            expect(response.status).toBe(200);
             const expected = await recompute({
-              resourceId: row.resource_id,
-              eventName: row.event_name,
+              resourceId,
+              eventName,
               aggregation,
-              granularity: "day",
+              granularity: "hour",
+              range: ragged,
             });
-            expect(row.value).toBe(expected.total);
+            expect({ total: response.body.total, data: response.body.data }).toEqual(expected);
           }
         },
       ),

@@ -331,6 +331,11 @@ describe.skipIf(!testDatabaseAvailable)("usage metering", () => {
     );
     expectStatus(unaligned, 422);
     expect(unaligned.body.field).toBe("from");
+    // The organization's totals too: a window ending inside an hour is refused, not rounded.
+    const cut = await owner.get(
+      `/v1/organizations/${org.id}/usage?from=2026-11-01T00:00:00Z&to=2026-11-15T10:45:00Z`,
+    );
+    expect([cut.status, cut.body.field]).toEqual([422, "to"]);
     const unknown = await owner.get(`/v1/resources/${resource.id}/usage?event_name=nope`);
     expect([unknown.status, unknown.body.field]).toEqual([422, "event_name"]);
   });

@@ -77,9 +77,13 @@ const voidResponse = z.object({
     .describe("One outcome per id, in the order sent"),
 });
 
+// Edges are exact, never rounded: usage is kept per UTC hour, so a bound inside an hour is refused
+// (422 naming the field) rather than silently leaving out, or counting whole, the hour it cuts.
+const boundDescription =
+  "Must fall on a whole UTC hour (a whole UTC day for granularity=day); a bound inside an hour is refused with 422 validation_failed naming the field, never rounded. [from, to) counts exactly the events dated in it";
 const range = {
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: z.iso.datetime({ offset: true }).optional().describe(boundDescription),
+  to: z.iso.datetime({ offset: true }).optional().describe(boundDescription),
 };
 
 const decimal = z.string().describe("An exact decimal");

@@ -4895,9 +4895,11 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Must fall on a whole UTC hour (a whole UTC day for granularity=day); a bound inside an hour is refused with 422 validation_failed naming the field, never rounded. [from, to) counts exactly the events dated in it */
                     from?: string;
                     group_by?: "project" | "resource" | "event_name";
                     limit?: number;
+                    /** @description Must fall on a whole UTC hour (a whole UTC day for granularity=day); a bound inside an hour is refused with 422 validation_failed naming the field, never rounded. [from, to) counts exactly the events dated in it */
                     to?: string;
                 };
                 header?: never;
@@ -7400,8 +7402,10 @@ export interface paths {
             parameters: {
                 query: {
                     event_name: string;
+                    /** @description Must fall on a whole UTC hour (a whole UTC day for granularity=day); a bound inside an hour is refused with 422 validation_failed naming the field, never rounded. [from, to) counts exactly the events dated in it */
                     from?: string;
                     granularity?: "hour" | "day";
+                    /** @description Must fall on a whole UTC hour (a whole UTC day for granularity=day); a bound inside an hour is refused with 422 validation_failed naming the field, never rounded. [from, to) counts exactly the events dated in it */
                     to?: string;
                 };
                 header?: never;
