@@ -107,7 +107,91 @@ async function measureUsageIngest(options: { adminUrl: string }): Promise<Sectio
       }),
   });
 
-  const raw = await withBenchDatabase({
+  const plain = await rawIngest({ ...options, base, sql: PLAIN_INSERT });
+  const sameDedup = await rawIngest({ ...options, base, sql: INSERT_WITH_ID_CLAIM });
+
+  const sent = batches * batchSize;
+  const apiSummary = summarizeLatencies(api.timing);
+  const apiRate = sent / (api.timing.windowMs / 1000);
+  const rateOf = (raw: RawRun) => sent / (raw.timing.windowMs / 1000);
+  const ratio = apiRate / rateOf(sameDedup);
+  const rawRow = (workload: string, raw: RawRun) => {
+    const summary = summarizeLatencies(raw.timing);
+    return {
+      workload,
+      count: sent,
+      perSecond: rateOf(raw),
+      p50Ms: summary.p50Ms,
+      p99Ms: summary.p99Ms,
+    };
+  };
+  return {
+    title: `Usage ingestion: POST /v1/usage vs raw bulk INSERT … ON CONFLICT DO NOTHING on PostgreSQL (${sent.toLocaleString("en")} events, ${duplicateShare * 100} % duplicates, batches of ${batchSize.toLocaleString("en")}, ${clients} clients)`,
+    targets: "API events/s ≥ 50 % of raw with the same dedup",
+    rows: [
+      rawRow("raw INSERT … ON CONFLICT DO NOTHING into the events only (events/s)", plain),
+      rawRow(
+        "raw, same dedup: id claim + event INSERT … ON CONFLICT DO NOTHING (events/s)",
+        sameDedup,
+      ),
+      {
+        workload: "API POST /v1/usage (events/s; latency per request)",
+        count: sent,
+        perSecond: apiRate,
+        p50Ms: apiSummary.p50Ms,
+        p99Ms: apiSummary.p99Ms,
+        ratio,
+        pass: ratio >= 0.5,
+      },
+    ],
+    notes: [
+      `stored: API accepted ${api.accepted.toLocaleString("en")} and answered ${api.duplicates.toLocaleString("en")} duplicates; raw inserted ${plain.inserted.toLocaleString("en")} (events only) and ${sameDedup.inserted.toLocaleString("en")} (same dedup)`,
+      `API/raw events-only: ${((apiRate / rateOf(plain)) * 100).toFixed(1)} %. The events-only baseline dedups on (organization, id, timestamp), the partitioned table's key: an id resent with another timestamp is stored twice, which the API refuses; the ratio that counts is against the baseline with the API's guarantee.`,
+      `BENCH_USAGE_EVENTS=${total} (default 1,000,000), BENCH_USAGE_CLIENTS=${clients}`,
+    ],
+    data: { sent, api, plain, sameDedup, ratio },
+  };
+}
+
+/** The events alone: dedup only on the partitioned table's key, which holds the timestamp. */
+const PLAIN_INSERT = `INSERT INTO ktrlplane.usage_events
+     (organization_id, project_id, resource_id, event_name, value, "timestamp",
+      event_id, properties, received_at)
+   SELECT 'org_raw', 'prj_raw', r, n, v, t, i, '{}'::jsonb, now()
+   FROM unnest($1::text[], $2::text[], $3::numeric[], $4::timestamptz[], $5::text[])
+     AS e(r, n, v, t, i)
+   ON CONFLICT DO NOTHING`;
+
+/**
+ * The API's guarantee in plain SQL: an id is claimed once per organization whatever its timestamp
+ * (the claim table, since a unique index on the partitioned events must hold the timestamp), and
+ * only claimed events are inserted. No rollups, no content digest, no outcomes.
+ */
+const INSERT_WITH_ID_CLAIM = `WITH e AS (
+     SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::timestamptz[], $5::text[])
+       AS e(r, n, v, t, i)
+   ), claimed AS (
+     INSERT INTO ktrlplane.usage_event_ids (organization_id, event_id, content_hash, "timestamp")
+     SELECT 'org_raw', i, '', t FROM e
+     ON CONFLICT DO NOTHING
+     RETURNING event_id
+   )
+   INSERT INTO ktrlplane.usage_events
+     (organization_id, project_id, resource_id, event_name, value, "timestamp",
+      event_id, properties, received_at)
+   SELECT 'org_raw', 'prj_raw', r, n, v, t, i, '{}'::jsonb, now()
+   FROM e JOIN claimed ON claimed.event_id = e.i
+   ON CONFLICT DO NOTHING`;
+
+interface RawRun {
+  timing: { latenciesMs: number[]; windowMs: number };
+  inserted: number;
+}
+
+/** The same batches and concurrency as the API's, sent by plain SQL on a fresh database. */
+function rawIngest(options: { adminUrl: string; base: number; sql: string }): Promise<RawRun> {
+  const { base } = options;
+  return withBenchDatabase({
     adminUrl: options.adminUrl,
     work: async (databaseUrl) => {
       const db = openPostgres({ url: databaseUrl });
@@ -125,25 +209,16 @@ async function measureUsageIngest(options: { adminUrl: string }): Promise<Sectio
       let inserted = 0;
       try {
         const timing = await sendAll({
-          batches,
+          batches: Math.ceil(total / batchSize),
           send: async (b, client) => {
             const events = batchOf({ b, resources, base });
-            const result = await (connections[client] as pg.Client).query(
-              `INSERT INTO ktrlplane.usage_events
-                 (organization_id, project_id, resource_id, event_name, value, "timestamp",
-                  event_id, properties, received_at)
-               SELECT 'org_raw', 'prj_raw', r, n, v, t, i, '{}'::jsonb, now()
-               FROM unnest($1::text[], $2::text[], $3::numeric[], $4::timestamptz[], $5::text[])
-                 AS e(r, n, v, t, i)
-               ON CONFLICT DO NOTHING`,
-              [
-                events.map((e) => e.resource_id),
-                events.map((e) => e.event_name),
-                events.map((e) => String(e.value)),
-                events.map((e) => e.timestamp),
-                events.map((e) => e.id),
-              ],
-            );
+            const result = await (connections[client] as pg.Client).query(options.sql, [
+              events.map((e) => e.resource_id),
+              events.map((e) => e.event_name),
+              events.map((e) => String(e.value)),
+              events.map((e) => e.timestamp),
+              events.map((e) => e.id),
+            ]);
             inserted += result.rowCount ?? 0;
           },
         });
@@ -153,40 +228,6 @@ async function measureUsageIngest(options: { adminUrl: string }): Promise<Sectio
       }
     },
   });
-
-  const sent = batches * batchSize;
-  const apiSummary = summarizeLatencies(api.timing);
-  const rawSummary = summarizeLatencies(raw.timing);
-  const apiRate = sent / (api.timing.windowMs / 1000);
-  const rawRate = sent / (raw.timing.windowMs / 1000);
-  const ratio = apiRate / rawRate;
-  return {
-    title: `Usage ingestion: POST /v1/usage vs raw bulk INSERT … ON CONFLICT DO NOTHING on PostgreSQL (${sent.toLocaleString("en")} events, ${duplicateShare * 100} % duplicates, batches of ${batchSize.toLocaleString("en")}, ${clients} clients)`,
-    targets: "API events/s ≥ 50 % of raw",
-    rows: [
-      {
-        workload: "raw INSERT … ON CONFLICT DO NOTHING (events/s; latency per batch)",
-        count: sent,
-        perSecond: rawRate,
-        p50Ms: rawSummary.p50Ms,
-        p99Ms: rawSummary.p99Ms,
-      },
-      {
-        workload: "API POST /v1/usage (events/s; latency per request)",
-        count: sent,
-        perSecond: apiRate,
-        p50Ms: apiSummary.p50Ms,
-        p99Ms: apiSummary.p99Ms,
-        ratio,
-        pass: ratio >= 0.5,
-      },
-    ],
-    notes: [
-      `stored: API accepted ${api.accepted.toLocaleString("en")} and answered ${api.duplicates.toLocaleString("en")} duplicates; raw inserted ${raw.inserted.toLocaleString("en")}`,
-      `BENCH_USAGE_EVENTS=${total} (default 1,000,000), BENCH_USAGE_CLIENTS=${clients}`,
-    ],
-    data: { sent, api, raw: { ...raw }, ratio },
-  };
 }
 
 export const usageIngest: BenchSection = {
