@@ -187,4 +187,26 @@ describe.skipIf(!testDatabaseAvailable)("the upcoming invoice's pending adjustme
     const december = await statement("upcoming-invoice");
     expect(december.lines.filter((l) => l.kind === "adjustment")).toEqual([]);
   });
+
+  it("previews no adjustment of a closed month still waiting for its own invoice", async () => {
+    await moveTo("2026-12-20T00:00:00Z");
+    await post([{ id: "dec-r1", r: "r1", value: 10, at: "2026-12-15T09:00:00Z" }]);
+    // Past December's end, before its finalization: a late event of December is December's.
+    await moveTo("2027-01-01T00:02:00Z");
+    await post([{ id: "dec-late-r1", r: "r1", value: 5, at: "2026-12-20T09:00:00Z" }]);
+    const january = await statement("upcoming-invoice");
+    expect(january.period.start).toBe("2027-01-01T00:00:00.000Z");
+    // Not December's whole usage as an "adjustment" of a month nothing was invoiced for yet.
+    expect(january.lines.filter((l) => l.kind === "adjustment")).toEqual([]);
+
+    expect(await finalizeAt("2027-01-01T00:10:00Z")).toBe(1);
+    const december = await invoiceOf("2026-12-01T00:00:00.000Z");
+    expect(december.lines.map((l) => [l.kind, l.usage_quantity, l.amount])).toEqual([
+      ["charge", "15", 30],
+    ]);
+    // Billed there, the late event leaves nothing for January to adjust.
+    const after = await statement("upcoming-invoice");
+    expect(after.lines.filter((l) => l.kind === "adjustment")).toEqual([]);
+    expect(after.total).toBe(0);
+  });
 });
