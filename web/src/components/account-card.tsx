@@ -4,20 +4,19 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { type AccountItem, api, type UpcomingInvoice } from "../api";
-import {
-  describePrice,
-  findSku,
-  type ResourceType,
-  type Sku,
-  skuAtVersion,
-  typeName,
-} from "../catalog";
-import { formatDate, formatMoney, formatPeriodEnd, groupDecimal } from "../money";
+import { describePrice, findSku, type ResourceType, skuAtVersion, typeName } from "../catalog";
+import { formatDate, formatMoney, formatPeriodEnd } from "../money";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { useApi } from "../use-api";
 import { AccountActions, AccountNameForm } from "./account-actions";
-import { AdjustmentsHeading, AdjustsNote, splitLines } from "./invoice-lines";
+import {
+  AdjustmentsHeading,
+  AdjustsNote,
+  lineQuantity,
+  splitLines,
+  usedUnits,
+} from "./invoice-lines";
 import { ErrorNotice, Loading, Money, StatusBadge, TableScroll } from "./ui";
 
 export function AccountCard({
@@ -258,18 +257,4 @@ export function itemPrice(
   }
   if (item.unit_amount !== null) return formatMoney(item.unit_amount, currency);
   return sku ? describePrice(sku) : "—";
-}
-
-/** "1,500 runs used": a metered line's usage, with the unit's name when the catalog gives one. */
-function usedUnits(usage: string, sku: Sku | undefined): string {
-  return `${groupDecimal(usage)} ${sku?.meter_unit?.other ?? "units"} used`;
-}
-
-/** What an invoice line's quantity column shows: resources, or for a metered line its usage. */
-export function lineQuantity(
-  line: { resource_type: string; sku: string; quantity: number; usage_quantity: string | null },
-  types: ResourceType[] | undefined,
-): string {
-  if (line.usage_quantity === null) return String(line.quantity);
-  return usedUnits(line.usage_quantity, findSku(types, line.resource_type, line.sku));
 }

@@ -2,7 +2,8 @@
  * What an invoice line shows wherever invoices are read: the finalized invoice and the upcoming
  * one (which previews the adjustments its finalization will bill) split their lines alike.
  */
-import { formatDate, formatPeriodEnd } from "../money";
+import { findSku, type ResourceType, type Sku } from "../catalog";
+import { formatDate, formatPeriodEnd, groupDecimal } from "../money";
 import { Money } from "./ui";
 
 /** Only what tells an adjustment from a charge: both the finalized and the upcoming lines have it. */
@@ -50,4 +51,18 @@ export function AdjustmentsHeading({ columns }: { columns: number }) {
       </tr>
     </tbody>
   );
+}
+
+/** "1,500 runs used": a metered line's usage, with the unit's name when the catalog gives one. */
+export function usedUnits(usage: string, sku: Sku | undefined): string {
+  return `${groupDecimal(usage)} ${sku?.meter_unit?.other ?? "units"} used`;
+}
+
+/** What an invoice line's quantity column shows: resources, or for a metered line its usage. */
+export function lineQuantity(
+  line: { resource_type: string; sku: string; quantity: number; usage_quantity: string | null },
+  types: ResourceType[] | undefined,
+): string {
+  if (line.usage_quantity === null) return String(line.quantity);
+  return usedUnits(line.usage_quantity, findSku(types, line.resource_type, line.sku));
 }

@@ -266,6 +266,9 @@ describe("the invoice page", () => {
     const lines = await screen.findByRole("region", { name: /Lines of invoice/ });
     expect(await within(lines).findByText("$0.02 per run")).toBeTruthy();
     expect(within(lines).getByText("$0.02 per unit")).toBeTruthy();
+    // The quantity a metered line prices is its usage, in the same unit.
+    expect(within(lines).getByText("100 runs used")).toBeTruthy();
+    expect(within(lines).getByText("100 units used")).toBeTruthy();
   });
 
   it("says so when the invoice cannot be loaded", async () => {

@@ -4,6 +4,7 @@ import { describePrice, findSku, type ResourceType, readSku } from "../catalog";
 import {
   AdjustmentsHeading,
   AdjustsNote,
+  lineQuantity,
   periodText,
   splitLines,
 } from "../components/invoice-lines";
@@ -40,7 +41,7 @@ function LineRows({ line, types }: { line: Line; types: ResourceType[] | undefin
           <AdjustsNote line={line} currency={line.currency} />
         </th>
         <td>{priceOf(line, types)}</td>
-        <td className="num">{line.quantity}</td>
+        <td className="num">{lineQuantity(line, types)}</td>
         <td className="num">
           <Money amount={line.amount} currency={line.currency} />
         </td>
@@ -125,7 +126,7 @@ export function InvoicePage({ id }: { id: string }) {
                 <th scope="col">Description</th>
                 <th scope="col">Price</th>
                 <th scope="col" className="num">
-                  Quantity at period end
+                  Quantity
                 </th>
                 <th scope="col" className="num">
                   Amount
@@ -173,8 +174,9 @@ export function InvoicePage({ id }: { id: string }) {
         ) : null}
         {inv.provider ? <StripeInvoices invoice={inv} /> : null}
         <p className="small muted">
-          Amounts are prorated by the second over the period and rounded once per line; the shares
-          of a line add up to it exactly. This invoice is final and never changes.
+          Quantity is the resources running at the period&apos;s end, or a metered line&apos;s usage
+          over the period. Amounts are prorated by the second over the period and rounded once per
+          line; the shares of a line add up to it exactly. This invoice is final and never changes.
         </p>
       </article>
     </div>
