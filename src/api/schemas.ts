@@ -202,10 +202,38 @@ export const billingAccountResponse = z.object({
   ),
   projects: z.array(z.object({ id: z.string(), name: z.string() })),
 });
+/**
+ * What tells an adjustment line from a charge, on finalized invoices and on the upcoming invoice
+ * (which previews the adjustments its finalization will bill) alike.
+ */
+export const lineKindFields = {
+  kind: z
+    .enum(["charge", "adjustment"])
+    .describe(
+      "`charge`: billed for the invoice's period; `adjustment`: late usage or voids of an earlier, already invoiced period (`adjusts_period`), billed as the period's line recomputed minus what was invoiced for it",
+    ),
+  adjusts_period: z
+    .object({ start: timestamp, end: timestamp })
+    .nullable()
+    .describe("Adjustments: the earlier period they correct (also the line's `period`)"),
+  recomputed_amount: z
+    .number()
+    .int()
+    .nullable()
+    .describe("Adjustments: the adjusted period's line as its usage prices it now"),
+  invoiced_amount: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      "Adjustments: what was invoiced for that line before (its invoice line plus earlier adjustments); `amount` = recomputed − invoiced, negative after a void",
+    ),
+};
 export const chargesResponse = z.object({
   period: z.object({ start: timestamp, end: timestamp }),
   lines: z.array(
     z.object({
+      ...lineKindFields,
       resource_type: z.string(),
       sku: z.string(),
       price_version: z.number().int().describe("the price version the line is billed at"),
@@ -220,7 +248,10 @@ export const chargesResponse = z.object({
       amount: z.number().int(),
     }),
   ),
-  total: z.number().int(),
+  total: z
+    .number()
+    .int()
+    .describe("the lines' sum: the period's charges and the pending adjustments of earlier ones"),
   ...money,
 });
 /** The meter a metered price bills: what is counted and what one unit of it is called. */

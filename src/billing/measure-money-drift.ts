@@ -37,7 +37,9 @@ export async function measureMoneyDrift(options: {
   if (!provider) return null;
   const lines = new Map<string, MoneyDrift["lines"][number]>();
   // Per price, all its versions together: the provider's lines are named by price, not version.
-  for (const line of ledger.lines) {
+  // This period's own lines: what the provider charges for the period holds no adjustments of
+  // earlier ones (pending late usage), which the upcoming invoice now ends with.
+  for (const line of ledger.lines.filter((l) => l.kind === "charge")) {
     const key = priceKey(line);
     const known = lines.get(key);
     if (known) known.ledger += line.amount;

@@ -80,6 +80,17 @@ export async function markLateVoids(options: {
   });
 }
 
+function pendingMarksQuery(options: { billingAccountId: string; before: Date }) {
+  // Served by the partial index on pending marks: costs the marks it returns, never the consumed.
+  return sqlb
+    .selectFrom("ktrlplane.late_usage_marks")
+    .select("period_start")
+    .where("billing_account_id", "=", options.billingAccountId)
+    .where("consumed_at", "is", null)
+    .where("period_start", "<", options.before)
+    .orderBy("period_start");
+}
+
 /**
  * The account's pending marks for periods before `before`, locked until the transaction ends:
  * a batch still writing late events for one of them commits first (and is then seen by the reads
@@ -90,17 +101,17 @@ export async function lockPendingMarks(options: {
   billingAccountId: string;
   before: Date;
 }): Promise<Date[]> {
-  const found = await rows(
-    options.db,
-    sqlb
-      .selectFrom("ktrlplane.late_usage_marks")
-      .select("period_start")
-      .where("billing_account_id", "=", options.billingAccountId)
-      .where("consumed_at", "is", null)
-      .where("period_start", "<", options.before)
-      .orderBy("period_start")
-      .forUpdate(),
-  );
+  const found = await rows(options.db, pendingMarksQuery(options).forUpdate());
+  return found.map((m) => m.period_start);
+}
+
+/** The same marks unlocked: what a preview of the next finalization reads. */
+export async function readPendingMarks(options: {
+  db: Queryable;
+  billingAccountId: string;
+  before: Date;
+}): Promise<Date[]> {
+  const found = await rows(options.db, pendingMarksQuery(options));
   return found.map((m) => m.period_start);
 }
 
@@ -109,17 +120,7 @@ export async function hasPendingMarks(options: {
   billingAccountId: string;
   before: Date;
 }): Promise<boolean> {
-  const found = await first(
-    options.db,
-    sqlb
-      .selectFrom("ktrlplane.late_usage_marks")
-      .select("period_start")
-      .where("billing_account_id", "=", options.billingAccountId)
-      .where("consumed_at", "is", null)
-      .where("period_start", "<", options.before)
-      .limit(1),
-  );
-  return found !== undefined;
+  return (await first(options.db, pendingMarksQuery(options).limit(1))) !== undefined;
 }
 
 /** Consumes the pending marks of these periods: kept, with the invoice that re-checked them. */

@@ -12,14 +12,14 @@ import {
   settledThrough,
   settleThrough,
 } from "../db/invoices.js";
-import { consumeMarks, lockPendingMarks } from "../db/late-usage.js";
+import { consumeMarks } from "../db/late-usage.js";
 import { intervalsOverlapping } from "../db/ledger.js";
 import { projectLabels } from "../db/projects.js";
 import { resourceLabels } from "../db/resources.js";
 import { calendarMonthOf, type Period } from "../domain/billing-period.js";
 import { AppError } from "../domain/errors.js";
 import { planInvoice } from "./plan-invoice.js";
-import { planUsageAdjustments } from "./plan-usage-adjustments.js";
+import { planPendingAdjustments } from "./plan-usage-adjustments.js";
 
 /**
  * A period is finalized this long after it ends, not at once: a request that read the clock just
@@ -97,12 +97,12 @@ export async function finalizeInvoice(options: {
     if (!account) throw new AppError({ code: "not_found", message: "Billing account not found" });
     // Earlier periods that late usage or voids changed: locked before any usage is read, so an
     // ingest still writing to one commits first and is counted, or leaves a new mark behind.
-    const marked = await lockPendingMarks({ db: tx, billingAccountId, before: period.start });
-    const adjustments = await planUsageAdjustments({
+    const { periodStarts: marked, adjustments } = await planPendingAdjustments({
       ctx,
       db: tx,
       billingAccountId,
-      periodStarts: marked,
+      before: period.start,
+      lock: true,
     });
     const intervals = await intervalsOverlapping({
       db: tx,

@@ -133,11 +133,31 @@ export function planInvoice(options: {
       shares,
     };
   });
-  for (const adjustment of adjustments) {
-    const { price } = priceVersion(prices, adjustment, adjustment.price_version);
-    const name = typeNames.get(adjustment.resource_type) ?? adjustment.resource_type;
-    lines.push({
-      line_no: lines.length + 1,
+  lines.push(...planAdjustmentLines({ adjustments, prices, typeNames, after: lines.length }));
+  return {
+    billing_account_id: billingAccountId,
+    period,
+    currency: options.currency,
+    total: charges.total + adjustments.reduce((sum, a) => sum + a.amount, 0),
+    lines,
+  };
+}
+
+/**
+ * The lines of an invoice that bill adjustments, numbered after its `after` charges: what
+ * finalization writes and what the upcoming invoice previews, alike.
+ */
+export function planAdjustmentLines(options: {
+  adjustments: UsageAdjustment[];
+  prices: PriceBook;
+  typeNames: Map<string, string>;
+  after: number;
+}): PlannedLine[] {
+  return options.adjustments.map((adjustment, index): PlannedLine => {
+    const { price } = priceVersion(options.prices, adjustment, adjustment.price_version);
+    const name = options.typeNames.get(adjustment.resource_type) ?? adjustment.resource_type;
+    return {
+      line_no: options.after + index + 1,
       kind: "adjustment",
       recomputed_amount: adjustment.recomputed_amount,
       invoiced_amount: adjustment.invoiced_amount,
@@ -152,13 +172,6 @@ export function planInvoice(options: {
       amount: adjustment.amount,
       currency: price.currency,
       shares: adjustment.shares,
-    });
-  }
-  return {
-    billing_account_id: billingAccountId,
-    period,
-    currency: options.currency,
-    total: charges.total + adjustments.reduce((sum, a) => sum + a.amount, 0),
-    lines,
-  };
+    };
+  });
 }

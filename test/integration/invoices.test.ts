@@ -14,6 +14,10 @@ import { startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 interface UpcomingLine {
+  kind: "charge" | "adjustment";
+  adjusts_period: { start: string; end: string } | null;
+  recomputed_amount: number | null;
+  invoiced_amount: number | null;
   resource_type: string;
   sku: string;
   description: string;
@@ -156,6 +160,10 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
       expect(summary.total).toBe(expected.total);
       expect(
         invoice.lines.map((l: UpcomingLine) => ({
+          kind: l.kind,
+          adjusts_period: l.adjusts_period,
+          recomputed_amount: l.recomputed_amount,
+          invoiced_amount: l.invoiced_amount,
           resource_type: l.resource_type,
           sku: l.sku,
           description: l.description,

@@ -62,6 +62,7 @@ function expectStatus(response: ApiResponse, status: number): void {
 }
 
 interface Line {
+  kind: "charge" | "adjustment";
   resource_type: string;
   sku: string;
   quantity: number;
@@ -101,7 +102,8 @@ describe.skipIf(!testDatabaseAvailable)("metered billing", () => {
   const meteredLines = (lines: Line[]) =>
     Object.fromEntries(
       lines
-        .filter((l) => l.usage_quantity !== null)
+        // The period's own lines: an adjustment of an earlier one is billed apart.
+        .filter((l) => l.usage_quantity !== null && l.kind === "charge")
         .map((l) => [`${l.resource_type}/${l.sku}`, [l.usage_quantity, l.amount, l.quantity]]),
     );
 
@@ -323,6 +325,18 @@ describe.skipIf(!testDatabaseAvailable)("metered billing", () => {
     // November's invoice-to-be holds no October usage.
     const november = (await api.get(`/v1/billing-accounts/${primary}/upcoming-invoice`)).body;
     expect(meteredLines(november.lines)["flow/runs"]).toEqual(["0", 0, 2]);
+    // It bills the late event apart, as an adjustment of October: 500 runs more at 2 cents.
+    expect(
+      november.lines
+        .filter((l: Line) => l.kind === "adjustment")
+        .map((l: Line & { adjusts_period: unknown }) => [
+          l.resource_type,
+          l.adjusts_period,
+          l.amount,
+        ]),
+    ).toEqual([
+      ["flow", { start: "2026-10-01T00:00:00.000Z", end: "2026-11-01T00:00:00.000Z" }, 1000],
+    ]);
   });
 
   it("bills each hour of usage once, to the account that held the resource at the hour's end", async () => {

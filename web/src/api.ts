@@ -43,6 +43,7 @@ export type InvoiceLine = Invoice["lines"][number];
 export type InvoicePage = ResponseOf<"/v1/billing-accounts/{id}/invoices", "get">;
 export type InvoiceSummary = InvoicePage["data"][number];
 export type FinalizedInvoice = ResponseOf<"/v1/invoices/{id}", "get">;
+export type UpcomingInvoice = ResponseOf<"/v1/billing-accounts/{id}/upcoming-invoice", "get">;
 export type Costs = ResponseOf<"/v1/organizations/{id}/costs", "get">;
 export type GroupBy = NonNullable<
   NonNullable<paths["/v1/organizations/{id}/costs"]["get"]["parameters"]["query"]>["group_by"]

@@ -2,7 +2,8 @@
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatMoney as serverFormat } from "../../src/domain/money.js";
-import { itemPrice, lineQuantity } from "./components/account-card";
+import { itemPrice } from "./components/account-card";
+import { lineQuantity } from "./components/invoice-lines";
 import { Money } from "./components/ui";
 import { decimalString, formatMoney, formatPeriodEnd, fractionDigits } from "./money";
 

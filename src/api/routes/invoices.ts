@@ -8,7 +8,7 @@ import { getInvoiceForReader } from "../../invoices/get-invoice.js";
 import { listInvoices } from "../../invoices/list-invoices.js";
 import { billingAccountInPath } from "../path-access.js";
 import { route } from "../route.js";
-import { timestamp } from "../schemas.js";
+import { lineKindFields, timestamp } from "../schemas.js";
 
 const period = z.object({ start: timestamp, end: timestamp });
 
@@ -111,26 +111,7 @@ const invoiceDetail = invoiceSummary.extend({
   lines: z.array(
     z.object({
       line_no: z.number().int(),
-      kind: z
-        .enum(["charge", "adjustment"])
-        .describe(
-          "`charge`: billed for the invoice's period; `adjustment`: late usage or voids of an earlier, already invoiced period (`adjusts_period`), billed as the period's line recomputed minus what was invoiced for it",
-        ),
-      adjusts_period: period
-        .nullable()
-        .describe("Adjustments: the earlier period they correct (also the line's `period`)"),
-      recomputed_amount: z
-        .number()
-        .int()
-        .nullable()
-        .describe("Adjustments: the adjusted period's line as its usage prices it now"),
-      invoiced_amount: z
-        .number()
-        .int()
-        .nullable()
-        .describe(
-          "Adjustments: what was invoiced for that line before (its invoice line plus earlier adjustments); `amount` = recomputed − invoiced, negative after a void",
-        ),
+      ...lineKindFields,
       resource_type: z.string(),
       sku: z.string(),
       description: z.string(),

@@ -727,12 +727,34 @@ export interface paths {
                         "application/json": {
                             currency: string;
                             lines: {
+                                /** @description Adjustments: the earlier period they correct (also the line's `period`) */
+                                adjusts_period: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    end: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    start: string;
+                                } | null;
                                 amount: number;
                                 description: string;
+                                /** @description Adjustments: what was invoiced for that line before (its invoice line plus earlier adjustments); `amount` = recomputed − invoiced, negative after a void */
+                                invoiced_amount: number | null;
+                                /**
+                                 * @description `charge`: billed for the invoice's period; `adjustment`: late usage or voids of an earlier, already invoiced period (`adjusts_period`), billed as the period's line recomputed minus what was invoiced for it
+                                 * @enum {string}
+                                 */
+                                kind: "charge" | "adjustment";
                                 /** @description the price version the line is billed at */
                                 price_version: number;
                                 /** @description resources billed (metered lines: whose usage it bills) */
                                 quantity: number;
+                                /** @description Adjustments: the adjusted period's line as its usage prices it now */
+                                recomputed_amount: number | null;
                                 resource_type: string;
                                 sku: string;
                                 /** @description metered lines: the period's aggregate of the meter so far (decimal text), which the amount prices */
@@ -750,6 +772,7 @@ export interface paths {
                                  */
                                 start: string;
                             };
+                            /** @description the lines' sum: the period's charges and the pending adjustments of earlier ones */
                             total: number;
                         };
                     };
@@ -1867,12 +1890,34 @@ export interface paths {
                         "application/json": {
                             currency: string;
                             lines: {
+                                /** @description Adjustments: the earlier period they correct (also the line's `period`) */
+                                adjusts_period: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    end: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 UTC
+                                     */
+                                    start: string;
+                                } | null;
                                 amount: number;
                                 description: string;
+                                /** @description Adjustments: what was invoiced for that line before (its invoice line plus earlier adjustments); `amount` = recomputed − invoiced, negative after a void */
+                                invoiced_amount: number | null;
+                                /**
+                                 * @description `charge`: billed for the invoice's period; `adjustment`: late usage or voids of an earlier, already invoiced period (`adjusts_period`), billed as the period's line recomputed minus what was invoiced for it
+                                 * @enum {string}
+                                 */
+                                kind: "charge" | "adjustment";
                                 /** @description the price version the line is billed at */
                                 price_version: number;
                                 /** @description resources billed (metered lines: whose usage it bills) */
                                 quantity: number;
+                                /** @description Adjustments: the adjusted period's line as its usage prices it now */
+                                recomputed_amount: number | null;
                                 resource_type: string;
                                 sku: string;
                                 /** @description metered lines: the period's aggregate of the meter so far (decimal text), which the amount prices */
@@ -1890,6 +1935,7 @@ export interface paths {
                                  */
                                 start: string;
                             };
+                            /** @description the lines' sum: the period's charges and the pending adjustments of earlier ones */
                             total: number;
                         };
                     };

@@ -3,20 +3,20 @@
  * for those who manage billing, rename, make primary and close.
  */
 import { useEffect, useRef, useState } from "react";
-import { type AccountItem, api } from "../api";
-import {
-  describePrice,
-  findSku,
-  type ResourceType,
-  type Sku,
-  skuAtVersion,
-  typeName,
-} from "../catalog";
-import { formatDate, formatMoney, formatPeriodEnd, groupDecimal } from "../money";
+import { type AccountItem, api, type UpcomingInvoice } from "../api";
+import { describePrice, findSku, type ResourceType, skuAtVersion, typeName } from "../catalog";
+import { formatDate, formatMoney, formatPeriodEnd } from "../money";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { useApi } from "../use-api";
 import { AccountActions, AccountNameForm } from "./account-actions";
+import {
+  AdjustmentsHeading,
+  AdjustsNote,
+  lineQuantity,
+  splitLines,
+  usedUnits,
+} from "./invoice-lines";
 import { ErrorNotice, Loading, Money, StatusBadge, TableScroll } from "./ui";
 
 export function AccountCard({
@@ -170,28 +170,8 @@ export function AccountCard({
               <ErrorNotice error={upcoming.error} onRetry={upcoming.reload} />
             </div>
           </div>
-          {upcoming.data && upcoming.data.lines.length > 0 ? (
-            <details className="invoice-lines">
-              <summary>Upcoming invoice lines ({upcoming.data.lines.length})</summary>
-              <TableScroll label="Upcoming invoice lines">
-                <table className="table compact">
-                  <tbody>
-                    {upcoming.data.lines.map((line) => (
-                      <tr key={`${line.resource_type}-${line.sku}-${line.description}`}>
-                        <td>{line.description}</td>
-                        <td className="num">{lineQuantity(line, types.data)}</td>
-                        <td className="num">
-                          <Money
-                            amount={line.amount}
-                            currency={upcoming.data?.currency ?? a.currency}
-                          />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroll>
-            </details>
+          {upcoming.data ? (
+            <UpcomingInvoiceLines upcoming={upcoming.data} types={types.data} />
           ) : null}
           {canManage && !renaming ? (
             <AccountActions
@@ -206,6 +186,56 @@ export function AccountCard({
         </>
       ) : null}
     </article>
+  );
+}
+
+/**
+ * The upcoming invoice's lines: the period's charges, then apart the adjustments of earlier
+ * periods that late usage or voids call for, as the finalized invoice will show them.
+ */
+export function UpcomingInvoiceLines({
+  upcoming,
+  types,
+}: {
+  upcoming: UpcomingInvoice;
+  types: ResourceType[] | undefined;
+}) {
+  if (upcoming.lines.length === 0) return null;
+  const { charges, adjustments } = splitLines(upcoming.lines);
+  const rows = (lines: UpcomingInvoice["lines"]) =>
+    lines.map((line) => (
+      <tr key={`${line.kind}-${line.resource_type}-${line.sku}-${line.description}`}>
+        <td>
+          {line.description}
+          <AdjustsNote line={line} currency={upcoming.currency} />
+        </td>
+        <td className="num">{lineQuantity(line, types)}</td>
+        <td className="num">
+          <Money amount={line.amount} currency={upcoming.currency} />
+        </td>
+      </tr>
+    ));
+  return (
+    <details className="invoice-lines">
+      <summary>
+        Upcoming invoice lines ({upcoming.lines.length}
+        {adjustments.length > 0
+          ? `, ${adjustments.length} pending adjustment${adjustments.length === 1 ? "" : "s"}`
+          : ""}
+        )
+      </summary>
+      <TableScroll label="Upcoming invoice lines">
+        <table className="table compact">
+          <tbody>{rows(charges)}</tbody>
+          {adjustments.length > 0 ? (
+            <>
+              <AdjustmentsHeading columns={3} />
+              <tbody data-testid="upcoming-adjustments">{rows(adjustments)}</tbody>
+            </>
+          ) : null}
+        </table>
+      </TableScroll>
+    </details>
   );
 }
 
@@ -227,18 +257,4 @@ export function itemPrice(
   }
   if (item.unit_amount !== null) return formatMoney(item.unit_amount, currency);
   return sku ? describePrice(sku) : "—";
-}
-
-/** "1,500 runs used": a metered line's usage, with the unit's name when the catalog gives one. */
-function usedUnits(usage: string, sku: Sku | undefined): string {
-  return `${groupDecimal(usage)} ${sku?.meter_unit?.other ?? "units"} used`;
-}
-
-/** What an invoice line's quantity column shows: resources, or for a metered line its usage. */
-export function lineQuantity(
-  line: { resource_type: string; sku: string; quantity: number; usage_quantity: string | null },
-  types: ResourceType[] | undefined,
-): string {
-  if (line.usage_quantity === null) return String(line.quantity);
-  return usedUnits(line.usage_quantity, findSku(types, line.resource_type, line.sku));
 }

@@ -64,6 +64,81 @@ const invoice: FinalizedInvoice = {
   ],
 };
 
+/** The catalog the page reads unit names from: flow runs are counted in runs. */
+const catalog = [
+  {
+    type: "flow",
+    name: "Flow",
+    skus: [
+      {
+        sku: "runs",
+        billing_model: "metered",
+        currency: "usd",
+        interval: "month",
+        unit_amount: 2,
+        meter: {
+          event_name: "flow_runs",
+          name: "Flow runs",
+          aggregation: "sum",
+          property: null,
+          unit_name: "run",
+          unit_name_plural: "runs",
+        },
+      },
+    ],
+  },
+];
+
+const json = (body: unknown) =>
+  new Response(JSON.stringify(body), {
+    status: 200,
+    headers: { "content-type": "application/json" },
+  });
+
+/** Serves `body` as the invoice and the catalog above; records the invoice paths asked for. */
+function serve(body: FinalizedInvoice): string[] {
+  const asked: string[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (request: Request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/v1/resource-types") return json({ data: catalog });
+      asked.push(path);
+      return json(body);
+    }),
+  );
+  return asked;
+}
+
+/** A metered line at 2 cents per unit of its meter. */
+function meteredLine(options: {
+  line_no: number;
+  resource_type: string;
+  sku: string;
+  event_name: string;
+}): FinalizedInvoice["lines"][number] {
+  const { line_no, resource_type, sku, event_name } = options;
+  return {
+    ...(invoice.lines[0] as FinalizedInvoice["lines"][number]),
+    line_no,
+    resource_type,
+    sku,
+    description: `${resource_type} (${sku})`,
+    price: {
+      resource_type,
+      sku,
+      billing_model: "metered",
+      currency: "usd",
+      interval: "month",
+      unit_amount: 2,
+      meter: { event_name },
+    },
+    usage_quantity: "100",
+    amount: 200,
+    shares: [],
+  };
+}
+
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
@@ -71,18 +146,10 @@ afterEach(() => {
 
 describe("the invoice page", () => {
   it("shows the number, the period, each line with the price it was billed at, shares and total", async () => {
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (request: Request) => {
-        expect(new URL(request.url).pathname).toBe("/v1/invoices/inv_1");
-        return new Response(JSON.stringify(invoice), {
-          status: 200,
-          headers: { "content-type": "application/json" },
-        });
-      }),
-    );
+    const asked = serve(invoice);
     render(<InvoicePage id="inv_1" />);
     expect(await screen.findByRole("heading", { level: 1, name: "7K2M9QXA-0003" })).toBeTruthy();
+    expect(asked).toEqual(["/v1/invoices/inv_1"]);
     expect(screen.getByText("Oct 1, 2026 – Oct 31, 2026")).toBeTruthy();
     const lines = screen.getByRole("region", { name: /Lines of invoice/ });
     expect(within(lines).getByText("Graph database (standard)")).toBeTruthy();
@@ -136,16 +203,7 @@ describe("the invoice page", () => {
         },
       ],
     };
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(
-        async () =>
-          new Response(JSON.stringify(withAdjustment), {
-            status: 200,
-            headers: { "content-type": "application/json" },
-          }),
-      ),
-    );
+    serve(withAdjustment);
     render(<InvoicePage id="inv_1" />);
     const adjustment = await screen.findByTestId("invoice-adjustment");
     expect(screen.getByText(/Adjustments of earlier periods/)).toBeTruthy();
@@ -177,16 +235,7 @@ describe("the invoice page", () => {
         lines: [],
       },
     };
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(
-        async () =>
-          new Response(JSON.stringify(withStripe), {
-            status: 200,
-            headers: { "content-type": "application/json" },
-          }),
-      ),
-    );
+    serve(withStripe);
     render(<InvoicePage id="inv_1" />);
     const stripe = await screen.findByRole("region", { name: "In Stripe" });
     expect(screen.getByTestId("invoice-stripe-total").textContent).toBe(
@@ -200,6 +249,26 @@ describe("the invoice page", () => {
     expect(within(stripe).getByRole("link", { name: "PDF" }).getAttribute("href")).toBe(
       stripeInvoice.invoice_pdf,
     );
+  });
+
+  it("prices a metered line per unit of its meter, named as the catalog names it", async () => {
+    serve({
+      ...invoice,
+      total: 400,
+      lines: [
+        meteredLine({ line_no: 1, resource_type: "flow", sku: "runs", event_name: "flow_runs" }),
+        // A meter the catalog no longer lists (or names no unit for): "unit" stands in.
+        meteredLine({ line_no: 2, resource_type: "api", sku: "calls", event_name: "api_calls" }),
+      ],
+      projects: [],
+    });
+    render(<InvoicePage id="inv_1" />);
+    const lines = await screen.findByRole("region", { name: /Lines of invoice/ });
+    expect(await within(lines).findByText("$0.02 per run")).toBeTruthy();
+    expect(within(lines).getByText("$0.02 per unit")).toBeTruthy();
+    // The quantity a metered line prices is its usage, in the same unit.
+    expect(within(lines).getByText("100 runs used")).toBeTruthy();
+    expect(within(lines).getByText("100 units used")).toBeTruthy();
   });
 
   it("says so when the invoice cannot be loaded", async () => {

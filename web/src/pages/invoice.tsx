@@ -1,49 +1,47 @@
 /** A finalized invoice, printable: lines with the price they were billed at, shares, totals. */
 import { api, type FinalizedInvoice } from "../api";
-import { describePrice, readSku } from "../catalog";
+import { describePrice, findSku, type ResourceType, readSku } from "../catalog";
+import {
+  AdjustmentsHeading,
+  AdjustsNote,
+  lineQuantity,
+  periodText,
+  splitLines,
+} from "../components/invoice-lines";
 import { Breadcrumbs, Loading, Money, PageLoadFailed, TableScroll } from "../components/ui";
-import { formatDate, formatDateTime, formatPeriodEnd } from "../money";
+import { formatDateTime } from "../money";
 import { useApi } from "../use-api";
 import "../invoice.css";
 
 type Line = FinalizedInvoice["lines"][number];
 
-function priceOf(line: Line): string {
+function priceOf(line: Line, types: ResourceType[] | undefined): string {
   // The frozen definition is a catalog price at one version, with no history around it.
-  return describePrice(
-    readSku({
-      ...line.price,
-      version: line.price_version,
-      versions: [],
-      scheduled_change: null,
-    }),
-  );
-}
-
-function periodText(period: { start: string; end: string }): string {
-  return `${formatDate(period.start)} – ${formatPeriodEnd(period.end)}`;
+  const sku = readSku({
+    ...line.price,
+    version: line.price_version,
+    versions: [],
+    scheduled_change: null,
+  });
+  // It names the meter, not what one unit of it is called: the catalog does, when it says.
+  const unit = sku.meter_unit ?? findSku(types, line.resource_type, line.sku)?.meter_unit;
+  return describePrice(unit ? { ...sku, meter_unit: unit } : sku);
 }
 
 /**
  * A line and its shares. An adjustment says which period it corrects and the two figures it is
  * the difference of; it may be negative (a void), and so may its shares.
  */
-function LineRows({ line }: { line: Line }) {
+function LineRows({ line, types }: { line: Line; types: ResourceType[] | undefined }) {
   return (
     <tbody data-testid={line.kind === "adjustment" ? "invoice-adjustment" : undefined}>
       <tr className="invoice-line">
         <th scope="row">
           {line.description}
-          {line.adjusts_period ? (
-            <div className="small muted">
-              Adjusts {periodText(line.adjusts_period)}: recomputed{" "}
-              <Money amount={line.recomputed_amount ?? 0} currency={line.currency} /> − invoiced{" "}
-              <Money amount={line.invoiced_amount ?? 0} currency={line.currency} />
-            </div>
-          ) : null}
+          <AdjustsNote line={line} currency={line.currency} />
         </th>
-        <td>{priceOf(line)}</td>
-        <td className="num">{line.quantity}</td>
+        <td>{priceOf(line, types)}</td>
+        <td className="num">{lineQuantity(line, types)}</td>
         <td className="num">
           <Money amount={line.amount} currency={line.currency} />
         </td>
@@ -64,6 +62,8 @@ function LineRows({ line }: { line: Line }) {
 
 export function InvoicePage({ id }: { id: string }) {
   const invoice = useApi(() => api.invoice(id), [id]);
+  // Only for unit names ("per run"): the page reads without them while the catalog loads or fails.
+  const types = useApi(() => api.resourceTypes(), []);
   const inv = invoice.data;
   if (invoice.loading && !inv) return <Loading what="Loading the invoice" />;
   if (!inv)
@@ -76,8 +76,7 @@ export function InvoicePage({ id }: { id: string }) {
       />
     );
   const period = periodText(inv.period);
-  const charges = inv.lines.filter((line) => line.kind === "charge");
-  const adjustments = inv.lines.filter((line) => line.kind === "adjustment");
+  const { charges, adjustments } = splitLines(inv.lines);
   return (
     <div className="invoice-page">
       <div className="no-print">
@@ -127,7 +126,7 @@ export function InvoicePage({ id }: { id: string }) {
                 <th scope="col">Description</th>
                 <th scope="col">Price</th>
                 <th scope="col" className="num">
-                  Quantity at period end
+                  Quantity
                 </th>
                 <th scope="col" className="num">
                   Amount
@@ -135,21 +134,11 @@ export function InvoicePage({ id }: { id: string }) {
               </tr>
             </thead>
             {charges.map((line) => (
-              <LineRows key={line.line_no} line={line} />
+              <LineRows key={line.line_no} line={line} types={types.data} />
             ))}
-            {adjustments.length > 0 ? (
-              <tbody>
-                <tr className="invoice-section">
-                  <td colSpan={4}>
-                    <strong>
-                      Adjustments of earlier periods (usage sent or voided after they were invoiced)
-                    </strong>
-                  </td>
-                </tr>
-              </tbody>
-            ) : null}
+            {adjustments.length > 0 ? <AdjustmentsHeading columns={4} /> : null}
             {adjustments.map((line) => (
-              <LineRows key={line.line_no} line={line} />
+              <LineRows key={line.line_no} line={line} types={types.data} />
             ))}
             <tfoot>
               <tr className="invoice-total">
@@ -185,8 +174,9 @@ export function InvoicePage({ id }: { id: string }) {
         ) : null}
         {inv.provider ? <StripeInvoices invoice={inv} /> : null}
         <p className="small muted">
-          Amounts are prorated by the second over the period and rounded once per line; the shares
-          of a line add up to it exactly. This invoice is final and never changes.
+          Quantity is the resources running at the period&apos;s end, or a metered line&apos;s usage
+          over the period. Amounts are prorated by the second over the period and rounded once per
+          line; the shares of a line add up to it exactly. This invoice is final and never changes.
         </p>
       </article>
     </div>
