@@ -277,7 +277,7 @@ export async function invoiceShareSums(options: {
   const accountIds = [...settlements.keys()];
   const through = [...settlements.values()];
   const query = sql<{ key: string; amount: number }>`
-    SELECT ${column} AS key, sum(s.amount)::bigint AS amount
+    SELECT ${column} COLLATE "C" AS key, sum(s.amount)::bigint AS amount
     FROM unnest(${accountIds}::text[], ${through}::timestamptz[]) AS m(billing_account_id, settled_through)
     JOIN ktrlplane.invoices i
       ON i.billing_account_id = m.billing_account_id

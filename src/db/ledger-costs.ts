@@ -65,7 +65,11 @@ export async function flatShareSums(options: {
         ${rates.map((r) => r.unit_amount)}::bigint[])
         AS r(resource_type, sku, version, unit_amount)
     ), ledger AS (
-      SELECT billing_account_id, resource_type, sku, price_version, resource_id, project_id,
+      -- Byte order ("C") for every key the sorts below group and partition by: the same groups,
+      -- without a locale's comparison on each of them (tens of times slower on PGlite).
+      SELECT billing_account_id COLLATE "C" AS billing_account_id,
+        resource_type COLLATE "C" AS resource_type, sku COLLATE "C" AS sku, price_version,
+        resource_id COLLATE "C" AS resource_id, project_id COLLATE "C" AS project_id,
         floor(extract(epoch FROM started_at))::bigint AS start_s,
         floor(extract(epoch FROM ended_at))::bigint AS end_s
       FROM ktrlplane.billing_intervals
