@@ -1,5 +1,6 @@
 import { loadConfig } from "../src/config.js";
 import { type AppContext, createContext } from "../src/context.js";
+import type { Queryable } from "../src/db/database.js";
 import { openPostgres } from "../src/db/postgres.js";
 import { finalizeDueInvoices } from "../src/invoices/finalize-due-invoices.js";
 import { type BenchTenant, callApi, signUpTenant } from "./api-client.js";
@@ -81,45 +82,14 @@ export async function withCostFixture<T>(options: {
       projectIds.push(project.id);
     }
     const billingAccountIds = [tenant.billingAccountId, department.id];
-    const now = new Date();
-    const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1));
-    const fromS = Math.floor(from.getTime() / 1000);
-    // An hour short of now, so that the jittered last boundary is still in the past.
-    const span = Math.floor(now.getTime() / 1000) - fromS - 3600;
-
-    const began = performance.now();
-    await db.query(
-      `INSERT INTO ktrlplane.resources
-         (id, organization_id, project_id, name, resource_type, sku, created_at)
-       SELECT 'res_bench_' || lpad(g::text, 7, '0'), $1, ($2::text[])[1 + g % $7], 'r' || g,
-         ($3::text[])[1 + g % 10], ($4::text[])[1 + g % 10], to_timestamp($5)
-       FROM generate_series(1, $6::int) AS g`,
-      [
-        tenant.organizationId,
-        projectIds,
-        priceSlots.map(([type]) => type),
-        priceSlots.map(([, sku]) => sku),
-        fromS,
-        resources,
-        projects,
-      ],
-    );
-    await db.query(
-      `INSERT INTO ktrlplane.billing_intervals (resource_id, project_id, billing_account_id,
-         resource_type, sku, price_version, started_at, ended_at)
-       SELECT r.id, r.project_id, ($1::text[])[1 + k % 2], r.resource_type, r.sku, 1,
-         to_timestamp($2 + CASE WHEN k = 0 THEN 0 ELSE k::bigint * $3 / $4 + r.jitter END),
-         CASE WHEN k = $4 - 1 THEN NULL
-           ELSE to_timestamp($2 + (k + 1)::bigint * $3 / $4 + r.jitter) END
-       FROM (SELECT id, project_id, resource_type, sku,
-               (substr(id, 11)::bigint * 7919) % 3600 AS jitter
-             FROM ktrlplane.resources WHERE organization_id = $5) AS r,
-         generate_series(0, $4::int - 1) AS k`,
-      [billingAccountIds, fromS, span, intervalsPerResource, tenant.organizationId],
-    );
-    await db.query("ANALYZE");
-    const loadSeconds = (performance.now() - began) / 1000;
+    const { from, to, loadSeconds } = await writeCostLedger({
+      db,
+      organizationId: tenant.organizationId,
+      projectIds,
+      billingAccountIds,
+      resources,
+      intervalsPerResource,
+    });
 
     return await options.work({
       ctx,
@@ -155,4 +125,63 @@ export async function withCostFixture<T>(options: {
 export function costsPath(options: { fixture: CostFixture; groupBy: string }): string {
   const { fixture, groupBy } = options;
   return `/v1/organizations/${fixture.tenant.organizationId}/costs?group_by=${groupBy}&from=${fixture.from.toISOString()}&to=${fixture.to.toISOString()}`;
+}
+
+/**
+ * The fixture's year-long ledger, by bulk SQL: `resources` resources spread over `projectIds`, each
+ * a chain of `intervalsPerResource` back-to-back intervals from 11 months before the current month
+ * to an hour ago, alternating between the two accounts, the last one open; change points jittered
+ * per resource so that lines have many distinct quantities. Used on PostgreSQL and on PGlite.
+ */
+export async function writeCostLedger(options: {
+  db: Queryable;
+  organizationId: string;
+  projectIds: string[];
+  billingAccountIds: string[];
+  resources: number;
+  intervalsPerResource: number;
+}): Promise<{ from: Date; to: Date; loadSeconds: number }> {
+  const { db, organizationId, projectIds, billingAccountIds, resources, intervalsPerResource } =
+    options;
+  const projects = projectIds.length;
+  const now = new Date();
+  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1));
+  const fromS = Math.floor(from.getTime() / 1000);
+  // An hour short of now, so that the jittered last boundary is still in the past.
+  const span = Math.floor(now.getTime() / 1000) - fromS - 3600;
+
+  const began = performance.now();
+  await db.query(
+    `INSERT INTO ktrlplane.resources
+         (id, organization_id, project_id, name, resource_type, sku, created_at)
+       SELECT 'res_bench_' || lpad(g::text, 7, '0'), $1, ($2::text[])[1 + g % $7], 'r' || g,
+         ($3::text[])[1 + g % 10], ($4::text[])[1 + g % 10], to_timestamp($5)
+       FROM generate_series(1, $6::int) AS g`,
+    [
+      organizationId,
+      projectIds,
+      priceSlots.map(([type]) => type),
+      priceSlots.map(([, sku]) => sku),
+      fromS,
+      resources,
+      projects,
+    ],
+  );
+  await db.query(
+    `INSERT INTO ktrlplane.billing_intervals (resource_id, project_id, billing_account_id,
+         resource_type, sku, price_version, started_at, ended_at)
+       SELECT r.id, r.project_id, ($1::text[])[1 + k % 2], r.resource_type, r.sku, 1,
+         to_timestamp($2 + CASE WHEN k = 0 THEN 0 ELSE k::bigint * $3 / $4 + r.jitter END),
+         CASE WHEN k = $4 - 1 THEN NULL
+           ELSE to_timestamp($2 + (k + 1)::bigint * $3 / $4 + r.jitter) END
+       FROM (SELECT id, project_id, resource_type, sku,
+               (substr(id, 11)::bigint * 7919) % 3600 AS jitter
+             FROM ktrlplane.resources WHERE organization_id = $5) AS r,
+         generate_series(0, $4::int - 1) AS k`,
+    [billingAccountIds, fromS, span, intervalsPerResource, organizationId],
+  );
+  await db.query("ANALYZE");
+  const loadSeconds = (performance.now() - began) / 1000;
+  return { from, to, loadSeconds };
 }

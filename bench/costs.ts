@@ -14,7 +14,7 @@ const targetP50Ms = 50;
 const targetP99Ms = 200;
 
 const groupings = ["project", "resource_type", "resource", "billing_account"] as const;
-type Grouping = (typeof groupings)[number];
+export type Grouping = (typeof groupings)[number];
 
 const rawColumn: Record<Grouping, string> = {
   project: "i.project_id",
@@ -28,12 +28,14 @@ const rawColumn: Record<Grouping, string> = {
  * in the window × unit amount / a 30-day month, summed per group — with none of the product's
  * rules (calendar months, versions, a line rounded once and split exactly, frozen invoices).
  */
-async function rawCosts(options: {
+export async function rawCosts(options: {
   db: Queryable;
-  fixture: CostFixture;
+  fixture: Pick<CostFixture, "billingAccountIds" | "from" | "to">;
   groupBy: Grouping;
+  /** Only this resource's rows (the baseline of one resource's cost). */
+  resourceId?: string;
 }): Promise<unknown[]> {
-  const { fixture } = options;
+  const { fixture, resourceId } = options;
   return options.db.query(
     `SELECT ${rawColumn[options.groupBy]} AS key,
        sum(extract(epoch FROM least(coalesce(i.ended_at, $3), $3) - greatest(i.started_at, $2))
@@ -41,9 +43,9 @@ async function rawCosts(options: {
      FROM ktrlplane.billing_intervals i
      JOIN ktrlplane.resource_pricing p USING (resource_type, sku)
      WHERE i.billing_account_id = ANY($1) AND i.started_at < $3
-       AND (i.ended_at IS NULL OR i.ended_at > $2)
+       AND (i.ended_at IS NULL OR i.ended_at > $2)${resourceId ? " AND i.resource_id = $4" : ""}
      GROUP BY 1`,
-    [fixture.billingAccountIds, fixture.from, fixture.to],
+    [fixture.billingAccountIds, fixture.from, fixture.to, ...(resourceId ? [resourceId] : [])],
   );
 }
 
@@ -65,7 +67,7 @@ export async function timeSerially(options: {
   });
 }
 
-function row(options: {
+export function costRow(options: {
   workload: string;
   summary: LatencySummary;
   raw?: LatencySummary;
@@ -134,26 +136,52 @@ export const costs: BenchSection = {
               invoiced.set(groupBy, await timeSerially({ count: queries, run: api(groupBy) }));
             }
 
+            // One resource's cost, as the console's resource page reads it: its own rows only.
+            const resourceId = "res_bench_0000001";
+            const oneRaw = await timeSerially({
+              count: queries,
+              run: () => rawCosts({ db: ctx.db, fixture, groupBy: "resource", resourceId }),
+            });
+            const one = await timeSerially({
+              count: queries,
+              run: () =>
+                callApi({
+                  baseUrl: server.baseUrl,
+                  method: "GET",
+                  path: `/v1/resources/${resourceId}/costs?from=${fixture.from.toISOString()}&to=${fixture.to.toISOString()}`,
+                  token: fixture.tenant.token,
+                  expect: 200,
+                }),
+            });
+
             const rows: BenchRow[] = groupings.flatMap((groupBy) => {
               const baseline = raw.get(groupBy) as LatencySummary;
               return [
-                row({ workload: `raw SQL aggregate, by ${groupBy}`, summary: baseline }),
+                costRow({ workload: `raw SQL aggregate, by ${groupBy}`, summary: baseline }),
                 ...(groupBy === "resource"
                   ? [
-                      row({
+                      costRow({
                         workload: "API, nothing invoiced (worst case), by resource",
                         summary: ledgerOnly,
                         raw: baseline,
                       }),
                     ]
                   : []),
-                row({
+                costRow({
                   workload: `API, closed months invoiced, by ${groupBy}`,
                   summary: invoiced.get(groupBy) as LatencySummary,
                   raw: baseline,
                 }),
               ];
             });
+            rows.push(
+              costRow({ workload: "raw SQL aggregate, one resource", summary: oneRaw }),
+              costRow({
+                workload: "API, one resource's cost (GET /v1/resources/{id}/costs)",
+                summary: one,
+                raw: oneRaw,
+              }),
+            );
             return {
               title: `Year-long GET /costs on PostgreSQL: ${fixture.resources} resources, ${fixture.intervals} intervals over 12 months, ${queries} requests each, one at a time`,
               targets: `p50 < ${targetP50Ms} ms and p99 < ${targetP99Ms} ms (API/raw: the API's rate over the raw aggregate's)`,
@@ -161,6 +189,7 @@ export const costs: BenchSection = {
               notes: [
                 `ledger written by bulk SQL in ${fixture.loadSeconds.toFixed(1)} s; ${invoices} invoices (11 closed months × 2 accounts) finalized by the product's worker step in ${finalizeSeconds.toFixed(1)} s`,
                 `p99 over ${queries} requests is their maximum; the worst case ran ${ledgerOnlyQueries} (+1 warm-up)`,
+                "by resource, the API answers the first page of groups (100, the default): the sums are over every resource, the labels and the answer over the page",
               ],
               data: {
                 resources: fixture.resources,
@@ -169,6 +198,8 @@ export const costs: BenchSection = {
                 raw: Object.fromEntries(raw),
                 ledgerOnly,
                 invoiced: Object.fromEntries(invoiced),
+                oneResource: one,
+                oneResourceRaw: oneRaw,
                 finalizeSeconds,
               },
             };

@@ -3,6 +3,7 @@
 import { availableParallelism } from "node:os";
 import { adminUrlFromEnv, dropPendingDatabases } from "./bench-database.js";
 import { costs } from "./costs.js";
+import { costsPglite } from "./costs-pglite.js";
 import { backgroundLoad } from "./cpu-usage.js";
 import { healthzUnderLoad } from "./healthz-under-load.js";
 import { httpVsRaw } from "./http-vs-raw.js";
@@ -19,6 +20,7 @@ const sections: BenchSection[] = [
   startConfig,
   stripeBurst,
   costs,
+  costsPglite,
   healthzUnderLoad,
   listPaged,
   usageIngest,

@@ -32,3 +32,24 @@ export function presentPage<Row, Item>(page: Page<Row>, present: (row: Row) => I
     next_cursor: page.next ? encodeCursor(page.next) : null,
   };
 }
+
+/** A page of cost groups ends at (projected amount, key): the order they are listed in. */
+export function encodeCostCursor(key: { projected_amount: number; key: string }): string {
+  return Buffer.from(JSON.stringify([key.projected_amount, key.key])).toString("base64url");
+}
+
+export function decodeCostCursor(
+  token: string,
+): { projected_amount: number; key: string } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
+  const [amount, key] = parsed as unknown[];
+  if (!Number.isSafeInteger(amount) || typeof key !== "string" || key.length > 200)
+    return undefined;
+  return { projected_amount: amount as number, key };
+}

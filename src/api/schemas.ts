@@ -3,7 +3,7 @@ import { aggregations } from "../domain/meter.js";
 import { isCurrency } from "../domain/money.js";
 import { NAME_MAX_LENGTH } from "../domain/names.js";
 import { roles } from "../domain/roles.js";
-import { decodeCursor } from "./cursor.js";
+import { decodeCostCursor, decodeCursor } from "./cursor.js";
 
 // Requests: strict objects, so an unknown or misspelt field is a 422 naming it, not silently dropped.
 const name = z
@@ -108,7 +108,22 @@ export const costsQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   group_by: z.enum(["project", "resource_type", "resource", "billing_account"]).default("project"),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe("Groups per page"),
+  cursor: z
+    .string()
+    .max(500)
+    .transform((token, context) => {
+      const key = decodeCostCursor(token);
+      if (key === undefined) {
+        context.addIssue({ code: "custom", message: "must be a next_cursor from a previous page" });
+        return z.NEVER;
+      }
+      return key;
+    })
+    .optional(),
 });
+/** One resource's cost: the window of the organization's costs, without groups. */
+export const resourceCostsQuery = costsQuery.pick({ from: true, to: true });
 
 // Responses: documented in the OpenAPI document.
 export const permissionsResponse = z
@@ -340,6 +355,20 @@ export const costsResponse = z.object({
         .describe("group_by=project|resource: deleted since; its past costs remain"),
     }),
   ),
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe(
+      "Pass as `cursor` for the next page of groups (largest projected amount first, then by key); null on the last page. The totals are the whole window's on every page",
+    ),
+  ...money,
+});
+export const resourceCostsResponse = z.object({
+  resource_id: z.string(),
+  from: timestamp,
+  to: timestamp,
+  amount: z.number().int().describe("Accrued in [from, to) so far"),
+  projected_amount: z.number().int().describe("At `to` if what runs now keeps running"),
   ...money,
 });
 /** A whole, small list that does not grow with an organization (the catalog's resource types). */

@@ -21,6 +21,7 @@ import { echoRequestId, requestIdOf } from "./request-id.js";
 import { callerOf, type RouteSpec, registerRoutes, validatorCompiler } from "./route.js";
 import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
+import { costRoutes } from "./routes/costs.js";
 import { healthRoutes } from "./routes/health.js";
 import { identityRoutes } from "./routes/identity.js";
 import { invitationRoutes } from "./routes/invitations.js";
@@ -47,6 +48,7 @@ export const apiRoutes: RouteSpec[] = [
   ...authRoutes,
   ...identityRoutes,
   ...organizationRoutes,
+  ...costRoutes,
   ...projectRoutes,
   ...resourceRoutes,
   ...billingAccountRoutes,

@@ -3,13 +3,19 @@ import { listBillingAccounts } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
 import { invoiceShareSums, settlementsOf } from "../db/invoices.js";
 import { intervalsOverlapping } from "../db/ledger.js";
-import { flatShareSums, type LedgerMonthSegment, type ShareColumn } from "../db/ledger-costs.js";
+import {
+  flatShareSums,
+  type LedgerMonthSegment,
+  pricesOfResource,
+  type ShareColumn,
+} from "../db/ledger-costs.js";
 import { projectLabels } from "../db/projects.js";
 import { storedPriceVersions } from "../db/resource-pricing.js";
 import { resourceLabels } from "../db/resources.js";
 import { epochSeconds, monthsOverlapping, periodSeconds } from "../domain/billing-period.js";
 import { computeCharges } from "../domain/charges.js";
 import { flatRates } from "../domain/flat-rates.js";
+import { priceKey } from "../domain/pricing.js";
 import { priceBookFor } from "./find-price.js";
 import { meteredCharges } from "./metered-usage.js";
 
@@ -27,13 +33,22 @@ export interface CostGroup {
   deleted?: boolean;
 }
 
+/** Where a page of groups ends: groups come by projected amount, largest first, then by key. */
+export interface CostGroupKey {
+  projected_amount: number;
+  key: string;
+}
+
 export interface CostBreakdown {
   currency: string;
   from: Date;
   to: Date;
+  /** Over every group, not only the page's. */
   total: number;
   projected_total: number;
   groups: CostGroup[];
+  /** The last group's key when another page follows; null on the last page. */
+  next: CostGroupKey | null;
 }
 
 const shareColumn: Record<CostGrouping, ShareColumn> = {
@@ -43,20 +58,49 @@ const shareColumn: Record<CostGrouping, ShareColumn> = {
   billing_account: "billing_account_id",
 };
 
+/** (projected amount desc, key asc in code-unit order): a total order, the same on every page. */
+function compareGroups(a: CostGroupKey, b: CostGroupKey): number {
+  if (a.projected_amount !== b.projected_amount) return b.projected_amount - a.projected_amount;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * The first `count` items in `compareGroups` order among those `after` keeps: one pass that keeps
+ * a sorted page, not a sort of every group (100k groups by resource would hold the event loop for
+ * tens of milliseconds).
+ */
+function firstInOrder(options: {
+  items: Iterable<CostGroup>;
+  after: ((group: CostGroup) => boolean) | undefined;
+  count: number;
+}): CostGroup[] {
+  const { after, count } = options;
+  const page: CostGroup[] = [];
+  for (const item of options.items) {
+    if (after && !after(item)) continue;
+    const worst = page.at(-1);
+    if (page.length === count && worst && compareGroups(item, worst) >= 0) continue;
+    let low = 0;
+    let high = page.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compareGroups(page[mid] as CostGroup, item) < 0) low = mid + 1;
+      else high = mid;
+    }
+    page.splice(low, 0, item);
+    if (page.length > count) page.pop();
+  }
+  return page;
+}
+
 /**
  * Accrued cost of an organization in [from, to) and what it will be at `to` if what runs now keeps
- * running. Groups are sums of per-resource shares that the domain already split exactly, so they
- * add up to the totals to the minor unit, inherited projects included.
+ * running, one page of groups at a time. Groups are sums of per-resource shares that the domain
+ * already split exactly, so all the pages' groups add up to the totals to the minor unit,
+ * inherited projects included; the totals are the whole window's on every page.
  *
- * A calendar month wholly inside the window whose invoice an account has finalized (or settled
- * with nothing billed) is read from the invoice's frozen shares, not recomputed: a later price
- * change or restart cannot change a closed month's cost. Only the rest (the open month, a month
- * cut by `from` or `to`, a month not yet finalized) is charged from the ledger. Lines are per
- * (account, price, month) either way, so the totals stay exact.
- *
- * The database does the sums: frozen shares and the ledger's lines at flat prices arrive summed
- * by group, so the work here grows with the groups, not with months or intervals. Only tiered
- * prices, whose rate depends on the quantity at each instant, are swept here by `computeCharges`.
+ * Paging bounds what leaves the server and what is labelled (one read of names for the page's
+ * groups); the sums themselves are the database's, over the whole window, as the totals need.
  */
 export async function costBreakdown(options: {
   ctx: AppContext;
@@ -66,9 +110,66 @@ export async function costBreakdown(options: {
   from: Date;
   to: Date;
   groupBy: CostGrouping;
+  page: { limit: number; after?: CostGroupKey | undefined };
 }): Promise<CostBreakdown> {
-  const { ctx, db, organizationId, from, to, groupBy } = options;
-  const column = shareColumn[groupBy];
+  const { ctx, db, groupBy, page } = options;
+  const summed = await sumCosts({ ...options, column: shareColumn[groupBy] });
+  const after = page.after;
+  const found = firstInOrder({
+    items: summed.groups.values(),
+    after: after && ((g: CostGroup) => compareGroups(g, after) > 0),
+    count: page.limit + 1,
+  });
+  const rows = found.slice(0, page.limit);
+  const last = rows.at(-1);
+  await labelGroups({ ctx, db, groupBy, groups: rows, accounts: summed.accounts });
+  return {
+    currency: options.currency,
+    from: options.from,
+    to: options.to,
+    total: summed.total,
+    projected_total: summed.projectedTotal,
+    groups: rows,
+    next:
+      found.length > page.limit && last
+        ? { projected_amount: last.projected_amount, key: last.key }
+        : null,
+  };
+}
+
+/**
+ * The sums behind the costs, by `column`, unlabelled. A calendar month wholly inside the window
+ * whose invoice an account has finalized (or settled with nothing billed) is read from the
+ * invoice's frozen shares, not recomputed: a later price change or restart cannot change a closed
+ * month's cost. Only the rest (the open month, a month cut by `from` or `to`, a month not yet
+ * finalized) is charged from the ledger. Lines are per (account, price, month) either way, so the
+ * totals stay exact.
+ *
+ * The database does the sums: frozen shares and the ledger's lines at flat prices arrive summed
+ * by group, so the work here grows with the groups, not with months or intervals. Only tiered
+ * prices, whose rate depends on the quantity at each instant, are swept here by `computeCharges`.
+ *
+ * With `resourceId`, only what that resource can owe is read: its frozen shares, its own
+ * intervals at flat prices (each line its own charge, rounded once: within one minor unit of its
+ * share of the account's line), and, for the tiered and metered prices it ran at, the account's
+ * lines of those prices alone (a tier depends on the account's whole quantity), so its share
+ * there is exact.
+ */
+export async function sumCosts(options: {
+  ctx: AppContext;
+  db: Queryable;
+  organizationId: string;
+  from: Date;
+  to: Date;
+  column: ShareColumn;
+  resourceId?: string | undefined;
+}): Promise<{
+  groups: Map<string, CostGroup>;
+  total: number;
+  projectedTotal: number;
+  accounts: { id: string; name: string }[];
+}> {
+  const { ctx, db, organizationId, from, to, column, resourceId } = options;
   const accounts = await listBillingAccounts({ db, organizationId });
   const settlements = await settlementsOf({ db, billingAccountIds: accounts.map((a) => a.id) });
   const now = ctx.clock();
@@ -76,38 +177,40 @@ export async function costBreakdown(options: {
   const segments = ledgerSegments({ from, to, accountIds: accounts.map((a) => a.id), settlements });
   // Versions another process recorded since this one read the book are loaded first.
   const prices = await priceBookFor({ ctx, db, refs: await storedPriceVersions({ db }) });
-  const { rates, epochs, swept } = flatRates(prices);
+  const flat = flatRates(prices);
+  // One resource: the tiered and metered prices it ran at, from its own intervals.
+  const itsPrices =
+    resourceId === undefined ? undefined : await pricesOfResource({ db, resourceId, from, to });
+  const ran = itsPrices && new Set(itsPrices.map(priceKey));
+  const swept = ran ? flat.swept.filter((p) => ran.has(priceKey(p))) : flat.swept;
 
   const groups = new Map<string, CostGroup>();
-  const groupOf = (key: string) => {
+  let total = 0;
+  let projectedTotal = 0;
+  const add = (key: string, amount: number, projected: number) => {
     let group = groups.get(key);
     if (!group) {
       group = { key, name: key, amount: 0, projected_amount: 0 };
       groups.set(key, group);
     }
-    return group;
-  };
-  let total = 0;
-  let projectedTotal = 0;
-  const add = (key: string, amount: number, projected: number) => {
-    const group = groupOf(key);
     group.amount += amount;
     group.projected_amount += projected;
     total += amount;
     projectedTotal += projected;
   };
 
-  for (const sum of await invoiceShareSums({ db, settlements, from, to, column })) {
+  for (const sum of await invoiceShareSums({ db, settlements, from, to, column, resourceId })) {
     add(sum.key, sum.amount, sum.amount);
   }
   for (const sum of await flatShareSums({
     db,
     segments,
-    rates,
-    epochs,
+    rates: flat.rates,
+    epochs: flat.epochs,
     accruedUntil: epochSeconds(accruedUntil),
     projectedUntil: epochSeconds(to),
     column,
+    resourceId,
   })) {
     add(sum.key, sum.amount, sum.projected_amount);
   }
@@ -136,28 +239,18 @@ export async function costBreakdown(options: {
   }
   // Usage so far, month by month (tiers and packages apply to a month's total); a projection
   // does not extrapolate it.
-  for (const segment of segments) {
+  for (const segment of ran && ran.size === 0 ? [] : segments) {
     const metered = await meteredCharges({
       ctx,
       db,
       billingAccountIds: segment.billing_account_ids,
       from: new Date(segment.from * 1000),
       to: new Date(segment.to * 1000),
+      prices: itsPrices,
     });
     for (const share of metered.shares) add(share[column], share.amount, share.amount);
   }
-
-  await labelGroups({ ctx, db, groupBy, groups, accounts });
-  return {
-    currency: options.currency,
-    from,
-    to,
-    total,
-    projected_total: projectedTotal,
-    groups: [...groups.values()].sort(
-      (a, b) => b.projected_amount - a.projected_amount || a.name.localeCompare(b.name),
-    ),
-  };
+  return { groups, total, projectedTotal, accounts };
 }
 
 /**
@@ -195,15 +288,16 @@ async function labelGroups(options: {
   ctx: AppContext;
   db: Queryable;
   groupBy: CostGrouping;
-  groups: Map<string, CostGroup>;
+  groups: CostGroup[];
   accounts: { id: string; name: string }[];
 }): Promise<void> {
   const { ctx, db, groupBy, groups } = options;
-  const keys = [...groups.keys()];
+  if (groups.length === 0) return;
+  const keys = groups.map((g) => g.key);
   switch (groupBy) {
     case "project": {
       const labels = await projectLabels({ db, ids: keys });
-      for (const group of groups.values()) {
+      for (const group of groups) {
         const label = labels.get(group.key);
         group.name = label?.name ?? group.key;
         group.deleted = label?.deleted ?? false;
@@ -216,7 +310,7 @@ async function labelGroups(options: {
         db,
         ids: [...new Set([...labels.values()].map((l) => l.project_id))],
       });
-      for (const group of groups.values()) {
+      for (const group of groups) {
         const label = labels.get(group.key);
         group.name = label?.name ?? group.key;
         group.deleted = label?.deleted ?? false;
@@ -229,12 +323,12 @@ async function labelGroups(options: {
     }
     case "billing_account": {
       const names = new Map(options.accounts.map((a) => [a.id, a.name]));
-      for (const group of groups.values()) group.name = names.get(group.key) ?? group.key;
+      for (const group of groups) group.name = names.get(group.key) ?? group.key;
       return;
     }
     case "resource_type": {
       const names = new Map(ctx.catalog.resourceTypes.map((t) => [t.type, t.name]));
-      for (const group of groups.values()) group.name = names.get(group.key) ?? group.key;
+      for (const group of groups) group.name = names.get(group.key) ?? group.key;
       return;
     }
   }

@@ -6,6 +6,7 @@ import type { Charges } from "../domain/charges.js";
 import type { Aggregation } from "../domain/meter.js";
 import { computeMeteredCharges, type MeteredUsage } from "../domain/metered-charges.js";
 import { priceVersion, versionAt } from "../domain/price-versions.js";
+import { priceKey } from "../domain/pricing.js";
 import { priceBookFor } from "./find-price.js";
 
 /**
@@ -20,12 +21,16 @@ export async function meteredUsage(options: {
   billingAccountIds: string[];
   from: Date;
   to: Date;
+  /** Only these prices (default: every metered price of the catalog). */
+  prices?: { resource_type: string; sku: string }[] | undefined;
 }): Promise<MeteredUsage[]> {
   const { ctx, db, from, to } = options;
+  const only = options.prices && new Set(options.prices.map(priceKey));
   const metered = new Map<string, { resource_type: string; sku: string; event_name: string }>();
   for (const versions of ctx.catalog.prices.values()) {
     for (const { price } of versions) {
       if (!price.meter) continue;
+      if (only && !only.has(priceKey(price))) continue;
       const ref = {
         resource_type: price.resource_type,
         sku: price.sku,
@@ -90,6 +95,7 @@ export async function meteredCharges(options: {
   billingAccountIds: string[];
   from: Date;
   to: Date;
+  prices?: { resource_type: string; sku: string }[] | undefined;
 }): Promise<Charges> {
   const usage = await meteredUsage(options);
   return computeMeteredCharges({ usage, prices: options.ctx.catalog.prices });

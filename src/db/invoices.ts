@@ -266,20 +266,24 @@ export async function invoiceShareSums(options: {
   from: Date;
   to: Date;
   column: ShareColumn;
+  /** Only this resource's shares (by its index, migration 020). */
+  resourceId?: string | undefined;
 }): Promise<{ key: string; amount: number }[]> {
   const { db, settlements, from, to } = options;
+  const onlyResource =
+    options.resourceId === undefined ? sql`` : sql`AND s.resource_id = ${options.resourceId}`;
   if (settlements.size === 0) return [];
   const column = sql.ref(frozenColumn[options.column]);
   const accountIds = [...settlements.keys()];
   const through = [...settlements.values()];
   const query = sql<{ key: string; amount: number }>`
-    SELECT ${column} AS key, sum(s.amount)::bigint AS amount
+    SELECT ${column} COLLATE "C" AS key, sum(s.amount)::bigint AS amount
     FROM unnest(${accountIds}::text[], ${through}::timestamptz[]) AS m(billing_account_id, settled_through)
     JOIN ktrlplane.invoices i
       ON i.billing_account_id = m.billing_account_id
       AND i.period_start >= ${from}::timestamptz AND i.period_end <= ${to}::timestamptz
       AND i.period_end <= m.settled_through
-    JOIN ktrlplane.invoice_line_shares s ON s.invoice_id = i.id
+    JOIN ktrlplane.invoice_line_shares s ON s.invoice_id = i.id ${onlyResource}
     JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no
     GROUP BY 1
   `;

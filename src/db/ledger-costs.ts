@@ -33,6 +33,11 @@ export async function flatShareSums(options: {
   accruedUntil: number;
   projectedUntil: number;
   column: ShareColumn;
+  /**
+   * Only this resource's intervals: each line is then the resource's own charge (its seconds
+   * alone, rounded once), read by the resource's index whatever the size of its accounts.
+   */
+  resourceId?: string | undefined;
 }): Promise<{ key: string; amount: number; projected_amount: number }[]> {
   const { segments, rates, epochs } = options;
   const seg = segments.flatMap((s) => s.billing_account_ids.map((id) => ({ ...s, id })));
@@ -41,6 +46,8 @@ export async function flatShareSums(options: {
   const from = Math.min(...seg.map((s) => s.from));
   const to = Math.max(...seg.map((s) => s.to));
   const accountIds = [...new Set(seg.map((s) => s.id))];
+  const onlyResource =
+    options.resourceId === undefined ? sql`` : sql`AND resource_id = ${options.resourceId}`;
   const query = sql<{ key: string; amount: number; projected_amount: number }>`
     WITH seg AS (
       SELECT * FROM unnest(${seg.map((s) => s.id)}::text[], ${seg.map((s) => s.from)}::bigint[],
@@ -58,18 +65,22 @@ export async function flatShareSums(options: {
         ${rates.map((r) => r.unit_amount)}::bigint[])
         AS r(resource_type, sku, version, unit_amount)
     ), ledger AS (
-      SELECT billing_account_id, resource_type, sku, price_version, resource_id, project_id,
+      -- Byte order ("C") for every key the sorts below group and partition by: the same groups,
+      -- without a locale's comparison on each of them (tens of times slower on PGlite).
+      SELECT billing_account_id COLLATE "C" AS billing_account_id,
+        resource_type COLLATE "C" AS resource_type, sku COLLATE "C" AS sku, price_version,
+        resource_id COLLATE "C" AS resource_id, project_id COLLATE "C" AS project_id,
         floor(extract(epoch FROM started_at))::bigint AS start_s,
         floor(extract(epoch FROM ended_at))::bigint AS end_s
       FROM ktrlplane.billing_intervals
       WHERE billing_account_id = ANY(${accountIds}::text[])
-        AND ended_at > to_timestamp(${from}) AND started_at < to_timestamp(${to})
+        AND ended_at > to_timestamp(${from}) AND started_at < to_timestamp(${to}) ${onlyResource}
       UNION ALL
       SELECT billing_account_id, resource_type, sku, price_version, resource_id, project_id,
         floor(extract(epoch FROM started_at))::bigint, NULL
       FROM ktrlplane.billing_intervals
       WHERE billing_account_id = ANY(${accountIds}::text[])
-        AND ended_at IS NULL AND started_at < to_timestamp(${to})
+        AND ended_at IS NULL AND started_at < to_timestamp(${to}) ${onlyResource}
     ), piece AS (
       SELECT i.billing_account_id, i.resource_type, i.sku,
         greatest(i.price_version, e.moved_to) AS version, s.month_start, s.month_seconds,
@@ -119,6 +130,21 @@ export async function flatShareSums(options: {
       sum(CASE WHEN projected THEN floor_amount + CASE WHEN place <= leftover THEN 1 ELSE 0 END ELSE 0 END)::bigint AS projected_amount
     FROM ranked
     GROUP BY key
+  `;
+  return rows(options.db, query.compile(sqlb));
+}
+
+/** The prices one resource was billed at in [from, to): read from its own intervals only. */
+export async function pricesOfResource(options: {
+  db: Queryable;
+  resourceId: string;
+  from: Date;
+  to: Date;
+}): Promise<PriceRef[]> {
+  const query = sql<PriceRef>`
+    SELECT DISTINCT resource_type, sku FROM ktrlplane.billing_intervals
+    WHERE resource_id = ${options.resourceId} AND started_at < ${options.to.toISOString()}::timestamptz
+      AND (ended_at IS NULL OR ended_at > ${options.from.toISOString()}::timestamptz)
   `;
   return rows(options.db, query.compile(sqlb));
 }

@@ -98,6 +98,11 @@ export interface BillingProvider {
   /** Writes one account may cost per hour, when the provider limits them (Stripe: 200 quantity
    * updates per subscription per hour). */
   readonly writesPerHour?: number;
+  /**
+   * The provider keeps no copy of the ledger (the local one): a change leaves nothing to bring in
+   * step, so the reconciler only consumes the change marks, in bulk, with no per-account pass.
+   */
+  readonly keepsNoCopy?: true;
   /** Brings the provider's copy of an account in step with `desired`; `dryRun` only reports. */
   syncAccount(options: {
     desired: DesiredAccount;

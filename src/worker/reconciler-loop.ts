@@ -6,6 +6,7 @@ import type { Config } from "../config.js";
 import type { AppContext } from "../context.js";
 import { accountsDueForFullSync, leaseAccount, leaseDirtyAccounts } from "../db/account-sync.js";
 import { finalizeDueInvoices } from "../invoices/finalize-due-invoices.js";
+import { consumeMarksWithoutPasses } from "./consume-marks.js";
 
 export interface ReconcilerOptions {
   /** How long a burst on one account may settle before it is synced. */
@@ -31,8 +32,8 @@ export interface Reconciler {
 }
 
 /**
- * The control loop: lease dirty accounts, converge each, repeat; now and then a full pass over
- * every account, the pass that moves existing resources to price versions whose instant has come,
+ * The control loop: lease dirty accounts, converge each, repeat (under a provider that keeps no
+ * copy, only consume the marks); now and then a full pass over every account, the pass that moves existing resources to price versions whose instant has come,
  * and the invoices of closed periods finalized. Several loops (in several processes) can share
  * one database: leases keep them off each other's accounts. It logs through `ctx.log`: one child
  * per billing account pass.
@@ -47,6 +48,15 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
   let invoicingAfter: string | undefined;
   let lastVersionPass = 0;
   let lastUsageRound = 0;
+
+  /** Invoices of closed periods, when their interval has come: what was done, as work. */
+  const finalizeInvoices = async (): Promise<number> => {
+    if (Date.now() < nextInvoicingAt) return 0;
+    const round = await finalizeDueInvoices({ ctx, after: invoicingAfter });
+    invoicingAfter = round.next;
+    nextInvoicingAt = round.next ? 0 : Date.now() + (options.invoicingIntervalMs ?? 60_000);
+    return round.finalized + (round.next ? 1 : 0);
+  };
 
   const runOnce = async (): Promise<number> => {
     // Price versions whose instant has come: the ledger is cut and the accounts marked first, so
@@ -69,6 +79,10 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
       } catch (error) {
         ctx.log.error({ err: error, owner }, "metered usage round failed; will retry");
       }
+    }
+    if (ctx.provider.keepsNoCopy) {
+      await consumeMarksWithoutPasses({ ctx, owner, olderThanMs: options.debounceMs });
+      return finalizeInvoices();
     }
     const dirty = await leaseDirtyAccounts({
       db: ctx.db,
@@ -133,14 +147,7 @@ export function startReconciler(options: { ctx: AppContext } & ReconcilerOptions
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, lane));
-    let invoicing = 0;
-    if (Date.now() >= nextInvoicingAt) {
-      const round = await finalizeDueInvoices({ ctx, after: invoicingAfter });
-      invoicingAfter = round.next;
-      nextInvoicingAt = round.next ? 0 : Date.now() + (options.invoicingIntervalMs ?? 60_000);
-      invoicing = round.finalized + (round.next ? 1 : 0);
-    }
-    return work.length + invoicing;
+    return work.length + (await finalizeInvoices());
   };
 
   const loop = (async () => {

@@ -226,6 +226,7 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
         );
         expectStatus(await member.api.get(`/v1/organizations/${orgA.id}/billing-accounts`), 200);
         expectStatus(await member.api.get(`/v1/organizations/${orgA.id}/costs`), 200);
+        expectStatus(await member.api.get(`/v1/resources/${resourceA.id}/costs`), 200);
         expectStatus(await member.api.get(`/v1/organizations/${orgA.id}/members`), 200);
         const billing = await member.api.get(`/v1/projects/${p1.id}/billing`);
         expectStatus(billing, 200);
@@ -665,6 +666,7 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
           "/v1/organizations/org_doesnotexist/billing-accounts",
         ],
         ["GET", `/v1/organizations/${orgA.id}/costs`, "/v1/organizations/org_doesnotexist/costs"],
+        ["GET", `/v1/resources/${resourceA.id}/costs`, "/v1/resources/res_doesnotexist/costs"],
         ["GET", `/v1/organizations/${orgA.id}/audit`, "/v1/organizations/org_doesnotexist/audit"],
         ["DELETE", `/v1/projects/${p1.id}`, "/v1/projects/prj_doesnotexist"],
       ];

@@ -361,6 +361,8 @@ export const api = {
       client.PATCH("/v1/resources/{id}", { ...byId(id), body: { name } }),
     ),
   /** One meter's usage of a resource over [from, to), per hour or day (buckets holding events). */
+  resourceCosts: (id: string) =>
+    send("/v1/resources", () => client.GET("/v1/resources/{id}/costs", byId(id))),
   resourceUsage: (
     id: string,
     query: { event_name: string; from: string; to: string; granularity: Granularity },

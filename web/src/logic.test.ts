@@ -77,6 +77,7 @@ describe("cost CSV", () => {
         to: "2026-12-01T00:00:00Z",
         total: 1500,
         projected_total: 9900,
+        next_cursor: null,
         groups: [
           { key: "p1", name: "Web, prod", amount: 1000, projected_amount: 6600 },
           { key: "p2", name: 'The "api"', amount: 500, projected_amount: 3300 },
@@ -113,6 +114,7 @@ describe("cost CSV against formula injection", () => {
         to: "2026-12-01T00:00:00Z",
         total: 300,
         projected_total: 300,
+        next_cursor: null,
         groups: [
           {
             key: "r1",

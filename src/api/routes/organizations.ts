@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { authorizeOrganizationMember } from "../../access/authorize.js";
 import { addBillingAccount } from "../../billing/add-billing-account.js";
-import { costBreakdown } from "../../billing/cost-breakdown.js";
 import {
   describeBillingAccount,
   describeBillingAccounts,
@@ -13,8 +12,6 @@ import { listMembers, memberKey } from "../../db/memberships.js";
 import { listOrganizationsOfUser } from "../../db/organizations.js";
 import { creationKey, toPage } from "../../db/page.js";
 import { listProjects } from "../../db/projects.js";
-import { calendarMonthOf } from "../../domain/billing-period.js";
-import { AppError } from "../../domain/errors.js";
 import type { Role } from "../../domain/roles.js";
 import { createOrganization } from "../../organizations/create-organization.js";
 import { presentPage } from "../cursor.js";
@@ -30,8 +27,6 @@ import {
   auditQuery,
   billingAccountBody,
   billingAccountResponse,
-  costsQuery,
-  costsResponse,
   memberResponse,
   organizationBody,
   organizationResponse,
@@ -200,43 +195,6 @@ export const organizationRoutes = [
           return presentProject(project, billing as ProjectBilling, held);
         },
       );
-    },
-  }),
-  route({
-    method: "GET",
-    url: "/v1/organizations/:id/costs",
-    summary: "Accrued and projected cost in [from, to), grouped; groups sum exactly to the totals",
-    tag: "billing",
-    query: costsQuery,
-    response: costsResponse,
-    handler: async ({ ctx, user, params, query }) => {
-      const { organization } = await organizationInPath({ ctx, user, params }, "read");
-      const period = calendarMonthOf(ctx.clock());
-      const from = query.from ? new Date(query.from) : period.start;
-      const to = query.to ? new Date(query.to) : period.end;
-      if (to.getTime() <= from.getTime()) {
-        throw new AppError({
-          code: "validation_failed",
-          message: "to must be after from",
-          field: "to",
-        });
-      }
-      if (to.getTime() - from.getTime() > 366 * 24 * 3600 * 1000) {
-        throw new AppError({
-          code: "validation_failed",
-          message: "the window may span at most 366 days",
-          field: "to",
-        });
-      }
-      return costBreakdown({
-        ctx,
-        db: ctx.db,
-        organizationId: organization.id,
-        currency: organization.currency,
-        from,
-        to,
-        groupBy: query.group_by,
-      });
     },
   }),
   route({

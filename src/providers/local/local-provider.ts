@@ -3,12 +3,14 @@ import type { BillingProvider } from "../billing-provider.js";
 
 /**
  * The default provider: nothing outside the database. Charges and invoices come from the ledger,
- * so a sync has nothing to copy and accounts need no set-up.
+ * so a sync has nothing to copy (the reconciler only drops the change marks) and accounts need no
+ * set-up.
  */
 export function createLocalProvider(): BillingProvider {
   return {
     name: "local",
     initialAccountStatus: "active",
+    keepsNoCopy: true,
     async syncAccount() {
       return { drift: [], changes: [], appliedState: null };
     },

@@ -3640,12 +3640,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Accrued and projected cost in [from, to), grouped; groups sum exactly to the totals */
+        /** Accrued and projected cost in [from, to), grouped, paged by cursor; the groups of all pages sum exactly to the totals */
         get: {
             parameters: {
                 query?: {
+                    cursor?: string;
                     from?: string;
                     group_by?: "project" | "resource_type" | "resource" | "billing_account";
+                    /** @description Groups per page */
+                    limit?: number;
                     to?: string;
                 };
                 header?: never;
@@ -3680,6 +3683,8 @@ export interface paths {
                                 project_name?: string;
                                 projected_amount: number;
                             }[];
+                            /** @description Pass as `cursor` for the next page of groups (largest projected amount first, then by key); null on the last page. The totals are the whole window's on every page */
+                            next_cursor: string | null;
                             projected_total: number;
                             /**
                              * Format: date-time
@@ -7434,6 +7439,136 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/resources/{id}/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One resource's accrued and projected cost in [from, to) (default: this month), read from its own ledger rows: what the resource page shows */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Accrued in [from, to) so far */
+                            amount: number;
+                            currency: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
+                            from: string;
+                            /** @description At `to` if what runs now keeps running */
+                            projected_amount: number;
+                            resource_id: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC
+                             */
+                            to: string;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457): `code` is stable, `field` names the input at fault */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/resources/{id}/usage": {

@@ -21,28 +21,24 @@ const defaultGranularity = (preset: UsagePreset): Granularity =>
   preset === "24h" ? "hour" : "day";
 
 export function ResourceCost({ resource }: { resource: Resource }) {
-  // The organization's costs per resource for the current month: the API has no per-resource
-  // read, and a project-only member may not read the organization's costs (then nothing shows).
-  const costs = useApi(
-    () => api.costs(resource.organization_id, { group_by: "resource" }),
-    [resource.organization_id],
-  );
+  // Its own cost read: costs the resource's ledger rows, whatever the organization's size, and a
+  // project member may read it.
+  const costs = useApi(() => api.resourceCosts(resource.id), [resource.id]);
   if (costs.loading && !costs.data) return <Loading what="Loading its cost" />;
   if (!costs.data) return null;
-  const group = costs.data.groups.find((g) => g.key === resource.id);
-  const currency = costs.data.currency;
+  const { amount, projected_amount, currency } = costs.data;
   return (
     <div className="stat-row" data-testid="resource-cost">
       <div className="stat">
         <span className="label">Cost this month so far</span>
         <strong data-testid="resource-cost-so-far">
-          <Money amount={group?.amount ?? 0} currency={currency} />
+          <Money amount={amount} currency={currency} />
         </strong>
       </div>
       <div className="stat">
         <span className="label">Projected to {formatPeriodEnd(costs.data.to)}</span>
         <strong>
-          <Money amount={group?.projected_amount ?? 0} currency={currency} />
+          <Money amount={projected_amount} currency={currency} />
         </strong>
         <span className="muted small">If nothing changes</span>
       </div>
