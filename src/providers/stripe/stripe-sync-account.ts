@@ -9,6 +9,7 @@ import type {
   SyncOutcome,
 } from "../billing-provider.js";
 import type { RequestPacer } from "./request-pacer.js";
+import { sendAdjustmentItems } from "./stripe-adjustment-items.js";
 import { ensureCustomer, nameCustomer, readCustomerPayment } from "./stripe-customers.js";
 import { reportMeteredUsage } from "./stripe-meter-usage.js";
 import { stripePriceFor } from "./stripe-prices.js";
@@ -110,20 +111,35 @@ export async function syncStripeAccount(
   for (const action of waiting)
     drift.push({ kind: "waiting_for_first_payment", detail: describeAction(action).detail });
   const changes = [...setupChanges, ...actions.map(describeAction)];
-  const report = (dry: boolean) =>
-    customer.deleted
-      ? Promise.resolve({ sent: [], drift: [] })
-      : reportMeteredUsage({
-          stripe,
-          db,
-          pacer,
-          desired,
-          customerId,
-          meterCache: options.meterCache,
-          dryRun: dry,
-          beforeWrite,
-          now: options.clock(),
-        });
+  const report = async (dry: boolean) => {
+    if (customer.deleted) return { sent: [], drift: [] };
+    const usage = await reportMeteredUsage({
+      stripe,
+      db,
+      pacer,
+      desired,
+      customerId,
+      meterCache: options.meterCache,
+      dryRun: dry,
+      beforeWrite,
+      now: options.clock(),
+    });
+    // Corrections of months Stripe already invoiced: invoice items for the ledger's adjustments.
+    const adjustments = await sendAdjustmentItems({
+      stripe,
+      db,
+      pacer,
+      billingAccountId: account.id,
+      customerId,
+      dryRun: dry,
+      beforeWrite,
+      now: options.clock(),
+    });
+    return {
+      sent: [...usage.sent, ...adjustments.sent],
+      drift: [...usage.drift, ...adjustments.drift],
+    };
+  };
   if (dryRun) {
     // Reading the status writes nothing: a dry run still reports it.
     const status = accountStatusFrom({ account, customer, subscriptions: all });

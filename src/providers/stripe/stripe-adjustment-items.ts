@@ -1,0 +1,138 @@
+import type Stripe from "stripe";
+import type { Database } from "../../db/database.js";
+import {
+  type PendingAdjustmentLine,
+  pendingAdjustmentLines,
+  recordAdjustmentItem,
+} from "../../db/stripe-adjustment-items.js";
+import { calendarMonthOf } from "../../domain/billing-period.js";
+import { toStripeAmount } from "../../domain/money.js";
+import type { DriftEntry } from "../billing-provider.js";
+import type { RequestPacer } from "./request-pacer.js";
+import { accountMetadataKey } from "./stripe-metadata.js";
+
+/** Metadata of an adjustment item: which ledger line it carries, and what that line bills. */
+export const adjustmentMetadata = {
+  invoice: "ktrlplane_invoice",
+  line: "ktrlplane_invoice_line",
+  /** The period of the ledger invoice that carries the line: the comparison's month. */
+  invoicePeriodStart: "ktrlplane_invoice_period_start",
+  invoicePeriodEnd: "ktrlplane_invoice_period_end",
+  price: "ktrlplane_price",
+  priceVersion: "ktrlplane_price_version",
+} as const;
+
+/** How far back a pass looks for ledger invoices whose adjustment lines Stripe lacks. */
+const lookBackMonths = 3;
+
+/**
+ * Late usage and voids in a month Stripe already invoiced (or past its 35-day meter-event window)
+ * cannot reach Stripe through the meters, and a `sum` meter takes no negative event. The ledger
+ * bills them on the account's next invoice as adjustment lines (recomputed − invoiced, migration
+ * 018); each such line goes to Stripe as the correction Stripe documents for after the fact: an
+ * invoice item on the customer — a charge when positive, a credit when negative — which Stripe
+ * puts on the customer's next invoice (https://docs.stripe.com/api/invoiceitems: "add a charge or
+ * credit to a customer, but actually charge or credit the customer's card only at the end of a
+ * regular billing cycle"). One item per line, under a key made of the ledger invoice id and the
+ * line number; recorded once Stripe answered, so a pass that crashed in between creates it again
+ * under the same key and Stripe answers with the first item (keys are kept at least 24 h,
+ * https://docs.stripe.com/api/idempotent_requests).
+ */
+export async function sendAdjustmentItems(options: {
+  stripe: Stripe;
+  db: Database;
+  pacer: RequestPacer;
+  billingAccountId: string;
+  customerId: string;
+  dryRun: boolean;
+  beforeWrite: () => Promise<void>;
+  now: Date;
+}): Promise<{ sent: DriftEntry[]; drift: DriftEntry[] }> {
+  const { stripe, db, pacer, billingAccountId, customerId, now } = options;
+  let since = calendarMonthOf(now).start;
+  for (let i = 0; i < lookBackMonths; i++)
+    since = calendarMonthOf(new Date(since.getTime() - 1)).start;
+  const pending = await pendingAdjustmentLines({ db, billingAccountId, since });
+  const sent: DriftEntry[] = [];
+  const drift: DriftEntry[] = [];
+  for (const line of pending) {
+    let amount: number;
+    try {
+      amount = toStripeAmount({ amount: line.amount, currency: line.currency });
+    } catch (error) {
+      drift.push({
+        kind: "adjustment_unrepresentable",
+        detail: `${describe(line)}: ${(error as Error).message}`,
+      });
+      continue;
+    }
+    if (options.dryRun) {
+      sent.push({ kind: "adjustment_item", detail: describe(line) });
+      continue;
+    }
+    await options.beforeWrite();
+    await pacer.wait();
+    const item = await stripe.invoiceItems.create(
+      {
+        customer: customerId,
+        amount,
+        currency: line.currency,
+        description: line.description.slice(0, 500),
+        period: {
+          start: Math.floor(line.period_start.getTime() / 1000),
+          end: Math.floor(line.period_end.getTime() / 1000),
+        },
+        metadata: {
+          [accountMetadataKey]: billingAccountId,
+          [adjustmentMetadata.invoice]: line.invoice_id,
+          [adjustmentMetadata.line]: String(line.line_no),
+          [adjustmentMetadata.invoicePeriodStart]: line.invoice_period_start.toISOString(),
+          [adjustmentMetadata.invoicePeriodEnd]: line.invoice_period_end.toISOString(),
+          [adjustmentMetadata.price]: `${line.resource_type}/${line.sku}`,
+          [adjustmentMetadata.priceVersion]: String(line.price_version),
+        },
+      },
+      { idempotencyKey: `ktrlplane:adjustment_item:${line.invoice_id}:${line.line_no}` },
+    );
+    await recordAdjustmentItem({
+      db,
+      item: {
+        invoice_id: line.invoice_id,
+        line_no: line.line_no,
+        billing_account_id: billingAccountId,
+        stripe_invoice_item_id: item.id,
+        customer_id: customerId,
+        stripe_amount: amount,
+        currency: line.currency,
+        sent_at: now,
+      },
+    });
+    sent.push({ kind: "adjustment_item", detail: `${describe(line)} → ${item.id}` });
+  }
+  return { sent, drift };
+}
+
+function describe(line: PendingAdjustmentLine): string {
+  return `${line.invoice_number} line ${line.line_no} (${line.resource_type}/${line.sku} v${line.price_version}, ${line.period_start.toISOString().slice(0, 7)}): ${line.amount} ${line.currency}`;
+}
+
+/**
+ * Where an adjustment item's invoice line counts in the comparison with the ledger: under the
+ * price it adjusts and in the month of the ledger invoice that carries the adjustment line, so
+ * the two match instead of showing as drift. Undefined for any other line.
+ */
+export function adjustmentLineRef(metadata: Record<string, string> | null | undefined):
+  | {
+      price: { resource_type: string; sku: string; price_version: number };
+      service: { start: Date; end: Date };
+    }
+  | undefined {
+  if (!metadata?.[adjustmentMetadata.invoice]) return undefined;
+  const [resource_type, sku] = (metadata[adjustmentMetadata.price] ?? "").split("/");
+  const priceVersion = Number(metadata[adjustmentMetadata.priceVersion]);
+  const start = new Date(metadata[adjustmentMetadata.invoicePeriodStart] ?? "");
+  const end = new Date(metadata[adjustmentMetadata.invoicePeriodEnd] ?? "");
+  if (!resource_type || !sku || !Number.isInteger(priceVersion)) return undefined;
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) return undefined;
+  return { price: { resource_type, sku, price_version: priceVersion }, service: { start, end } };
+}
