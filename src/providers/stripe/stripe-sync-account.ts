@@ -143,7 +143,12 @@ export async function syncStripeAccount(
   if (dryRun) {
     // Reading the status writes nothing: a dry run still reports it.
     const status = accountStatusFrom({ account, customer, subscriptions: all });
-    const usage = await report(true);
+    // A pass deferred by the write budget still sends usage: the budget stands for Stripe's
+    // 200 quantity updates per subscription an hour, and meter events have their own limit that
+    // does not count against the others (https://stripe.com/docs/rate-limits: "Calls to the Meter
+    // events endpoint … are subject to a separate rate limit, and don't count against the basic
+    // limits"). A deferred month-end would otherwise reach Stripe's renewal without its usage.
+    const usage = await report(!options.sendUsage);
     drift.push(...usage.drift);
     return { drift, changes, appliedState: previousState, status, usage: usage.sent };
   }
