@@ -200,5 +200,35 @@ describeStripeApp(
           );
       }
     });
+
+    it("a void within the open month, after its usage reached the meter: a credit at the month's close", async () => {
+      const { emulator } = suite;
+      await at("2027-02-05T00:00:00Z");
+      await send("feb-1", 30, "2027-02-03T09:00:00Z");
+      await send("feb-2", 10, "2027-02-03T10:00:00Z");
+      await sync();
+      await at("2027-02-10T00:00:00Z");
+      expect((await api.post("/v1/usage/void", { ids: ["feb-2"] })).status).toBe(200);
+      // A `sum` meter takes no negative event: Stripe holds 40 for the month.
+      const body = await sync();
+      expect(JSON.stringify(body)).toContain("meter_usage_decreased");
+      expect(adjustmentItems(emulator, customer).length).toBe(2);
+      await closeMonth("2027-03-01T00:00:00Z");
+      const february = await ledgerInvoice("2027-02-01T00:00:00.000Z");
+      const runs = february.lines.find((l: { kind: string }) => l.kind === "charge");
+      expect(runs.amount).toBe(30 * 2);
+      expect(renewalEnding(emulator, customer, "2027-03-01T00:00:00Z")?.total).toBe(40 * 2);
+      const credit = adjustmentItems(emulator, customer)[2];
+      expect(credit?.amount).toBe(-10 * 2);
+      expect(credit?.metadata.ktrlplane_invoice).toBe(february.id);
+      expect(credit?.metadata.ktrlplane_invoice_line).toBe(String(runs.line_no));
+      await sync();
+      expect(adjustmentItems(emulator, customer).length).toBe(3);
+      await closeMonth("2027-04-01T00:00:00Z");
+      const compared = await ledgerInvoice("2027-02-01T00:00:00.000Z");
+      const line = compared.provider.lines.find((l: { sku: string }) => l.sku === "runs");
+      expect(line.ledger).toBe(60);
+      expect(line.provider).toBe(60);
+    });
   },
 );

@@ -49,10 +49,7 @@ export async function sendAdjustmentItems(options: {
   now: Date;
 }): Promise<{ sent: DriftEntry[]; drift: DriftEntry[] }> {
   const { stripe, db, pacer, billingAccountId, customerId, now } = options;
-  let since = calendarMonthOf(now).start;
-  for (let i = 0; i < lookBackMonths; i++)
-    since = calendarMonthOf(new Date(since.getTime() - 1)).start;
-  const pending = await pendingAdjustmentLines({ db, billingAccountId, since });
+  const pending = await pendingAdjustmentLines({ db, billingAccountId, since: lookBackStart(now) });
   const sent: DriftEntry[] = [];
   const drift: DriftEntry[] = [];
   for (const line of pending) {
@@ -70,46 +67,77 @@ export async function sendAdjustmentItems(options: {
       sent.push({ kind: "adjustment_item", detail: describe(line) });
       continue;
     }
-    await options.beforeWrite();
-    await pacer.wait();
-    const item = await stripe.invoiceItems.create(
-      {
-        customer: customerId,
-        amount,
-        currency: line.currency,
-        description: line.description.slice(0, 500),
-        period: {
-          start: Math.floor(line.period_start.getTime() / 1000),
-          end: Math.floor(line.period_end.getTime() / 1000),
-        },
-        metadata: {
-          [accountMetadataKey]: billingAccountId,
-          [adjustmentMetadata.invoice]: line.invoice_id,
-          [adjustmentMetadata.line]: String(line.line_no),
-          [adjustmentMetadata.invoicePeriodStart]: line.invoice_period_start.toISOString(),
-          [adjustmentMetadata.invoicePeriodEnd]: line.invoice_period_end.toISOString(),
-          [adjustmentMetadata.price]: `${line.resource_type}/${line.sku}`,
-          [adjustmentMetadata.priceVersion]: String(line.price_version),
-        },
-      },
-      { idempotencyKey: `ktrlplane:adjustment_item:${line.invoice_id}:${line.line_no}` },
-    );
-    await recordAdjustmentItem({
-      db,
-      item: {
-        invoice_id: line.invoice_id,
-        line_no: line.line_no,
-        billing_account_id: billingAccountId,
-        stripe_invoice_item_id: item.id,
-        customer_id: customerId,
-        stripe_amount: amount,
-        currency: line.currency,
-        sent_at: now,
-      },
-    });
-    sent.push({ kind: "adjustment_item", detail: `${describe(line)} → ${item.id}` });
+    const itemId = await createAdjustmentItem({ ...options, line, amount });
+    sent.push({ kind: "adjustment_item", detail: `${describe(line)} → ${itemId}` });
   }
   return { sent, drift };
+}
+
+/** The fields of a ledger line an item carries (an adjustment line, or a line it corrects). */
+export type CorrectedLine = Omit<PendingAdjustmentLine, "amount">;
+
+/**
+ * One invoice item for one ledger line, `amount` in Stripe's unit (negative: a credit), under the
+ * key of that line; recorded once Stripe answered. Returns the item's id.
+ */
+export async function createAdjustmentItem(options: {
+  stripe: Stripe;
+  db: Database;
+  pacer: RequestPacer;
+  billingAccountId: string;
+  customerId: string;
+  beforeWrite: () => Promise<void>;
+  now: Date;
+  line: CorrectedLine;
+  amount: number;
+}): Promise<string> {
+  const { stripe, db, pacer, billingAccountId, customerId, line, amount } = options;
+  await options.beforeWrite();
+  await pacer.wait();
+  const item = await stripe.invoiceItems.create(
+    {
+      customer: customerId,
+      amount,
+      currency: line.currency,
+      description: line.description.slice(0, 500),
+      period: {
+        start: Math.floor(line.period_start.getTime() / 1000),
+        end: Math.floor(line.period_end.getTime() / 1000),
+      },
+      metadata: {
+        [accountMetadataKey]: billingAccountId,
+        [adjustmentMetadata.invoice]: line.invoice_id,
+        [adjustmentMetadata.line]: String(line.line_no),
+        [adjustmentMetadata.invoicePeriodStart]: line.invoice_period_start.toISOString(),
+        [adjustmentMetadata.invoicePeriodEnd]: line.invoice_period_end.toISOString(),
+        [adjustmentMetadata.price]: `${line.resource_type}/${line.sku}`,
+        [adjustmentMetadata.priceVersion]: String(line.price_version),
+      },
+    },
+    { idempotencyKey: `ktrlplane:adjustment_item:${line.invoice_id}:${line.line_no}` },
+  );
+  await recordAdjustmentItem({
+    db,
+    item: {
+      invoice_id: line.invoice_id,
+      line_no: line.line_no,
+      billing_account_id: billingAccountId,
+      stripe_invoice_item_id: item.id,
+      customer_id: customerId,
+      stripe_amount: amount,
+      currency: line.currency,
+      sent_at: options.now,
+    },
+  });
+  return item.id;
+}
+
+/** The start of the oldest month whose ledger invoice a pass still looks at. */
+export function lookBackStart(now: Date): Date {
+  let since = calendarMonthOf(now).start;
+  for (let i = 0; i < lookBackMonths; i++)
+    since = calendarMonthOf(new Date(since.getTime() - 1)).start;
+  return since;
 }
 
 function describe(line: PendingAdjustmentLine): string {

@@ -11,6 +11,7 @@ import type {
 import type { RequestPacer } from "./request-pacer.js";
 import { sendAdjustmentItems } from "./stripe-adjustment-items.js";
 import { ensureCustomer, nameCustomer, readCustomerPayment } from "./stripe-customers.js";
+import { creditMeterDecreases } from "./stripe-decrease-credits.js";
 import { reportMeteredUsage } from "./stripe-meter-usage.js";
 import { stripePriceFor } from "./stripe-prices.js";
 import { findSetupPaymentMethod, makeDefaultPaymentMethod } from "./stripe-setup.js";
@@ -135,9 +136,21 @@ export async function syncStripeAccount(
       beforeWrite,
       now: options.clock(),
     });
+    // Decreases a meter could not take within the month: a credit once both sides closed it.
+    const decreases = await creditMeterDecreases({
+      stripe,
+      db,
+      pacer,
+      billingAccountId: account.id,
+      customerId,
+      meterCache: options.meterCache,
+      dryRun: dry,
+      beforeWrite,
+      now: options.clock(),
+    });
     return {
-      sent: [...usage.sent, ...adjustments.sent],
-      drift: [...usage.drift, ...adjustments.drift],
+      sent: [...usage.sent, ...adjustments.sent, ...decreases.sent],
+      drift: [...usage.drift, ...adjustments.drift, ...decreases.drift],
     };
   };
   if (dryRun) {
