@@ -230,5 +230,37 @@ describeStripeApp(
       expect(line.ledger).toBe(60);
       expect(line.provider).toBe(60);
     });
+
+    it("usage that reaches the meter in the grace hour after the ledger closed the month is billed once", async () => {
+      const { emulator, app } = suite;
+      await at("2027-04-10T00:00:00Z");
+      await send("apr-1", 20, "2027-04-09T09:00:00Z");
+      await sync();
+      // The ledger finalizes April five minutes after it ends; Stripe's draft takes usage for an hour.
+      await at("2027-05-01T00:06:00Z");
+      expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
+      await send("apr-late", 5, "2027-04-30T23:00:00Z");
+      await sync();
+      await closeMonth("2027-05-01T00:00:00Z");
+      // Stripe's renewal billed 25 runs, the ledger's April invoice 20 (the 5 are late for it).
+      expect(renewalEnding(emulator, customer, "2027-05-01T00:00:00Z")?.total).toBe(25 * 2);
+      const april = await ledgerInvoice("2027-04-01T00:00:00.000Z");
+      expect(april.lines.find((l: { kind: string }) => l.kind === "charge").amount).toBe(20 * 2);
+      const items = adjustmentItems(emulator, customer);
+      expect(items.at(-1)?.amount).toBe(-5 * 2);
+      expect(items.at(-1)?.metadata.ktrlplane_invoice).toBe(april.id);
+      // The ledger bills the 5 on May's invoice; Stripe gets them back as that line's item.
+      await closeMonth("2027-06-01T00:00:00Z");
+      const may = await ledgerInvoice("2027-05-01T00:00:00.000Z");
+      const adjustment = may.lines.find((l: { kind: string }) => l.kind === "adjustment");
+      expect(adjustment.amount).toBe(5 * 2);
+      const all = adjustmentItems(emulator, customer);
+      expect(all.at(-1)?.amount).toBe(5 * 2);
+      expect(all.at(-1)?.metadata.ktrlplane_invoice).toBe(may.id);
+      // Stripe in all for April's usage: 50 on the renewal − 10 + 10 = the ledger's 40 + 10.
+      expect(all.slice(-2).reduce((sum, i) => sum + i.amount, 0) + 25 * 2).toBe(
+        april.lines.find((l: { kind: string }) => l.kind === "charge").amount + adjustment.amount,
+      );
+    });
   },
 );

@@ -22,6 +22,10 @@ import { meteredEventNameFor } from "./stripe-prices.js";
  * what Stripe's total comes to at the same price, rounded once like the ledger's line (the last
  * event's total is what Stripe bills for either formula: the running sum, or the last value). It carries
  * that ledger line (same key scheme, record and comparison as the adjustment items).
+ * The same holds for usage dated in the month that reached the meter in the grace hour after the
+ * ledger had already finalized the month: the ledger bills it on its next invoice as an
+ * adjustment (an item, stripe-adjustment-items.ts), and this credit takes it off the month's
+ * Stripe total, so it is billed once.
  */
 export async function creditMeterDecreases(options: {
   stripe: Stripe;
@@ -91,7 +95,7 @@ export async function creditMeterDecreases(options: {
       ...options,
       line: {
         ...line,
-        description: `${line.description}: usage voided after it was sent to Stripe`,
+        description: `${line.description}: the usage invoiced for the month`,
       },
       amount,
     });
