@@ -52,6 +52,7 @@ export async function sendAdjustmentItems(options: {
   const pending = await pendingAdjustmentLines({ db, billingAccountId, since: lookBackStart(now) });
   const sent: DriftEntry[] = [];
   const drift: DriftEntry[] = [];
+  const existing = existingItemsReader({ stripe, pacer, customerId });
   for (const line of pending) {
     let amount: number;
     try {
@@ -67,7 +68,7 @@ export async function sendAdjustmentItems(options: {
       sent.push({ kind: "adjustment_item", detail: describe(line) });
       continue;
     }
-    const itemId = await createAdjustmentItem({ ...options, line, amount });
+    const itemId = await createAdjustmentItem({ ...options, line, amount, existing });
     sent.push({ kind: "adjustment_item", detail: `${describe(line)} → ${itemId}` });
   }
   return { sent, drift };
@@ -90,11 +91,75 @@ export async function createAdjustmentItem(options: {
   now: Date;
   line: CorrectedLine;
   amount: number;
+  existing: ReturnType<typeof existingItemsReader>;
 }): Promise<string> {
   const { stripe, db, pacer, billingAccountId, customerId, line, amount } = options;
+  const already = (await options.existing({ since: line.invoice_period_end })).get(
+    `${line.invoice_id}#${line.line_no}`,
+  );
+  const item = already ? { id: already } : await createItem({ ...options, line, amount });
+  await recordAdjustmentItem({
+    db,
+    item: {
+      invoice_id: line.invoice_id,
+      line_no: line.line_no,
+      billing_account_id: billingAccountId,
+      stripe_invoice_item_id: item.id,
+      customer_id: customerId,
+      stripe_amount: amount,
+      currency: line.currency,
+      sent_at: options.now,
+    },
+  });
+  return item.id;
+}
+
+/**
+ * The customer's items carrying ledger lines, created since `since`, by "invoice#line": read once
+ * a pass (and only when it has a line to send), so that a line whose item Stripe holds but our
+ * record lacks — a crash longer ago than Stripe keeps idempotency keys (24 h) — is not sent twice.
+ */
+export function existingItemsReader(options: {
+  stripe: Stripe;
+  pacer: RequestPacer;
+  customerId: string;
+}): (o: { since: Date }) => Promise<Map<string, string>> {
+  let read: { since: number; items: Promise<Map<string, string>> } | undefined;
+  return async ({ since }) => {
+    const from = Math.floor(since.getTime() / 1000);
+    if (read && read.since <= from) return read.items;
+    const items = (async () => {
+      const found = new Map<string, string>();
+      await options.pacer.wait();
+      for await (const ii of options.stripe.invoiceItems.list({
+        customer: options.customerId,
+        created: { gte: from },
+        limit: 100,
+      })) {
+        const invoice = ii.metadata?.[adjustmentMetadata.invoice];
+        const lineNo = ii.metadata?.[adjustmentMetadata.line];
+        if (invoice && lineNo) found.set(`${invoice}#${lineNo}`, ii.id);
+      }
+      return found;
+    })();
+    read = { since: from, items };
+    return items;
+  };
+}
+
+async function createItem(options: {
+  stripe: Stripe;
+  pacer: RequestPacer;
+  billingAccountId: string;
+  customerId: string;
+  beforeWrite: () => Promise<void>;
+  line: CorrectedLine;
+  amount: number;
+}): Promise<{ id: string }> {
+  const { stripe, pacer, billingAccountId, customerId, line, amount } = options;
   await options.beforeWrite();
   await pacer.wait();
-  const item = await stripe.invoiceItems.create(
+  return stripe.invoiceItems.create(
     {
       customer: customerId,
       amount,
@@ -116,20 +181,6 @@ export async function createAdjustmentItem(options: {
     },
     { idempotencyKey: `ktrlplane:adjustment_item:${line.invoice_id}:${line.line_no}` },
   );
-  await recordAdjustmentItem({
-    db,
-    item: {
-      invoice_id: line.invoice_id,
-      line_no: line.line_no,
-      billing_account_id: billingAccountId,
-      stripe_invoice_item_id: item.id,
-      customer_id: customerId,
-      stripe_amount: amount,
-      currency: line.currency,
-      sent_at: options.now,
-    },
-  });
-  return item.id;
 }
 
 /** The start of the oldest month whose ledger invoice a pass still looks at. */

@@ -8,7 +8,11 @@ import { meteredAmount, type Price } from "../../domain/pricing.js";
 import { compareR, parseDecimal, roundHalfUp } from "../../domain/rational.js";
 import type { DriftEntry } from "../billing-provider.js";
 import type { RequestPacer } from "./request-pacer.js";
-import { createAdjustmentItem, lookBackStart } from "./stripe-adjustment-items.js";
+import {
+  createAdjustmentItem,
+  existingItemsReader,
+  lookBackStart,
+} from "./stripe-adjustment-items.js";
 import { meterEventNameOf } from "./stripe-meters.js";
 import { meteredEventNameFor } from "./stripe-prices.js";
 
@@ -52,6 +56,7 @@ export async function creditMeterDecreases(options: {
       ([, start]) => start,
     ),
   });
+  let existing: ReturnType<typeof existingItemsReader> | undefined;
   for (const line of lines) {
     const price = line.price as Price;
     const eventName = price.stripe_price_id
@@ -91,8 +96,10 @@ export async function creditMeterDecreases(options: {
       sent.push({ kind: "decrease_credit", detail });
       continue;
     }
+    existing ??= existingItemsReader({ stripe, pacer, customerId: options.customerId });
     const itemId = await createAdjustmentItem({
       ...options,
+      existing,
       line: {
         ...line,
         description: `${line.description}: the usage invoiced for the month`,

@@ -1,7 +1,8 @@
 import type { Engine, Route } from "../engine.js";
 import { invalidRequest, ParamError } from "../errors.js";
+import { paginate } from "../lists.js";
 import type { InvoiceItem, InvoiceLine } from "../objects.js";
-import { int, metadata, obj, parseParams, required, str } from "../params.js";
+import { bool, int, listShape, metadata, obj, parseParams, required, str } from "../params.js";
 import { getCustomer } from "./customers.js";
 
 /**
@@ -58,6 +59,34 @@ export const invoiceItemRoutes: Route[] = [
       engine.state.invoiceItems.set(item.id, item);
       engine.recordEvent("invoiceitem.created", item, origin);
       return structuredClone(item);
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/invoiceitems",
+    write: false,
+    handle: ({ engine, params }) => {
+      // https://docs.stripe.com/api/invoiceitems/list: by customer, pending or not, created.
+      const p = parseParams(
+        {
+          ...listShape,
+          customer: str(),
+          pending: bool(),
+          created: obj({ gt: int(0), gte: int(0), lt: int(0), lte: int(0) }),
+        },
+        params,
+      );
+      const c = p.created ?? {};
+      const all = [...engine.state.invoiceItems.values()].filter(
+        (ii) =>
+          (c.gt === undefined || ii.date > c.gt) &&
+          (c.gte === undefined || ii.date >= c.gte) &&
+          (c.lt === undefined || ii.date < c.lt) &&
+          (c.lte === undefined || ii.date <= c.lte) &&
+          (p.customer === undefined || ii.customer === p.customer) &&
+          (p.pending === undefined || (ii.invoice === null) === p.pending),
+      );
+      return paginate(all, p, "/v1/invoiceitems");
     },
   },
 ];
