@@ -128,6 +128,7 @@ export async function syncAccount(options: {
       desired,
       previousState: previous?.applied_state ?? null,
       dryRun: (options.dryRun ?? false) || deferred,
+      sendUsage: deferred,
       // A pass that outlived its lease stops before writing a state another pass may have
       // superseded; it also keeps a slow pass's lease alive.
       beforeWrite: async () => {

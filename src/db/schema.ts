@@ -279,6 +279,17 @@ export interface SchemaMigrations {
   applied_at: Generated<Date>;
 }
 
+export interface StripeAdjustmentItems {
+  invoice_id: string;
+  line_no: number;
+  billing_account_id: string;
+  stripe_invoice_item_id: string;
+  customer_id: string;
+  stripe_amount: number;
+  currency: string;
+  sent_at: Date;
+}
+
 export interface StripeCustomers {
   billing_account_id: string;
   customer_id: string;
@@ -416,6 +427,7 @@ export interface DB {
   "ktrlplane.resource_pricing": ResourcePricing;
   "ktrlplane.resources": Resources;
   "ktrlplane.schema_migrations": SchemaMigrations;
+  "ktrlplane.stripe_adjustment_items": StripeAdjustmentItems;
   "ktrlplane.stripe_customers": StripeCustomers;
   "ktrlplane.stripe_meter_events": StripeMeterEvents;
   "ktrlplane.stripe_meters": StripeMeters;

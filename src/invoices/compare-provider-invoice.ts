@@ -28,7 +28,10 @@ export interface ProviderSide {
  * What the provider billed for each ledger invoice's month, next to the ledger's figure. Stripe
  * bills licensed prices in advance, so a month's service lies on several Stripe invoices (the one
  * that opened the month or the subscription, prorations on the renewal that closes it, a final
- * invoice): a provider line counts for the month its service period lies in. Per line only when
+ * invoice): a provider line counts for the month its service period lies in. An invoice item
+ * carrying a ledger line (an adjustment, a credit for a meter's decrease) counts in the month and
+ * under the price of that ledger line wherever Stripe billed it: the provider reads it so
+ * (src/providers/stripe/stripe-adjustment-items.ts), so it matches that line. Per line only when
  * the ledger's lines are given (the invoice page); otherwise the totals (the list). Null for an
  * invoice the provider recorded nothing for (the local provider, or before Stripe's arrive).
  */

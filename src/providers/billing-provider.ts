@@ -108,6 +108,9 @@ export interface BillingProvider {
     desired: DesiredAccount;
     previousState: unknown;
     dryRun: boolean;
+    /** Usage (Stripe: meter events, invoice items for adjustments) is sent even in a dry run: a
+     * pass deferred by the write budget, which limits subscription updates, not usage. */
+    sendUsage?: boolean;
     /** Called before each write; throws when this pass no longer holds the account's lease. */
     beforeWrite: () => Promise<void>;
   }): Promise<SyncOutcome>;

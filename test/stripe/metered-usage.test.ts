@@ -306,7 +306,7 @@ describeStripeApp(
       expect(renewal?.status).toBe("paid");
       const stripeLines: Record<string, number> = {};
       for (const line of renewal?.lines.data ?? []) {
-        const price = emulator.state.prices.get(line.pricing.price_details.price);
+        const price = emulator.state.prices.get(line.pricing?.price_details.price ?? "");
         if (price?.recurring?.usage_type !== "metered") continue;
         const key = price.metadata.ktrlplane_price ?? price.id;
         stripeLines[key] = (stripeLines[key] ?? 0) + line.amount;

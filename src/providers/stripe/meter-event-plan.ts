@@ -27,7 +27,10 @@ import type { StripeMeterFormula } from "./stripe-meters.js";
  * - `last` meters receive the line's current value whenever it changed, each event a second
  *   after the previous one so that Stripe's "last" is ours.
  * Stripe takes whole non-negative values only here (stricter than needed): a decrease (voided
- * usage) or a fractional total is reported as drift and not sent.
+ * usage) or a fractional total is reported as drift and not sent. A decrease is credited by an
+ * invoice item once the month is closed (stripe-decrease-credits.ts); usage or voids dated in a
+ * month Stripe already invoiced never reach the meters: the ledger's adjustment lines go to
+ * Stripe as invoice items (stripe-adjustment-items.ts).
  */
 export interface MeteredLineTarget {
   eventName: string;

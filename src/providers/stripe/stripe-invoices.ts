@@ -6,6 +6,7 @@ import { fromStripeAmount } from "../../domain/money.js";
 import type { PriceBook } from "../../domain/price-versions.js";
 import type { ProviderInvoice, ProviderPriceRef } from "../billing-provider.js";
 import type { RequestPacer } from "./request-pacer.js";
+import { adjustmentLineRef } from "./stripe-adjustment-items.js";
 import { accountMetadataKey } from "./stripe-metadata.js";
 
 /** Stripe price id → the catalog price it stands for (null: not ours); prices never change. */
@@ -80,10 +81,15 @@ async function toProviderInvoice(
   for (const line of lines) {
     const priceId = line.pricing?.price_details?.price;
     const id = typeof priceId === "string" ? priceId : priceId?.id;
+    // An item carrying a ledger adjustment line counts where that line is (stripe-adjustment-items.ts).
+    const adjustment = adjustmentLineRef(line.metadata);
     converted.push({
       id: line.id,
-      price: id ? await priceRefOf({ ...options, priceId: id }) : null,
-      service: { start: fromUnix(line.period.start), end: fromUnix(line.period.end) },
+      price: adjustment?.price ?? (id ? await priceRefOf({ ...options, priceId: id }) : null),
+      service: adjustment?.service ?? {
+        start: fromUnix(line.period.start),
+        end: fromUnix(line.period.end),
+      },
       amount: fromStripeAmount({ amount: line.amount, currency }),
       proration:
         line.parent?.subscription_item_details?.proration ??

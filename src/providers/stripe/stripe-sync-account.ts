@@ -9,7 +9,9 @@ import type {
   SyncOutcome,
 } from "../billing-provider.js";
 import type { RequestPacer } from "./request-pacer.js";
+import { sendAdjustmentItems } from "./stripe-adjustment-items.js";
 import { ensureCustomer, nameCustomer, readCustomerPayment } from "./stripe-customers.js";
+import { creditMeterDecreases } from "./stripe-decrease-credits.js";
 import { reportMeteredUsage } from "./stripe-meter-usage.js";
 import { stripePriceFor } from "./stripe-prices.js";
 import { findSetupPaymentMethod, makeDefaultPaymentMethod } from "./stripe-setup.js";
@@ -110,24 +112,56 @@ export async function syncStripeAccount(
   for (const action of waiting)
     drift.push({ kind: "waiting_for_first_payment", detail: describeAction(action).detail });
   const changes = [...setupChanges, ...actions.map(describeAction)];
-  const report = (dry: boolean) =>
-    customer.deleted
-      ? Promise.resolve({ sent: [], drift: [] })
-      : reportMeteredUsage({
-          stripe,
-          db,
-          pacer,
-          desired,
-          customerId,
-          meterCache: options.meterCache,
-          dryRun: dry,
-          beforeWrite,
-          now: options.clock(),
-        });
+  const report = async (dry: boolean) => {
+    if (customer.deleted) return { sent: [], drift: [] };
+    const usage = await reportMeteredUsage({
+      stripe,
+      db,
+      pacer,
+      desired,
+      customerId,
+      meterCache: options.meterCache,
+      dryRun: dry,
+      beforeWrite,
+      now: options.clock(),
+    });
+    // Corrections of months Stripe already invoiced: invoice items for the ledger's adjustments.
+    const adjustments = await sendAdjustmentItems({
+      stripe,
+      db,
+      pacer,
+      billingAccountId: account.id,
+      customerId,
+      dryRun: dry,
+      beforeWrite,
+      now: options.clock(),
+    });
+    // Decreases a meter could not take within the month: a credit once both sides closed it.
+    const decreases = await creditMeterDecreases({
+      stripe,
+      db,
+      pacer,
+      billingAccountId: account.id,
+      customerId,
+      meterCache: options.meterCache,
+      dryRun: dry,
+      beforeWrite,
+      now: options.clock(),
+    });
+    return {
+      sent: [...usage.sent, ...adjustments.sent, ...decreases.sent],
+      drift: [...usage.drift, ...adjustments.drift, ...decreases.drift],
+    };
+  };
   if (dryRun) {
     // Reading the status writes nothing: a dry run still reports it.
     const status = accountStatusFrom({ account, customer, subscriptions: all });
-    const usage = await report(true);
+    // A pass deferred by the write budget still sends usage: the budget stands for Stripe's
+    // 200 quantity updates per subscription an hour, and meter events have their own limit that
+    // does not count against the others (https://stripe.com/docs/rate-limits: "Calls to the Meter
+    // events endpoint … are subject to a separate rate limit, and don't count against the basic
+    // limits"). A deferred month-end would otherwise reach Stripe's renewal without its usage.
+    const usage = await report(!options.sendUsage);
     drift.push(...usage.drift);
     return { drift, changes, appliedState: previousState, status, usage: usage.sent };
   }

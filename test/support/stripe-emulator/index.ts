@@ -20,6 +20,7 @@ import { billingPortalRoutes } from "./resources/billing-portal.js";
 import { checkoutPages, checkoutRoutes, completeCheckoutSession } from "./resources/checkout.js";
 import { customerRoutes } from "./resources/customers.js";
 import { eventRoutes } from "./resources/events.js";
+import { invoiceItemRoutes } from "./resources/invoice-items.js";
 import { invoiceRoutes } from "./resources/invoices.js";
 import { meterRoutes } from "./resources/meters.js";
 import { priceRoutes } from "./resources/prices.js";
@@ -127,6 +128,7 @@ export async function startStripeEmulator(
       ...billingPortalRoutes,
       ...eventRoutes,
       ...meterRoutes,
+      ...invoiceItemRoutes,
     ],
     faults,
     idempotency,

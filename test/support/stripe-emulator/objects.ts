@@ -199,7 +199,7 @@ export interface InvoiceLine {
     type: "price_details";
     price_details: { price: string; product: string };
     unit_amount_decimal: string | null;
-  };
+  } | null;
   quantity: number | null;
   subtotal: number;
   taxes: never[];
@@ -265,16 +265,18 @@ export interface InvoiceItem {
   invoice: string | null;
   livemode: false;
   metadata: Metadata;
+  /** Null for a customer's own item (created with `customer`, `amount`, `currency`). */
   parent: {
     type: "subscription_details";
     subscription_details: { subscription: string; subscription_item: string };
-  };
+  } | null;
   period: { start: number; end: number };
+  /** Null for an item created with an `amount` rather than a price. */
   pricing: {
     type: "price_details";
     price_details: { price: string; product: string };
     unit_amount_decimal: string | null;
-  };
+  } | null;
   proration: boolean;
   quantity: number;
 }

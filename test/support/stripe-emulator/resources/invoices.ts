@@ -6,6 +6,7 @@ import { arr, bool, int, listShape, obj, oneOf, parseParams, str } from "../para
 import { periodEnd } from "../periods.js";
 import { amountFor } from "../pricing.js";
 import { getCustomer } from "./customers.js";
+import { customerPendingLines } from "./invoice-items.js";
 import { buildInvoice, line, productName } from "./invoices-model.js";
 import { meteredUsage } from "./meters.js";
 import {
@@ -92,7 +93,10 @@ function preview(
               period: pr.period,
             }),
           );
-    const pending = pendingLines(engine, draft.id).map((x) => x.line);
+    const pending = [
+      ...pendingLines(engine, draft.id),
+      ...customerPendingLines(engine, draft.customer, draft.currency),
+    ].map((x) => x.line);
     if (behavior === "always_invoice") {
       return buildInvoice(engine, {
         id: `upcoming_${engine.newId("in")}`,

@@ -2,6 +2,7 @@ import { type Engine, NO_REQUEST, previousAttributes } from "../engine.js";
 import type { Invoice, InvoiceLine, Subscription, SubscriptionItem } from "../objects.js";
 import { periodEnd } from "../periods.js";
 import { amountFor } from "../pricing.js";
+import { customerPendingLines } from "./invoice-items.js";
 import { buildInvoice, finalizeInvoice, line, periodLine, productName } from "./invoices-model.js";
 import { meteredUsage } from "./meters.js";
 import {
@@ -62,7 +63,11 @@ function renewAt(engine: Engine, sub: Subscription, first: SubscriptionItem, at:
   const closing = { start: first.current_period_start, end: at };
   const next = { start: at, end: nextPeriodEnd(sub, first, at) };
   const ending = sub.cancel_at_period_end || (sub.cancel_at !== null && sub.cancel_at <= at);
-  const pending = pendingLines(engine, sub.id);
+  // The subscription's pending prorations, then the customer's own pending items (invoice-items.ts).
+  const pending = [
+    ...pendingLines(engine, sub.id),
+    ...customerPendingLines(engine, sub.customer, sub.currency),
+  ];
   const lines: InvoiceLine[] = pending.map((p) => p.line);
   for (const item of sub.items.data) {
     const price = engine.state.prices.get(item.price.id) ?? item.price;

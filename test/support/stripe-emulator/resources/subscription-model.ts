@@ -4,6 +4,7 @@ import type { InvoiceItem, Price, Subscription, SubscriptionItem } from "../obje
 import { bool, int, mergeMetadata, metadata, obj, oneOf, str } from "../params.js";
 import { periodEnd } from "../periods.js";
 import { amountFor, prorate } from "../pricing.js";
+import { customerPendingLines } from "./invoice-items.js";
 import { buildInvoice, issueInvoice, line, productName } from "./invoices-model.js";
 import { getPrice } from "./prices.js";
 
@@ -336,8 +337,8 @@ export function storeProrations(
 export function pendingLines(engine: Engine, subId: string) {
   const lines = [];
   for (const ii of engine.state.invoiceItems.values()) {
-    const details = ii.parent.subscription_details;
-    if (ii.invoice !== null || details.subscription !== subId) continue;
+    const details = ii.parent?.subscription_details;
+    if (ii.invoice !== null || details?.subscription !== subId || ii.pricing === null) continue;
     const price = engine.state.prices.get(ii.pricing.price_details.price);
     if (price === undefined) continue;
     lines.push({
@@ -361,7 +362,10 @@ export function pendingLines(engine: Engine, subId: string) {
 
 /** Invoices every pending invoice item of the subscription now (`always_invoice`, `invoice_now`). */
 function invoicePending(engine: Engine, sub: Subscription, reason: string, origin: Origin): void {
-  const pending = pendingLines(engine, sub.id);
+  const pending = [
+    ...pendingLines(engine, sub.id),
+    ...customerPendingLines(engine, sub.customer, sub.currency),
+  ];
   if (pending.length === 0) return;
   const now = engine.clock.now();
   const invoice = buildInvoice(engine, {
