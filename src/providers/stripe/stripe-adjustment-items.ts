@@ -93,7 +93,7 @@ export async function createAdjustmentItem(options: {
   amount: number;
   existing: ReturnType<typeof existingItemsReader>;
 }): Promise<string> {
-  const { stripe, db, pacer, billingAccountId, customerId, line, amount } = options;
+  const { db, billingAccountId, customerId, line, amount } = options;
   const already = (await options.existing({ since: line.invoice_period_end })).get(
     `${line.invoice_id}#${line.line_no}`,
   );
