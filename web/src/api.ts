@@ -291,7 +291,11 @@ export const api = {
     send("/v1/organizations", () =>
       client.GET("/v1/organizations/{id}/audit", { params: { path: { id }, query } }),
     ),
-  costs: (orgId: string, query: { from?: string; to?: string; group_by: GroupBy }) =>
+  /** One page of the breakdown's groups (largest first); the totals are the whole window's. */
+  costs: (
+    orgId: string,
+    query: { from?: string; to?: string; group_by: GroupBy; limit?: number; cursor?: string },
+  ) =>
     send("/v1/organizations", () =>
       client.GET("/v1/organizations/{id}/costs", { params: { path: { id: orgId }, query } }),
     ),

@@ -4,7 +4,8 @@
  * before it, with a twelve-month trend. Rows link to what they are about; deleted projects and
  * resources stay listed (their past costs remain) and say so.
  */
-import { api, type Costs, type GroupBy } from "../api";
+import { useEffect, useRef, useState } from "react";
+import { type ApiError, api, type Costs, type GroupBy } from "../api";
 import { BarChart, TrendChart, type TrendPoint } from "../components/bar-chart";
 import {
   Breadcrumbs,
@@ -13,8 +14,19 @@ import {
   Loading,
   Money,
   PageHeader,
+  ShowMore,
   TableScroll,
 } from "../components/ui";
+import {
+  allCostPages,
+  emptyPrior,
+  type FetchCostPage,
+  PRIOR_MAX_PAGES,
+  type PriorLookup,
+  priorAmount,
+  priorNeedsMore,
+  readPrior,
+} from "../cost-pages";
 import { costsCsv } from "../csv";
 import { formatDate, formatMoney, formatPeriodEnd } from "../money";
 import {
@@ -32,7 +44,7 @@ import {
   previousPeriod,
 } from "../periods";
 import { Link, navigate, useLocation } from "../router";
-import { useApi } from "../use-api";
+import { useApi, usePagedApi } from "../use-api";
 
 export { monthRange } from "../periods";
 
@@ -41,6 +53,12 @@ const groupLabels: Record<GroupBy, string> = {
   resource_type: "Resource type",
   resource: "Resource",
   billing_account: "Billing account",
+};
+const groupPlurals: Record<GroupBy, string> = {
+  project: "projects",
+  resource_type: "resource types",
+  resource: "resources",
+  billing_account: "billing accounts",
 };
 const groupBys = Object.keys(groupLabels) as GroupBy[];
 const isGroupBy = (v: string | null): v is GroupBy => !!v && (groupBys as string[]).includes(v);
@@ -75,6 +93,47 @@ function ChangeText({ now, before, currency }: { now: number; before: number; cu
   );
 }
 
+/** Groups per page on screen; the previous period is read in the server's largest pages. */
+const SCREEN_PAGE = 100;
+const PRIOR_PAGE = 1000;
+
+/**
+ * The previous period's figures for the groups on screen: read page by page (largest first) until
+ * each key shown is found, the period ends (a key never found is new) or the bound is reached.
+ * Reading goes on from where it stopped when more groups come on screen.
+ */
+function usePrior(options: { fetchPage: FetchCostPage; window: string; keys: string[] }) {
+  const { fetchPage, window, keys } = options;
+  const [state, setState] = useState<{ lookup: PriorLookup; error: ApiError | null }>({
+    lookup: emptyPrior,
+    error: null,
+  });
+  const [tick, setTick] = useState(0);
+  // The lookup read so far for this window: kept across renders so that more keys read on.
+  const read = useRef<{ window: string; lookup: PriorLookup }>({ window, lookup: emptyPrior });
+  const wanted = keys.join("\n");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `fetchPage` is fixed by `window`
+  useEffect(() => {
+    let live = true;
+    if (read.current.window !== window) read.current = { window, lookup: emptyPrior };
+    const start = read.current.lookup;
+    const need = wanted === "" ? [] : wanted.split("\n");
+    setState({ lookup: start, error: null });
+    if (!priorNeedsMore({ lookup: start, keys: need })) return;
+    readPrior({ lookup: start, keys: need, fetchPage }).then(
+      (lookup) => {
+        if (read.current.window === window) read.current = { window, lookup };
+        if (live) setState({ lookup, error: null });
+      },
+      (error: ApiError) => live && setState({ lookup: start, error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [window, wanted, tick]);
+  return { ...state, reload: () => setTick((t) => t + 1) };
+}
+
 function useTrend(id: string, lastMonth: string) {
   return useApi(async () => {
     const months = Array.from({ length: 12 }, (_, i) => addMonths(lastMonth, i - 11));
@@ -104,14 +163,36 @@ export function CostsPage({ id }: { id: string }) {
   const state = periodState(period);
   const current = monthOf(new Date());
   const org = useApi(() => api.organization(id), [id]);
-  const costs = useApi(
-    () => api.costs(id, { group_by: groupBy, from: period.from, to: period.to }),
+  const pageOf =
+    (window: { from: string; to: string }, limit: number): FetchCostPage =>
+    (cursor) =>
+      api.costs(id, {
+        group_by: groupBy,
+        from: window.from,
+        to: window.to,
+        limit,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+  // Each item is one page of the breakdown; the groups on screen are all loaded pages' groups.
+  const pages = usePagedApi(
+    async (cursor) => {
+      const page = await pageOf(period, SCREEN_PAGE)(cursor);
+      return { data: [page], next_cursor: page.next_cursor };
+    },
     [id, groupBy, period.from, period.to],
   );
-  const before = useApi(
-    () => api.costs(id, { group_by: groupBy, from: previous.from, to: previous.to }),
-    [id, groupBy, previous.from, previous.to],
-  );
+  const first = pages.data?.[0];
+  const c: Costs | undefined = first && {
+    ...first,
+    groups: pages.data?.flatMap((p) => p.groups) ?? [],
+  };
+  const prior = usePrior({
+    fetchPage: pageOf(previous, PRIOR_PAGE),
+    window: `${id} ${groupBy} ${previous.from} ${previous.to}`,
+    keys: c?.groups.map((g) => g.key) ?? [],
+  });
+  const [exporting, setExporting] = useState<{ groups: number } | null>(null);
+  const [exportError, setExportError] = useState<ApiError | null>(null);
   const trendEnd = period.last > current ? period.last : current;
   const trend = useTrend(id, trendEnd);
 
@@ -130,9 +211,23 @@ export function CostsPage({ id }: { id: string }) {
     else setQuery({ range: preset, from: null, to: null });
   }
 
-  function exportCsv() {
-    if (!costs.data) return;
-    const blob = new Blob([costsCsv(costs.data, groupBy)], { type: "text/csv;charset=utf-8" });
+  /** Every group of the window, read page by page: an explicit action, so it may take a while. */
+  async function exportCsv() {
+    setExporting({ groups: 0 });
+    setExportError(null);
+    let all: Costs;
+    try {
+      all = await allCostPages({
+        fetchPage: pageOf(period, 1000),
+        onProgress: (groups) => setExporting({ groups }),
+      });
+    } catch (error) {
+      setExportError(error as ApiError);
+      return;
+    } finally {
+      setExporting(null);
+    }
+    const blob = new Blob([costsCsv(all, groupBy)], { type: "text/csv;charset=utf-8" });
     const url = URL.createObjectURL(blob);
     const a = document.createElement("a");
     a.href = url;
@@ -144,8 +239,7 @@ export function CostsPage({ id }: { id: string }) {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  const c = costs.data;
-  const b = before.data;
+  const b = prior.lookup.head;
   const orgName = org.data?.name ?? "Organization";
   const soFar = state === "current" ? "So far" : state === "future" ? "Accrued" : "Period total";
   const projectedNote =
@@ -156,7 +250,6 @@ export function CostsPage({ id }: { id: string }) {
         : "Closed period";
   // A running period is compared on its projection, a closed one on its total.
   const comparable = (x: Costs) => (state === "closed" ? x.total : x.projected_total);
-  const beforeByKey = new Map(b?.groups.map((g) => [g.key, g]) ?? []);
   const perResource = groupBy === "resource";
   const columns = perResource ? 5 : 4;
   const within = (m: string) => m >= period.first && m <= period.last;
@@ -174,8 +267,13 @@ export function CostsPage({ id }: { id: string }) {
         eyebrow={orgName}
         title="Cost breakdown"
         actions={
-          <button type="button" className="button-secondary" onClick={exportCsv} disabled={!c}>
-            Export CSV
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={exportCsv}
+            disabled={!c || exporting !== null}
+          >
+            {exporting ? "Exporting…" : "Export CSV"}
           </button>
         }
       />
@@ -252,8 +350,15 @@ export function CostsPage({ id }: { id: string }) {
       {period.preset === "custom" ? (
         <p className="hint">At most {MAX_MONTHS} months at a time; months are in UTC.</p>
       ) : null}
-      {costs.loading && !c ? <Loading what="Computing costs" /> : null}
-      <ErrorNotice error={costs.error} title="Costs could not be loaded." onRetry={costs.reload} />
+      {exporting ? (
+        <p className="hint" role="status">
+          Fetching every page for the CSV… {exporting.groups.toLocaleString("en-US")}{" "}
+          {groupPlurals[groupBy]} so far.
+        </p>
+      ) : null}
+      <ErrorNotice error={exportError} title="The CSV could not be exported." />
+      {pages.loading && !c ? <Loading what="Computing costs" /> : null}
+      <ErrorNotice error={pages.error} title="Costs could not be loaded." onRetry={pages.reload} />
       {c ? (
         <>
           <div className="stat-row stat-row-3">
@@ -289,8 +394,8 @@ export function CostsPage({ id }: { id: string }) {
                     <ChangeText now={comparable(c)} before={b.total} currency={c.currency} />
                   </span>
                 </>
-              ) : before.error ? (
-                <ErrorNotice error={before.error} title="Not loaded." onRetry={before.reload} />
+              ) : prior.error ? (
+                <ErrorNotice error={prior.error} title="Not loaded." onRetry={prior.reload} />
               ) : (
                 <Loading what="Loading" />
               )}
@@ -336,7 +441,7 @@ export function CostsPage({ id }: { id: string }) {
                   ) : null}
                   {c.groups.map((g) => {
                     const to = groupLink(groupBy, g);
-                    const prior = beforeByKey.get(g.key);
+                    const was = priorAmount({ lookup: prior.lookup, key: g.key });
                     return (
                       <tr key={g.key}>
                         <td className="name-cell">
@@ -367,12 +472,19 @@ export function CostsPage({ id }: { id: string }) {
                           <Money amount={g.projected_amount} currency={c.currency} />
                         </td>
                         <td className="num change">
-                          {b ? (
+                          {typeof was === "number" ? (
                             <ChangeText
                               now={state === "closed" ? g.amount : g.projected_amount}
-                              before={prior?.amount ?? 0}
+                              before={was}
                               currency={c.currency}
                             />
+                          ) : was === "unknown" ? (
+                            <span
+                              className="muted"
+                              title={`Not among the previous period's ${(PRIOR_MAX_PAGES * PRIOR_PAGE).toLocaleString("en-US")} largest ${groupPlurals[groupBy]}: not compared`}
+                            >
+                              not compared
+                            </span>
                           ) : (
                             "…"
                           )}
@@ -400,6 +512,13 @@ export function CostsPage({ id }: { id: string }) {
                 </tfoot>
               </table>
             </TableScroll>
+            {pages.more ? (
+              <p className="muted small" data-testid="costs-shown">
+                Showing the {c.groups.length.toLocaleString("en-US")} largest{" "}
+                {groupPlurals[groupBy]} by projected cost; the totals cover them all.
+              </p>
+            ) : null}
+            <ShowMore list={pages} what={groupPlurals[groupBy]} />
           </section>
         </>
       ) : null}
