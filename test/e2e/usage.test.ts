@@ -101,7 +101,8 @@ describe.skipIf(!chromiumPath)("a metered resource's usage in the console", () =
     // The peak is computed, not written down: a run in the first two minutes of an hour puts the
     // 3 next to the 7 an hour earlier instead of next to the 5.
     const peak = Math.max(...Object.values(expected(HOUR)).map(Number));
-    expect(label).toMatch(new RegExp(`^flow_runs per hour, .*: total 15; peak ${peak} on `));
+    // Titled with the meter's name from the catalog, not its event name.
+    expect(label).toMatch(new RegExp(`^Flow runs per hour, .*: total 15; peak ${peak} on `));
     await page.screenshot({ path: join(shotsDir, "resource-usage-hours.png"), fullPage: true });
   });
 
@@ -122,5 +123,9 @@ describe.skipIf(!chromiumPath)("a metered resource's usage in the console", () =
     const amount = costs.groups.find((g) => g.key === resourceId)?.amount ?? 0;
     const shown = await page.getByTestId("resource-cost-so-far").textContent();
     expect(Number(shown?.replace(/[^0-9]/g, ""))).toBe(amount);
+    // Usage is not projected: the projection is what was reported, and the page says so.
+    expect(await page.getByTestId("resource-cost-projection").textContent()).toBe(
+      "If no more usage is reported",
+    );
   });
 });

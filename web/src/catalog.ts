@@ -27,6 +27,8 @@ export interface Sku {
   package_size?: number;
   /** The event name of the meter a metered price reads its usage from. */
   meter?: string;
+  /** That meter's display name ("Flow runs"), when the API gives it. */
+  meter_name?: string;
   /** What one unit of that meter is called, when the catalog says. */
   meter_unit?: UnitNames;
 }
@@ -87,12 +89,16 @@ export function readSku(raw: Omit<RawSku, "meter"> & { meter?: unknown }): Sku {
   };
 }
 
-function meterOf(raw: unknown): Pick<Sku, "meter" | "meter_unit"> {
+function meterOf(raw: unknown): Pick<Sku, "meter" | "meter_name" | "meter_unit"> {
   if (!raw || typeof raw !== "object") return {};
   const m = raw as Record<string, unknown>;
   if (typeof m.event_name !== "string") return {};
   const unit = unitNames(m);
-  return { meter: m.event_name, ...(unit ? { meter_unit: unit } : {}) };
+  return {
+    meter: m.event_name,
+    ...(typeof m.name === "string" && m.name !== "" ? { meter_name: m.name } : {}),
+    ...(unit ? { meter_unit: unit } : {}),
+  };
 }
 
 /** A meter's unit names as the API gives them (`unit_name`, `unit_name_plural`), if any. */

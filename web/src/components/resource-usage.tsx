@@ -20,7 +20,13 @@ import { UsageChart } from "./usage-chart";
 const defaultGranularity = (preset: UsagePreset): Granularity =>
   preset === "24h" ? "hour" : "day";
 
-export function ResourceCost({ resource }: { resource: Resource }) {
+/** A meter on the resource page: the event name it reads and the name people know it by. */
+export interface MeterShown {
+  eventName: string;
+  name: string;
+}
+
+export function ResourceCost({ resource, metered }: { resource: Resource; metered: boolean }) {
   // Its own cost read: costs the resource's ledger rows, whatever the organization's size, and a
   // project member may read it.
   const costs = useApi(() => api.resourceCosts(resource.id), [resource.id]);
@@ -40,13 +46,16 @@ export function ResourceCost({ resource }: { resource: Resource }) {
         <strong>
           <Money amount={projected_amount} currency={currency} />
         </strong>
-        <span className="muted small">If nothing changes</span>
+        <span className="muted small" data-testid="resource-cost-projection">
+          {/* Usage is not projected: a metered price's projection is the usage reported so far. */}
+          {metered ? "If no more usage is reported" : "If nothing changes"}
+        </span>
       </div>
     </div>
   );
 }
 
-export function ResourceUsage({ resource, meters }: { resource: Resource; meters: string[] }) {
+export function ResourceUsage({ resource, meters }: { resource: Resource; meters: MeterShown[] }) {
   const [preset, setPreset] = useState<UsagePreset>("24h");
   const [granularity, setGranularity] = useState<Granularity>("hour");
   const range = useMemo(() => usageRange(preset, granularity, new Date()), [preset, granularity]);
@@ -91,11 +100,11 @@ export function ResourceUsage({ resource, meters }: { resource: Resource; meters
           )}
         </Field>
       </form>
-      {meters.map((eventName) => (
+      {meters.map((meter) => (
         <MeterUsage
-          key={eventName}
+          key={meter.eventName}
           resourceId={resource.id}
-          eventName={eventName}
+          meter={meter}
           granularity={granularity}
           range={range}
         />
@@ -106,15 +115,16 @@ export function ResourceUsage({ resource, meters }: { resource: Resource; meters
 
 function MeterUsage({
   resourceId,
-  eventName,
+  meter,
   granularity,
   range,
 }: {
   resourceId: string;
-  eventName: string;
+  meter: MeterShown;
   granularity: Granularity;
   range: { from: string; to: string };
 }) {
+  const { eventName } = meter;
   const usage = useApi(
     () => api.resourceUsage(resourceId, { event_name: eventName, granularity, ...range }),
     [resourceId, eventName, granularity, range.from, range.to],
@@ -122,7 +132,7 @@ function MeterUsage({
   return (
     <div className="meter-usage">
       <h3>
-        <code>{eventName}</code>
+        {meter.name} {meter.name !== eventName ? <code className="small">{eventName}</code> : null}
         {usage.data && usage.data.total !== null ? (
           <span className="muted small" data-testid="usage-total">
             {" "}
@@ -133,7 +143,7 @@ function MeterUsage({
       </h3>
       {usage.loading && !usage.data ? <Loading what="Loading usage" /> : null}
       <ErrorNotice error={usage.error} title="Usage could not be loaded." onRetry={usage.reload} />
-      {usage.data ? <UsageChart usage={usage.data} title={eventName} /> : null}
+      {usage.data ? <UsageChart usage={usage.data} title={meter.name} /> : null}
     </div>
   );
 }

@@ -1,13 +1,12 @@
 import { useState } from "react";
-import { type ApiError, api } from "../api";
+import { api } from "../api";
 import { describePrice, findSku, typeName } from "../catalog";
+import { ConfirmDialog } from "../components/confirm-dialog";
 import { RenameButton } from "../components/rename-dialog";
 import { ResourceCost, ResourceUsage } from "../components/resource-usage";
 import {
   BillingBadge,
   Breadcrumbs,
-  Dialog,
-  ErrorNotice,
   Loading,
   Notice,
   PageHeader,
@@ -27,7 +26,6 @@ export function ResourcePage({ id }: { id: string }) {
     [resource.data?.project_id],
   );
   const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<ApiError | null>(null);
   const [renamed, setRenamed] = useState<string | null>(null);
 
   if (resource.loading && !resource.data) return <Loading what="Loading the resource" />;
@@ -45,16 +43,11 @@ export function ResourcePage({ id }: { id: string }) {
   const canWrite = project.data?.permissions.write_resources ?? false;
 
   async function remove() {
-    setDeleteError(null);
-    try {
-      await api.deleteResource(id);
-      setFlash(
-        `Resource “${r.name}” deleted. Its billing stopped at ${formatDateTime(new Date().toISOString())}; time used until then stays on the bill.`,
-      );
-      navigate(`/projects/${r.project_id}`);
-    } catch (e) {
-      setDeleteError(e as ApiError);
-    }
+    await api.deleteResource(id);
+    setFlash(
+      `Resource “${r.name}” deleted. Its billing stopped at ${formatDateTime(new Date().toISOString())}; time used until then stays on the bill.`,
+    );
+    navigate(`/projects/${r.project_id}`);
   }
 
   return (
@@ -124,24 +117,30 @@ export function ResourcePage({ id }: { id: string }) {
           <dt>Created</dt>
           <dd>{formatDateTime(r.created_at)}</dd>
         </dl>
-        <ResourceCost resource={r} />
+        <ResourceCost resource={r} metered={sku?.billing_model === "metered"} />
       </section>
-      {sku?.meter ? <ResourceUsage resource={r} meters={[sku.meter]} /> : null}
-      <Dialog title={`Delete ${r.name}?`} open={deleting} onClose={() => setDeleting(false)}>
+      {sku?.meter ? (
+        <ResourceUsage
+          resource={r}
+          meters={[{ eventName: sku.meter, name: sku.meter_name ?? sku.meter }]}
+        />
+      ) : null}
+      <ConfirmDialog
+        title={`Delete ${r.name}?`}
+        open={deleting}
+        onClose={() => setDeleting(false)}
+        onConfirm={remove}
+        confirmLabel="Delete resource"
+        busyLabel="Deleting…"
+        tone="danger"
+        failedTitle="The resource was not deleted."
+      >
         <p>
-          Billing for this resource stops the moment it is deleted; time used so far stays on the
-          bill.
+          {sku?.billing_model === "metered"
+            ? "Billing for this resource stops the moment it is deleted; usage reported until then stays on the bill."
+            : "Billing for this resource stops the moment it is deleted; time used so far stays on the bill."}
         </p>
-        <ErrorNotice error={deleteError} title="The resource was not deleted." />
-        <div className="form-actions">
-          <button type="button" className="button-danger" onClick={remove}>
-            Delete resource
-          </button>
-          <button type="button" className="button-secondary" onClick={() => setDeleting(false)}>
-            Cancel
-          </button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </div>
   );
 }
