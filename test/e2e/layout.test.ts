@@ -413,6 +413,66 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     expect(await page.getByTestId("period-state").textContent()).toBe("If nothing changes");
   });
 
+  it("costs: pages through the groups, compares each with its own previous figure, exports every page", async () => {
+    const page = await newPage(desktop);
+    // Next month: its previous period is this month, which has costs to compare with.
+    const now = new Date();
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+    const month = next.toISOString().slice(0, 7);
+    await page.goto(
+      `${server.baseUrl}/organizations/${ids.orgId}/costs?month=${month}&group_by=resource`,
+    );
+    await settle(page);
+    const table = page.getByTestId("costs-table");
+    const rows = table.locator("tbody tr");
+    // Read a row as the person sees it: name, amounts, change (once the comparison is known).
+    const shown = async () => {
+      await expect
+        .poll(async () => (await table.locator("tbody").textContent())?.includes("…"))
+        .toBe(false);
+      return rows.evaluateAll((trs) => trs.map((tr) => tr.textContent));
+    };
+    const onePage = await shown();
+    expect(onePage.length).toBeGreaterThan(3);
+    expect(onePage.join(" ")).toMatch(/%|no change/);
+    const totals = await table.locator("tfoot").textContent();
+
+    // The real server, in small pages: 2 groups on screen at a time, and 1 per page for what the
+    // console reads in large pages (the previous period, the export).
+    await page.route(/\/v1\/organizations\/[^/]+\/costs\?/, (route) => {
+      const url = new URL(route.request().url());
+      const limit = url.searchParams.get("limit");
+      url.searchParams.set("limit", limit === "100" ? "2" : "1");
+      return route.continue({ url: url.toString() });
+    });
+    await page.reload();
+    await settle(page);
+    expect(await shown()).toEqual(onePage.slice(0, 2));
+    expect(await page.getByTestId("costs-shown").textContent()).toContain(
+      "the 2 largest resources",
+    );
+    expect(await table.locator("tfoot").textContent()).toBe(totals);
+    // With 2 groups on screen, the export still reads every page.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export CSV" }).click(),
+    ]);
+    const csv = readFileSync((await download.path()) as string, "utf8")
+      .trimEnd()
+      .split("\r\n");
+    // Header, one line per group of every page, total.
+    expect(csv).toHaveLength(onePage.length + 2);
+    expect(await page.getByRole("button", { name: "Export CSV" }).isEnabled()).toBe(true);
+    const more = page.getByRole("button", { name: "Show more resources" });
+    for (let n = 4; (await more.count()) > 0; n += 2) {
+      await more.click();
+      await expect.poll(() => rows.count()).toBe(Math.min(n, onePage.length));
+    }
+    // Every page read, each group compared with its own previous figure: as on one page.
+    expect(await shown()).toEqual(onePage);
+    expect(await page.getByTestId("costs-shown").count()).toBe(0);
+  });
+
   it("home: a failed load offers Retry and never says there are no projects", async () => {
     const page = await newPage(phone);
     let failing = true;
