@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
 import { rows, sqlb, textArray } from "./typed.js";
-import { addDistinctValues, foldIntoRollups } from "./usage-rollups.js";
+import { addDistinctValues, eventsAsPartials, foldIntoRollups, rollUp } from "./usage-rollups.js";
 
 /** A resource named by events, with the caller's roles where it lives (none: not theirs). */
 export interface UsageTarget {
@@ -146,8 +146,13 @@ function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): Raw
       SELECT o, p, r, n, v, t, i, j::jsonb, d, ${at.toISOString()}::timestamptz FROM fresh
       RETURNING 1
     ),
-    hours AS (${foldIntoRollups({ period: "hour", source: sql`fresh`, after: sql`stored` })}),
-    days AS (${foldIntoRollups({ period: "day", source: sql`fresh`, after: sql`hours` })}),
+    hourly AS MATERIALIZED (${rollUp({ period: "hour", source: eventsAsPartials(sql`fresh`) })}),
+    hours AS (${foldIntoRollups({ period: "hour", source: sql`hourly`, after: sql`stored` })}),
+    days AS (${foldIntoRollups({
+      period: "day",
+      source: sql`(${rollUp({ period: "day", source: sql`SELECT * FROM hourly` })})`,
+      after: sql`hours`,
+    })}),
     hour_values AS (${addDistinctValues({ period: "hour", source: sql`fresh`, after: sql`days` })}),
     day_values AS (${addDistinctValues({ period: "day", source: sql`fresh`, after: sql`hour_values` })})
     SELECT e.k, (SELECT s.content_hash FROM ktrlplane.usage_event_ids s

@@ -29,32 +29,52 @@ export function distinctValuesTableOf(period: RollupPeriod) {
 }
 
 /**
- * The aggregates of a set of events (columns v value, t timestamp, i event id) for one rollup
- * row: every aggregation's state, "latest" as the value of the greatest (timestamp, event id).
+ * Partial aggregates (columns o, p, r, n, t, sum, count, max, latest_value, latest_at,
+ * latest_event_id) rolled up to `period`: one row per resource × meter × period, `t` its start,
+ * in the same shape, so that rollups compose (events → hours → days: a day is summed from its
+ * batch's hour rows, not its events again). "latest" is the value of the greatest (timestamp,
+ * event id). Grouped in byte order ("C"); a resource's organization and project are its own
+ * (min picks the one value).
  */
-export const rollupAggregates = sql`sum(v), count(*), max(v),
-  (array_agg(v ORDER BY t DESC, i COLLATE "C" DESC))[1], max(t),
-  (array_agg(i ORDER BY t DESC, i COLLATE "C" DESC))[1]`;
+export function rollUp(options: {
+  period: RollupPeriod;
+  source: RawBuilder<unknown>;
+}): RawBuilder<unknown> {
+  const { start } = periodOf(options.period, sql`t`);
+  const latest = sql`ORDER BY latest_at DESC, latest_event_id COLLATE "C" DESC`;
+  return sql`
+    SELECT min(o) AS o, min(p) AS p, r COLLATE "C" AS r, n COLLATE "C" AS n, ${start} AS t,
+           sum(sum) AS sum, sum(count)::bigint AS count, max(max) AS max,
+           (array_agg(latest_value ${latest}))[1] AS latest_value, max(latest_at) AS latest_at,
+           (array_agg(latest_event_id ${latest}))[1] AS latest_event_id
+    FROM (${options.source}) AS s
+    GROUP BY 3, 4, 5`;
+}
+
+/** Events (columns o, p, r, n, v, t, i) as the partial aggregates `rollUp` reads, one each. */
+export function eventsAsPartials(events: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`SELECT o, p, r, n, t, v AS sum, 1 AS count, v AS max, v AS latest_value,
+    t AS latest_at, i AS latest_event_id FROM ${events}`;
+}
 
 /**
- * Adds the events of `source` (columns o, p, r, n, v, t, i) to their periods' rollup rows, one
- * upsert per resource × meter × period, in key order so that concurrent writers lock rollup rows
- * in one order. Grouped in byte order ("C"): one sort gives both groups and lock order, and a
- * resource's organization and project are its own (min picks the one value). Runs after `after` (a CTE it reads, see usage-events.ts). A data-modifying CTE.
+ * Adds rolled-up rows of `period` (`rollUp`'s shape) to their rollup rows, in key order so that
+ * concurrent writers lock rollup rows in one order. Runs after `after` (a CTE it reads, see
+ * usage-events.ts). A data-modifying CTE.
  */
 export function foldIntoRollups(options: {
   period: RollupPeriod;
   source: RawBuilder<unknown>;
   after: RawBuilder<unknown>;
 }): RawBuilder<unknown> {
-  const { column, start } = periodOf(options.period, sql`t`);
+  const { column } = periodOf(options.period, sql`t`);
   return sql`
     INSERT INTO ${rollupTable[options.period]} AS r
       (organization_id, project_id, resource_id, event_name, ${column}, sum, count, max,
        latest_value, latest_at, latest_event_id)
-    SELECT min(o), min(p), r COLLATE "C", n COLLATE "C", ${start}, ${rollupAggregates}
-    FROM ${options.source} WHERE (SELECT count(*) FROM ${options.after}) >= 0
-    GROUP BY 3, 4, 5 ORDER BY 3, 4, 5
+    SELECT o, p, r, n, t, sum, count, max, latest_value, latest_at, latest_event_id
+    FROM ${options.source} AS s WHERE (SELECT count(*) FROM ${options.after}) >= 0
+    ORDER BY r COLLATE "C", n COLLATE "C", t
     ON CONFLICT (resource_id, event_name, ${column}) DO UPDATE SET
       sum = r.sum + excluded.sum,
       count = r.count + excluded.count,
