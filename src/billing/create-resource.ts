@@ -2,7 +2,7 @@ import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import { newId } from "../db/ids.js";
-import { insertResourceAndStartBilling, quantityLimit } from "../db/ledger.js";
+import { insertResourceAndStartBilling, quantityLimit, writesChangeMarks } from "../db/ledger.js";
 import type { ProjectRow } from "../db/projects.js";
 import type { ResourceRow } from "../db/resources.js";
 import { checkQuota } from "../limits/check-quota.js";
@@ -66,6 +66,7 @@ export async function createResource(options: {
     db: tx,
     resource,
     billingAccountId: billing.billing_account_id,
+    marks: writesChangeMarks(ctx.provider),
   });
   if (!created) throw quantityLimit(price);
   await checkQuota({

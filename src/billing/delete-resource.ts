@@ -1,7 +1,7 @@
 import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
-import { deleteResourceAndStopBilling } from "../db/ledger.js";
+import { deleteResourceAndStopBilling, writesChangeMarks } from "../db/ledger.js";
 import { AppError, notFound } from "../domain/errors.js";
 
 /** Stops billing this one resource; every other resource on the account is untouched. */
@@ -25,7 +25,8 @@ export async function deleteResource(options: {
     // Someone else's resource is answered exactly like one that does not exist.
     throw error instanceof AppError && error.code === "not_found" ? notFound("Resource") : error;
   });
-  if (!(await deleteResourceAndStopBilling({ db: tx, resourceId, at: ctx.clock() }))) {
+  const marks = writesChangeMarks(ctx.provider);
+  if (!(await deleteResourceAndStopBilling({ db: tx, resourceId, at: ctx.clock(), marks }))) {
     throw notFound("Resource");
   }
 }

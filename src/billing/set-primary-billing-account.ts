@@ -99,7 +99,7 @@ export async function applyPrimaryAccountChange(options: {
   const { organization, from, to, plan } = change;
   if (from.id === to.id) return;
   await reopenIfClosed({ ctx, tx, userId, account: to, reason: "organization.primary" });
-  await moveOpenIntervals({ tx, plan });
+  await moveOpenIntervals({ ctx, tx, plan });
   await setPrimaryBillingAccount({ db: tx, id: organization.id, billingAccountId: to.id });
   await recordAudit({
     db: tx,

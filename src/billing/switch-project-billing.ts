@@ -14,6 +14,7 @@ import {
   type OpenInterval,
   openIntervals,
   openIntervalsOfProject,
+  writesChangeMarks,
 } from "../db/ledger.js";
 import { getOrganization } from "../db/organizations.js";
 import { type ProjectRow, updateProjectBilling } from "../db/projects.js";
@@ -199,12 +200,15 @@ async function planLeftAccount(options: {
  * a project switch and a change of the primary account both make.
  */
 export async function moveOpenIntervals(options: {
+  ctx: AppContext;
   tx: Queryable;
   plan: BillingSwitchPlan<OpenInterval>;
 }): Promise<void> {
   const { tx, plan } = options;
-  await closeIntervals({ db: tx, resourceIds: plan.close.map((i) => i.resource_id), at: plan.at });
-  await openIntervals({ db: tx, intervals: plan.open, at: plan.at });
+  const marks = writesChangeMarks(options.ctx.provider);
+  const resourceIds = plan.close.map((i) => i.resource_id);
+  await closeIntervals({ db: tx, resourceIds, at: plan.at, marks });
+  await openIntervals({ db: tx, intervals: plan.open, at: plan.at, marks });
 }
 
 /** Moves every open interval of the project at one instant: no second billed twice or not at all. */
@@ -246,7 +250,7 @@ export async function applyProjectBillingSwitch(options: {
       quota: "billing_accounts",
     });
   }
-  await moveOpenIntervals({ tx, plan });
+  await moveOpenIntervals({ ctx, tx, plan });
   const billingAccountId = change.mode === "inherit" ? null : to.billing_account_id;
   await updateProjectBilling({ db: tx, id: project.id, mode: change.mode, billingAccountId });
   await recordAudit({

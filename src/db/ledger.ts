@@ -29,9 +29,20 @@ const intervalColumns = [
 const now = sql<Date>`now()`;
 
 /**
- * Every ledger write leaves a dirty mark on the accounts it touched, in the caller's transaction:
- * the provider's worker brings those accounts in step with the ledger afterwards. Marks carry the
- * database's time, not the billing clock: they pace the worker (debounce), they bill nothing.
+ * Whether ledger writes leave change marks: only under a provider that keeps a copy of the ledger
+ * to bring in step. Decided by the provider chosen at boot, never per request. A provider that
+ * later takes over the same database finds the accounts by its first full pass (accounts no pass
+ * of its own has compared: `accountsDueForFullSync`), not by marks.
+ */
+export function writesChangeMarks(provider: { readonly keepsNoCopy?: true }): boolean {
+  return provider.keepsNoCopy !== true;
+}
+
+/**
+ * A ledger write under a provider that keeps a copy leaves a dirty mark on the accounts it
+ * touched, in the caller's transaction: the provider's worker brings those accounts in step with
+ * the ledger afterwards. Marks carry the database's time, not the billing clock: they pace the
+ * worker (debounce), they bill nothing.
  */
 export async function markAccountsChanged(options: {
   db: Queryable;
@@ -54,6 +65,8 @@ export async function openIntervals(options: {
   db: Queryable;
   intervals: OpenInterval[];
   at: Date;
+  /** `writesChangeMarks(provider)`. */
+  marks: boolean;
 }): Promise<void> {
   const { db, intervals, at } = options;
   if (intervals.length === 0) return;
@@ -84,7 +97,9 @@ export async function openIntervals(options: {
     db,
     accountIds: [...new Set(intervals.map((i) => i.billing_account_id))],
   });
-  await markAccountsChanged({ db, accountIds: intervals.map((i) => i.billing_account_id) });
+  if (options.marks) {
+    await markAccountsChanged({ db, accountIds: intervals.map((i) => i.billing_account_id) });
+  }
 }
 
 /** Moving resources onto an account may not take it past QUANTITY_LIMIT of one price. */
@@ -119,6 +134,8 @@ export async function closeIntervals(options: {
   db: Queryable;
   resourceIds: string[];
   at: Date;
+  /** `writesChangeMarks(provider)`. */
+  marks: boolean;
 }): Promise<OpenInterval[]> {
   const { db, resourceIds, at } = options;
   if (resourceIds.length === 0) return [];
@@ -133,7 +150,9 @@ export async function closeIntervals(options: {
       .where("ended_at", "is", null)
       .returning([...intervalColumns]),
   );
-  await markAccountsChanged({ db, accountIds: closed.map((i) => i.billing_account_id) });
+  if (options.marks) {
+    await markAccountsChanged({ db, accountIds: closed.map((i) => i.billing_account_id) });
+  }
   return closed;
 }
 
@@ -257,157 +276,180 @@ export async function intervalsOverlapping(options: {
 }
 
 /**
- * A new resource, its open interval on the paying account and the account's dirty mark, in one
- * statement: the hot path of every create costs a single round trip. The interval takes the
- * latest stored version of the price (new resources take a new version at once). False, and
- * nothing written, when the account already holds QUANTITY_LIMIT active resources of the price.
+ * A new resource, its open interval on the paying account and (with `marks`) the account's dirty
+ * mark, in one statement: the hot path of every create costs a single round trip. The interval
+ * takes the latest stored version of the price (new resources take a new version at once). False,
+ * and nothing written, when the account already holds QUANTITY_LIMIT active resources of the
+ * price.
  */
 export async function insertResourceAndStartBilling(options: {
   db: Queryable;
   resource: ResourceRow;
   billingAccountId: string;
+  /** `writesChangeMarks(provider)`. */
+  marks: boolean;
 }): Promise<boolean> {
+  const query = options.marks ? insertResourceAndStartBillingQuery : insertResourceOnlyQuery;
   const row = await first(
     options.db,
-    insertResourceAndStartBillingQuery({
-      ...options.resource,
-      billing_account_id: options.billingAccountId,
-    }),
+    query({ ...options.resource, billing_account_id: options.billingAccountId }),
   );
   return (row?.created ?? 0) > 0;
 }
 
-const insertResourceAndStartBillingQuery = cached(
-  (r: Omit<ResourceRow, "deleted_at"> & { billing_account_id: string }) =>
-    sqlb
-      .with("resource", (db) =>
-        db
-          .insertInto("ktrlplane.resources")
-          .columns([
-            "id",
-            "organization_id",
-            "project_id",
-            "name",
-            "resource_type",
-            "sku",
-            "created_at",
-          ])
-          .expression(
-            db
-              .selectNoFrom((eb) => [
-                eb.val(r.id).as("id"),
-                eb.val(r.organization_id).as("organization_id"),
-                eb.val(r.project_id).as("project_id"),
-                eb.val(r.name).as("name"),
-                eb.val(r.resource_type).as("resource_type"),
-                eb.val(r.sku).as("sku"),
-                sql<Date>`${r.created_at}::timestamptz`.as("created_at"),
-              ])
-              // Counted in this statement: see QUANTITY_HEADROOM for creates racing past it.
-              .where(
-                (eb) =>
-                  eb
-                    .selectFrom((eb) =>
-                      eb
-                        .selectFrom("ktrlplane.billing_intervals")
-                        .select(sql<number>`1`.as("one"))
-                        .where("billing_account_id", "=", r.billing_account_id)
-                        .where("resource_type", "=", r.resource_type)
-                        .where("sku", "=", r.sku)
-                        .where("ended_at", "is", null)
-                        .limit(sql.lit(QUANTITY_LIMIT))
-                        .as("held"),
-                    )
-                    .select(sql<number>`count(*)`.as("n")),
-                "<",
-                sql.lit(QUANTITY_LIMIT),
-              ),
-          )
-          .returning("id"),
-      )
-      .with("opened", (db) =>
-        db
-          .insertInto("ktrlplane.billing_intervals")
-          .columns([...intervalColumns, "started_at"])
-          .expression((eb) =>
-            eb.selectFrom("resource").select((eb) => [
-              "id",
-              eb.val(r.project_id).as("project_id"),
-              eb.val(r.billing_account_id).as("billing_account_id"),
-              eb.val(r.resource_type).as("resource_type"),
-              eb.val(r.sku).as("sku"),
-              eb
-                .selectFrom("ktrlplane.price_versions")
-                .select((eb) => eb.fn.max("version").as("version"))
-                .where("resource_type", "=", r.resource_type)
-                .where("sku", "=", r.sku)
-                .as("price_version"),
-              sql<Date>`${r.created_at}::timestamptz`.as("started_at"),
-            ]),
-          ),
-      )
-      .with("marked", (db) =>
-        db
-          .insertInto("ktrlplane.billing_account_changes")
-          .columns(["billing_account_id", "changed_at"])
-          .expression((eb) =>
-            eb
-              .selectFrom("resource")
-              .select([
-                eb.val(r.billing_account_id).as("billing_account_id"),
-                now.as("changed_at"),
-              ]),
-          ),
-      )
-      .selectFrom("resource")
-      .select(sql<number>`count(*)::int`.as("created")),
+type NewResource = Omit<ResourceRow, "deleted_at"> & { billing_account_id: string };
+
+const insertResourceAndStartBillingQuery = cached((r: NewResource) =>
+  insertResourceWith(r)
+    .with("marked", (db) =>
+      db
+        .insertInto("ktrlplane.billing_account_changes")
+        .columns(["billing_account_id", "changed_at"])
+        .expression((eb) =>
+          eb
+            .selectFrom("resource")
+            .select([eb.val(r.billing_account_id).as("billing_account_id"), now.as("changed_at")]),
+        ),
+    )
+    .selectFrom("resource")
+    .select(sql<number>`count(*)::int`.as("created")),
 );
 
+const insertResourceOnlyQuery = cached((r: NewResource) =>
+  insertResourceWith(r).selectFrom("resource").select(sql<number>`count(*)::int`.as("created")),
+);
+
+/** The resource and its open interval, as CTEs: the create statement's common part. */
+function insertResourceWith(r: NewResource) {
+  return sqlb
+    .with("resource", (db) =>
+      db
+        .insertInto("ktrlplane.resources")
+        .columns([
+          "id",
+          "organization_id",
+          "project_id",
+          "name",
+          "resource_type",
+          "sku",
+          "created_at",
+        ])
+        .expression(
+          db
+            .selectNoFrom((eb) => [
+              eb.val(r.id).as("id"),
+              eb.val(r.organization_id).as("organization_id"),
+              eb.val(r.project_id).as("project_id"),
+              eb.val(r.name).as("name"),
+              eb.val(r.resource_type).as("resource_type"),
+              eb.val(r.sku).as("sku"),
+              sql<Date>`${r.created_at}::timestamptz`.as("created_at"),
+            ])
+            // Counted in this statement: see QUANTITY_HEADROOM for creates racing past it.
+            .where(
+              (eb) =>
+                eb
+                  .selectFrom((eb) =>
+                    eb
+                      .selectFrom("ktrlplane.billing_intervals")
+                      .select(sql<number>`1`.as("one"))
+                      .where("billing_account_id", "=", r.billing_account_id)
+                      .where("resource_type", "=", r.resource_type)
+                      .where("sku", "=", r.sku)
+                      .where("ended_at", "is", null)
+                      .limit(sql.lit(QUANTITY_LIMIT))
+                      .as("held"),
+                  )
+                  .select(sql<number>`count(*)`.as("n")),
+              "<",
+              sql.lit(QUANTITY_LIMIT),
+            ),
+        )
+        .returning("id"),
+    )
+    .with("opened", (db) =>
+      db
+        .insertInto("ktrlplane.billing_intervals")
+        .columns([...intervalColumns, "started_at"])
+        .expression((eb) =>
+          eb.selectFrom("resource").select((eb) => [
+            "id",
+            eb.val(r.project_id).as("project_id"),
+            eb.val(r.billing_account_id).as("billing_account_id"),
+            eb.val(r.resource_type).as("resource_type"),
+            eb.val(r.sku).as("sku"),
+            eb
+              .selectFrom("ktrlplane.price_versions")
+              .select((eb) => eb.fn.max("version").as("version"))
+              .where("resource_type", "=", r.resource_type)
+              .where("sku", "=", r.sku)
+              .as("price_version"),
+            sql<Date>`${r.created_at}::timestamptz`.as("started_at"),
+          ]),
+        ),
+    );
+}
+
 /**
- * Marks one resource deleted, closes its open interval at `at` and marks the account dirty, in
- * one statement. False when the resource was deleted already (a concurrent delete won).
+ * Marks one resource deleted, closes its open interval at `at` and (with `marks`) marks the
+ * account dirty, in one statement. False when the resource was deleted already (a concurrent
+ * delete won).
  */
 export async function deleteResourceAndStopBilling(options: {
   db: Queryable;
   resourceId: string;
   at: Date;
+  /** `writesChangeMarks(provider)`. */
+  marks: boolean;
 }): Promise<boolean> {
-  const row = await first(options.db, deleteResourceAndStopBillingQuery(options));
+  const { resourceId, at } = options;
+  const query = options.marks ? deleteResourceAndStopBillingQuery : deleteResourceOnlyQuery;
+  const row = await first(options.db, query({ resourceId, at }));
   return (row?.deleted ?? 0) > 0;
 }
 
-const deleteResourceAndStopBillingQuery = cached(
-  ({ resourceId, at }: { resourceId: string; at: Date }) =>
-    sqlb
-      .with("deleted", (db) =>
-        db
-          .updateTable("ktrlplane.resources")
-          .set({ deleted_at: at })
-          .where("id", "=", resourceId)
-          .where("deleted_at", "is", null)
-          .returning("id"),
-      )
-      .with("closed", (db) =>
-        db
-          .updateTable("ktrlplane.billing_intervals")
-          .set((eb) => ({
-            ended_at: eb.fn<Date>("greatest", [sql<Date>`${at}::timestamptz`, "started_at"]),
-          }))
-          .where("resource_id", "in", (eb) => eb.selectFrom("deleted").select("deleted.id"))
-          .where("ended_at", "is", null)
-          .returning("billing_account_id"),
-      )
-      .with("marked", (db) =>
-        db
-          .insertInto("ktrlplane.billing_account_changes")
-          .columns(["billing_account_id", "changed_at"])
-          .expression((eb) =>
-            eb.selectFrom("closed").select(["billing_account_id", now.as("changed_at")]),
-          ),
-      )
-      .selectFrom("deleted")
-      .select(sql<number>`count(*)::int`.as("deleted")),
+type ResourceDeletion = { resourceId: string; at: Date };
+
+const deleteResourceAndStopBillingQuery = cached((d: ResourceDeletion) =>
+  deleteResourceWith(d)
+    .with("marked", (db) =>
+      db
+        .insertInto("ktrlplane.billing_account_changes")
+        .columns(["billing_account_id", "changed_at"])
+        .expression((eb) =>
+          eb.selectFrom("closed").select(["billing_account_id", now.as("changed_at")]),
+        ),
+    )
+    .selectFrom("deleted")
+    .select(sql<number>`count(*)::int`.as("deleted")),
 );
+
+const deleteResourceOnlyQuery = cached((d: ResourceDeletion) =>
+  deleteResourceWith(d).selectFrom("deleted").select(sql<number>`count(*)::int`.as("deleted")),
+);
+
+/** The resource marked deleted and its interval closed, as CTEs: the delete's common part. */
+function deleteResourceWith({ resourceId, at }: ResourceDeletion) {
+  return sqlb
+    .with("deleted", (db) =>
+      db
+        .updateTable("ktrlplane.resources")
+        .set({ deleted_at: at })
+        .where("id", "=", resourceId)
+        .where("deleted_at", "is", null)
+        .returning("id"),
+    )
+    .with("closed", (db) =>
+      db
+        .updateTable("ktrlplane.billing_intervals")
+        .set((eb) => ({
+          ended_at: eb.fn<Date>("greatest", [sql<Date>`${at}::timestamptz`, "started_at"]),
+        }))
+        .where("resource_id", "in", (eb) => eb.selectFrom("deleted").select("deleted.id"))
+        .where("ended_at", "is", null)
+        .returning("billing_account_id"),
+    );
+}
 
 /** The projects holding intervals a version move still has to cut (see `moveToPriceVersion`). */
 export async function projectsToMove(options: {

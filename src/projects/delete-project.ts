@@ -1,7 +1,7 @@
 import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
-import { closeIntervals } from "../db/ledger.js";
+import { closeIntervals, writesChangeMarks } from "../db/ledger.js";
 import { markProjectDeleted } from "../db/projects.js";
 import { markProjectResourcesDeleted } from "../db/resources.js";
 
@@ -16,6 +16,6 @@ export async function deleteProject(options: {
   await authorizeProject({ db: tx, userId, projectId, action: "write_projects", lock: "update" });
   const at = ctx.clock();
   const resourceIds = await markProjectResourcesDeleted({ db: tx, projectId, at });
-  await closeIntervals({ db: tx, resourceIds, at });
+  await closeIntervals({ db: tx, resourceIds, at, marks: writesChangeMarks(ctx.provider) });
   await markProjectDeleted({ db: tx, id: projectId, at });
 }

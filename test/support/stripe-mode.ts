@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
 import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
 import { type StripeEmulator, startStripeEmulator } from "./stripe-emulator/index.js";
-import { type ApiClient, startTestApp, type TestApp } from "./test-app.js";
+import { type ApiClient, startTestApp, type TestApp, type TestDatabase } from "./test-app.js";
 import { testDatabaseAvailable } from "./test-database.js";
 
 export const webhookSecret = "whsec_test_ktrlplane";
@@ -95,9 +95,12 @@ export async function startStripeTestApp(options: {
   usageIntervalMs?: number;
   /** The SDK's retries (default 3); 0 makes a lost answer fail the pass, as a crash would. */
   maxNetworkRetries?: number;
+  /** Restart on the database of an app closed with `keepDatabase` (default: a fresh one). */
+  db?: TestDatabase;
 }): Promise<StripeTestApp> {
   const emulator = await startStripeEmulator({ seed: options.seed });
   const app = await startTestApp({
+    ...(options.db ? { db: options.db } : {}),
     ...(options.catalogPath ? { catalogPath: options.catalogPath } : {}),
     provider: (db) =>
       createStripeProvider({
