@@ -11,6 +11,9 @@ const resourceQuota = loadConfig({}).KTRLPLANE_QUOTA_RESOURCES;
  * delete-resource.ts, src/db/ledger.ts), each as one plain SQL transaction on a dedicated
  * connection, and the create's quota count (src/limits/check-quota.ts, the same SQL function with
  * its lock). No authentication, authorization reads, project lock or response: just the writes.
+ * No change mark: the bench's server runs the local provider, which keeps no copy of the ledger
+ * and so writes none (src/db/ledger.ts `writesChangeMarks`); a baseline writing one would flatter
+ * the ratio.
  */
 export async function createResourceRaw(options: {
   client: pg.Client;
@@ -32,10 +35,6 @@ export async function createResourceRaw(options: {
          (resource_id, project_id, billing_account_id, resource_type, sku, price_version, started_at)
        VALUES ($1, $2, $3, 'graph', 'standard', 1, $4)`,
       [id, tenant.projectId, tenant.billingAccountId, at],
-    );
-    await client.query(
-      "INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at) VALUES ($1, $2)",
-      [tenant.billingAccountId, at],
     );
     await client.query("SELECT ktrlplane.count_for_quota($1, 'resources', $2)", [
       tenant.organizationId,
@@ -66,10 +65,6 @@ export async function deleteResourceRaw(options: {
       `UPDATE ktrlplane.billing_intervals SET ended_at = GREATEST($2::timestamptz, started_at)
        WHERE resource_id = $1 AND ended_at IS NULL`,
       [id, at],
-    );
-    await client.query(
-      "INSERT INTO ktrlplane.billing_account_changes (billing_account_id, changed_at) VALUES ($1, $2)",
-      [tenant.billingAccountId, at],
     );
     await client.query("COMMIT");
   } catch (error) {
