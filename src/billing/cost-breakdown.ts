@@ -199,35 +199,54 @@ export async function sumCosts(options: {
     projectedTotal += projected;
   };
 
-  for (const sum of await invoiceShareSums({ db, settlements, from, to, column, resourceId })) {
-    add(sum.key, sum.amount, sum.amount);
-  }
-  for (const sum of await flatShareSums({
-    db,
-    segments,
-    rates: flat.rates,
-    epochs: flat.epochs,
-    accruedUntil: epochSeconds(accruedUntil),
-    projectedUntil: epochSeconds(to),
-    column,
-    resourceId,
-  })) {
-    add(sum.key, sum.amount, sum.projected_amount);
-  }
-  if (swept.length > 0 && segments.length > 0) {
-    // One read for every segment: the rows of tiered prices, swept by the domain.
-    const intervals = await intervalsOverlapping({
+  // The reads below do not depend on each other: issued together, a pool runs them on as many
+  // connections (the request waits for the slowest, not for their sum); one connection or PGlite
+  // runs them in turn as before. Their sums are added in a fixed order once all have arrived.
+  const [frozen, flatSums, tieredIntervals, meteredSegments] = await Promise.all([
+    invoiceShareSums({ db, settlements, from, to, column, resourceId }),
+    flatShareSums({
       db,
-      billingAccountIds: [...new Set(segments.flatMap((s) => s.billing_account_ids))],
-      from: new Date((segments[0] as LedgerMonthSegment).from * 1000),
-      to: new Date((segments.at(-1) as LedgerMonthSegment).to * 1000),
-      prices: swept,
-    });
+      segments,
+      rates: flat.rates,
+      epochs: flat.epochs,
+      accruedUntil: epochSeconds(accruedUntil),
+      projectedUntil: epochSeconds(to),
+      column,
+      resourceId,
+    }),
+    swept.length > 0 && segments.length > 0
+      ? // One read for every segment: the rows of tiered prices, swept by the domain.
+        intervalsOverlapping({
+          db,
+          billingAccountIds: [...new Set(segments.flatMap((s) => s.billing_account_ids))],
+          from: new Date((segments[0] as LedgerMonthSegment).from * 1000),
+          to: new Date((segments.at(-1) as LedgerMonthSegment).to * 1000),
+          prices: swept,
+        })
+      : undefined,
+    // Usage so far, month by month (tiers and packages apply to a month's total); a projection
+    // does not extrapolate it.
+    Promise.all(
+      (ran && ran.size === 0 ? [] : segments).map((segment) =>
+        meteredCharges({
+          ctx,
+          db,
+          billingAccountIds: segment.billing_account_ids,
+          from: new Date(segment.from * 1000),
+          to: new Date(segment.to * 1000),
+          prices: itsPrices,
+        }),
+      ),
+    ),
+  ]);
+  for (const sum of frozen) add(sum.key, sum.amount, sum.amount);
+  for (const sum of flatSums) add(sum.key, sum.amount, sum.projected_amount);
+  if (tieredIntervals) {
     for (const segment of segments) {
       const accounts = new Set(segment.billing_account_ids);
       const charges = (openUntil: Date) =>
         computeCharges({
-          intervals: intervals.filter((i) => accounts.has(i.billing_account_id)),
+          intervals: tieredIntervals.filter((i) => accounts.has(i.billing_account_id)),
           prices,
           from: new Date(segment.from * 1000),
           to: new Date(segment.to * 1000),
@@ -237,17 +256,7 @@ export async function sumCosts(options: {
       for (const share of charges(to).shares) add(share[column], 0, share.amount);
     }
   }
-  // Usage so far, month by month (tiers and packages apply to a month's total); a projection
-  // does not extrapolate it.
-  for (const segment of ran && ran.size === 0 ? [] : segments) {
-    const metered = await meteredCharges({
-      ctx,
-      db,
-      billingAccountIds: segment.billing_account_ids,
-      from: new Date(segment.from * 1000),
-      to: new Date(segment.to * 1000),
-      prices: itsPrices,
-    });
+  for (const metered of meteredSegments) {
     for (const share of metered.shares) add(share[column], share.amount, share.amount);
   }
   return { groups, total, projectedTotal, accounts };

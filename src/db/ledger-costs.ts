@@ -42,18 +42,23 @@ export async function flatShareSums(options: {
   const { segments, rates, epochs } = options;
   const seg = segments.flatMap((s) => s.billing_account_ids.map((id) => ({ ...s, id })));
   if (seg.length === 0 || rates.length === 0) return [];
-  const column = sql.ref(options.column);
+  // Byte order ("C") for the key the answer is grouped by: the same groups, without a locale's
+  // comparison on each (tens of times slower on PGlite).
+  const groupKey = sql`i.${sql.ref(options.column)} COLLATE "C"`;
   const from = Math.min(...seg.map((s) => s.from));
   const to = Math.max(...seg.map((s) => s.to));
   const accountIds = [...new Set(seg.map((s) => s.id))];
   const onlyResource =
     options.resourceId === undefined ? sql`` : sql`AND resource_id = ${options.resourceId}`;
+  // A line is (segment row, rate row): one account's month at one price version. Its key is that
+  // pair of ordinals, so the window sorts below are on two integers, not on five text columns
+  // whose leading ones rarely differ; and the grouping sorts by the resource first. Those sorts
+  // were most of the statement's time on PostgreSQL (EXPLAIN in BENCHMARKS.md, costs).
   const query = sql<{ key: string; amount: number; projected_amount: number }>`
     WITH seg AS (
       SELECT * FROM unnest(${seg.map((s) => s.id)}::text[], ${seg.map((s) => s.from)}::bigint[],
-        ${seg.map((s) => s.to)}::bigint[], ${seg.map((s) => s.month_start)}::bigint[],
-        ${seg.map((s) => s.month_seconds)}::bigint[])
-        AS s(billing_account_id, from_s, to_s, month_start, month_seconds)
+        ${seg.map((s) => s.to)}::bigint[], ${seg.map((s) => s.month_seconds)}::bigint[])
+        WITH ORDINALITY AS s(billing_account_id, from_s, to_s, month_seconds, seg_no)
     ), epoch AS (
       SELECT * FROM unnest(${epochs.map((e) => e.resource_type)}::text[],
         ${epochs.map((e) => e.sku)}::text[], ${epochs.map((e) => e.start)}::bigint[],
@@ -63,12 +68,9 @@ export async function flatShareSums(options: {
       SELECT * FROM unnest(${rates.map((r) => r.resource_type)}::text[],
         ${rates.map((r) => r.sku)}::text[], ${rates.map((r) => r.version)}::int[],
         ${rates.map((r) => r.unit_amount)}::bigint[])
-        AS r(resource_type, sku, version, unit_amount)
+        WITH ORDINALITY AS r(resource_type, sku, version, unit_amount, rate_no)
     ), ledger AS (
-      -- Byte order ("C") for every key the sorts below group and partition by: the same groups,
-      -- without a locale's comparison on each of them (tens of times slower on PGlite).
-      SELECT billing_account_id COLLATE "C" AS billing_account_id,
-        resource_type COLLATE "C" AS resource_type, sku COLLATE "C" AS sku, price_version,
+      SELECT billing_account_id, resource_type, sku, price_version,
         resource_id COLLATE "C" AS resource_id, project_id COLLATE "C" AS project_id,
         floor(extract(epoch FROM started_at))::bigint AS start_s,
         floor(extract(epoch FROM ended_at))::bigint AS end_s
@@ -82,9 +84,9 @@ export async function flatShareSums(options: {
       WHERE billing_account_id = ANY(${accountIds}::text[])
         AND ended_at IS NULL AND started_at < to_timestamp(${to}) ${onlyResource}
     ), piece AS (
-      SELECT i.billing_account_id, i.resource_type, i.sku,
-        greatest(i.price_version, e.moved_to) AS version, s.month_start, s.month_seconds,
+      SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to) AS version,
         i.resource_id, i.project_id,
+        ${groupKey} AS key,
         greatest(least(coalesce(i.end_s, ${options.accruedUntil}::bigint), s.to_s, e.end_s)
           - greatest(i.start_s, s.from_s, e.start_s), 0) AS accrued,
         least(coalesce(i.end_s, ${options.projectedUntil}::bigint), s.to_s, e.end_s)
@@ -95,16 +97,19 @@ export async function flatShareSums(options: {
       JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
         AND i.start_s < e.end_s AND (i.end_s IS NULL OR i.end_s > e.start_s)
     ), weight AS (
-      SELECT billing_account_id, resource_type, sku, version, month_start, month_seconds,
-        resource_id, project_id, sum(accrued) AS accrued, sum(projected) AS projected
+      -- The resource first: it tells most rows apart, so the sort behind the grouping seldom
+      -- compares a second key.
+      SELECT resource_id, project_id, seg_no, resource_type, sku, version, min(key) AS key,
+        sum(accrued) AS accrued, sum(projected) AS projected
       FROM piece WHERE projected > 0
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+      GROUP BY resource_id, project_id, seg_no, resource_type, sku, version
     ), mode AS (
       -- Accrued and projected are split alike; a piece not begun by accruedUntil is absent from it.
-      SELECT w.billing_account_id, w.resource_type, w.sku, w.version, w.month_start,
-        w.month_seconds, w.resource_id, w.project_id, m.projected, m.seconds, r.unit_amount
+      SELECT w.seg_no, r.rate_no, w.resource_id, w.project_id, w.key, m.projected, m.seconds,
+        r.unit_amount, s.month_seconds
       FROM weight w
       JOIN rate r USING (resource_type, sku, version)
+      JOIN seg s USING (seg_no)
       CROSS JOIN LATERAL (VALUES (false, w.accrued), (true, w.projected)) AS m(projected, seconds)
       WHERE m.seconds > 0
     ), line AS (
@@ -113,17 +118,17 @@ export async function flatShareSums(options: {
         div(2 * unit_amount::numeric * sum(seconds) OVER l + month_seconds, 2 * month_seconds)
           AS line_amount
       FROM mode
-      WINDOW l AS (PARTITION BY projected, billing_account_id, resource_type, sku, version, month_start)
+      WINDOW l AS (PARTITION BY projected, seg_no, rate_no)
     ), floored AS (
       SELECT *, div(line_amount * seconds, line_seconds) AS floor_amount
       FROM line
     ), ranked AS (
-      SELECT ${column} AS key, projected, floor_amount,
+      SELECT key, projected, floor_amount,
         line_amount - sum(floor_amount) OVER l AS leftover,
         row_number() OVER (l ORDER BY line_amount * seconds - floor_amount * line_seconds DESC,
           resource_id COLLATE "C", project_id COLLATE "C") AS place
       FROM floored
-      WINDOW l AS (PARTITION BY projected, billing_account_id, resource_type, sku, version, month_start)
+      WINDOW l AS (PARTITION BY projected, seg_no, rate_no)
     )
     SELECT key,
       sum(CASE WHEN projected THEN 0 ELSE floor_amount + CASE WHEN place <= leftover THEN 1 ELSE 0 END END)::bigint AS amount,
