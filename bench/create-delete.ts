@@ -199,7 +199,7 @@ async function serialProfile(options: {
     );
   }
   for (const id of rawIds) {
-    rawDelete.push(await time(() => deleteResourceRaw({ client: rawClient, tenant, id })));
+    rawDelete.push(await time(() => deleteResourceRaw({ client: rawClient, id })));
   }
   return {
     apiCreateMs: mean(apiCreate),
@@ -333,7 +333,7 @@ export async function measureCreateDelete(options: CreateDeleteOptions): Promise
             const id = await measure("create", () =>
               createResourceRaw({ client: connection, tenant, name: `raw-${counter++}` }),
             );
-            await measure("delete", () => deleteResourceRaw({ client: connection, tenant, id }));
+            await measure("delete", () => deleteResourceRaw({ client: connection, id }));
           },
         });
         const baseUrl = server.baseUrl;

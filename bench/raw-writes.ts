@@ -48,12 +48,8 @@ export async function createResourceRaw(options: {
   return id;
 }
 
-export async function deleteResourceRaw(options: {
-  client: pg.Client;
-  tenant: BenchTenant;
-  id: string;
-}): Promise<void> {
-  const { client, tenant, id } = options;
+export async function deleteResourceRaw(options: { client: pg.Client; id: string }): Promise<void> {
+  const { client, id } = options;
   const at = new Date();
   await client.query("BEGIN");
   try {
