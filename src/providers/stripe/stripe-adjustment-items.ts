@@ -1,8 +1,8 @@
 import type Stripe from "stripe";
 import type { Database } from "../../db/database.js";
 import {
-  type PendingAdjustmentLine,
-  pendingAdjustmentLines,
+  invoiceLinesWithoutItem,
+  type LineWithoutItem,
   recordAdjustmentItem,
 } from "../../db/stripe-adjustment-items.js";
 import { calendarMonthOf } from "../../domain/billing-period.js";
@@ -49,7 +49,12 @@ export async function sendAdjustmentItems(options: {
   now: Date;
 }): Promise<{ sent: DriftEntry[]; drift: DriftEntry[] }> {
   const { stripe, db, pacer, billingAccountId, customerId, now } = options;
-  const pending = await pendingAdjustmentLines({ db, billingAccountId, since: lookBackStart(now) });
+  const pending = await invoiceLinesWithoutItem({
+    db,
+    billingAccountId,
+    since: lookBackStart(now),
+    lines: "adjustments",
+  });
   const sent: DriftEntry[] = [];
   const drift: DriftEntry[] = [];
   const existing = existingItemsReader({ stripe, pacer, customerId });
@@ -75,7 +80,7 @@ export async function sendAdjustmentItems(options: {
 }
 
 /** The fields of a ledger line an item carries (an adjustment line, or a line it corrects). */
-export type CorrectedLine = Omit<PendingAdjustmentLine, "amount">;
+export type CorrectedLine = Omit<LineWithoutItem, "amount">;
 
 /**
  * One invoice item for one ledger line, `amount` in Stripe's unit (negative: a credit), under the
@@ -191,7 +196,7 @@ export function lookBackStart(now: Date): Date {
   return since;
 }
 
-function describe(line: PendingAdjustmentLine): string {
+function describe(line: LineWithoutItem): string {
   return `${line.invoice_number} line ${line.line_no} (${line.resource_type}/${line.sku} v${line.price_version}, ${line.period_start.toISOString().slice(0, 7)}): ${line.amount} ${line.currency}`;
 }
 

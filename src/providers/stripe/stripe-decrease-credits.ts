@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { meteredGraceMs } from "../../billing/desired-account.js";
 import type { Database } from "../../db/database.js";
-import { meteredChargeLinesWithoutItem } from "../../db/stripe-adjustment-items.js";
+import { invoiceLinesWithoutItem } from "../../db/stripe-adjustment-items.js";
 import { stripeMeterEvents } from "../../db/stripe-meter-events.js";
 import { toStripeAmount } from "../../domain/money.js";
 import { meteredAmount, type Price } from "../../domain/pricing.js";
@@ -44,7 +44,12 @@ export async function creditMeterDecreases(options: {
 }): Promise<{ sent: DriftEntry[]; drift: DriftEntry[] }> {
   const { stripe, db, pacer, billingAccountId, now } = options;
   const lines = (
-    await meteredChargeLinesWithoutItem({ db, billingAccountId, since: lookBackStart(now) })
+    await invoiceLinesWithoutItem({
+      db,
+      billingAccountId,
+      since: lookBackStart(now),
+      lines: "metered_charges",
+    })
   ).filter((l) => now.getTime() >= l.period_end.getTime() + meteredGraceMs);
   const sent: DriftEntry[] = [];
   const drift: DriftEntry[] = [];
