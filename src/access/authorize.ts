@@ -5,6 +5,7 @@ import { rolesOf } from "../db/memberships.js";
 import { getOrganization, type OrganizationRow } from "../db/organizations.js";
 import { loadProjectAccess, type ProjectRef } from "../db/project-access.js";
 import type { ProjectRow } from "../db/projects.js";
+import { getResource, type ResourceRow } from "../db/resources.js";
 import { AppError, notFound } from "../domain/errors.js";
 import { type Action, type Role, rolesAllow } from "../domain/roles.js";
 import { assertMachineAllows } from "./machine-scopes.js";
@@ -136,4 +137,28 @@ export async function authorizeBillingAccount(options: {
       : error;
   });
   return account;
+}
+
+/**
+ * A resource, for the roles of its project; a resource of another tenant is answered exactly like
+ * one that does not exist (404 Resource, never 404 Project or 403 of a project one cannot see).
+ */
+export async function authorizeResource(options: {
+  db: Queryable;
+  userId: string;
+  resourceId: string;
+  action: Action;
+}): Promise<{ resource: ResourceRow; project: ProjectRow; billing: ProjectBilling }> {
+  const { db, userId, action } = options;
+  const resource = await getResource({ db, id: options.resourceId });
+  if (!resource) throw notFound("Resource");
+  const { project, billing } = await authorizeProject({
+    db,
+    userId,
+    projectId: resource.project_id,
+    action,
+  }).catch((error) => {
+    throw error instanceof AppError && error.code === "not_found" ? notFound("Resource") : error;
+  });
+  return { resource, project, billing };
 }

@@ -1,20 +1,10 @@
+import type { Selectable } from "kysely";
 import type { Queryable } from "./database.js";
+import type { StripeMeterEvents } from "./schema.js";
 import { execute, first, rows, sqlb } from "./typed.js";
 
 /** One meter event the reconciler planned for Stripe; `sent_at` is null until Stripe answered. */
-export interface StripeMeterEventRow {
-  billing_account_id: string;
-  event_name: string;
-  period_start: Date;
-  seq: number;
-  identifier: string;
-  customer_id: string;
-  value: string;
-  total: string;
-  event_at: Date;
-  planned_at: Date;
-  sent_at: Date | null;
-}
+export type StripeMeterEventRow = Selectable<StripeMeterEvents>;
 
 export async function findStripeMeterId(options: {
   db: Queryable;

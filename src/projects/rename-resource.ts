@@ -1,10 +1,9 @@
-import { authorizeProject } from "../access/authorize.js";
+import { authorizeResource } from "../access/authorize.js";
 import type { ProjectBilling } from "../billing/project-billing.js";
 import type { AppContext } from "../context.js";
 import { recordAudit } from "../db/audit.js";
 import type { Queryable } from "../db/database.js";
-import { getResource, type ResourceRow, renameResource as writeName } from "../db/resources.js";
-import { AppError, notFound } from "../domain/errors.js";
+import { type ResourceRow, renameResource as writeName } from "../db/resources.js";
 
 /**
  * Those who may write the project's resources rename one; billing is untouched (the ledger keys
@@ -18,15 +17,11 @@ export async function renameResource(options: {
   name: string;
 }): Promise<{ resource: ResourceRow; billing: ProjectBilling }> {
   const { ctx, tx, actorUserId, name } = options;
-  const resource = await getResource({ db: tx, id: options.resourceId });
-  if (!resource) throw notFound("Resource");
-  const { billing } = await authorizeProject({
+  const { resource, billing } = await authorizeResource({
     db: tx,
     userId: actorUserId,
-    projectId: resource.project_id,
+    resourceId: options.resourceId,
     action: "write_resources",
-  }).catch((error) => {
-    throw error instanceof AppError && error.code === "not_found" ? notFound("Resource") : error;
   });
   if (resource.name !== name) {
     await writeName({ db: tx, id: resource.id, name });

@@ -1,7 +1,6 @@
-import { authorizeProject } from "../../access/authorize.js";
+import { authorizeResource } from "../../access/authorize.js";
 import { costBreakdown, sumCosts } from "../../billing/cost-breakdown.js";
 import { getOrganization } from "../../db/organizations.js";
-import { getResource } from "../../db/resources.js";
 import { calendarMonthOf } from "../../domain/billing-period.js";
 import { AppError, notFound } from "../../domain/errors.js";
 import { encodeCostCursor } from "../cursor.js";
@@ -72,17 +71,11 @@ export const costRoutes = [
     query: resourceCostsQuery,
     response: resourceCostsResponse,
     handler: async ({ ctx, user, params, query }) => {
-      const resource = await getResource({ db: ctx.db, id: params.id ?? "" });
-      if (!resource) throw notFound("Resource");
-      const { project } = await authorizeProject({
+      const { resource, project } = await authorizeResource({
         db: ctx.db,
         userId: user.id,
-        projectId: resource.project_id,
+        resourceId: params.id ?? "",
         action: "read",
-      }).catch((error) => {
-        throw error instanceof AppError && error.code === "not_found"
-          ? notFound("Resource")
-          : error;
       });
       const organization = await getOrganization({ db: ctx.db, id: project.organization_id });
       if (!organization) throw notFound("Resource");

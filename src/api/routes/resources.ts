@@ -1,8 +1,6 @@
-import { authorizeProject } from "../../access/authorize.js";
+import { authorizeResource } from "../../access/authorize.js";
 import { createResource } from "../../billing/create-resource.js";
 import { deleteResource } from "../../billing/delete-resource.js";
-import { getResource } from "../../db/resources.js";
-import { AppError, notFound } from "../../domain/errors.js";
 import { presentResource } from "../presenters.js";
 import { route } from "../route.js";
 import { resourceBody, resourceResponse } from "../schemas.js";
@@ -31,17 +29,11 @@ export const resourceRoutes = [
     tag: "resources",
     response: resourceResponse,
     handler: async ({ ctx, user, params }) => {
-      const resource = await getResource({ db: ctx.db, id: params.id ?? "" });
-      if (!resource) throw notFound("Resource");
-      const { billing } = await authorizeProject({
+      const { resource, billing } = await authorizeResource({
         db: ctx.db,
         userId: user.id,
-        projectId: resource.project_id,
+        resourceId: params.id ?? "",
         action: "read",
-      }).catch((error) => {
-        throw error instanceof AppError && error.code === "not_found"
-          ? notFound("Resource")
-          : error;
       });
       return presentResource(resource, billing);
     },

@@ -1,7 +1,5 @@
 import { z } from "zod";
-import { authorizeProject } from "../../access/authorize.js";
-import { getResource } from "../../db/resources.js";
-import { AppError, notFound } from "../../domain/errors.js";
+import { authorizeResource } from "../../access/authorize.js";
 import { aggregations } from "../../domain/meter.js";
 import { usageRejections } from "../../domain/usage-event.js";
 import { ingestUsage } from "../../usage/ingest-usage.js";
@@ -158,17 +156,11 @@ export const usageRoutes = [
         .describe("Buckets that hold events, in order"),
     }),
     handler: async ({ ctx, user, params, query }) => {
-      const resource = await getResource({ db: ctx.db, id: params.id ?? "" });
-      if (!resource) throw notFound("Resource");
-      await authorizeProject({
+      const { resource } = await authorizeResource({
         db: ctx.db,
         userId: user.id,
-        projectId: resource.project_id,
+        resourceId: params.id ?? "",
         action: "read",
-      }).catch((error) => {
-        throw error instanceof AppError && error.code === "not_found"
-          ? notFound("Resource")
-          : error;
       });
       return queryResourceUsage({
         ctx,
