@@ -2,8 +2,8 @@ import { expect, it } from "vitest";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import { signedEvent } from "../support/stripe-emulator/index.js";
 import {
-  completeSetup,
   describeStripeApp,
+  signUpWithActiveAccount,
   waitForSync,
   webhookSecret,
 } from "../support/stripe-mode.js";
@@ -17,10 +17,11 @@ describeStripeApp(
     it("records the invoice from Stripe, not from the payload; a failed read takes nothing and the redelivery records it", async () => {
       const { emulator, app, stripeApp } = suite;
       stripeApp.setClocks("2026-11-20T00:00:00Z");
-      const { api } = await app.signUp();
-      const project = (await api.post("/v1/projects", { name: "Hooks" })).body;
-      const accountId: string = project.billing.billing_account_id;
-      await completeSetup({ api, emulator, billingAccountId: accountId });
+      const { api, project, accountId } = await signUpWithActiveAccount({
+        app,
+        emulator,
+        projectName: "Hooks",
+      });
       const created = await api.post("/v1/resources", {
         project_id: project.id,
         resource_type: "graph",

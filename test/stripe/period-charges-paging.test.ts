@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { completeSetup, describeStripeApp, waitForSync } from "../support/stripe-mode.js";
+import { describeStripeApp, signUpWithActiveAccount, waitForSync } from "../support/stripe-mode.js";
 
 /**
  * The provider's charges for the period are read from every page of the customer's invoices:
@@ -14,10 +14,11 @@ describeStripeApp(
     it("reads every invoice of the period", async () => {
       const { emulator, app, stripeApp } = suite;
       stripeApp.setClocks("2026-11-02T00:00:00Z");
-      const { api } = await app.signUp();
-      const project = (await api.post("/v1/projects", { name: "Pages" })).body;
-      const accountId: string = project.billing.billing_account_id;
-      await completeSetup({ api, emulator, billingAccountId: accountId });
+      const { api, project, accountId } = await signUpWithActiveAccount({
+        app,
+        emulator,
+        projectName: "Pages",
+      });
       const created = await api.post("/v1/resources", {
         project_id: project.id,
         resource_type: "graph",

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { completeSetup, describeStripeApp } from "../support/stripe-mode.js";
+import { describeStripeApp, signUpWithActiveAccount } from "../support/stripe-mode.js";
 
 /**
  * The hourly write budget stands for Stripe's limit on subscription updates; meter events do not
@@ -13,11 +13,12 @@ describeStripeApp(
     it("sends meter events from a deferred pass, and holds the subscription change back", async () => {
       const { emulator, app, stripeApp } = suite;
       stripeApp.setClocks("2026-11-02T00:00:00Z");
-      const { api } = await app.signUp();
-      const project = (await api.post("/v1/projects", { name: "Budget" })).body;
-      const accountId = project.billing.billing_account_id;
       // The set-up's default payment method (write 1), the subscription (write 2): spent.
-      await completeSetup({ api, emulator, billingAccountId: accountId });
+      const { api, project, accountId } = await signUpWithActiveAccount({
+        app,
+        emulator,
+        projectName: "Budget",
+      });
       const created = await api.post("/v1/resources", {
         project_id: project.id,
         resource_type: "flow",

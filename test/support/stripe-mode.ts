@@ -69,6 +69,21 @@ export async function completeSetup(options: {
     throw new Error(`account not active: ${JSON.stringify(account.body)}`);
 }
 
+/** A new user's organization with a project, its account through Stripe set-up and active. */
+export async function signUpWithActiveAccount(options: {
+  app: TestApp;
+  emulator: StripeEmulator;
+  projectName: string;
+  email?: string;
+}): Promise<{ api: ApiClient; project: any; accountId: string }> {
+  const { app, emulator } = options;
+  const { api } = await app.signUp(options.email ? { email: options.email } : {});
+  const project = (await api.post("/v1/projects", { name: options.projectName })).body;
+  const accountId: string = project.billing.billing_account_id;
+  await completeSetup({ api, emulator, billingAccountId: accountId });
+  return { api, project, accountId };
+}
+
 export interface StripeTestApp {
   emulator: StripeEmulator;
   app: TestApp;
