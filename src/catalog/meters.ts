@@ -6,6 +6,22 @@ const eventName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, "lowercase letters, digits, _ . and -");
 
+/**
+ * `decimals`: how finely a meter's usage is billed by a provider whose usage records carry whole
+ * numbers only — Stripe's meter events do ("The numerical usage value in the payload only accepts
+ * whole number values", https://docs.stripe.com/billing/subscriptions/usage-based/recording-usage-api).
+ * Such a provider is sent the period's aggregate × 10^decimals, rounded half up, and bills it at
+ * the price divided by 10^decimals, so a meter of 0.5 GB-hours with `"decimals": 3` bills what the
+ * ledger bills. Absent, it is 0: usage is whole for `count` and `unique_count` by definition and,
+ * for most `sum`/`max`/`latest` meters (runs, requests, seats), whole too — and at 0 a provider's
+ * invoice reads in the meter's own units ("1,200 runs"), not in thousandths. A meter whose values
+ * carry fractions declares how many places it bills exactly; finer usage is rounded there (the
+ * ledger still bills it exactly, the difference is reported as drift). At most 6: Stripe takes at
+ * most 15 digits per value (https://docs.stripe.com/changelog/dahlia/2026-04-22/billing-meter-event-values-validation).
+ * The local ledger bills every decimal of usage whatever this says.
+ */
+export const maxMeterDecimals = 6;
+
 const meterSchema = z
   .looseObject({
     event_name: eventName,
@@ -14,6 +30,7 @@ const meterSchema = z
     property: z.string().min(1).max(100).optional(),
     unit_name: z.string().min(1).max(40).optional(),
     unit_name_plural: z.string().min(1).max(40).optional(),
+    decimals: z.number().int().min(0).max(maxMeterDecimals).optional(),
   })
   .refine((m) => m.unit_name_plural === undefined || m.unit_name !== undefined, {
     message: "unit_name_plural needs unit_name",
@@ -56,6 +73,7 @@ export function parseMeters(options: {
       ...(m.property !== undefined ? { property: m.property } : {}),
       ...(m.unit_name !== undefined ? { unit_name: m.unit_name } : {}),
       ...(m.unit_name_plural !== undefined ? { unit_name_plural: m.unit_name_plural } : {}),
+      ...(m.decimals !== undefined ? { decimals: m.decimals } : {}),
     });
   }
   for (const price of options.prices.values()) {

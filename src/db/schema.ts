@@ -318,6 +318,7 @@ export interface StripePrices {
   price_key: string;
   definition_hash: string;
   price_id: string;
+  value_decimals: Generated<number>;
 }
 
 export interface StripeWebhookEvents {

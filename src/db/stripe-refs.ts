@@ -43,20 +43,20 @@ export async function findAccountByStripeCustomer(options: {
   return row?.billing_account_id;
 }
 
-export async function findStripePriceId(options: {
+/** A Stripe price created for a catalog price version, and the scale its meter takes usage at. */
+export async function findStripePrice(options: {
   db: Queryable;
   priceKey: string;
   definitionHash: string;
-}): Promise<string | undefined> {
-  const row = await first(
+}): Promise<{ price_id: string; value_decimals: number } | undefined> {
+  return first(
     options.db,
     sqlb
       .selectFrom("ktrlplane.stripe_prices")
-      .select("price_id")
+      .select(["price_id", "value_decimals"])
       .where("price_key", "=", options.priceKey)
       .where("definition_hash", "=", options.definitionHash),
   );
-  return row?.price_id;
 }
 
 export async function storeStripePriceId(options: {
@@ -64,6 +64,7 @@ export async function storeStripePriceId(options: {
   priceKey: string;
   definitionHash: string;
   priceId: string;
+  valueDecimals: number;
 }): Promise<void> {
   await execute(
     options.db,
@@ -73,6 +74,7 @@ export async function storeStripePriceId(options: {
         price_key: options.priceKey,
         definition_hash: options.definitionHash,
         price_id: options.priceId,
+        value_decimals: options.valueDecimals,
       })
       .onConflict((oc) => oc.doNothing()),
   );

@@ -12,6 +12,12 @@ export interface Meter {
   unit_name?: string;
   /** Its plural ("runs"); the singular with an "s" when the catalog gives none. */
   unit_name_plural?: string;
+  /**
+   * The decimal places of the aggregate a provider that only takes whole numbers is sent
+   * (Stripe's meter events: the aggregate × 10^decimals, its price divided to match). 0 when
+   * absent. See src/catalog/meters.ts.
+   */
+  decimals?: number;
 }
 
 /** A meter as the API shows it next to a price: what is counted, and what a unit is called. */

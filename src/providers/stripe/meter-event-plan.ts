@@ -3,6 +3,7 @@ import type { Period } from "../../domain/billing-period.js";
 import {
   compareR,
   decimalText,
+  mulR,
   parseDecimal,
   type Rational,
   rational,
@@ -26,11 +27,18 @@ import type { StripeMeterFormula } from "./stripe-meters.js";
  *   from (account, meter, period, sequence, new running total).
  * - `last` meters receive the line's current value whenever it changed, each event a second
  *   after the previous one so that Stripe's "last" is ours.
- * Stripe takes whole non-negative values only here (stricter than needed): a decrease (voided
- * usage) or a fractional total is reported as drift and not sent. A decrease is credited by an
- * invoice item once the month is closed (stripe-decrease-credits.ts); usage or voids dated in a
- * month Stripe already invoiced never reach the meters: the ledger's adjustment lines go to
- * Stripe as invoice items (stripe-adjustment-items.ts).
+ * Stripe takes whole numbers only (https://docs.stripe.com/billing/subscriptions/usage-based/recording-usage-api),
+ * so a line is sent in units of 10^-valueDecimals, the scale its Stripe price was created with
+ * (stripe-prices.ts): the running total × 10^valueDecimals, rounded half up once — the total,
+ * not each increment, so roundings never add up. `total` stays in the meter's own units (what
+ * Stripe's aggregate stands for), which is what the decrease credits price. A total finer than the
+ * scale is sent rounded and reported (`meter_usage_rounded`); a value past Stripe's 15 digits is
+ * reported and not sent. No negative value is sent (Stripe documents them as a correction,
+ * https://docs.stripe.com/billing/subscriptions/usage-based/meters/configure, but bills a negative
+ * cycle total as 0, and our emulator refuses them): a decrease (voided usage) is reported as
+ * drift and credited by an invoice item once the month is closed (stripe-decrease-credits.ts);
+ * usage or voids dated in a month Stripe already invoiced never reach the meters: the ledger's
+ * adjustment lines go to Stripe as invoice items (stripe-adjustment-items.ts).
  */
 export interface MeteredLineTarget {
   eventName: string;
@@ -38,6 +46,8 @@ export interface MeteredLineTarget {
   period: Period;
   /** The ledger's aggregate for the line so far, decimal text. */
   quantity: string;
+  /** The line's Stripe price takes usage × 10^valueDecimals. */
+  valueDecimals: number;
 }
 
 export interface RecordedMeterEvent {
@@ -94,12 +104,21 @@ export function planMeterEvents(options: {
     );
     const last = rows.at(-1);
     const ledger = parseDecimal(line.quantity);
-    if (ledger?.den !== 1n) {
-      drift.push({ kind: "meter_usage_fraction", detail: `${key}: ${line.quantity} is not whole` });
+    if (!ledger) {
+      drift.push({ kind: "meter_usage_invalid", detail: `${key}: ${line.quantity}` });
       continue;
     }
+    const scale = 10n ** BigInt(line.valueDecimals);
+    // What Stripe's aggregate will stand for: the ledger's total at the scale, rounded half up.
+    const held = rational((2n * ledger.num * scale + ledger.den) / (2n * ledger.den), scale);
+    if (compareR(held, ledger) !== 0) {
+      drift.push({
+        kind: "meter_usage_rounded",
+        detail: `${key}: ${line.quantity} is sent as ${decimalText(held)} (its Stripe price takes ${line.valueDecimals} decimal places)`,
+      });
+    }
     const base: Rational = last ? (parseDecimal(last.total) ?? rational(0)) : rational(0);
-    const order = compareR(ledger, base);
+    const order = compareR(held, base);
     if (order === 0) continue;
     let value: Rational;
     if (line.formula === "sum") {
@@ -110,10 +129,18 @@ export function planMeterEvents(options: {
         });
         continue;
       }
-      value = subR(ledger, base);
-    } else value = ledger;
+      value = subR(held, base);
+    } else value = held;
+    const scaled = decimalText(mulR(value, rational(scale)));
+    if (!/^\d{1,15}$/.test(scaled)) {
+      drift.push({
+        kind: "meter_usage_too_large",
+        detail: `${key}: ${scaled} (the usage × 10^${line.valueDecimals}) is more than the 15 digits Stripe takes in a meter event`,
+      });
+      continue;
+    }
     const seq = (last?.seq ?? 0) + 1;
-    const total = decimalText(ledger);
+    const total = decimalText(held);
     // Within the line's period (its last second once the period is over: the grace hour), and a
     // second after the previous event so that a `last` meter's order is the ledger's.
     const periodLast = line.period.end.getTime() - 1000;
@@ -131,7 +158,7 @@ export function planMeterEvents(options: {
         total,
       }),
       customer_id: customerId,
-      value: decimalText(value),
+      value: scaled,
       total,
       event_at: new Date(at),
     });

@@ -13,8 +13,7 @@ import {
   existingItemsReader,
   lookBackStart,
 } from "./stripe-adjustment-items.js";
-import { meterEventNameOf } from "./stripe-meters.js";
-import { meteredEventNameFor } from "./stripe-prices.js";
+import { type MeteredTarget, meteredTargetFor } from "./stripe-prices.js";
 
 /**
  * A decrease within the open month — usage voided after it was sent to a `sum` meter — cannot be
@@ -37,7 +36,7 @@ export async function creditMeterDecreases(options: {
   pacer: RequestPacer;
   billingAccountId: string;
   customerId: string;
-  meterCache: Map<string, string>;
+  targetCache: Map<string, MeteredTarget>;
   dryRun: boolean;
   beforeWrite: () => Promise<void>;
   now: Date;
@@ -64,14 +63,16 @@ export async function creditMeterDecreases(options: {
   let existing: ReturnType<typeof existingItemsReader> | undefined;
   for (const line of lines) {
     const price = line.price as Price;
-    const eventName = price.stripe_price_id
-      ? await meterEventNameOf({
-          stripe,
-          pacer,
-          priceId: price.stripe_price_id,
-          cache: options.meterCache,
-        })
-      : meteredEventNameFor({ price, version: line.price_version });
+    const eventName = (
+      await meteredTargetFor({
+        stripe,
+        db,
+        pacer,
+        price,
+        version: line.price_version,
+        cache: options.targetCache,
+      })
+    )?.eventName;
     const last = recorded
       .filter(
         (r) =>

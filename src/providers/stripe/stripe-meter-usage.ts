@@ -12,8 +12,8 @@ import {
   type RecordedMeterEvent,
 } from "./meter-event-plan.js";
 import type { RequestPacer } from "./request-pacer.js";
-import { meterEventNameOf, stripeFormulaOf } from "./stripe-meters.js";
-import { meteredEventNameFor } from "./stripe-prices.js";
+import { stripeFormulaOf } from "./stripe-meters.js";
+import { type MeteredTarget, meteredTargetFor } from "./stripe-prices.js";
 
 /**
  * The account's metered usage sent to Stripe as meter events: plan from the ledger's lines and
@@ -27,7 +27,7 @@ export async function reportMeteredUsage(options: {
   pacer: RequestPacer;
   desired: DesiredAccount;
   customerId: string;
-  meterCache: Map<string, string>;
+  targetCache: Map<string, MeteredTarget>;
   dryRun: boolean;
   beforeWrite: () => Promise<void>;
   now: Date;
@@ -37,20 +37,21 @@ export async function reportMeteredUsage(options: {
   if (metered.length === 0) return { sent: [], drift: [] };
   const lines: MeteredLineTarget[] = [];
   for (const line of metered) {
-    const eventName = line.price.stripe_price_id
-      ? await meterEventNameOf({
-          stripe,
-          pacer,
-          priceId: line.price.stripe_price_id,
-          cache: options.meterCache,
-        })
-      : meteredEventNameFor({ price: line.price, version: line.priceVersion });
-    if (!eventName) continue;
+    const target = await meteredTargetFor({
+      stripe,
+      db,
+      pacer,
+      price: line.price,
+      version: line.priceVersion,
+      cache: options.targetCache,
+    });
+    if (!target) continue;
     lines.push({
-      eventName,
+      eventName: target.eventName,
       formula: stripeFormulaOf(line.meter.aggregation),
       period: line.period,
       quantity: line.quantity,
+      valueDecimals: target.valueDecimals,
     });
   }
   const periodStarts = [...new Map(lines.map((l) => [l.period.start.getTime(), l.period.start]))];

@@ -83,23 +83,3 @@ export async function ensureStripeMeter(options: {
   cache.set(eventName, meterId);
   return meterId;
 }
-
-/** The event name of a meter Stripe already holds (a catalog price naming its Stripe price). */
-export async function meterEventNameOf(options: {
-  stripe: Stripe;
-  pacer: RequestPacer;
-  priceId: string;
-  cache: Map<string, string>;
-}): Promise<string | undefined> {
-  const { stripe, pacer, priceId, cache } = options;
-  const known = cache.get(`price:${priceId}`);
-  if (known) return known;
-  await pacer.wait();
-  const price = await stripe.prices.retrieve(priceId);
-  const meterId = price.recurring?.meter;
-  if (!meterId) return undefined;
-  await pacer.wait();
-  const meter = await stripe.billing.meters.retrieve(meterId);
-  cache.set(`price:${priceId}`, meter.event_name);
-  return meter.event_name;
-}

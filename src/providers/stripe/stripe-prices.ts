@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import Stripe from "stripe";
 import type { Database } from "../../db/database.js";
-import { findStripePriceId, storeStripePriceId } from "../../db/stripe-refs.js";
+import { findStripePrice, storeStripePriceId } from "../../db/stripe-refs.js";
+import { AppError } from "../../domain/errors.js";
 import type { Meter } from "../../domain/meter.js";
 import { toStripeAmount } from "../../domain/money.js";
-import { type Price, priceKey } from "../../domain/pricing.js";
-import { decimalText, mulR, parseDecimal, rational } from "../../domain/rational.js";
+import { meteredUnitPrice, type Price, priceKey } from "../../domain/pricing.js";
+import { decimalText, divR, mulR, type Rational, rational } from "../../domain/rational.js";
 import { idempotencyKey } from "./idempotency-key.js";
 import type { RequestPacer } from "./request-pacer.js";
+import { valueDecimalsMetadataKey } from "./stripe-metadata.js";
 import { ensureStripeMeter, stripeFormulaOf, stripeMeterEventName } from "./stripe-meters.js";
 
 /** Where a version of a catalog price lives in Stripe: its lookup key and definition hash. */
@@ -55,15 +57,22 @@ export async function stripePriceFor(options: {
   if (price.stripe_price_id) return price.stripe_price_id;
   const { definitionHash, key, lookupKey } = stripePriceIdentity({ price, version });
   const cached =
-    cache.get(key) ?? (await findStripePriceId({ db, priceKey: priceKey(price), definitionHash }));
+    cache.get(key) ??
+    (await findStripePrice({ db, priceKey: priceKey(price), definitionHash }))?.price_id;
   if (cached) {
     cache.set(key, cached);
     return cached;
   }
   const currency = price.currency;
   await pacer.wait();
-  const existing = await stripe.prices.list({ lookup_keys: [lookupKey], limit: 1 });
-  let priceId = existing.data[0]?.id;
+  const existing = (await stripe.prices.list({ lookup_keys: [lookupKey], limit: 1 })).data[0];
+  let priceId = existing?.id;
+  // A price found again keeps the scale it was created with; a new one takes the meter's.
+  const valueDecimals = existing
+    ? valueDecimalsOf(existing.metadata)
+    : price.billing_model === "metered"
+      ? (options.meter?.decimals ?? 0)
+      : 0;
   if (!priceId) {
     const params: Stripe.PriceCreateParams = {
       currency: price.currency,
@@ -73,9 +82,14 @@ export async function stripePriceFor(options: {
         metadata: { ktrlplane_price: priceKey(price) },
       },
       recurring: await recurringOf({ ...options, lookupKey }),
-      metadata: { ktrlplane_price: priceKey(price), ktrlplane_price_version: String(version) },
+      metadata: {
+        ktrlplane_price: priceKey(price),
+        ktrlplane_price_version: String(version),
+        // Only where it is not 0, so a whole-number meter's price is created as it always was.
+        ...(valueDecimals > 0 ? { [valueDecimalsMetadataKey]: String(valueDecimals) } : {}),
+      },
       ...(price.billing_model === "metered"
-        ? meteredAmounts(price)
+        ? meteredAmounts({ price, valueDecimals })
         : price.billing_model === "tiered"
           ? {
               billing_scheme: "tiered",
@@ -97,7 +111,13 @@ export async function stripePriceFor(options: {
       })
     ).id;
   }
-  await storeStripePriceId({ db, priceKey: priceKey(price), definitionHash, priceId });
+  await storeStripePriceId({
+    db,
+    priceKey: priceKey(price),
+    definitionHash,
+    priceId,
+    valueDecimals,
+  });
   cache.set(key, priceId);
   return priceId;
 }
@@ -128,48 +148,137 @@ async function recurringOf(options: {
 }
 
 /**
+ * Where a metered price version's usage goes in Stripe: its meter's event name, and the decimal
+ * places the usage is sent with (the aggregate × 10^valueDecimals, a whole number: see
+ * `meteredAmounts`). Fixed when the Stripe price was created, read back from where it was recorded
+ * — our table for a price we created (undefined until it exists: no usage was sent to it), the
+ * price's metadata for a catalog `stripe_price_id` (absent: 0) — and remembered: Stripe prices
+ * never change.
+ */
+export interface MeteredTarget {
+  eventName: string;
+  valueDecimals: number;
+}
+
+export async function meteredTargetFor(options: {
+  stripe: Stripe;
+  db: Database;
+  pacer: RequestPacer;
+  price: Price;
+  version: number;
+  cache: Map<string, MeteredTarget>;
+}): Promise<MeteredTarget | undefined> {
+  const { stripe, db, pacer, price, version, cache } = options;
+  const key = price.stripe_price_id
+    ? `price:${price.stripe_price_id}`
+    : stripePriceIdentity({ price, version }).key;
+  const known = cache.get(key);
+  if (known) return known;
+  let target: MeteredTarget | undefined;
+  if (price.stripe_price_id) {
+    await pacer.wait();
+    const stripePrice = await stripe.prices.retrieve(price.stripe_price_id);
+    const meterId = stripePrice.recurring?.meter;
+    if (!meterId) return undefined;
+    await pacer.wait();
+    const meter = await stripe.billing.meters.retrieve(meterId);
+    target = {
+      eventName: meter.event_name,
+      valueDecimals: valueDecimalsOf(stripePrice.metadata),
+    };
+  } else {
+    const { definitionHash, lookupKey } = stripePriceIdentity({ price, version });
+    const stored = await findStripePrice({ db, priceKey: priceKey(price), definitionHash });
+    if (!stored) return undefined;
+    target = {
+      eventName: stripeMeterEventName(lookupKey),
+      valueDecimals: stored.value_decimals,
+    };
+  }
+  cache.set(key, target);
+  return target;
+}
+
+function valueDecimalsOf(metadata: Stripe.Metadata | null | undefined): number {
+  const decimals = Number(metadata?.[valueDecimalsMetadataKey] ?? 0);
+  return Number.isInteger(decimals) && decimals >= 0 ? decimals : 0;
+}
+
+/**
  * A metered price's amounts as Stripe bills the period's aggregate: per unit (`unit_amount`, or
  * `unit_amount_decimal` for fractions of a minor unit), tiered over the aggregate, or per package
  * (`transform_quantity` divides by the package size and rounds up,
  * https://docs.stripe.com/products-prices/pricing-models#package-pricing). The same currency rules
  * as every amount: the decimal is scaled by the factor `toStripeAmount` applies to whole amounts.
+ *
+ * Usage sent with `valueDecimals` places arrives as the aggregate × 10^valueDecimals (Stripe's
+ * meter events take whole numbers), so each amount per unit is divided by that scale (Stripe takes
+ * up to 12 decimal places in `unit_amount_decimal`, https://docs.stripe.com/api/prices/create), and
+ * each quantity the price names is multiplied by it: a tier's `up_to`, a package's `divide_by`. A
+ * package's amount and a tier's flat fee are not per unit: unchanged. The amount Stripe computes
+ * is then the ledger's for the same aggregate. A price that would need more than 12 places fails
+ * the pass, never rounded.
  */
-function meteredAmounts(price: Price): Partial<Stripe.PriceCreateParams> {
+function meteredAmounts(options: {
+  price: Price;
+  valueDecimals: number;
+}): Partial<Stripe.PriceCreateParams> {
+  const { price, valueDecimals } = options;
   const currency = price.currency;
+  const scale = 10 ** valueDecimals;
   const amount = (minor: number) => toStripeAmount({ amount: minor, currency });
+  const perScaledUnit = (unit: Rational) =>
+    stripeDecimal({ minor: divR(unit, rational(scale)), currency, price });
   if (price.tiers) {
     return {
       billing_scheme: "tiered",
       tiers_mode: price.tiers_mode ?? "graduated",
       tiers: price.tiers.map((tier) => ({
-        up_to: tier.up_to === null ? "inf" : tier.up_to,
-        unit_amount: amount(tier.unit_amount),
+        up_to: tier.up_to === null ? "inf" : tier.up_to * scale,
+        ...(valueDecimals === 0
+          ? { unit_amount: amount(tier.unit_amount) }
+          : { unit_amount_decimal: perScaledUnit(rational(tier.unit_amount)) }),
         ...(tier.flat_amount ? { flat_amount: amount(tier.flat_amount) } : {}),
       })),
     };
   }
-  const unit =
-    price.unit_amount_decimal !== undefined
-      ? {
-          unit_amount_decimal: Stripe.Decimal.from(
-            stripeDecimal(price.unit_amount_decimal, currency),
-          ),
-        }
-      : { unit_amount: amount(price.unit_amount ?? 0) };
+  const unit = meteredUnitPrice(price) ?? rational(0);
+  if (price.package_size !== undefined) {
+    return {
+      billing_scheme: "per_unit",
+      ...(price.unit_amount_decimal === undefined
+        ? { unit_amount: amount(price.unit_amount ?? 0) }
+        : { unit_amount_decimal: stripeDecimal({ minor: unit, currency, price }) }),
+      transform_quantity: { divide_by: price.package_size * scale, round: "up" },
+    };
+  }
   return {
     billing_scheme: "per_unit",
-    ...unit,
-    ...(price.package_size !== undefined
-      ? { transform_quantity: { divide_by: price.package_size, round: "up" as const } }
-      : {}),
+    ...(valueDecimals === 0 && price.unit_amount_decimal === undefined
+      ? { unit_amount: amount(price.unit_amount ?? 0) }
+      : { unit_amount_decimal: perScaledUnit(unit) }),
   };
 }
 
-/** A decimal amount of ISO minor units in Stripe's unit for the currency. */
-function stripeDecimal(decimal: string, currency: string): string {
-  const parsed = parseDecimal(decimal);
-  if (!parsed) throw new Error(`unit_amount_decimal is not a decimal: ${decimal}`);
+/**
+ * Minor units per unit, exactly, as Stripe's `unit_amount_decimal` in its unit for the currency;
+ * refused beyond Stripe's 12 decimal places.
+ */
+function stripeDecimal(options: {
+  minor: Rational;
+  currency: string;
+  price: Price;
+}): Stripe.Decimal {
+  const { minor, currency, price } = options;
   const probe = 1_000_000;
   const factor = rational(toStripeAmount({ amount: probe, currency }), probe);
-  return decimalText(mulR(parsed, factor));
+  const text = decimalText(mulR(minor, factor));
+  if ((text.split(".")[1] ?? "").length > 12) {
+    throw new AppError({
+      code: "validation_failed",
+      message: `${priceKey(price)}: ${text} minor units per unit (its meter's usage in units of 10^-decimals) has more than the 12 decimal places Stripe takes in unit_amount_decimal (https://docs.stripe.com/api/prices/create); change the catalog price or the meter's decimals`,
+      field: "unit_amount_decimal",
+    });
+  }
+  return Stripe.Decimal.from(text);
 }

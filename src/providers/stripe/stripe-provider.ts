@@ -6,6 +6,7 @@ import { RequestPacer } from "./request-pacer.js";
 import { type PriceRefCache, readStripeInvoice, readStripeInvoices } from "./stripe-invoices.js";
 import { stripePeriodCharges } from "./stripe-period-charges.js";
 import { openCustomerPortal } from "./stripe-portal.js";
+import type { MeteredTarget } from "./stripe-prices.js";
 import { startCheckoutSetup } from "./stripe-setup.js";
 import { syncStripeAccount } from "./stripe-sync-account.js";
 import { verifyStripeWebhook } from "./stripe-webhooks.js";
@@ -29,8 +30,10 @@ export function createStripeProvider(options: {
   const { stripe, db } = options;
   const pacer = new RequestPacer(options.requestsPerSecond ?? 20);
   const priceCache = new Map<string, string>();
-  // Meter event name → meter id (and Stripe price id → its meter's event name).
+  // Meter event name → meter id.
   const meterCache = new Map<string, string>();
+  // A metered price version → its Stripe meter's event name and scale (see meteredTargetFor).
+  const targetCache = new Map<string, MeteredTarget>();
   const clock = options.clock ?? (() => new Date());
   // Stripe price id → catalog price key, learnt from price metadata (prices never change).
   const priceKeys = new Map<string, string>();
@@ -40,7 +43,16 @@ export function createStripeProvider(options: {
     initialAccountStatus: "setup_required",
     writesPerHour: options.writesPerHour ?? 180,
     syncAccount: (pass) =>
-      syncStripeAccount({ stripe, db, pacer, priceCache, meterCache, clock, ...pass }),
+      syncStripeAccount({
+        stripe,
+        db,
+        pacer,
+        priceCache,
+        meterCache,
+        targetCache,
+        clock,
+        ...pass,
+      }),
     startSetup: ({ account, returnUrl }) =>
       startCheckoutSetup({ stripe, db, pacer, account, returnUrl }),
     periodCharges: ({ account, period, prices }) =>

@@ -13,7 +13,7 @@ import { sendAdjustmentItems } from "./stripe-adjustment-items.js";
 import { ensureCustomer, nameCustomer, readCustomerPayment } from "./stripe-customers.js";
 import { creditMeterDecreases } from "./stripe-decrease-credits.js";
 import { reportMeteredUsage } from "./stripe-meter-usage.js";
-import { stripePriceFor } from "./stripe-prices.js";
+import { type MeteredTarget, stripePriceFor } from "./stripe-prices.js";
 import { findSetupPaymentMethod, makeDefaultPaymentMethod } from "./stripe-setup.js";
 import { accountStatusFrom } from "./stripe-status.js";
 import {
@@ -44,6 +44,7 @@ export async function syncStripeAccount(
     pacer: RequestPacer;
     priceCache: Map<string, string>;
     meterCache: Map<string, string>;
+    targetCache: Map<string, MeteredTarget>;
     clock: () => Date;
   } & Parameters<BillingProvider["syncAccount"]>[0],
 ): Promise<SyncOutcome> {
@@ -120,7 +121,7 @@ export async function syncStripeAccount(
       pacer,
       desired,
       customerId,
-      meterCache: options.meterCache,
+      targetCache: options.targetCache,
       dryRun: dry,
       beforeWrite,
       now: options.clock(),
@@ -143,7 +144,7 @@ export async function syncStripeAccount(
       pacer,
       billingAccountId: account.id,
       customerId,
-      meterCache: options.meterCache,
+      targetCache: options.targetCache,
       dryRun: dry,
       beforeWrite,
       now: options.clock(),

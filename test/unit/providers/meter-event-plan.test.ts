@@ -30,11 +30,12 @@ const plan = (
   quantity: string,
   rows: RecordedMeterEvent[],
   at: Date = now,
+  valueDecimals = 0,
 ) =>
   planMeterEvents({
     accountId: "acc_1",
     customerId: "cus_1",
-    lines: [{ eventName: "m", formula, period: november, quantity }],
+    lines: [{ eventName: "m", formula, period: november, quantity, valueDecimals }],
     recorded: rows,
     now: at,
   });
@@ -72,11 +73,32 @@ describe("meter events planned from the ledger's lines", () => {
     expect(send[0]?.event_at.toISOString()).toBe("2026-11-30T23:59:59.000Z");
   });
 
-  it("reports what it cannot send: a decrease, a fraction, an unconfirmed event past 35 days", () => {
+  it("sends fractional usage scaled by its price's decimals: the running total, rounded once", () => {
+    const first = plan("sum", "2.5", [], now, 3);
+    expect(first.send).toMatchObject([{ value: "2500", total: "2.5" }]);
+    expect(first.drift).toEqual([]);
+    const rows = [recorded({ seq: 1, total: "2.5", value: "2500" })];
+    expect(plan("sum", "2.75", rows, now, 3).send).toMatchObject([{ value: "250", total: "2.75" }]);
+    expect(plan("last", "0.125", [], now, 3).send).toMatchObject([{ value: "125" }]);
+    // Finer than the scale: the total is rounded (never each increment), and reported.
+    const rounded = plan("sum", "2.0004", rows, now, 3);
+    expect(rounded.send).toEqual([]);
+    expect(rounded.drift[0]?.kind).toBe("meter_usage_rounded");
+    expect(plan("sum", "2.5005", rows, now, 3).send).toMatchObject([
+      { value: "1", total: "2.501" },
+    ]);
+    const whole = plan("sum", "2.5", [], now, 0);
+    expect(whole.send).toMatchObject([{ value: "3", total: "3" }]);
+    expect(whole.drift[0]?.kind).toBe("meter_usage_rounded");
+  });
+
+  it("reports what it cannot send: a decrease, too many digits, an unconfirmed event past 35 days", () => {
     expect(plan("sum", "90", [recorded({ seq: 1, total: "100" })]).drift[0]?.kind).toBe(
       "meter_usage_decreased",
     );
-    expect(plan("sum", "2.5", []).drift[0]?.kind).toBe("meter_usage_fraction");
+    const huge = plan("sum", "1000000000000", [], now, 6);
+    expect(huge.send).toEqual([]);
+    expect(huge.drift[0]?.kind).toBe("meter_usage_too_large");
     const old = recorded({
       seq: 1,
       total: "3",

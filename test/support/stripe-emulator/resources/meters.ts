@@ -15,9 +15,16 @@ import { anything, int, listShape, obj, oneOf, parseParams, required, str } from
  *   `value_settings.event_payload_key` (default `value`); its timestamp lies within the past 35
  *   days and at most 5 minutes ahead; an `identifier` is unique for at least 24 h, a repeat within
  *   that window is taken once (https://docs.stripe.com/api/billing/meter-event/create).
- * Stricter than Stripe, which validates these asynchronously and reports them later: an event
- * for no active meter, for an unknown customer, or whose value is not a whole non-negative number
- * is refused at once. A repeated identifier is answered like the first and counted once; after
+ * - The value is a whole number: "The numerical usage value in the payload only accepts whole
+ *   number values" (https://docs.stripe.com/billing/subscriptions/usage-based/recording-usage-api),
+ *   of at most 15 significant digits, refused with a 400 since API 2026-04-22.dahlia
+ *   (https://docs.stripe.com/changelog/dahlia/2026-04-22/billing-meter-event-values-validation).
+ *   A fraction ("0.5") is refused, so fractional usage must reach Stripe scaled to whole units.
+ * Stricter than Stripe, which validates most of these asynchronously and reports them later: an
+ * event for no active meter, for an unknown customer, or whose value is not a whole non-negative
+ * number of at most 15 digits is refused at once (negative values, which Stripe documents as a
+ * correction of usage, are refused too: where the documents leave room, the emulator is the
+ * stricter). A repeated identifier is answered like the first and counted once; after
  * 24 h the identifier is free again (Stripe promises no more), so a product that relied on
  * longer would double-count here.
  */
