@@ -314,6 +314,13 @@ export interface StripeMeters {
   meter_id: string;
 }
 
+export interface StripePendingLines {
+  invoice_id: string;
+  line_no: number;
+  billing_account_id: string;
+  kind: "adjustment" | "metered_charge";
+}
+
 export interface StripePrices {
   price_key: string;
   definition_hash: string;
@@ -432,6 +439,7 @@ export interface DB {
   "ktrlplane.stripe_customers": StripeCustomers;
   "ktrlplane.stripe_meter_events": StripeMeterEvents;
   "ktrlplane.stripe_meters": StripeMeters;
+  "ktrlplane.stripe_pending_lines": StripePendingLines;
   "ktrlplane.stripe_prices": StripePrices;
   "ktrlplane.stripe_webhook_events": StripeWebhookEvents;
   "ktrlplane.usage_distinct_values": UsageDistinctValues;

@@ -1,8 +1,8 @@
-import type { Queryable } from "./database.js";
+import type { Database, Queryable } from "./database.js";
 import { execute, rows, sqlb } from "./typed.js";
 
-/** A line of one of the account's recent invoices that Stripe has no correcting item for yet. */
-export interface LineWithoutItem {
+/** A line of one of the account's invoices that Stripe has not been told about yet. */
+export interface PendingLine {
   invoice_id: string;
   invoice_number: string;
   invoice_period_start: Date;
@@ -21,56 +21,69 @@ export interface LineWithoutItem {
 }
 
 /**
- * The lines of the account's invoices for months since `since` that have no Stripe item: its
- * nonzero adjustment lines (late usage and voids, each sent as an item), or its metered charge
- * lines (which a decrease credit may correct). A bounded look back by the (account, period) key,
- * so a pass costs what the last months hold, not the account's history.
+ * The account's lines queued for Stripe (migration 028), oldest invoice first: its nonzero
+ * adjustment lines (late usage and voids, each sent as an item), or its metered charge lines
+ * (which a decrease credit may correct). The queue holds only what is pending, by account: a pass
+ * costs what is left to send, whatever the account's age and however old the line.
  */
-export async function invoiceLinesWithoutItem(options: {
+export async function pendingStripeLines(options: {
   db: Queryable;
   billingAccountId: string;
-  since: Date;
-  lines: "adjustments" | "metered_charges";
-}): Promise<LineWithoutItem[]> {
-  const query = sqlb
-    .selectFrom("ktrlplane.invoices as i")
-    .innerJoin("ktrlplane.invoice_lines as l", "l.invoice_id", "i.id")
-    .leftJoin("ktrlplane.stripe_adjustment_items as s", (join) =>
-      join.onRef("s.invoice_id", "=", "l.invoice_id").onRef("s.line_no", "=", "l.line_no"),
-    )
-    .select([
-      "l.invoice_id",
-      "i.number as invoice_number",
-      "i.period_start as invoice_period_start",
-      "i.period_end as invoice_period_end",
-      "l.line_no",
-      "l.resource_type",
-      "l.sku",
-      "l.price_version",
-      "l.price",
-      "l.description",
-      "l.period_start",
-      "l.period_end",
-      "l.usage_quantity",
-      "l.amount",
-      "l.currency",
-    ])
-    .where("i.billing_account_id", "=", options.billingAccountId)
-    .where("i.period_start", ">=", options.since)
-    .where("s.invoice_id", "is", null)
-    .orderBy("i.sequence")
-    .orderBy("l.line_no");
+  kind: "adjustment" | "metered_charge";
+}): Promise<PendingLine[]> {
   return rows(
     options.db,
-    options.lines === "adjustments"
-      ? query.where("l.kind", "=", "adjustment").where("l.amount", "<>", 0)
-      : query.where("l.kind", "=", "charge").where("l.usage_quantity", "is not", null),
+    sqlb
+      .selectFrom("ktrlplane.stripe_pending_lines as p")
+      .innerJoin("ktrlplane.invoice_lines as l", (join) =>
+        join.onRef("l.invoice_id", "=", "p.invoice_id").onRef("l.line_no", "=", "p.line_no"),
+      )
+      .innerJoin("ktrlplane.invoices as i", "i.id", "l.invoice_id")
+      .select([
+        "l.invoice_id",
+        "i.number as invoice_number",
+        "i.period_start as invoice_period_start",
+        "i.period_end as invoice_period_end",
+        "l.line_no",
+        "l.resource_type",
+        "l.sku",
+        "l.price_version",
+        "l.price",
+        "l.description",
+        "l.period_start",
+        "l.period_end",
+        "l.usage_quantity",
+        "l.amount",
+        "l.currency",
+      ])
+      .where("p.billing_account_id", "=", options.billingAccountId)
+      .where("p.kind", "=", options.kind)
+      .orderBy("i.sequence")
+      .orderBy("l.line_no"),
   );
 }
 
-/** Written after Stripe created the item; a repeat (two passes at once) keeps the first. */
-export async function recordAdjustmentItem(options: {
+/** A metered charge line whose check found nothing to credit: Stripe needs nothing more for it. */
+export async function settlePendingLine(options: {
   db: Queryable;
+  invoiceId: string;
+  lineNo: number;
+}): Promise<void> {
+  await execute(
+    options.db,
+    sqlb
+      .deleteFrom("ktrlplane.stripe_pending_lines")
+      .where("invoice_id", "=", options.invoiceId)
+      .where("line_no", "=", options.lineNo),
+  );
+}
+
+/**
+ * Written after Stripe created the item, in one transaction with the line leaving the queue; a
+ * repeat (two passes at once) keeps the first.
+ */
+export async function recordAdjustmentItem(options: {
+  db: Database;
   item: {
     invoice_id: string;
     line_no: number;
@@ -82,11 +95,15 @@ export async function recordAdjustmentItem(options: {
     sent_at: Date;
   };
 }): Promise<void> {
-  await execute(
-    options.db,
-    sqlb
-      .insertInto("ktrlplane.stripe_adjustment_items")
-      .values(options.item)
-      .onConflict((oc) => oc.columns(["invoice_id", "line_no"]).doNothing()),
-  );
+  const { item } = options;
+  await options.db.transaction(async (tx) => {
+    await execute(
+      tx,
+      sqlb
+        .insertInto("ktrlplane.stripe_adjustment_items")
+        .values(item)
+        .onConflict((oc) => oc.columns(["invoice_id", "line_no"]).doNothing()),
+    );
+    await settlePendingLine({ db: tx, invoiceId: item.invoice_id, lineNo: item.line_no });
+  });
 }

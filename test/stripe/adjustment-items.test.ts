@@ -162,9 +162,17 @@ describeStripeApp(
       await sync();
       expect(adjustmentItems(emulator, customer).length).toBe(1);
       expect(posts().length).toBe(asked);
-      // Our record lost, two days on (Stripe no longer knows the key): the pass finds the item
+      // Our record lost, two days on (Stripe no longer knows the key): as a crash between
+      // Stripe's answer and the record leaves it, the line still queued. The pass finds the item
       // among the customer's items and records it again, creating nothing.
-      await suite.app.ctx.db.query("DELETE FROM ktrlplane.stripe_adjustment_items");
+      await suite.app.ctx.db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO ktrlplane.stripe_pending_lines (invoice_id, line_no, billing_account_id, kind)
+           SELECT invoice_id, line_no, billing_account_id, 'adjustment'
+             FROM ktrlplane.stripe_adjustment_items`,
+        );
+        await tx.query("DELETE FROM ktrlplane.stripe_adjustment_items");
+      });
       await at("2026-12-03T02:00:00Z");
       await sync();
       expect(posts().length).toBe(asked);

@@ -1,11 +1,10 @@
 import type Stripe from "stripe";
 import type { Database } from "../../db/database.js";
 import {
-  invoiceLinesWithoutItem,
-  type LineWithoutItem,
+  type PendingLine,
+  pendingStripeLines,
   recordAdjustmentItem,
 } from "../../db/stripe-adjustment-items.js";
-import { calendarMonthOf } from "../../domain/billing-period.js";
 import { toStripeAmount } from "../../domain/money.js";
 import type { DriftEntry } from "../billing-provider.js";
 import type { RequestPacer } from "./request-pacer.js";
@@ -22,9 +21,6 @@ export const adjustmentMetadata = {
   priceVersion: "ktrlplane_price_version",
 } as const;
 
-/** How far back a pass looks for ledger invoices whose adjustment lines Stripe lacks. */
-const lookBackMonths = 3;
-
 /**
  * Late usage and voids in a month Stripe already invoiced (or past its 35-day meter-event window)
  * cannot reach Stripe through the meters, and a `sum` meter takes no negative event. The ledger
@@ -36,7 +32,10 @@ const lookBackMonths = 3;
  * regular billing cycle"). One item per line, under a key made of the ledger invoice id and the
  * line number; recorded once Stripe answered, so a pass that crashed in between creates it again
  * under the same key and Stripe answers with the first item (keys are kept at least 24 h,
- * https://docs.stripe.com/api/idempotent_requests).
+ * https://docs.stripe.com/api/idempotent_requests; past that, the customer's items are read).
+ * The lines come from the account's queue (migration 028): an adjustment stays there until its
+ * item is recorded — however long Stripe was unreachable or the account unable to pass, and
+ * however old the period it corrects — and a pass reads only what is queued.
  */
 export async function sendAdjustmentItems(options: {
   stripe: Stripe;
@@ -48,13 +47,8 @@ export async function sendAdjustmentItems(options: {
   beforeWrite: () => Promise<void>;
   now: Date;
 }): Promise<{ sent: DriftEntry[]; drift: DriftEntry[] }> {
-  const { stripe, db, pacer, billingAccountId, customerId, now } = options;
-  const pending = await invoiceLinesWithoutItem({
-    db,
-    billingAccountId,
-    since: lookBackStart(now),
-    lines: "adjustments",
-  });
+  const { stripe, db, pacer, billingAccountId, customerId } = options;
+  const pending = await pendingStripeLines({ db, billingAccountId, kind: "adjustment" });
   const sent: DriftEntry[] = [];
   const drift: DriftEntry[] = [];
   const existing = existingItemsReader({ stripe, pacer, customerId });
@@ -80,7 +74,7 @@ export async function sendAdjustmentItems(options: {
 }
 
 /** The fields of a ledger line an item carries (an adjustment line, or a line it corrects). */
-export type CorrectedLine = Omit<LineWithoutItem, "amount">;
+export type CorrectedLine = Omit<PendingLine, "amount">;
 
 /**
  * One invoice item for one ledger line, `amount` in Stripe's unit (negative: a credit), under the
@@ -188,15 +182,7 @@ async function createItem(options: {
   );
 }
 
-/** The start of the oldest month whose ledger invoice a pass still looks at. */
-export function lookBackStart(now: Date): Date {
-  let since = calendarMonthOf(now).start;
-  for (let i = 0; i < lookBackMonths; i++)
-    since = calendarMonthOf(new Date(since.getTime() - 1)).start;
-  return since;
-}
-
-function describe(line: LineWithoutItem): string {
+function describe(line: PendingLine): string {
   return `${line.invoice_number} line ${line.line_no} (${line.resource_type}/${line.sku} v${line.price_version}, ${line.period_start.toISOString().slice(0, 7)}): ${line.amount} ${line.currency}`;
 }
 

@@ -1,18 +1,15 @@
 import type Stripe from "stripe";
 import { meteredGraceMs } from "../../billing/desired-account.js";
 import type { Database } from "../../db/database.js";
-import { invoiceLinesWithoutItem } from "../../db/stripe-adjustment-items.js";
+import { pendingStripeLines, settlePendingLine } from "../../db/stripe-adjustment-items.js";
 import { stripeMeterEvents } from "../../db/stripe-meter-events.js";
 import { toStripeAmount } from "../../domain/money.js";
 import { meteredAmount, type Price } from "../../domain/pricing.js";
 import { compareR, parseDecimal, roundHalfUp } from "../../domain/rational.js";
 import type { DriftEntry } from "../billing-provider.js";
+import { meterEventMaxAgeMs } from "./meter-event-plan.js";
 import type { RequestPacer } from "./request-pacer.js";
-import {
-  createAdjustmentItem,
-  existingItemsReader,
-  lookBackStart,
-} from "./stripe-adjustment-items.js";
+import { createAdjustmentItem, existingItemsReader } from "./stripe-adjustment-items.js";
 import { type MeteredTarget, meteredTargetFor } from "./stripe-prices.js";
 
 /**
@@ -29,6 +26,9 @@ import { type MeteredTarget, meteredTargetFor } from "./stripe-prices.js";
  * ledger had already finalized the month: the ledger bills it on its next invoice as an
  * adjustment (an item, stripe-adjustment-items.ts), and this credit takes it off the month's
  * Stripe total, so it is billed once.
+ * Each metered charge line is queued for Stripe when its invoice is finalized (migration 028) and
+ * checked once its month is closed on both sides: it leaves the queue with its credit recorded,
+ * or at once when Stripe billed no more than the ledger — whatever its age, never re-read.
  */
 export async function creditMeterDecreases(options: {
   stripe: Stripe;
@@ -42,14 +42,9 @@ export async function creditMeterDecreases(options: {
   now: Date;
 }): Promise<{ sent: DriftEntry[]; drift: DriftEntry[] }> {
   const { stripe, db, pacer, billingAccountId, now } = options;
-  const lines = (
-    await invoiceLinesWithoutItem({
-      db,
-      billingAccountId,
-      since: lookBackStart(now),
-      lines: "metered_charges",
-    })
-  ).filter((l) => now.getTime() >= l.period_end.getTime() + meteredGraceMs);
+  const lines = (await pendingStripeLines({ db, billingAccountId, kind: "metered_charge" })).filter(
+    (l) => now.getTime() >= l.period_end.getTime() + meteredGraceMs,
+  );
   const sent: DriftEntry[] = [];
   const drift: DriftEntry[] = [];
   if (lines.length === 0) return { sent, drift };
@@ -73,21 +68,31 @@ export async function creditMeterDecreases(options: {
         cache: options.targetCache,
       })
     )?.eventName;
-    const last = recorded
-      .filter(
-        (r) =>
-          r.event_name === eventName &&
-          r.period_start.getTime() === line.period_start.getTime() &&
-          r.sent_at !== null,
+    const rows = recorded.filter(
+      (r) => r.event_name === eventName && r.period_start.getTime() === line.period_start.getTime(),
+    );
+    // An event Stripe may have taken without our record saying so is still re-sent by the passes
+    // (meter-event-plan.ts): the line waits until it is confirmed, or too old to be.
+    if (
+      rows.some(
+        (r) => r.sent_at === null && now.getTime() - r.event_at.getTime() <= meterEventMaxAgeMs,
       )
-      .at(-1);
+    )
+      continue;
+    const last = rows.filter((r) => r.sent_at !== null).at(-1);
     const stripeTotal = last ? parseDecimal(last.total) : null;
     const ledgerTotal = parseDecimal(line.usage_quantity ?? "");
-    if (!stripeTotal || !ledgerTotal || compareR(stripeTotal, ledgerTotal) <= 0) continue;
-    const billed = roundHalfUp(meteredAmount({ price, quantity: stripeTotal }));
-    const credit = line.amount - billed;
+    const credit =
+      stripeTotal && ledgerTotal && compareR(stripeTotal, ledgerTotal) > 0
+        ? line.amount - roundHalfUp(meteredAmount({ price, quantity: stripeTotal }))
+        : 0;
+    if (credit === 0) {
+      // Stripe billed no more than the ledger: the line needs nothing, now or later.
+      if (!options.dryRun)
+        await settlePendingLine({ db, invoiceId: line.invoice_id, lineNo: line.line_no });
+      continue;
+    }
     const detail = `${line.invoice_number} line ${line.line_no} (${line.resource_type}/${line.sku} v${line.price_version}): Stripe's meter holds ${last?.total}, the ledger ${line.usage_quantity}: ${credit} ${line.currency}`;
-    if (credit === 0) continue;
     let amount: number;
     try {
       amount = toStripeAmount({ amount: credit, currency: line.currency });
