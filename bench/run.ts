@@ -8,6 +8,7 @@ import { backgroundLoad } from "./cpu-usage.js";
 import { healthzUnderLoad } from "./healthz-under-load.js";
 import { httpVsRaw } from "./http-vs-raw.js";
 import { listPaged } from "./list-paged.js";
+import { meteredChargesSection } from "./metered-charges.js";
 import { formatSection } from "./print-table.js";
 import type { BenchSection } from "./section.js";
 import { startConfig } from "./start-config.js";
@@ -25,6 +26,7 @@ const sections: BenchSection[] = [
   listPaged,
   usageIngest,
   usageQuery,
+  meteredChargesSection,
 ];
 
 const args = process.argv.slice(2);

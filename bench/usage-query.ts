@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import type { Queryable } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
 import { openPostgres } from "../src/db/postgres.js";
 import { ensureUsagePartitions } from "../src/db/usage-partitions.js";
@@ -77,20 +78,7 @@ async function measureUsageQuery(options: { adminUrl: string }): Promise<Section
                GROUP BY 1, 2, 3, 4, 5`,
               [tenant.organizationId],
             );
-            // The daily rollups from the hourly ones, as ingestion keeps both (migration 019).
-            await db.query(
-              `INSERT INTO ktrlplane.usage_rollups_daily
-                 (organization_id, project_id, resource_id, event_name, day, sum, count, max,
-                  latest_value, latest_at, latest_event_id)
-               SELECT organization_id, project_id, resource_id, event_name,
-                      date_trunc('day', hour, 'UTC'), sum(sum), sum(count), max(max),
-                      (array_agg(latest_value ORDER BY latest_at DESC, latest_event_id COLLATE "C" DESC))[1],
-                      max(latest_at),
-                      (array_agg(latest_event_id ORDER BY latest_at DESC, latest_event_id COLLATE "C" DESC))[1]
-               FROM ktrlplane.usage_rollups WHERE organization_id = $1
-               GROUP BY 1, 2, 3, 4, 5`,
-              [tenant.organizationId],
-            );
+            await writeDailyRollups({ db, organizationId: tenant.organizationId });
             // As autovacuum would after a bulk load: statistics, and the visibility map that lets
             // the covering index answer alone.
             await db.query("VACUUM ANALYZE ktrlplane.usage_events");
@@ -144,6 +132,26 @@ async function measureUsageQuery(options: { adminUrl: string }): Promise<Section
       }
     },
   });
+}
+
+/** The daily rollups of an organization from its hourly ones, as ingestion keeps both (019). */
+export async function writeDailyRollups(options: {
+  db: Queryable;
+  organizationId: string;
+}): Promise<void> {
+  await options.db.query(
+    `INSERT INTO ktrlplane.usage_rollups_daily
+       (organization_id, project_id, resource_id, event_name, day, sum, count, max,
+        latest_value, latest_at, latest_event_id)
+     SELECT organization_id, project_id, resource_id, event_name,
+            date_trunc('day', hour, 'UTC'), sum(sum), sum(count), max(max),
+            (array_agg(latest_value ORDER BY latest_at DESC, latest_event_id COLLATE "C" DESC))[1],
+            max(latest_at),
+            (array_agg(latest_event_id ORDER BY latest_at DESC, latest_event_id COLLATE "C" DESC))[1]
+     FROM ktrlplane.usage_rollups WHERE organization_id = $1
+     GROUP BY 1, 2, 3, 4, 5`,
+    [options.organizationId],
+  );
 }
 
 export const usageQuery: BenchSection = {

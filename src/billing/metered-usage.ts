@@ -1,6 +1,6 @@
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
-import { type MeteredUsageRow, meteredUsageRows } from "../db/metered-usage.js";
+import { meteredUsageRows } from "../db/metered-usage.js";
 import { calendarMonthOf, monthsOverlapping } from "../domain/billing-period.js";
 import type { Charges } from "../domain/charges.js";
 import type { Aggregation } from "../domain/meter.js";
@@ -26,15 +26,21 @@ export async function meteredUsage(options: {
 }): Promise<MeteredUsage[]> {
   const { ctx, db, from, to } = options;
   const only = options.prices && new Set(options.prices.map(priceKey));
-  const metered = new Map<string, { resource_type: string; sku: string; event_name: string }>();
+  const metered = new Map<
+    string,
+    { resource_type: string; sku: string; event_name: string; aggregation: Aggregation }
+  >();
   for (const versions of ctx.catalog.prices.values()) {
     for (const { price } of versions) {
       if (!price.meter) continue;
       if (only && !only.has(priceKey(price))) continue;
+      const meter = ctx.catalog.meters.get(price.meter.event_name);
+      if (!meter) continue;
       const ref = {
         resource_type: price.resource_type,
         sku: price.sku,
-        event_name: price.meter.event_name,
+        event_name: meter.event_name,
+        aggregation: meter.aggregation,
       };
       metered.set(JSON.stringify(ref), ref);
     }
@@ -54,8 +60,6 @@ export async function meteredUsage(options: {
     const version = versionAt({ book, ref: row, version: row.price_version, at });
     const { price } = priceVersion(book, row, version);
     if (price.meter?.event_name !== row.event_name) continue;
-    const meter = ctx.catalog.meters.get(row.event_name);
-    if (!meter) continue;
     usage.push({
       resource_id: row.resource_id,
       project_id: row.project_id,
@@ -64,25 +68,10 @@ export async function meteredUsage(options: {
       sku: row.sku,
       price_version: version,
       period: calendarMonthOf(row.month_start),
-      quantity: aggregateOf(row, meter.aggregation) ?? "0",
+      quantity: row.quantity ?? "0",
     });
   }
   return usage;
-}
-
-function aggregateOf(row: MeteredUsageRow, aggregation: Aggregation): string | null {
-  switch (aggregation) {
-    case "sum":
-      return row.sum;
-    case "count":
-      return row.count;
-    case "max":
-      return row.max;
-    case "latest":
-      return row.latest;
-    case "unique_count":
-      return row.unique_count;
-  }
 }
 
 /**

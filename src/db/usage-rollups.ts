@@ -121,15 +121,20 @@ function rangeParts(options: {
   finest: RollupPeriod;
 }): { period: RollupPeriod; from: Date; to: Date }[] {
   const { from, to } = options;
-  if (options.finest === "hour") return [{ period: "hour", from, to }];
-  const firstDay = new Date(Math.ceil(from.getTime() / DAY_MS) * DAY_MS);
-  const lastDay = new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS);
-  if (firstDay >= lastDay) return [{ period: "hour", from, to }];
+  const days = options.finest === "day" ? wholeDaysOf({ from, to }) : null;
+  if (!days) return [{ period: "hour", from, to }];
   return [
-    { period: "day" as const, from: firstDay, to: lastDay },
-    { period: "hour" as const, from, to: firstDay },
-    { period: "hour" as const, from: lastDay, to },
+    { period: "day" as const, ...days },
+    { period: "hour" as const, from, to: days.from },
+    { period: "hour" as const, from: days.to, to },
   ].filter((part) => part.from < part.to);
+}
+
+/** The whole UTC days of [from, to), as one range; null when it holds none. */
+export function wholeDaysOf(range: { from: Date; to: Date }): { from: Date; to: Date } | null {
+  const from = new Date(Math.ceil(range.from.getTime() / DAY_MS) * DAY_MS);
+  const to = new Date(Math.floor(range.to.getTime() / DAY_MS) * DAY_MS);
+  return from < to ? { from, to } : null;
 }
 
 /**

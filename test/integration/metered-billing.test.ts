@@ -371,4 +371,57 @@ describe.skipIf(!testDatabaseAvailable)("metered billing", () => {
     expect(await flowOf(primary)).toEqual(["1", 2, 3]);
     expect(await flowOf(separate)).toEqual(["110", 220, 1]);
   });
+
+  it("splits a day cut by a billing switch at its hours, whole days going whole to their account", async () => {
+    app.clock.set("2026-11-02T12:30:00Z");
+    const d = (await api.post("/v1/projects", { name: "Split", organization_id: organizationId }))
+      .body;
+    for (const [key, resource_type, sku] of [
+      ["r5", "flow", "runs"],
+      ["s2", "seats", "seat"],
+    ] as const) {
+      const r = await api.post("/v1/resources", {
+        project_id: d.id,
+        resource_type,
+        sku,
+        name: key,
+      });
+      expectStatus(r, 201);
+      ids[key] = r.body.id;
+    }
+    app.clock.set("2026-11-05T14:30:00Z");
+    const moved = await api.put(`/v1/projects/${d.id}/billing`, { mode: "separate" });
+    expectStatus(moved, 200);
+    const separate = moved.body.billing_account_id as string;
+    app.clock.set("2026-11-07T06:00:00Z");
+    // One digit per event: each account's sum says which events it billed.
+    await send("r5", "flow_runs", [
+      { value: 1, at: "2026-11-02T12:40:00Z" },
+      { value: 10, at: "2026-11-03T05:00:00Z" },
+      { value: 100, at: "2026-11-04T23:59:59Z" },
+      { value: 1000, at: "2026-11-05T09:00:00Z" },
+      { value: 10000, at: "2026-11-05T14:10:00Z" },
+      { value: 100000, at: "2026-11-05T15:00:00Z" },
+      { value: 1000000, at: "2026-11-06T00:00:00Z" },
+      { value: 10000000, at: "2026-11-07T05:00:00Z" },
+    ]);
+    // The latest before the switch was sent last; the one in the switch's hour is the new account's.
+    await send("s2", "seats", [
+      { value: 4, at: "2026-11-03T10:00:00Z" },
+      { value: 6, at: "2026-11-05T14:20:00Z" },
+    ]);
+    await send("s2", "seats", [{ value: 5, at: "2026-11-05T09:00:00Z" }]);
+
+    const lines = async (account: string) =>
+      meteredLines((await api.get(`/v1/billing-accounts/${account}/charges`)).body.lines);
+    // Before the switch: its day (12:30 on) and whole days, and the switch day's hours before
+    // 14:00; r4's 1 run from the test above.
+    const before = await lines(primary);
+    expect(before["flow/runs"]).toEqual(["1112", 2224, 4]);
+    expect(before["seats/seat"]).toEqual(["5", 5 * 1000, 2]);
+    // After: the switch's hour, the rest of that day, a whole day and the hours of today.
+    const after = await lines(separate);
+    expect(after["flow/runs"]).toEqual(["11110000", 22220000, 1]);
+    expect(after["seats/seat"]).toEqual(["6", 6 * 800, 1]);
+  });
 });
