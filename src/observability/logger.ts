@@ -41,7 +41,15 @@ const secretText: [RegExp, string][] = [
   [/(\/\/[^:/@\s]+:)[^@/\s]+@/g, `$1${censor}@`],
 ];
 
+/**
+ * Any of the patterns above, case aside: one test that finds nothing in almost every string
+ * (every request's log line scrubs its method and path), so the replacements run only when it
+ * does find something.
+ */
+const maybeSecretText = new RegExp(secretText.map(([pattern]) => pattern.source).join("|"), "i");
+
 export function scrubText(text: string): string {
+  if (!maybeSecretText.test(text)) return text;
   let result = text;
   for (const [pattern, replacement] of secretText) result = result.replace(pattern, replacement);
   return result;
@@ -70,6 +78,25 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
   return copy;
 }
 
+/** How long a log line may wait for others before it is written out, ms. */
+const logBatchMs = 100;
+
+/**
+ * Standard output in batches: lines collect up to 4 KiB, or `logBatchMs`, and go out in one
+ * asynchronous write. pino's own stdout writes each line on its own, a system call and a thread-pool
+ * job per request at one line per request (BENCHMARKS.md, start-config). Lines at `error` and above
+ * are written at once (`createLogger`), and pino writes whatever waits synchronously when the
+ * process exits (`pino.destination` registers that), so an exit or a crash loses nothing; a
+ * SIGKILL may lose the last `logBatchMs`.
+ */
+function batchedStdout(): DestinationStream {
+  // One per process, shared by every logger writing to stdout: one file descriptor, one order.
+  stdout ??= pino.destination({ fd: 1, sync: false, minLength: 4096, periodicFlush: logBatchMs });
+  return stdout;
+}
+
+let stdout: DestinationStream | undefined;
+
 /**
  * The one logger of the process, built once from the configuration and carried on the
  * application context (`ctx.log`); the HTTP server, the reconciler and the CLIs all log through
@@ -83,7 +110,7 @@ export function createLogger(options: {
   const destination =
     typeof options.destination === "number"
       ? pino.destination({ fd: options.destination, sync: true })
-      : options.destination;
+      : (options.destination ?? batchedStdout());
   const settings: LoggerOptions = {
     level: options.level,
     redact: { paths: redactPaths, censor },
@@ -96,13 +123,17 @@ export function createLogger(options: {
     },
     hooks: {
       // The message text itself: `log.warn("failed: " + error.message)` must not leak either.
-      logMethod(args, method) {
-        return method.apply(
+      logMethod(args, method, level) {
+        method.apply(
           this,
           args.map((arg) => (typeof arg === "string" ? scrubText(arg) : arg)) as typeof args,
         );
+        // An error is worth a write of its own: whoever watches the logs sees it at once.
+        if (level >= errorLevel) this.flush();
       },
     },
   };
-  return destination ? pino(settings, destination) : pino(settings);
+  return pino(settings, destination);
 }
+
+const errorLevel = pino.levels.values.error as number;
