@@ -147,19 +147,20 @@ async function recurringOf(options: {
   return { interval: price.interval, usage_type: "metered", meter: meterId };
 }
 
-/**
- * Where a metered price version's usage goes in Stripe: its meter's event name, and the decimal
- * places the usage is sent with (the aggregate × 10^valueDecimals, a whole number: see
- * `meteredAmounts`). Fixed when the Stripe price was created, read back from where it was recorded
- * — our table for a price we created (undefined until it exists: no usage was sent to it), the
- * price's metadata for a catalog `stripe_price_id` (absent: 0) — and remembered: Stripe prices
- * never change.
- */
+/** Where a metered price version's usage goes in Stripe, and at what scale. */
 export interface MeteredTarget {
   eventName: string;
+  /** Usage is sent as the aggregate × 10^valueDecimals, a whole number (see `meteredAmounts`). */
   valueDecimals: number;
 }
 
+/**
+ * The meter event name and scale of a metered price version's Stripe price. The scale was fixed
+ * when that price was created and is read back from where it was recorded — our table for a price
+ * we created (undefined until it exists: no usage was sent to it), the price's metadata for a
+ * catalog `stripe_price_id` (absent: 0) — never from the catalog's meter, whose `decimals` may
+ * have changed since; and remembered: Stripe prices never change.
+ */
 export async function meteredTargetFor(options: {
   stripe: Stripe;
   db: Database;
