@@ -70,8 +70,9 @@ const instants = (events: StoredUsageEvent[]) =>
 
 /**
  * Claims the events' ids for their organizations, stores the events it claimed and folds them
- * into the hourly and daily rollups and distinct values, in the caller's transaction; returns the
- * keys it claimed and, for the others, the content digest their id stands for.
+ * into the hourly and daily rollups and distinct values, in the caller's transaction. Returns the
+ * events it did not claim, by position in `events`, with the content digest their id stands for
+ * (undefined if none could be read).
  *
  * One statement for all of it, each array sent once (see `storeClaimedSql`). Ids claimed before,
  * or by a concurrent batch that commits first, are not claimed: ON CONFLICT waits for that batch,
@@ -82,39 +83,44 @@ export async function claimAndStoreUsageEvents(options: {
   db: Queryable;
   events: StoredUsageEvent[];
   at: Date;
-}): Promise<{ claimed: Set<string>; earlier: Map<string, string> }> {
-  // Keys built once, not per comparison (a batch's sort compares ~130,000 times).
-  const keyed = options.events.map((e) => ({ key: eventKey(e), event: e }));
-  keyed.sort((a, b) => compareText(a.key, b.key));
-  const events = keyed.map((k) => k.event);
-  if (events.length === 0) return { claimed: new Set(), earlier: new Map() };
+}): Promise<Map<number, string | undefined>> {
+  const order = options.events.map((_, i) => i);
+  order.sort((a, b) =>
+    compareEvents(options.events[a] as StoredUsageEvent, options.events[b] as StoredUsageEvent),
+  );
+  const events = order.map((i) => options.events[i] as StoredUsageEvent);
+  const unclaimed = new Map<number, string | undefined>();
+  if (events.length === 0) return unclaimed;
   const input = sql`unnest(${texts(events, (e) => e.organization_id)}, ${texts(events, (e) => e.project_id)},
       ${texts(events, (e) => e.resource_id)}, ${texts(events, (e) => e.event_name)},
       ${texts(events, (e) => e.value)}::numeric[], ${instants(events)}, ${texts(events, (e) => e.event_id)},
       ${texts(events, (e) => e.properties)}, ${sql`${events.map((e) => e.distinct_value)}::text[]`},
       ${texts(events, (e) => e.content_hash)}) WITH ORDINALITY AS e(o, p, r, n, v, t, i, j, d, h, k)`;
-  const unclaimed = await rows(
+  const found = await rows(
     options.db,
     sql<{
       k: string;
       standing: string | null;
     }>`${storeClaimedSql({ input, at: options.at })}`.compile(sqlb),
   );
-  const claimed = new Set(keyed.map((k) => k.key));
-  const earlier = new Map<string, string>();
-  const unseen: StoredUsageEvent[] = [];
-  for (const u of unclaimed) {
-    const { key, event } = keyed[Number(u.k) - 1] as (typeof keyed)[number];
-    claimed.delete(key);
-    if (u.standing === null) unseen.push(event);
-    else earlier.set(key, u.standing);
+  const unseen: number[] = [];
+  for (const u of found) {
+    const position = order[Number(u.k) - 1] as number;
+    unclaimed.set(position, u.standing ?? undefined);
+    if (u.standing === null) unseen.push(position);
   }
   // Claimed by a batch that committed while this statement waited on it: its row is not in this
   // statement's snapshot, but is in the next statement's.
-  for (const [key, hash] of await claimedContentHashes({ db: options.db, events: unseen })) {
-    earlier.set(key, hash);
+  if (unseen.length > 0) {
+    const hashes = await claimedContentHashes({
+      db: options.db,
+      events: unseen.map((i) => options.events[i] as StoredUsageEvent),
+    });
+    for (const i of unseen) {
+      unclaimed.set(i, hashes.get(eventKey(options.events[i] as StoredUsageEvent)));
+    }
   }
-  return { claimed, earlier };
+  return unclaimed;
 }
 
 /**
@@ -192,7 +198,9 @@ export function eventKey(e: { organization_id: string; event_id: string }): stri
   return `${e.organization_id}\u0000${e.event_id}`;
 }
 
-/** Byte order, as PostgreSQL's "C" collation: the same on every database and locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** By (organization, id) in code-unit order: one order for every batch, whatever the locale. */
+function compareEvents(a: StoredUsageEvent, b: StoredUsageEvent): number {
+  if (a.organization_id !== b.organization_id)
+    return a.organization_id < b.organization_id ? -1 : 1;
+  return a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0;
 }
