@@ -326,6 +326,11 @@ export interface StripeWebhookEvents {
   received_at: Date;
 }
 
+export interface UsageChanges {
+  resource_id: string;
+  changed_at: Date;
+}
+
 export interface UsageDistinctValues {
   organization_id: string;
   project_id: string;
@@ -433,6 +438,7 @@ export interface DB {
   "ktrlplane.stripe_meters": StripeMeters;
   "ktrlplane.stripe_prices": StripePrices;
   "ktrlplane.stripe_webhook_events": StripeWebhookEvents;
+  "ktrlplane.usage_changes": UsageChanges;
   "ktrlplane.usage_distinct_values": UsageDistinctValues;
   "ktrlplane.usage_distinct_values_daily": UsageDistinctValuesDaily;
   "ktrlplane.usage_event_ids": UsageEventIds;

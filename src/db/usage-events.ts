@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
 import { rows, sqlb, textArray } from "./typed.js";
+import { noteUsageChanges } from "./usage-changes.js";
 import { addDistinctValues, eventsAsPartials, foldIntoRollups, rollUp } from "./usage-rollups.js";
 
 /** A resource named by events, with the caller's roles where it lives (none: not theirs). */
@@ -127,8 +128,10 @@ export async function claimAndStoreUsageEvents(options: {
  * The batch's statement. Each step reads the previous one's output (the `(SELECT count(*) …) >= 0`
  * guards), which fixes their order — PostgreSQL runs unread data-modifying CTEs in no promised
  * order: claims, then events, then hourly rollups, daily rollups, hourly and daily distinct
- * values. Rollup rows are locked last, in key order (as voids lock them: hours, then days), so
- * that concurrent batches hold the hot rows only from there to commit. Returns the events not
+ * values, then the resources' usage changes (usage-changes.ts: what the worker's usage round
+ * takes). Rollup rows, then change rows, are locked last, in key order (as voids lock them: hours,
+ * then days, then changes), so that concurrent batches hold the hot rows only from there to
+ * commit; one change row per resource, ~100 a batch. Returns the events not
  * claimed, by ordinality, with the digest their id stands for when this snapshot sees it.
  */
 function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): RawBuilder<unknown> {
@@ -160,11 +163,15 @@ function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): Raw
       after: sql`hours`,
     })}),
     hour_values AS (${addDistinctValues({ period: "hour", source: sql`fresh`, after: sql`days` })}),
-    day_values AS (${addDistinctValues({ period: "day", source: sql`fresh`, after: sql`hour_values` })})
+    day_values AS (${addDistinctValues({ period: "day", source: sql`fresh`, after: sql`hour_values` })}),
+    changes AS (${noteUsageChanges({
+      source: sql`SELECT r FROM hourly WHERE (SELECT count(*) FROM day_values) >= 0`,
+      at,
+    })})
     SELECT e.k, (SELECT s.content_hash FROM ktrlplane.usage_event_ids s
                  WHERE s.organization_id = e.o AND s.event_id = e.i) AS standing
     FROM input e
-    WHERE (SELECT count(*) FROM day_values) >= 0
+    WHERE (SELECT count(*) FROM changes) >= 0
       AND NOT EXISTS (SELECT 1 FROM claimed c
                       WHERE c.organization_id = e.o COLLATE "C" AND c.event_id = e.i COLLATE "C")`;
 }
