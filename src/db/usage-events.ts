@@ -132,7 +132,9 @@ export async function claimAndStoreUsageEvents(options: {
  * takes). Rollup rows, then change rows, are locked last, in key order (as voids lock them: hours,
  * then days, then changes), so that concurrent batches hold the hot rows only from there to
  * commit; one change row per resource, ~100 a batch. Returns the events not
- * claimed, by ordinality, with the digest their id stands for when this snapshot sees it.
+ * claimed, by ordinality, with the digest their id stands for when this snapshot sees it. The
+ * events are joined to their claims once (`placed`): the stored ones and the answered ones are
+ * both read from there.
  */
 function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): RawBuilder<unknown> {
   const { input, at } = options;
@@ -144,10 +146,11 @@ function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): Raw
       ON CONFLICT DO NOTHING
       RETURNING organization_id, event_id
     ),
-    fresh AS MATERIALIZED (
-      SELECT e.* FROM input e
-      JOIN claimed c ON c.organization_id = e.o COLLATE "C" AND c.event_id = e.i COLLATE "C"
+    placed AS MATERIALIZED (
+      SELECT e.*, c.event_id IS NOT NULL AS claimed FROM input e
+      LEFT JOIN claimed c ON c.organization_id = e.o COLLATE "C" AND c.event_id = e.i COLLATE "C"
     ),
+    fresh AS NOT MATERIALIZED (SELECT * FROM placed WHERE claimed),
     stored AS (
       INSERT INTO ktrlplane.usage_events
         (organization_id, project_id, resource_id, event_name, value, "timestamp", event_id,
@@ -170,10 +173,8 @@ function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): Raw
     })})
     SELECT e.k, (SELECT s.content_hash FROM ktrlplane.usage_event_ids s
                  WHERE s.organization_id = e.o AND s.event_id = e.i) AS standing
-    FROM input e
-    WHERE (SELECT count(*) FROM changes) >= 0
-      AND NOT EXISTS (SELECT 1 FROM claimed c
-                      WHERE c.organization_id = e.o COLLATE "C" AND c.event_id = e.i COLLATE "C")`;
+    FROM placed e
+    WHERE NOT e.claimed AND (SELECT count(*) FROM changes) >= 0`;
 }
 
 /** The content digests of ids claimed earlier, by `eventKey`. */
