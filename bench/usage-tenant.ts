@@ -9,7 +9,13 @@ export async function withUsageTenant<T>(options: {
   databaseUrl: string;
   catalogPath: string;
   resourceCount: number;
-  work: (tenant: { baseUrl: string; tenant: BenchTenant; resources: string[] }) => Promise<T>;
+  work: (tenant: {
+    baseUrl: string;
+    tenant: BenchTenant;
+    resources: string[];
+    /** The server process's CPU time so far, ms. */
+    serverCpuMs: () => Promise<number>;
+  }) => Promise<T>;
 }): Promise<T> {
   const server = await startServerProcess({
     databaseUrl: options.databaseUrl,
@@ -26,7 +32,8 @@ export async function withUsageTenant<T>(options: {
     for (let i = 0; i < options.resourceCount; i++) {
       resources.push(await createResourceViaApi({ baseUrl, tenant, name: `r${i}` }));
     }
-    return await options.work({ baseUrl, tenant, resources });
+    const serverCpuMs = async () => (await server.stats()).cpuMs;
+    return await options.work({ baseUrl, tenant, resources, serverCpuMs });
   } finally {
     await server.stop();
   }

@@ -334,6 +334,11 @@ export interface StripeWebhookEvents {
   received_at: Date;
 }
 
+export interface UsageChanges {
+  resource_id: string;
+  changed_at: Date;
+}
+
 export interface UsageDistinctValues {
   organization_id: string;
   project_id: string;
@@ -442,6 +447,7 @@ export interface DB {
   "ktrlplane.stripe_pending_lines": StripePendingLines;
   "ktrlplane.stripe_prices": StripePrices;
   "ktrlplane.stripe_webhook_events": StripeWebhookEvents;
+  "ktrlplane.usage_changes": UsageChanges;
   "ktrlplane.usage_distinct_values": UsageDistinctValues;
   "ktrlplane.usage_distinct_values_daily": UsageDistinctValuesDaily;
   "ktrlplane.usage_event_ids": UsageEventIds;

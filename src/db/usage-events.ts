@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
 import { rows, sqlb, textArray } from "./typed.js";
+import { noteUsageChanges } from "./usage-changes.js";
 import { addDistinctValues, eventsAsPartials, foldIntoRollups, rollUp } from "./usage-rollups.js";
 
 /** A resource named by events, with the caller's roles where it lives (none: not theirs). */
@@ -70,8 +71,9 @@ const instants = (events: StoredUsageEvent[]) =>
 
 /**
  * Claims the events' ids for their organizations, stores the events it claimed and folds them
- * into the hourly and daily rollups and distinct values, in the caller's transaction; returns the
- * keys it claimed and, for the others, the content digest their id stands for.
+ * into the hourly and daily rollups and distinct values, in the caller's transaction. Returns the
+ * events it did not claim, by position in `events`, with the content digest their id stands for
+ * (undefined if none could be read).
  *
  * One statement for all of it, each array sent once (see `storeClaimedSql`). Ids claimed before,
  * or by a concurrent batch that commits first, are not claimed: ON CONFLICT waits for that batch,
@@ -82,48 +84,57 @@ export async function claimAndStoreUsageEvents(options: {
   db: Queryable;
   events: StoredUsageEvent[];
   at: Date;
-}): Promise<{ claimed: Set<string>; earlier: Map<string, string> }> {
-  // Keys built once, not per comparison (a batch's sort compares ~130,000 times).
-  const keyed = options.events.map((e) => ({ key: eventKey(e), event: e }));
-  keyed.sort((a, b) => compareText(a.key, b.key));
-  const events = keyed.map((k) => k.event);
-  if (events.length === 0) return { claimed: new Set(), earlier: new Map() };
+}): Promise<Map<number, string | undefined>> {
+  const order = options.events.map((_, i) => i);
+  order.sort((a, b) =>
+    compareEvents(options.events[a] as StoredUsageEvent, options.events[b] as StoredUsageEvent),
+  );
+  const events = order.map((i) => options.events[i] as StoredUsageEvent);
+  const unclaimed = new Map<number, string | undefined>();
+  if (events.length === 0) return unclaimed;
   const input = sql`unnest(${texts(events, (e) => e.organization_id)}, ${texts(events, (e) => e.project_id)},
       ${texts(events, (e) => e.resource_id)}, ${texts(events, (e) => e.event_name)},
       ${texts(events, (e) => e.value)}::numeric[], ${instants(events)}, ${texts(events, (e) => e.event_id)},
       ${texts(events, (e) => e.properties)}, ${sql`${events.map((e) => e.distinct_value)}::text[]`},
       ${texts(events, (e) => e.content_hash)}) WITH ORDINALITY AS e(o, p, r, n, v, t, i, j, d, h, k)`;
-  const unclaimed = await rows(
+  const found = await rows(
     options.db,
     sql<{
       k: string;
       standing: string | null;
     }>`${storeClaimedSql({ input, at: options.at })}`.compile(sqlb),
   );
-  const claimed = new Set(keyed.map((k) => k.key));
-  const earlier = new Map<string, string>();
-  const unseen: StoredUsageEvent[] = [];
-  for (const u of unclaimed) {
-    const { key, event } = keyed[Number(u.k) - 1] as (typeof keyed)[number];
-    claimed.delete(key);
-    if (u.standing === null) unseen.push(event);
-    else earlier.set(key, u.standing);
+  const unseen: number[] = [];
+  for (const u of found) {
+    const position = order[Number(u.k) - 1] as number;
+    unclaimed.set(position, u.standing ?? undefined);
+    if (u.standing === null) unseen.push(position);
   }
   // Claimed by a batch that committed while this statement waited on it: its row is not in this
   // statement's snapshot, but is in the next statement's.
-  for (const [key, hash] of await claimedContentHashes({ db: options.db, events: unseen })) {
-    earlier.set(key, hash);
+  if (unseen.length > 0) {
+    const hashes = await claimedContentHashes({
+      db: options.db,
+      events: unseen.map((i) => options.events[i] as StoredUsageEvent),
+    });
+    for (const i of unseen) {
+      unclaimed.set(i, hashes.get(eventKey(options.events[i] as StoredUsageEvent)));
+    }
   }
-  return { claimed, earlier };
+  return unclaimed;
 }
 
 /**
  * The batch's statement. Each step reads the previous one's output (the `(SELECT count(*) …) >= 0`
  * guards), which fixes their order — PostgreSQL runs unread data-modifying CTEs in no promised
  * order: claims, then events, then hourly rollups, daily rollups, hourly and daily distinct
- * values. Rollup rows are locked last, in key order (as voids lock them: hours, then days), so
- * that concurrent batches hold the hot rows only from there to commit. Returns the events not
- * claimed, by ordinality, with the digest their id stands for when this snapshot sees it.
+ * values, then the resources' usage changes (usage-changes.ts: what the worker's usage round
+ * takes). Rollup rows, then change rows, are locked last, in key order (as voids lock them: hours,
+ * then days, then changes), so that concurrent batches hold the hot rows only from there to
+ * commit; one change row per resource, ~100 a batch. Returns the events not
+ * claimed, by ordinality, with the digest their id stands for when this snapshot sees it. The
+ * events are joined to their claims once (`placed`): the stored ones and the answered ones are
+ * both read from there.
  */
 function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): RawBuilder<unknown> {
   const { input, at } = options;
@@ -135,10 +146,11 @@ function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): Raw
       ON CONFLICT DO NOTHING
       RETURNING organization_id, event_id
     ),
-    fresh AS MATERIALIZED (
-      SELECT e.* FROM input e
-      JOIN claimed c ON c.organization_id = e.o COLLATE "C" AND c.event_id = e.i COLLATE "C"
+    placed AS MATERIALIZED (
+      SELECT e.*, c.event_id IS NOT NULL AS claimed FROM input e
+      LEFT JOIN claimed c ON c.organization_id = e.o COLLATE "C" AND c.event_id = e.i COLLATE "C"
     ),
+    fresh AS NOT MATERIALIZED (SELECT * FROM placed WHERE claimed),
     stored AS (
       INSERT INTO ktrlplane.usage_events
         (organization_id, project_id, resource_id, event_name, value, "timestamp", event_id,
@@ -154,13 +166,15 @@ function storeClaimedSql(options: { input: RawBuilder<unknown>; at: Date }): Raw
       after: sql`hours`,
     })}),
     hour_values AS (${addDistinctValues({ period: "hour", source: sql`fresh`, after: sql`days` })}),
-    day_values AS (${addDistinctValues({ period: "day", source: sql`fresh`, after: sql`hour_values` })})
+    day_values AS (${addDistinctValues({ period: "day", source: sql`fresh`, after: sql`hour_values` })}),
+    changes AS (${noteUsageChanges({
+      source: sql`SELECT r FROM hourly WHERE (SELECT count(*) FROM day_values) >= 0`,
+      at,
+    })})
     SELECT e.k, (SELECT s.content_hash FROM ktrlplane.usage_event_ids s
                  WHERE s.organization_id = e.o AND s.event_id = e.i) AS standing
-    FROM input e
-    WHERE (SELECT count(*) FROM day_values) >= 0
-      AND NOT EXISTS (SELECT 1 FROM claimed c
-                      WHERE c.organization_id = e.o COLLATE "C" AND c.event_id = e.i COLLATE "C")`;
+    FROM placed e
+    WHERE NOT e.claimed AND (SELECT count(*) FROM changes) >= 0`;
 }
 
 /** The content digests of ids claimed earlier, by `eventKey`. */
@@ -192,7 +206,9 @@ export function eventKey(e: { organization_id: string; event_id: string }): stri
   return `${e.organization_id}\u0000${e.event_id}`;
 }
 
-/** Byte order, as PostgreSQL's "C" collation: the same on every database and locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** By (organization, id) in code-unit order: one order for every batch, whatever the locale. */
+function compareEvents(a: StoredUsageEvent, b: StoredUsageEvent): number {
+  if (a.organization_id !== b.organization_id)
+    return a.organization_id < b.organization_id ? -1 : 1;
+  return a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0;
 }

@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Queryable } from "./database.js";
 import { execute, rows, sqlb, textArray } from "./typed.js";
+import { noteUsageChanges } from "./usage-changes.js";
 import { rollupTableOf } from "./usage-rollups.js";
 
 /** An event named by a void, with the caller's roles where it lives. */
@@ -95,7 +96,7 @@ export async function voidUsageEvents(options: {
       sqlb,
     ),
   );
-  await unfoldVoidedEvents({ db, voided });
+  await unfoldVoidedEvents({ db, voided, at: options.at });
   return voided.map((v) => v.event_id);
 }
 
@@ -109,7 +110,8 @@ export async function voidUsageEvents(options: {
  * - a distinct value leaves an hour only when no standing event of the hour still holds it: that
  *   check reads the hour's events of the meter only for unique_count meters' voided values;
  * - a day is rebuilt from its (at most 24) hour rows, its distinct values from its hours' values;
- * - rows of an hour or day left without events are removed (an empty hour has no maximum).
+ * - rows of an hour or day left without events are removed (an empty hour has no maximum);
+ * - the resources are noted as changed (usage-changes.ts), after the rollup rows, as ingestion.
  *
  * The hour rows, then the day rows, are locked first, in the order ingestion locks them
  * (usage-rollups.ts `foldIntoRollups`): an ingest into the same hour or day either committed
@@ -119,8 +121,9 @@ export async function voidUsageEvents(options: {
 async function unfoldVoidedEvents(options: {
   db: Queryable;
   voided: VoidedEvent[];
+  at: Date;
 }): Promise<void> {
-  const { db, voided } = options;
+  const { db, voided, at } = options;
   if (voided.length === 0) return;
   const x = sql`unnest(${textArray(voided.map((v) => v.resource_id))},
     ${textArray(voided.map((v) => v.event_name))}, ${textArray(voided.map((v) => v.value))}::numeric[],
@@ -222,4 +225,6 @@ async function unfoldVoidedEvents(options: {
         AND NOT EXISTS (SELECT 1 FROM ktrlplane.usage_distinct_values h
                         WHERE ${hoursOfDay} AND h.value = g.d)`.compile(sqlb),
   );
+  // A provider that was sent these events' usage is sent the lower figures on its next pass.
+  await execute(db, noteUsageChanges({ source: sql`SELECT r FROM ${x}`, at }).compile(sqlb));
 }

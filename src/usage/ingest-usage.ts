@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { AppContext } from "../context.js";
 import { markLateUsage } from "../db/late-usage.js";
 import {
@@ -58,7 +58,7 @@ export async function ingestUsage(options: {
     userId,
     named: checked.map(({ index, event }) => ({ index, resourceId: event.resource_id })),
   });
-  const candidates: { index: number; stored: StoredUsageEvent }[] = [];
+  const candidates: { index: number; key: string; stored: StoredUsageEvent }[] = [];
   for (const { index, event } of checked) {
     const target = targets.get(event.resource_id);
     if (!target) {
@@ -74,16 +74,13 @@ export async function ingestUsage(options: {
       rejectAt(index, "timestamp_out_of_range", "timestamp is outside the resource's lifetime");
       continue;
     }
-    candidates.push({ index, stored: toStored(event, target) });
+    const stored = toStored(event, target);
+    candidates.push({ index, key: eventKey(stored), stored });
   }
 
   // Within the batch, an id's first sending is stored; the others compare with what stands.
-  const firstOf = new Map<string, { index: number; stored: StoredUsageEvent }>();
-  for (const candidate of candidates) {
-    const key = eventKey(candidate.stored);
-    if (!firstOf.has(key)) firstOf.set(key, candidate);
-  }
-  const fresh = [...firstOf.values()];
+  const sending = new Set<string>();
+  const fresh = candidates.filter((c) => !sending.has(c.key) && sending.add(c.key));
 
   await ensureUsagePartitions({
     db: ctx.db,
@@ -92,29 +89,35 @@ export async function ingestUsage(options: {
   });
   // What each id stands for once the batch is in: its content as first stored, by digest.
   const standing = await ctx.db.transaction(async (tx) => {
-    const { claimed, earlier } = await claimAndStoreUsageEvents({
+    const unclaimed = await claimAndStoreUsageEvents({
       db: tx,
       events: fresh.map((c) => c.stored),
       at: now,
     });
-    const accepted = fresh.filter((c) => claimed.has(eventKey(c.stored)));
+    const digests = new Map<string, string | undefined>();
+    const accepted: StoredUsageEvent[] = [];
+    for (const [i, { index, key, stored }] of fresh.entries()) {
+      if (unclaimed.has(i)) {
+        digests.set(key, unclaimed.get(i));
+        continue;
+      }
+      outcomes[index] = { index, id: stored.event_id, status: "accepted" };
+      accepted.push(stored);
+      digests.set(key, stored.content_hash);
+    }
     // Events dated in a period that may be invoiced already: its account re-checks it on its
     // next invoice (late-usage.ts); written with them, so neither outlives the other.
     await markLateUsage({
       db: tx,
-      events: accepted.map((c) => c.stored),
+      events: accepted,
       closedBefore: calendarMonthOf(now).start,
       at: now,
     });
-    for (const { index, stored } of accepted) {
-      outcomes[index] = { index, id: stored.event_id, status: "accepted" };
-    }
-    for (const c of accepted) earlier.set(eventKey(c.stored), c.stored.content_hash);
-    return earlier;
+    return digests;
   });
-  for (const { index, stored } of candidates) {
+  for (const { index, key, stored } of candidates) {
     if (outcomes[index]) continue;
-    if (standing.get(eventKey(stored)) === stored.content_hash) {
+    if (standing.get(key) === stored.content_hash) {
       outcomes[index] = { index, id: stored.event_id, status: "duplicate" };
     } else rejectAt(index, "id_reused", `id ${stored.event_id} was sent before with other content`);
   }
@@ -173,7 +176,8 @@ function toStored(event: CanonicalUsageEvent, target: UsageTarget): StoredUsageE
     value: event.value,
     timestamp: event.timestamp,
     properties,
-    content_hash: createHash("sha256").update(content).digest("base64url"),
+    // The one-shot form: a hasher object per event cost ~4 times as much (10,000 a batch).
+    content_hash: hash("sha256", content, "base64url"),
     distinct_value: event.distinct_value,
   };
 }
