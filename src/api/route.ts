@@ -8,7 +8,7 @@ import { AppError } from "../domain/errors.js";
 import { type Authenticate, createAuthenticator } from "../identity/authenticate.js";
 import { isRateLimited } from "../limits/rate-limit.js";
 import { idempotencyHeaders, runIdempotent } from "./idempotency-key.js";
-import { findUnstorableText } from "./lone-surrogates.js";
+import { findUnstorableText, parsedFromStorableText } from "./lone-surrogates.js";
 import { problemResponse, validationError } from "./problem.js";
 
 export interface HandlerInput<Body, Query> {
@@ -255,7 +255,8 @@ export function validatorCompiler(options: { schema: unknown; httpPart?: string 
       return { error: validationFailure(parsed.error, part) };
     }
     if (part === "body" || part === "querystring") {
-      const unstorable = findUnstorableText(parsed.data);
+      // What zod passed comes from `data`: text that could not make unstorable strings is not walked.
+      const unstorable = parsedFromStorableText(data) ? undefined : findUnstorableText(parsed.data);
       if (unstorable) {
         const field = unstorable.path.join(".");
         return {

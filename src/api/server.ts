@@ -15,6 +15,7 @@ import { type RateLimit, registerRateLimit } from "../limits/rate-limit.js";
 import { OneLinePerRequest } from "./access-log.js";
 import { handleClientError } from "./client-errors.js";
 import { connectionOptions } from "./connection-options.js";
+import { parseJsonBody } from "./lone-surrogates.js";
 import { registerMetrics } from "./metrics-route.js";
 import { sendProblem, toAppError } from "./problem.js";
 import { echoRequestId, requestIdOf } from "./request-id.js";
@@ -101,7 +102,7 @@ export async function buildServer(options: {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     request.rawBody = body as string;
     try {
-      done(null, (body as string).length === 0 ? undefined : JSON.parse(body as string));
+      done(null, (body as string).length === 0 ? undefined : parseJsonBody(body as string));
     } catch {
       done(
         new AppError({ code: "malformed_json", message: "The request body is not valid JSON" }),
