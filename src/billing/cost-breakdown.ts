@@ -2,7 +2,7 @@ import type { AppContext } from "../context.js";
 import { listBillingAccounts } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
 import { invoiceShareSums, settlementsOf } from "../db/invoices.js";
-import { intervalsOverlapping } from "../db/ledger.js";
+import { intervalsOverlapping, pricesBilled } from "../db/ledger.js";
 import {
   flatShareSums,
   type LedgerMonthSegment,
@@ -14,7 +14,7 @@ import { storedPriceVersions } from "../db/resource-pricing.js";
 import { resourceLabels } from "../db/resources.js";
 import { epochSeconds, monthsOverlapping, periodSeconds } from "../domain/billing-period.js";
 import { computeCharges } from "../domain/charges.js";
-import { flatRates } from "../domain/flat-rates.js";
+import { flatRates, type PriceRef } from "../domain/flat-rates.js";
 import { priceKey } from "../domain/pricing.js";
 import { priceBookFor } from "./find-price.js";
 import { meteredCharges } from "./metered-usage.js";
@@ -182,7 +182,22 @@ export async function sumCosts(options: {
   const itsPrices =
     resourceId === undefined ? undefined : await pricesOfResource({ db, resourceId, from, to });
   const ran = itsPrices && new Set(itsPrices.map(priceKey));
-  const swept = ran ? flat.swept.filter((p) => ran.has(priceKey(p))) : flat.swept;
+  const window =
+    segments.length === 0
+      ? undefined
+      : {
+          billingAccountIds: [...new Set(segments.flatMap((s) => s.billing_account_ids))],
+          from: new Date((segments[0] as LedgerMonthSegment).from * 1000),
+          to: new Date((segments.at(-1) as LedgerMonthSegment).to * 1000),
+        };
+  // The tiered and metered prices the window holds intervals of: only those are read below.
+  const billed = window
+    ? pricesBilled({
+        db,
+        ...window,
+        prices: [...flat.swept, ...meteredPrices(ctx)].filter((p) => !ran || ran.has(priceKey(p))),
+      }).then((found) => new Set(found.map(priceKey)))
+    : Promise.resolve(new Set<string>());
 
   const groups = new Map<string, CostGroup>();
   let total = 0;
@@ -214,30 +229,30 @@ export async function sumCosts(options: {
       column,
       resourceId,
     }),
-    swept.length > 0 && segments.length > 0
-      ? // One read for every segment: the rows of tiered prices, swept by the domain.
-        intervalsOverlapping({
-          db,
-          billingAccountIds: [...new Set(segments.flatMap((s) => s.billing_account_ids))],
-          from: new Date((segments[0] as LedgerMonthSegment).from * 1000),
-          to: new Date((segments.at(-1) as LedgerMonthSegment).to * 1000),
-          prices: swept,
-        })
-      : undefined,
+    billed.then((found) => {
+      const swept = flat.swept.filter((p) => found.has(priceKey(p)));
+      // One read for every segment: the rows of tiered prices, swept by the domain.
+      return window && swept.length > 0
+        ? intervalsOverlapping({ db, ...window, prices: swept })
+        : undefined;
+    }),
     // Usage so far, month by month (tiers and packages apply to a month's total); a projection
     // does not extrapolate it.
-    Promise.all(
-      (ran && ran.size === 0 ? [] : segments).map((segment) =>
-        meteredCharges({
-          ctx,
-          db,
-          billingAccountIds: segment.billing_account_ids,
-          from: new Date(segment.from * 1000),
-          to: new Date(segment.to * 1000),
-          prices: itsPrices,
-        }),
-      ),
-    ),
+    billed.then((found) => {
+      const metered = meteredPrices(ctx).filter((p) => found.has(priceKey(p)));
+      return Promise.all(
+        (metered.length === 0 ? [] : segments).map((segment) =>
+          meteredCharges({
+            ctx,
+            db,
+            billingAccountIds: segment.billing_account_ids,
+            from: new Date(segment.from * 1000),
+            to: new Date(segment.to * 1000),
+            prices: metered,
+          }),
+        ),
+      );
+    }),
   ]);
   for (const sum of frozen) add(sum.key, sum.amount, sum.amount);
   for (const sum of flatSums) add(sum.key, sum.amount, sum.projected_amount);
@@ -260,6 +275,13 @@ export async function sumCosts(options: {
     for (const share of metered.shares) add(share[column], share.amount, share.amount);
   }
   return { groups, total, projectedTotal, accounts };
+}
+
+/** The catalog's prices that bill usage in some version. */
+function meteredPrices(ctx: AppContext): PriceRef[] {
+  return [...ctx.catalog.prices.values()]
+    .filter((versions) => versions.some((v) => v.price.meter))
+    .flatMap((versions) => versions.slice(0, 1).map((v) => v.price));
 }
 
 /**

@@ -23,7 +23,10 @@ export interface LedgerMonthSegment {
  * by largest remainder of their seconds, ties to the smallest (resource_id, project_id) in
  * code-unit order; versions are cut where `epochs` say. Only the sums leave the database: the
  * answer grows with the groups, the work with the resources billed in the segments, not with the
- * ledger's history (closed intervals are found by their end, open ones by their own index).
+ * ledger's history or its intervals. A segment that is a whole month no version move cuts reads
+ * its closed intervals' seconds from their monthly rollup (`ledger_month_seconds`, migration 025:
+ * ~one row per resource and account) and only its open intervals from the ledger; another
+ * segment reads its closed intervals by their end.
  */
 export async function flatShareSums(options: {
   db: Queryable;
@@ -45,11 +48,25 @@ export async function flatShareSums(options: {
   // Byte order ("C") for the key the answer is grouped by: the same groups, without a locale's
   // comparison on each (tens of times slower on PGlite).
   const groupKey = sql`i.${sql.ref(options.column)} COLLATE "C"`;
-  const from = Math.min(...seg.map((s) => s.from));
+  const rolled = seg.map((s) => readsRollup({ segment: s, epochs }));
+  const raw = seg.filter((_, n) => !rolled[n]);
   const to = Math.max(...seg.map((s) => s.to));
   const accountIds = [...new Set(seg.map((s) => s.id))];
   const onlyResource =
     options.resourceId === undefined ? sql`` : sql`AND resource_id = ${options.resourceId}`;
+  // Closed intervals are read from the ledger only for the segments the rollup does not hold.
+  const closed =
+    raw.length === 0
+      ? sql``
+      : sql`SELECT billing_account_id, resource_type, sku, price_version,
+          resource_id COLLATE "C" AS resource_id, project_id COLLATE "C" AS project_id,
+          floor(extract(epoch FROM started_at))::bigint AS start_s,
+          floor(extract(epoch FROM ended_at))::bigint AS end_s
+        FROM ktrlplane.billing_intervals
+        WHERE billing_account_id = ANY(${[...new Set(raw.map((s) => s.id))]}::text[])
+          AND ended_at > to_timestamp(${Math.min(...raw.map((s) => s.from))})
+          AND started_at < to_timestamp(${Math.max(...raw.map((s) => s.to))}) ${onlyResource}
+        UNION ALL`;
   // A line is (segment row, rate row): one account's month at one price version. Its key is that
   // pair of ordinals, so the window sorts below are on two integers, not on five text columns
   // whose leading ones rarely differ; and the grouping sorts by the resource first. Those sorts
@@ -57,8 +74,9 @@ export async function flatShareSums(options: {
   const query = sql<{ key: string; amount: number; projected_amount: number }>`
     WITH seg AS (
       SELECT * FROM unnest(${seg.map((s) => s.id)}::text[], ${seg.map((s) => s.from)}::bigint[],
-        ${seg.map((s) => s.to)}::bigint[], ${seg.map((s) => s.month_seconds)}::bigint[])
-        WITH ORDINALITY AS s(billing_account_id, from_s, to_s, month_seconds, seg_no)
+        ${seg.map((s) => s.to)}::bigint[], ${seg.map((s) => s.month_seconds)}::bigint[],
+        ${rolled}::boolean[])
+        WITH ORDINALITY AS s(billing_account_id, from_s, to_s, month_seconds, rolled, seg_no)
     ), epoch AS (
       SELECT * FROM unnest(${epochs.map((e) => e.resource_type)}::text[],
         ${epochs.map((e) => e.sku)}::text[], ${epochs.map((e) => e.start)}::bigint[],
@@ -70,16 +88,10 @@ export async function flatShareSums(options: {
         ${rates.map((r) => r.unit_amount)}::bigint[])
         WITH ORDINALITY AS r(resource_type, sku, version, unit_amount, rate_no)
     ), ledger AS (
+      ${closed}
       SELECT billing_account_id, resource_type, sku, price_version,
         resource_id COLLATE "C" AS resource_id, project_id COLLATE "C" AS project_id,
-        floor(extract(epoch FROM started_at))::bigint AS start_s,
-        floor(extract(epoch FROM ended_at))::bigint AS end_s
-      FROM ktrlplane.billing_intervals
-      WHERE billing_account_id = ANY(${accountIds}::text[])
-        AND ended_at > to_timestamp(${from}) AND started_at < to_timestamp(${to}) ${onlyResource}
-      UNION ALL
-      SELECT billing_account_id, resource_type, sku, price_version, resource_id, project_id,
-        floor(extract(epoch FROM started_at))::bigint, NULL
+        floor(extract(epoch FROM started_at))::bigint AS start_s, NULL::bigint AS end_s
       FROM ktrlplane.billing_intervals
       WHERE billing_account_id = ANY(${accountIds}::text[])
         AND ended_at IS NULL AND started_at < to_timestamp(${to}) ${onlyResource}
@@ -93,9 +105,19 @@ export async function flatShareSums(options: {
           - greatest(i.start_s, s.from_s, e.start_s) AS projected
       FROM ledger i
       JOIN seg s ON s.billing_account_id = i.billing_account_id
-        AND i.start_s < s.to_s AND (i.end_s IS NULL OR i.end_s > s.from_s)
+        AND i.start_s < s.to_s AND (i.end_s IS NULL OR (i.end_s > s.from_s AND NOT s.rolled))
       JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
         AND i.start_s < e.end_s AND (i.end_s IS NULL OR i.end_s > e.start_s)
+      UNION ALL
+      -- A whole month's closed seconds, one version epoch holding all of it.
+      SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to),
+        i.resource_id COLLATE "C", i.project_id COLLATE "C", ${groupKey}, i.seconds, i.seconds
+      FROM seg s
+      JOIN ktrlplane.ledger_month_seconds i ON i.billing_account_id = s.billing_account_id
+        AND i.month = to_timestamp(s.from_s) AND i.seconds > 0 ${onlyResource}
+      JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
+        AND e.start_s < s.to_s AND e.end_s > s.from_s
+      WHERE s.rolled
     ), weight AS (
       -- The resource first: it tells most rows apart, so the sort behind the grouping seldom
       -- compares a second key.
@@ -137,6 +159,24 @@ export async function flatShareSums(options: {
     GROUP BY key
   `;
   return rows(options.db, query.compile(sqlb));
+}
+
+/**
+ * Whether the segment's closed intervals are read from their monthly rollup: it is a whole month
+ * and no version move of a flat price falls inside it (a month holds its closed seconds per
+ * recorded version, not where a move cuts them).
+ */
+function readsRollup(options: {
+  segment: LedgerMonthSegment;
+  epochs: { start: number; end: number }[];
+}): boolean {
+  const { segment, epochs } = options;
+  const from = segment.from;
+  const to = segment.to;
+  if (from !== segment.month_start || to !== segment.month_start + segment.month_seconds) {
+    return false;
+  }
+  return !epochs.some((e) => (e.start > from && e.start < to) || (e.end > from && e.end < to));
 }
 
 /** The prices one resource was billed at in [from, to): read from its own intervals only. */

@@ -276,6 +276,36 @@ export async function intervalsOverlapping(options: {
 }
 
 /**
+ * Those of `prices` that the accounts were billed at somewhere in [from, to): one probe per price
+ * by the price's own index (migration 017), so that reads of prices nobody runs (the catalog's
+ * tiered and metered ones, often) can be skipped rather than scan the window to find nothing.
+ */
+export async function pricesBilled(options: {
+  db: Queryable;
+  billingAccountIds: string[];
+  from: Date;
+  to: Date;
+  prices: { resource_type: string; sku: string }[];
+}): Promise<{ resource_type: string; sku: string }[]> {
+  const { prices, from, to } = options;
+  if (prices.length === 0 || options.billingAccountIds.length === 0) return [];
+  const accounts = textArray(options.billingAccountIds);
+  // Open and closed rows probed apart: each is then one range of the index.
+  const query = sql<{ resource_type: string; sku: string }>`
+    SELECT p.resource_type, p.sku
+    FROM unnest(${textArray(prices.map((p) => p.resource_type))},
+      ${textArray(prices.map((p) => p.sku))}) AS p(resource_type, sku)
+    WHERE EXISTS (SELECT 1 FROM ktrlplane.billing_intervals i
+        WHERE i.resource_type = p.resource_type AND i.sku = p.sku AND i.ended_at IS NULL
+          AND i.started_at < ${to} AND i.billing_account_id = ANY(${accounts}))
+      OR EXISTS (SELECT 1 FROM ktrlplane.billing_intervals i
+        WHERE i.resource_type = p.resource_type AND i.sku = p.sku AND i.ended_at > ${from}
+          AND i.started_at < ${to} AND i.billing_account_id = ANY(${accounts}))
+  `;
+  return rows(options.db, query.compile(sqlb));
+}
+
+/**
  * A new resource, its open interval on the paying account and (with `marks`) the account's dirty
  * mark, in one statement: the hot path of every create costs a single round trip. The interval
  * takes the latest stored version of the price (new resources take a new version at once). False,

@@ -158,6 +158,17 @@ export interface LateUsageMarks {
   consumed_by_invoice_id: string | null;
 }
 
+export interface LedgerMonthSeconds {
+  billing_account_id: string;
+  month: Date;
+  resource_type: string;
+  sku: string;
+  price_version: number;
+  resource_id: string;
+  project_id: string;
+  seconds: number;
+}
+
 export interface LoginThrottle {
   key: string;
   failures: number;
@@ -428,6 +439,7 @@ export interface DB {
   "ktrlplane.invoice_settlements": InvoiceSettlements;
   "ktrlplane.invoices": Invoices;
   "ktrlplane.late_usage_marks": LateUsageMarks;
+  "ktrlplane.ledger_month_seconds": LedgerMonthSeconds;
   "ktrlplane.login_throttle": LoginThrottle;
   "ktrlplane.machine_tokens": MachineTokens;
   "ktrlplane.memberships": Memberships;

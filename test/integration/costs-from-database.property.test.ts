@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { moveToPriceVersion } from "../../src/db/ledger.js";
 import { loadPriceBook } from "../../src/db/resource-pricing.js";
 import { computeCharges, type LedgerInterval } from "../../src/domain/charges.js";
 import {
@@ -12,7 +13,10 @@ import { testDatabaseAvailable } from "../support/test-database.js";
 
 // Costs are summed in the database; this holds them to a recompute from the raw ledger rows by the
 // domain's `computeCharges`, to the unit, for every grouping, over histories that cross months,
-// price-version moves, open intervals and a `now` anywhere in (or outside) the window.
+// price-version moves, open intervals and a `now` anywhere in (or outside) the window. Windows of
+// whole months are drawn too: their closed intervals are read from the monthly rollup
+// (ledger_month_seconds), which is held to a recompute from the same rows, also after intervals
+// were closed by an update and cut by a version move.
 
 const DAY = 86_400;
 const origin = Date.parse("2026-09-01T00:00:00Z") / 1000;
@@ -37,7 +41,32 @@ const interval = fc.record({
   version: fc.nat(2),
   start: fc.integer({ min: 0, max: 150 * DAY }),
   seconds: fc.option(fc.integer({ min: 1, max: 70 * DAY }), { nil: null }),
+  /** Opened, then closed by an update (as a delete closes it), rather than inserted closed. */
+  closedLater: fc.boolean(),
 });
+
+/** Month starts from 2026-09 to 2027-02, in seconds after `origin`. */
+const monthStarts = [0, 30, 61, 91, 122, 153].map((days) => days * DAY);
+
+/** [from offset, length]: anywhere, or whole months (what the rollup serves). */
+const window = fc.oneof(
+  fc.tuple(fc.integer({ min: 0, max: 120 * DAY }), fc.integer({ min: 1, max: 120 * DAY })),
+  fc
+    .tuple(fc.nat(monthStarts.length - 2), fc.integer({ min: 1, max: monthStarts.length - 1 }))
+    .map(([first, count]) => {
+      const from = monthStarts[first] as number;
+      const to = monthStarts[Math.min(first + count, monthStarts.length - 1)] as number;
+      return [from, to - from] as [number, number];
+    }),
+);
+
+/** The moves the catalog below states (a version cut by the worker's pass, or none). */
+const moves = [
+  null,
+  { resource_type: "graph", sku: "standard", version: 2, effective_from: "2026-10-17T05:00:00Z" },
+  { resource_type: "flow", sku: "standard", version: 3, effective_from: "2026-11-20T13:14:15Z" },
+  { resource_type: "flow", sku: "standard", version: 2, effective_from: "2026-12-01T00:00:00Z" },
+] as const;
 
 type Grouping = "project" | "resource_type" | "resource" | "billing_account";
 const column = {
@@ -118,10 +147,10 @@ describe.skipIf(!testDatabaseAvailable)("costs summed in the database", () => {
       fc.asyncProperty(
         fc.array(interval, { minLength: 1, maxLength: 30 }),
         fc.integer({ min: 0, max: 150 * DAY }),
-        fc.integer({ min: 0, max: 120 * DAY }),
-        fc.integer({ min: 1, max: 120 * DAY }),
+        window,
         fc.integer({ min: 1, max: 4 }),
-        async (generated, nowOffset, fromOffset, length, limit) => {
+        fc.constantFrom(...moves),
+        async (generated, nowOffset, [fromOffset, length], limit, move) => {
           await app.db.query("DELETE FROM ktrlplane.billing_intervals");
           const open = new Set<number>();
           for (const g of generated) {
@@ -129,10 +158,12 @@ describe.skipIf(!testDatabaseAvailable)("costs summed in the database", () => {
             const seconds = g.seconds === null && !open.has(g.resource) ? null : (g.seconds ?? DAY);
             if (seconds === null) open.add(g.resource);
             const [resource_type, sku] = prices[g.price] as (typeof prices)[number];
-            await app.db.query(
+            const end = seconds === null ? null : origin + g.start + seconds;
+            const closedLater = g.closedLater && end !== null && !open.has(g.resource);
+            const [inserted] = await app.db.query<{ id: string }>(
               `INSERT INTO ktrlplane.billing_intervals (resource_id, project_id, billing_account_id,
                  resource_type, sku, price_version, started_at, ended_at)
-               VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8))`,
+               VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8)) RETURNING id`,
               [
                 resourceIds[g.resource],
                 projectIds[g.project],
@@ -141,8 +172,24 @@ describe.skipIf(!testDatabaseAvailable)("costs summed in the database", () => {
                 sku,
                 versioned.has(`${resource_type}/${sku}`) ? g.version + 1 : 1,
                 origin + g.start,
-                seconds === null ? null : origin + g.start + seconds,
+                closedLater ? null : end,
               ],
+            );
+            if (closedLater) {
+              await app.db.query(
+                "UPDATE ktrlplane.billing_intervals SET ended_at = to_timestamp($2) WHERE id = $1",
+                [inserted?.id, end],
+              );
+            }
+          }
+          if (move) {
+            // The worker's pass for one due move: closed rows are cut and moved too.
+            await app.db.transaction((tx) =>
+              moveToPriceVersion({
+                db: tx,
+                move: { ...move, effective_from: new Date(move.effective_from) },
+                projectIds,
+              }),
             );
           }
           const now = new Date((origin + nowOffset) * 1000);
@@ -159,6 +206,7 @@ describe.skipIf(!testDatabaseAvailable)("costs summed in the database", () => {
             `SELECT resource_id, project_id, billing_account_id, resource_type, sku, price_version,
                started_at, ended_at FROM ktrlplane.billing_intervals`,
           );
+          expect(await rollup()).toEqual(monthSecondsOf(intervals));
           const book = (await loadPriceBook({ db: app.db })).prices;
           const accrued = computeCharges({
             intervals,
@@ -263,5 +311,48 @@ describe.skipIf(!testDatabaseAvailable)("costs summed in the database", () => {
       ),
       { numRuns: 40 },
     );
-  });
+  }, 180_000);
+
+  /** The rollup's rows with seconds, in a stable order. */
+  async function rollup(): Promise<string[]> {
+    const found = await app.db.query<Record<string, unknown>>(
+      `SELECT billing_account_id, extract(epoch FROM month)::bigint AS month, resource_type, sku,
+         price_version, resource_id, project_id, seconds
+       FROM ktrlplane.ledger_month_seconds WHERE seconds <> 0`,
+    );
+    return found.map((r) => JSON.stringify(Object.values(r).map(String))).sort();
+  }
 });
+
+/** The rollup recomputed from raw rows: closed intervals' whole seconds per UTC calendar month. */
+function monthSecondsOf(intervals: LedgerInterval[]): string[] {
+  const sums = new Map<string, number>();
+  for (const i of intervals) {
+    if (i.ended_at === null) continue;
+    const start = Math.floor(i.started_at.getTime() / 1000);
+    const end = Math.floor(i.ended_at.getTime() / 1000);
+    const first = new Date(Date.UTC(i.started_at.getUTCFullYear(), i.started_at.getUTCMonth(), 1));
+    for (let m = first; m.getTime() / 1000 < end; ) {
+      const next = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1));
+      const seconds = Math.min(end, next.getTime() / 1000) - Math.max(start, m.getTime() / 1000);
+      if (seconds > 0) {
+        const key = JSON.stringify(
+          [
+            i.billing_account_id,
+            m.getTime() / 1000,
+            i.resource_type,
+            i.sku,
+            i.price_version,
+            i.resource_id,
+            i.project_id,
+          ].map(String),
+        );
+        sums.set(key, (sums.get(key) ?? 0) + seconds);
+      }
+      m = next;
+    }
+  }
+  return [...sums]
+    .map(([key, seconds]) => JSON.stringify([...JSON.parse(key), String(seconds)]))
+    .sort();
+}
