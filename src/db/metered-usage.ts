@@ -63,7 +63,7 @@ export async function meteredUsageRows(options: {
     "resource_id, event_name, project_id, billing_account_id, price_version, month_start",
   );
   const rollupColumns = sql.raw("sum, count, max, latest_value, latest_at, latest_event_id");
-  // Of the rows of a resource that overlap [start, end): a.
+  // The ledger row `a` overlaps the rollup row `unit` ([start, end)) of its resource.
   const overlaps = (a: string, unit: string) =>
     sql.raw(`${a}.resource_id = ${unit}.resource_id AND ${a}.started_at < ${unit}."end"
              AND (${a}.ended_at IS NULL OR ${a}.ended_at > ${unit}.start)`);

@@ -1,4 +1,9 @@
 export const aggregations = ["sum", "count", "max", "unique_count", "latest"] as const;
+/**
+ * How a period's events make one quantity. `latest`: the value of the event with the greatest
+ * timestamp; of events at the same instant, the one whose id is greatest in byte order
+ * (PostgreSQL's "C" collation), so that the answer never depends on the order of arrival.
+ */
 export type Aggregation = (typeof aggregations)[number];
 
 /** What usage events of one name measure, and how a period's events make one quantity. */

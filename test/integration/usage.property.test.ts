@@ -7,15 +7,23 @@ import { usageMeters, writeUsageCatalog } from "../support/usage-catalog.js";
 // Every aggregation read from rollups equals a recompute from the raw events, exactly (MAX stays
 // MAX, unique_count counts distinct values over the whole range, latest breaks ties on the id),
 // however the events were split into batches, resent and sent concurrently, and after some of
-// them were voided (a recompute counts the events still standing).
+// them were voided (a recompute counts the events still standing). "latest" is also checked
+// against the events as generated: the value of the standing event with the greatest timestamp,
+// of those at the same instant the one whose id is greatest in byte order — with events arriving
+// newest first, many at one instant and at the edges of hours and days.
 
 interface GeneratedEvent {
   resource: number;
   meter: number;
   hour: number;
-  minute: number;
+  /** Milliseconds into the hour: its first and last, or its middle. */
+  offset: number;
   value: number | string;
   user: string;
+  /** The id's distinguishing part: byte order differs from arrival order and from case order. */
+  idKey: string;
+  /** Events of the same resource and meter at the same instant, sent right after this one. */
+  twins: { value: number | string; idKey: string }[];
 }
 
 const value = fc.oneof(
@@ -25,17 +33,73 @@ const value = fc.oneof(
     .map(([whole, part]) => `${whole}.${String(part).padStart(3, "0")}`),
   fc.constantFrom(0.1, 0.2, 2.5, 1e-7),
 );
+const idKey = fc.constantFrom("A", "B", "a", "b", "0", "~", "e", "\u00e9");
+const SEATS = usageMeters.findIndex((m) => m.aggregation === "latest");
 const generatedEvent: fc.Arbitrary<GeneratedEvent> = fc.record({
   resource: fc.nat(2),
-  meter: fc.nat(usageMeters.length - 1),
-  // Ten days of hours from 2026-11-10; few minutes, so that "latest" often ties on the timestamp.
-  // Or one of two hours (on 11-11, inside the ragged range's first partial day), so that hours
-  // often hold several events and a void often takes out an hour's max or latest but not all.
-  hour: fc.oneof(fc.nat(10 * 24 - 1), fc.constantFrom(30, 31)),
-  minute: fc.nat(2),
+  // "latest" a third of the time more, so that its events often meet at one instant.
+  meter: fc.oneof(
+    { arbitrary: fc.nat(usageMeters.length - 1), weight: 2 },
+    { arbitrary: fc.constant(SEATS), weight: 1 },
+  ),
+  // Ten days of hours from 2026-11-10. Or one of four hours: 30 and 31 (on 11-11, inside the
+  // ragged range's first partial day), so that hours often hold several events and a void often
+  // takes out an hour's max or latest but not all; 47 and 48, on either side of midnight.
+  hour: fc.oneof(fc.nat(10 * 24 - 1), fc.constantFrom(30, 31, 47, 48)),
+  // Few instants an hour, so that "latest" often ties on the timestamp.
+  offset: fc.constantFrom(0, 1, 1_800_000, 3_599_999),
   value,
   user: fc.constantFrom("ada", "bob", "cy", "dee"),
+  idKey,
+  twins: fc.array(fc.record({ value, idKey }), { maxLength: 2 }),
 });
+
+/** A value as PostgreSQL's trim_scale(numeric)::text writes it. */
+function decimalText(v: number | string): string {
+  const text = typeof v === "number" ? v.toFixed(7) : v;
+  return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+}
+
+interface SentEvent {
+  id: string;
+  resource_id: string;
+  event_name: string;
+  value: number | string;
+  timestamp: string;
+  properties: { user: string };
+}
+
+/** Latest first: the greater timestamp, then the greater id in byte order (PostgreSQL's "C"). */
+function newestFirst(a: SentEvent, b: SentEvent): number {
+  const at = Date.parse(b.timestamp) - Date.parse(a.timestamp);
+  if (at !== 0) return at;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** "latest" over `events` as the catalog defines it, per hour or day and in total. */
+function latestOf(options: {
+  events: SentEvent[];
+  granularity: "hour" | "day";
+  range: { from: string; to: string };
+}): { total: string | null; data: { start: string; value: string }[] } {
+  const from = Date.parse(options.range.from);
+  const to = Date.parse(options.range.to);
+  const inRange = options.events
+    .filter((e) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) < to)
+    .sort(newestFirst);
+  const size = options.granularity === "hour" ? 3_600_000 : 86_400_000;
+  const buckets = new Map<number, string>();
+  for (const e of inRange) {
+    const start = Math.floor(Date.parse(e.timestamp) / size) * size;
+    if (!buckets.has(start)) buckets.set(start, decimalText(e.value));
+  }
+  return {
+    total: inRange[0] ? decimalText(inRange[0].value) : null,
+    data: [...buckets]
+      .sort(([a], [b]) => a - b)
+      .map(([start, v]) => ({ start: new Date(start).toISOString(), value: v })),
+  };
+}
 
 const RECOMPUTE = {
   sum: "coalesce(trim_scale(sum(value)), 0)::text",
@@ -51,6 +115,9 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
   let org: { id: string };
   const resources: string[] = [];
   let run = 0;
+  // Every event sent to the resources in any run (the recompute reads them all), and the voided.
+  const sent: SentEvent[] = [];
+  const voided = new Set<string>();
 
   beforeAll(async () => {
     app = await startTestApp({ catalogPath: await writeUsageCatalog() });
@@ -108,33 +175,52 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
         fc.integer({ min: 1, max: 4 }),
         fc.array(fc.nat(59), { maxLength: 20 }),
         fc.array(fc.nat(59), { maxLength: 20 }),
-        async (generated, batches, resent, voids) => {
+        fc.boolean(),
+        async (generated, batches, resent, voids, inOrder) => {
           run += 1;
-          const events = generated.map((g, i) => {
-            const meter = usageMeters[g.meter] as (typeof usageMeters)[number];
-            const at = new Date(Date.UTC(2026, 10, 10, g.hour, g.minute));
-            return {
-              id: `run${run}-${i}`,
-              resource_id: resources[g.resource] as string,
-              event_name: meter.event_name,
-              value: g.value,
-              timestamp: at.toISOString(),
-              properties: { user: g.user },
-            };
-          });
+          const events: SentEvent[] = generated
+            .flatMap((g) => [g, ...g.twins.map((twin) => ({ ...g, ...twin }))])
+            .map((g, i) => {
+              const meter = usageMeters[g.meter] as (typeof usageMeters)[number];
+              const at = new Date(Date.UTC(2026, 10, 10, g.hour) + g.offset);
+              return {
+                id: `run${run}-${g.idKey}-${i}`,
+                resource_id: resources[g.resource] as string,
+                event_name: meter.event_name,
+                value: g.value,
+                timestamp: at.toISOString(),
+                properties: { user: g.user },
+              };
+            });
+          sent.push(...events);
           // A third of the events arrive later, while the voids run (below): both write the
           // same hours' and days' rollups at once.
           const first = events.filter((_, i) => i % 3 !== 2);
           const later = events.filter((_, i) => i % 3 === 2);
-          // Split into batches, plus resends of some events, all sent at once.
+          // Split into batches, plus resends of some events, all sent at once. Or, `inOrder`,
+          // newest first, one batch after the other: each later batch holds older events, or
+          // events at the same instant with smaller ids, which must not replace the latest.
+          const ordered = inOrder ? [...first].sort(newestFirst) : first;
+          const size = Math.ceil(ordered.length / batches);
           const sendings = Array.from({ length: batches }, (_, b) =>
-            first.filter((_, i) => i % batches === b),
+            inOrder
+              ? ordered.slice(b * size, (b + 1) * size)
+              : ordered.filter((_, i) => i % batches === b),
           ).filter((batch) => batch.length > 0);
           const again = resent.map((i) => first[i % first.length]).filter((e) => e !== undefined);
           if (again.length > 0) sendings.push(again);
-          const responses = await Promise.all(
-            sendings.map((batch) => owner.post("/v1/usage", { events: batch })),
-          );
+          const responses = [];
+          if (inOrder) {
+            for (const batch of sendings) {
+              responses.push(await owner.post("/v1/usage", { events: batch }));
+            }
+          } else {
+            responses.push(
+              ...(await Promise.all(
+                sendings.map((batch) => owner.post("/v1/usage", { events: batch })),
+              )),
+            );
+          }
           const accepted = new Map<string, number>();
           for (const response of responses) {
             expect(response.status, JSON.stringify(response.body)).toBe(200);
@@ -159,6 +245,7 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
             later.length > 0 ? owner.post("/v1/usage", { events: later }) : undefined,
             ...halves.map((ids) => owner.post("/v1/usage/void", { ids })),
           ]);
+          for (const id of toVoid) voided.add(id);
           if (lateResponse) {
             expect(lateResponse.status, JSON.stringify(lateResponse.body)).toBe(200);
             expect(lateResponse.body.accepted).toBe(later.length);
@@ -184,6 +271,22 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
             expect(voidedBy.size).toBe(new Set(toVoid).size);
           }
 
+          const standing = sent.filter((e) => !voided.has(e.id));
+          const latestExpected = (options: {
+            resourceId: string;
+            granularity: "hour" | "day";
+            range: { from: string; to: string };
+          }) =>
+            latestOf({
+              events: standing.filter(
+                (e) =>
+                  e.resource_id === options.resourceId &&
+                  e.event_name === usageMeters[SEATS]?.event_name,
+              ),
+              granularity: options.granularity,
+              range: options.range,
+            });
+
           const touched = new Set(events.map((e) => `${e.resource_id} ${e.event_name}`));
           for (const key of touched) {
             const [resourceId, eventName] = key.split(" ") as [string, string];
@@ -200,6 +303,10 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
               expect(response.status).toBe(200);
               const expected = await recompute({ resourceId, eventName, aggregation, granularity });
               expect({ total: response.body.total, data: response.body.data }).toEqual(expected);
+              if (aggregation === "latest") {
+                const range = { from: response.body.from, to: response.body.to };
+                expect(expected).toEqual(latestExpected({ resourceId, granularity, range }));
+              }
             }
           }
           // Whole days read day rollups alone; a range starting and ending inside days reads day
@@ -239,6 +346,11 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
                   range,
                 });
                 expect(row?.value).toBe(expected.total);
+                if (aggregation === "latest") {
+                  expect(row?.value).toBe(
+                    latestExpected({ resourceId, granularity: "day", range }).total,
+                  );
+                }
               }
             }
             // …and every row equals its recompute.
@@ -271,6 +383,11 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
               range: ragged,
             });
             expect({ total: response.body.total, data: response.body.data }).toEqual(expected);
+            if (aggregation === "latest") {
+              expect(expected).toEqual(
+                latestExpected({ resourceId, granularity: "hour", range: ragged }),
+              );
+            }
           }
         },
       ),
