@@ -1,6 +1,3 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import {
@@ -10,51 +7,54 @@ import {
   type TestApp,
 } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
+import { meteredType, usageMeters, writeTestCatalog } from "../support/usage-catalog.js";
 
 // Metered prices billed from usage through the HTTP API, on both databases: every aggregation
 // and pricing scheme, against figures computed here from the events sent.
 
 /** The default catalog plus one metered price per aggregation, each with another scheme. */
-async function writeMeteredCatalog(): Promise<string> {
-  const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
-  catalog.meters = [
-    { event_name: "flow_runs", name: "Flow runs", aggregation: "sum" },
-    { event_name: "api_calls", name: "API calls", aggregation: "count" },
-    { event_name: "peak_connections", name: "Peak connections", aggregation: "max" },
-    {
-      event_name: "active_users",
-      name: "Active users",
-      aggregation: "unique_count",
-      property: "user",
-    },
-    { event_name: "seats", name: "Seats", aggregation: "latest" },
-  ];
-  const metered = (type: string, sku: string, event_name: string, fields: object) => ({
-    type,
-    name: type.toUpperCase(),
-    skus: [{ sku, billing_model: "metered", meter: { event_name }, ...fields }],
+function writeMeteredCatalog(): Promise<string> {
+  return writeTestCatalog((catalog) => {
+    catalog.meters = usageMeters;
+    catalog.resource_types.push(
+      meteredType({
+        type: "api",
+        sku: "calls",
+        eventName: "api_calls",
+        price: { unit_amount_decimal: "0.002" },
+      }),
+      meteredType({
+        type: "db",
+        sku: "peak",
+        eventName: "peak_connections",
+        price: {
+          tiers_mode: "graduated",
+          tiers: [
+            { up_to: 10, unit_amount: 100 },
+            { up_to: null, unit_amount: 50 },
+          ],
+        },
+      }),
+      meteredType({
+        type: "app",
+        sku: "users",
+        eventName: "active_users",
+        price: { unit_amount: 500, package_size: 2 },
+      }),
+      meteredType({
+        type: "seats",
+        sku: "seat",
+        eventName: "seats",
+        price: {
+          tiers_mode: "volume",
+          tiers: [
+            { up_to: 5, unit_amount: 1000 },
+            { up_to: null, unit_amount: 800 },
+          ],
+        },
+      }),
+    );
   });
-  catalog.resource_types.push(
-    metered("api", "calls", "api_calls", { unit_amount_decimal: "0.002" }),
-    metered("db", "peak", "peak_connections", {
-      tiers_mode: "graduated",
-      tiers: [
-        { up_to: 10, unit_amount: 100 },
-        { up_to: null, unit_amount: 50 },
-      ],
-    }),
-    metered("app", "users", "active_users", { unit_amount: 500, package_size: 2 }),
-    metered("seats", "seat", "seats", {
-      tiers_mode: "volume",
-      tiers: [
-        { up_to: 5, unit_amount: 1000 },
-        { up_to: null, unit_amount: 800 },
-      ],
-    }),
-  );
-  const file = path.join(await mkdtemp(path.join(tmpdir(), "ktrlplane-metered-")), "catalog.json");
-  await writeFile(file, JSON.stringify(catalog));
-  return file;
 }
 
 function expectStatus(response: ApiResponse, status: number): void {

@@ -1,65 +1,61 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
+import { writeTestCatalog } from "../support/usage-catalog.js";
 
 // The catalog as API users and the console's wizard read it: a metered SKU names its meter (what
 // is counted, how a month's events make the quantity, what one unit is called) and carries the
 // fields its amount is computed from, in every version.
 
-async function writeCatalog(): Promise<string> {
-  const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
-  catalog.meters.push(
-    {
-      event_name: "api_requests",
-      name: "API requests",
-      aggregation: "count",
-      unit_name: "request",
-    },
-    {
-      event_name: "active_users",
-      name: "Active users",
-      aggregation: "unique_count",
-      property: "user",
-      unit_name: "person",
-      unit_name_plural: "people",
-    },
-    { event_name: "gb_stored", name: "Storage", aggregation: "max" },
-  );
-  catalog.resource_types.push({
-    type: "api",
-    name: "API gateway",
-    skus: [
+function writeCatalog(): Promise<string> {
+  return writeTestCatalog((catalog) => {
+    catalog.meters.push(
       {
-        sku: "requests",
-        billing_model: "metered",
-        unit_amount_decimal: "0.002",
-        meter: { event_name: "api_requests" },
+        event_name: "api_requests",
+        name: "API requests",
+        aggregation: "count",
+        unit_name: "request",
       },
       {
-        sku: "users",
-        billing_model: "metered",
-        unit_amount: 500,
-        package_size: 1000,
-        meter: { event_name: "active_users" },
+        event_name: "active_users",
+        name: "Active users",
+        aggregation: "unique_count",
+        property: "user",
+        unit_name: "person",
+        unit_name_plural: "people",
       },
-      {
-        sku: "storage",
-        billing_model: "metered",
-        tiers_mode: "graduated",
-        tiers: [
-          { up_to: 1000, unit_amount: 2 },
-          { up_to: null, unit_amount: 1 },
-        ],
-        meter: { event_name: "gb_stored" },
-      },
-    ],
+      { event_name: "gb_stored", name: "Storage", aggregation: "max" },
+    );
+    catalog.resource_types.push({
+      type: "api",
+      name: "API gateway",
+      skus: [
+        {
+          sku: "requests",
+          billing_model: "metered",
+          unit_amount_decimal: "0.002",
+          meter: { event_name: "api_requests" },
+        },
+        {
+          sku: "users",
+          billing_model: "metered",
+          unit_amount: 500,
+          package_size: 1000,
+          meter: { event_name: "active_users" },
+        },
+        {
+          sku: "storage",
+          billing_model: "metered",
+          tiers_mode: "graduated",
+          tiers: [
+            { up_to: 1000, unit_amount: 2 },
+            { up_to: null, unit_amount: 1 },
+          ],
+          meter: { event_name: "gb_stored" },
+        },
+      ],
+    });
   });
-  const file = path.join(await mkdtemp(path.join(tmpdir(), "ktrlplane-meters-")), "catalog.json");
-  await writeFile(file, JSON.stringify(catalog));
-  return file;
 }
 
 interface Sku {

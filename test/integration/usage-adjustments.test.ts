@@ -1,6 +1,3 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { markLateUsage } from "../../src/db/late-usage.js";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
@@ -11,51 +8,50 @@ import {
   type TestApp,
 } from "../support/test-app.js";
 import { testDatabaseAvailable, testDatabaseKind } from "../support/test-database.js";
+import { writeTestCatalog } from "../support/usage-catalog.js";
 
 // Late usage and voids dated in an invoiced month, through the HTTP API on both databases: the
 // month's invoice never changes; the account's next invoice carries adjustment lines equal to the
 // month's metered lines recomputed minus what was invoiced for them.
 
 /** The default catalog (flow runs at 2 cents) plus a count meter and a graduated tiered one. */
-async function writeCatalog(): Promise<string> {
-  const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
-  catalog.meters.push(
-    { event_name: "api_calls", name: "API calls", aggregation: "count" },
-    { event_name: "jobs", name: "Jobs", aggregation: "sum" },
-  );
-  catalog.resource_types.push(
-    {
-      type: "api",
-      name: "API",
-      skus: [
-        {
-          sku: "calls",
-          billing_model: "metered",
-          meter: { event_name: "api_calls" },
-          unit_amount: 3,
-        },
-      ],
-    },
-    {
-      type: "batch",
-      name: "Batch",
-      skus: [
-        {
-          sku: "jobs",
-          billing_model: "metered",
-          meter: { event_name: "jobs" },
-          tiers_mode: "graduated",
-          tiers: [
-            { up_to: 10, unit_amount: 100 },
-            { up_to: null, unit_amount: 50 },
-          ],
-        },
-      ],
-    },
-  );
-  const file = path.join(await mkdtemp(path.join(tmpdir(), "ktrlplane-adjust-")), "catalog.json");
-  await writeFile(file, JSON.stringify(catalog));
-  return file;
+function writeCatalog(): Promise<string> {
+  return writeTestCatalog((catalog) => {
+    catalog.meters.push(
+      { event_name: "api_calls", name: "API calls", aggregation: "count" },
+      { event_name: "jobs", name: "Jobs", aggregation: "sum" },
+    );
+    catalog.resource_types.push(
+      {
+        type: "api",
+        name: "API",
+        skus: [
+          {
+            sku: "calls",
+            billing_model: "metered",
+            meter: { event_name: "api_calls" },
+            unit_amount: 3,
+          },
+        ],
+      },
+      {
+        type: "batch",
+        name: "Batch",
+        skus: [
+          {
+            sku: "jobs",
+            billing_model: "metered",
+            meter: { event_name: "jobs" },
+            tiers_mode: "graduated",
+            tiers: [
+              { up_to: 10, unit_amount: 100 },
+              { up_to: null, unit_amount: 50 },
+            ],
+          },
+        ],
+      },
+    );
+  });
 }
 
 function expectStatus(response: ApiResponse, status: number): void {

@@ -1,42 +1,48 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect, it } from "vitest";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import type { StripeEmulator } from "../support/stripe-emulator/index.js";
 import { describeStripeApp, signUpWithActiveAccount } from "../support/stripe-mode.js";
 import type { ApiClient } from "../support/test-app.js";
+import { meteredType, writeTestCatalog } from "../support/usage-catalog.js";
 
 /**
  * The default catalog (flow/runs: whole runs at 2 cents) plus meters of fractional usage that
  * declare their decimals: GB-hours (sum, 3 places) priced per unit at 1.5 cents and per package of
  * 10 at 50 cents, and a CPU peak (max, 2 places) priced by graduated tiers.
  */
-async function writeCatalog(): Promise<string> {
-  const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
-  catalog.meters.push(
-    { event_name: "gb_hours", name: "GB-hours", aggregation: "sum", decimals: 3 },
-    { event_name: "cpu_peak", name: "CPU peak", aggregation: "max", decimals: 2 },
-  );
-  const metered = (type: string, sku: string, event_name: string, fields: object) => ({
-    type,
-    name: type.toUpperCase(),
-    skus: [{ sku, billing_model: "metered", meter: { event_name }, ...fields }],
+function writeCatalog(): Promise<string> {
+  return writeTestCatalog((catalog) => {
+    catalog.meters.push(
+      { event_name: "gb_hours", name: "GB-hours", aggregation: "sum", decimals: 3 },
+      { event_name: "cpu_peak", name: "CPU peak", aggregation: "max", decimals: 2 },
+    );
+    catalog.resource_types.push(
+      meteredType({
+        type: "volume",
+        sku: "standard",
+        eventName: "gb_hours",
+        price: { unit_amount_decimal: "1.5" },
+      }),
+      meteredType({
+        type: "egress",
+        sku: "packs",
+        eventName: "gb_hours",
+        price: { unit_amount: 50, package_size: 10 },
+      }),
+      meteredType({
+        type: "vm",
+        sku: "burst",
+        eventName: "cpu_peak",
+        price: {
+          tiers_mode: "graduated",
+          tiers: [
+            { up_to: 2, unit_amount: 300 },
+            { up_to: null, unit_amount: 100 },
+          ],
+        },
+      }),
+    );
   });
-  catalog.resource_types.push(
-    metered("volume", "standard", "gb_hours", { unit_amount_decimal: "1.5" }),
-    metered("egress", "packs", "gb_hours", { unit_amount: 50, package_size: 10 }),
-    metered("vm", "burst", "cpu_peak", {
-      tiers_mode: "graduated",
-      tiers: [
-        { up_to: 2, unit_amount: 300 },
-        { up_to: null, unit_amount: 100 },
-      ],
-    }),
-  );
-  const file = path.join(await mkdtemp(path.join(tmpdir(), "ktrlplane-fraction-")), "catalog.json");
-  await writeFile(file, JSON.stringify(catalog));
-  return file;
 }
 
 /** The Stripe price created for one catalog price, and the events its meter took. */

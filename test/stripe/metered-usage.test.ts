@@ -1,53 +1,63 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect, it } from "vitest";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import type { StripeEmulator } from "../support/stripe-emulator/index.js";
 import { completeSetup, describeStripeApp } from "../support/stripe-mode.js";
 import type { ApiClient } from "../support/test-app.js";
-import { usageMeters } from "../support/usage-catalog.js";
+import { meteredType, usageMeters, writeTestCatalog } from "../support/usage-catalog.js";
 
 /** The default catalog (flow/runs: a `sum` meter at 2 cents) plus a second price on that same
  * catalog meter (flow/bulk at 1 cent) and one metered price per other aggregation, each priced by
  * another scheme. */
-async function writeCatalog(): Promise<string> {
-  const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
-  catalog.meters = usageMeters;
-  const metered = (type: string, sku: string, event_name: string, fields: object) => ({
-    type,
-    name: type.toUpperCase(),
-    skus: [{ sku, billing_model: "metered", meter: { event_name }, ...fields }],
+function writeCatalog(): Promise<string> {
+  return writeTestCatalog((catalog) => {
+    catalog.meters = usageMeters;
+    const flow = catalog.resource_types.find((t: { type: string }) => t.type === "flow");
+    flow.skus.push({
+      sku: "bulk",
+      billing_model: "metered",
+      unit_amount: 1,
+      interval: "month",
+      meter: { event_name: "flow_runs" },
+    });
+    catalog.resource_types.push(
+      meteredType({
+        type: "api",
+        sku: "calls",
+        eventName: "api_calls",
+        price: { unit_amount_decimal: "0.5" },
+      }),
+      meteredType({
+        type: "db",
+        sku: "peak",
+        eventName: "peak_connections",
+        price: {
+          tiers_mode: "graduated",
+          tiers: [
+            { up_to: 10, unit_amount: 100 },
+            { up_to: null, unit_amount: 50 },
+          ],
+        },
+      }),
+      meteredType({
+        type: "app",
+        sku: "users",
+        eventName: "active_users",
+        price: { unit_amount: 500, package_size: 2 },
+      }),
+      meteredType({
+        type: "seats",
+        sku: "seat",
+        eventName: "seats",
+        price: {
+          tiers_mode: "volume",
+          tiers: [
+            { up_to: 5, unit_amount: 1000 },
+            { up_to: null, unit_amount: 800 },
+          ],
+        },
+      }),
+    );
   });
-  const flow = catalog.resource_types.find((t: { type: string }) => t.type === "flow");
-  flow.skus.push({
-    sku: "bulk",
-    billing_model: "metered",
-    unit_amount: 1,
-    interval: "month",
-    meter: { event_name: "flow_runs" },
-  });
-  catalog.resource_types.push(
-    metered("api", "calls", "api_calls", { unit_amount_decimal: "0.5" }),
-    metered("db", "peak", "peak_connections", {
-      tiers_mode: "graduated",
-      tiers: [
-        { up_to: 10, unit_amount: 100 },
-        { up_to: null, unit_amount: 50 },
-      ],
-    }),
-    metered("app", "users", "active_users", { unit_amount: 500, package_size: 2 }),
-    metered("seats", "seat", "seats", {
-      tiers_mode: "volume",
-      tiers: [
-        { up_to: 5, unit_amount: 1000 },
-        { up_to: null, unit_amount: 800 },
-      ],
-    }),
-  );
-  const file = path.join(await mkdtemp(path.join(tmpdir(), "ktrlplane-meters-")), "catalog.json");
-  await writeFile(file, JSON.stringify(catalog));
-  return file;
 }
 
 /** Stripe's aggregate of one catalog price's meter for the customer, as the emulator holds it. */

@@ -15,11 +15,36 @@ export const usageMeters = [
   { event_name: "seats", name: "Seats", aggregation: "latest" },
 ];
 
-/** The default catalog with a meter of every aggregation. */
-export async function writeUsageCatalog(): Promise<string> {
+/** The catalog file's JSON, loosely typed: tests add meters and resource types to it. */
+export type CatalogJson = any;
+
+/** The default catalog as `edit` leaves it, written to a file of its own: the file's path. */
+export async function writeTestCatalog(edit: (catalog: CatalogJson) => void): Promise<string> {
   const catalog = JSON.parse(await readFile("src/catalog/default-catalog.json", "utf8"));
-  catalog.meters = usageMeters;
-  const path = join(await mkdtemp(join(tmpdir(), "ktrlplane-usage-")), "catalog.json");
+  edit(catalog);
+  const path = join(await mkdtemp(join(tmpdir(), "ktrlplane-catalog-")), "catalog.json");
   await writeFile(path, JSON.stringify(catalog));
   return path;
+}
+
+/** A resource type with one metered SKU on the meter `event_name`, priced by `price`'s fields. */
+export function meteredType(options: {
+  type: string;
+  sku: string;
+  eventName: string;
+  price: object;
+}) {
+  const { type, sku, eventName, price } = options;
+  return {
+    type,
+    name: type.toUpperCase(),
+    skus: [{ sku, billing_model: "metered", meter: { event_name: eventName }, ...price }],
+  };
+}
+
+/** The default catalog with a meter of every aggregation. */
+export function writeUsageCatalog(): Promise<string> {
+  return writeTestCatalog((catalog) => {
+    catalog.meters = usageMeters;
+  });
 }
