@@ -185,6 +185,17 @@ export async function insertInvoice(options: {
       sqlb.insertInto("ktrlplane.invoice_line_shares").values(shares.slice(i, i + BATCH)),
     );
   }
+  // The shares' sums by project and type, once all are written: what closed months of a cost
+  // query grouped by anything but the resource read (migration 029).
+  await db.query(
+    `INSERT INTO ktrlplane.invoice_group_totals (invoice_id, project_id, resource_type, amount)
+     SELECT s.invoice_id, s.project_id, l.resource_type, sum(s.amount)
+     FROM ktrlplane.invoice_line_shares s
+     JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no
+     WHERE s.invoice_id = $1
+     GROUP BY 1, 2, 3`,
+    [invoice.id],
+  );
 }
 
 /** One page of an account's invoices, newest first; `beforeSequence` is the cursor. */
@@ -251,14 +262,16 @@ export async function invoiceShares(options: {
 const frozenColumn: Record<ShareColumn, string> = {
   project_id: "s.project_id",
   resource_id: "s.resource_id",
-  resource_type: "l.resource_type",
+  resource_type: "s.resource_type",
   billing_account_id: "i.billing_account_id",
 };
 
 /**
  * The frozen shares of the accounts' invoices whose periods lie within [from, to), summed by
  * `column` in the database: only what `settledThrough` (the marks the caller read first) covers,
- * so an invoice finalized since is left to the ledger, never counted twice or not at all.
+ * so an invoice finalized since is left to the ledger, never counted twice or not at all. By
+ * resource (or for one resource) the shares themselves are read; by anything else their totals
+ * per (invoice, project, type), tens of rows an invoice instead of one per resource and line.
  */
 export async function invoiceShareSums(options: {
   db: Queryable;
@@ -269,28 +282,30 @@ export async function invoiceShareSums(options: {
   /** Only this resource's shares (by its index, migration 020). */
   resourceId?: string | undefined;
 }): Promise<{ key: string; amount: number }[]> {
-  const { db, settlements, from, to } = options;
-  const onlyResource =
-    options.resourceId === undefined ? sql`` : sql`AND s.resource_id = ${options.resourceId}`;
+  const { db, settlements, from, to, resourceId } = options;
   if (settlements.size === 0) return [];
-  const column = sql.ref(frozenColumn[options.column]);
-  const accountIds = [...settlements.keys()];
-  const through = [...settlements.values()];
-  // Only the type is the line's: the other columns are the share's or the invoice's, and joining
-  // every share to its line was a third of the statement.
-  const lines =
-    options.column === "resource_type"
-      ? sql`JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no`
-      : sql``;
+  const perResource = options.column === "resource_id" || resourceId !== undefined;
+  // A share's type is its line's: joined only when grouping by type (PostgreSQL drops a LEFT JOIN
+  // to a unique key whose columns are not read), as joining every share to its line was a third
+  // of the statement.
+  const shares = perResource
+    ? sql`ktrlplane.invoice_line_shares s ON s.invoice_id = i.id
+        ${resourceId === undefined ? sql`` : sql`AND s.resource_id = ${resourceId}`}
+        LEFT JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no`
+    : sql`ktrlplane.invoice_group_totals s ON s.invoice_id = i.id`;
+  const key =
+    perResource && options.column === "resource_type"
+      ? "l.resource_type"
+      : frozenColumn[options.column];
   const query = sql<{ key: string; amount: number }>`
-    SELECT ${column} COLLATE "C" AS key, sum(s.amount)::bigint AS amount
-    FROM unnest(${accountIds}::text[], ${through}::timestamptz[]) AS m(billing_account_id, settled_through)
+    SELECT ${sql.ref(key)} COLLATE "C" AS key, sum(s.amount)::bigint AS amount
+    FROM unnest(${[...settlements.keys()]}::text[], ${[...settlements.values()]}::timestamptz[])
+      AS m(billing_account_id, settled_through)
     JOIN ktrlplane.invoices i
       ON i.billing_account_id = m.billing_account_id
       AND i.period_start >= ${from}::timestamptz AND i.period_end <= ${to}::timestamptz
       AND i.period_end <= m.settled_through
-    JOIN ktrlplane.invoice_line_shares s ON s.invoice_id = i.id ${onlyResource}
-    ${lines}
+    JOIN ${shares}
     GROUP BY 1
   `;
   return rows(db, query.compile(sqlb));

@@ -101,6 +101,13 @@ export interface Invitations {
   revoked_at: Date | null;
 }
 
+export interface InvoiceGroupTotals {
+  invoice_id: string;
+  project_id: string;
+  resource_type: string;
+  amount: number;
+}
+
 export interface InvoiceLineShares {
   invoice_id: string;
   line_no: number;
@@ -434,6 +441,7 @@ export interface DB {
   "ktrlplane.billing_intervals": BillingIntervals;
   "ktrlplane.idempotency_keys": IdempotencyKeys;
   "ktrlplane.invitations": Invitations;
+  "ktrlplane.invoice_group_totals": InvoiceGroupTotals;
   "ktrlplane.invoice_line_shares": InvoiceLineShares;
   "ktrlplane.invoice_lines": InvoiceLines;
   "ktrlplane.invoice_settlements": InvoiceSettlements;

@@ -36,7 +36,28 @@ async function invoiceRows(app: TestApp) {
     shares: await db.query(
       "SELECT * FROM ktrlplane.invoice_line_shares ORDER BY invoice_id, line_no, resource_id, project_id",
     ),
+    totals: await db.query(
+      "SELECT * FROM ktrlplane.invoice_group_totals ORDER BY invoice_id, project_id, resource_type",
+    ),
   };
+}
+
+/** The closed month's shares summed by project or by their line's type, straight from the shares. */
+async function sharesBy(options: {
+  app: TestApp;
+  column: "project_id" | "resource_type";
+  from: string;
+}) {
+  const found = await options.app.ctx.db.query<{ key: string; amount: string }>(
+    `SELECT ${options.column === "project_id" ? "s.project_id" : "l.resource_type"} AS key,
+       sum(s.amount) AS amount
+     FROM ktrlplane.invoices i
+     JOIN ktrlplane.invoice_line_shares s ON s.invoice_id = i.id
+     JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no
+     WHERE i.period_start = $1 GROUP BY 1`,
+    [options.from],
+  );
+  return new Map(found.map((r) => [r.key, Number(r.amount)]));
 }
 
 describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
@@ -239,6 +260,14 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
       expect(costs.groups.reduce((t: number, g: { amount: number }) => t + g.amount, 0)).toBe(
         invoiced,
       );
+      // By project and by type the costs read the shares' totals (migration 029): each group is
+      // still what its frozen shares sum to.
+      if (groupBy !== "resource") {
+        const column = groupBy === "project" ? "project_id" : "resource_type";
+        expect(
+          new Map(costs.groups.map((g: { key: string; amount: number }) => [g.key, g.amount])),
+        ).toEqual(await sharesBy({ app, column, from: "2026-10-01T00:00:00Z" }));
+      }
     }
     // A window over the closed month and the open one: frozen part + ledger part, still exact.
     const wide = (
@@ -321,6 +350,9 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
     await expect(app.ctx.db.query("DELETE FROM ktrlplane.invoice_line_shares")).rejects.toThrow(
       /never change/,
     );
+    await expect(
+      app.ctx.db.query("UPDATE ktrlplane.invoice_group_totals SET amount = amount + 1"),
+    ).rejects.toThrow(/never change/);
     await expect(app.ctx.db.query("DELETE FROM ktrlplane.invoices")).rejects.toThrow(
       /never change/,
     );
