@@ -67,58 +67,30 @@ export async function flatShareSums(options: {
           AND ended_at > to_timestamp(${Math.min(...raw.map((s) => s.from))})
           AND started_at < to_timestamp(${Math.max(...raw.map((s) => s.to))}) ${onlyResource}
         UNION ALL`;
+  // Grouped by type or by account, a group holds whole lines (a line is one account's month at
+  // one price version), and a line's shares sum to it: the lines alone answer, with no split of
+  // each over its resources (the sorts of the split were most of the statement).
+  const wholeLines = options.column === "resource_type" || options.column === "billing_account_id";
+  const lineSums = sql`line AS (
+      SELECT seg_no, resource_type, sku, version, min(key) AS key, sum(accrued) AS accrued,
+        sum(projected) AS projected
+      FROM piece WHERE projected > 0
+      GROUP BY seg_no, resource_type, sku, version
+    )
+    SELECT l.key,
+      sum(div(2 * r.unit_amount::numeric * l.accrued + s.month_seconds, 2 * s.month_seconds))::bigint
+        AS amount,
+      sum(div(2 * r.unit_amount::numeric * l.projected + s.month_seconds, 2 * s.month_seconds))::bigint
+        AS projected_amount
+    FROM line l
+    JOIN rate r USING (resource_type, sku, version)
+    JOIN seg s USING (seg_no)
+    GROUP BY l.key`;
   // A line is (segment row, rate row): one account's month at one price version. Its key is that
-  // pair of ordinals, so the window sorts below are on two integers, not on five text columns
+  // pair of ordinals, so the window sorts here are on two integers, not on five text columns
   // whose leading ones rarely differ; and the grouping sorts by the resource first. Those sorts
   // were most of the statement's time on PostgreSQL (EXPLAIN in BENCHMARKS.md, costs).
-  const query = sql<{ key: string; amount: number; projected_amount: number }>`
-    WITH seg AS (
-      SELECT * FROM unnest(${seg.map((s) => s.id)}::text[], ${seg.map((s) => s.from)}::bigint[],
-        ${seg.map((s) => s.to)}::bigint[], ${seg.map((s) => s.month_seconds)}::bigint[],
-        ${rolled}::boolean[])
-        WITH ORDINALITY AS s(billing_account_id, from_s, to_s, month_seconds, rolled, seg_no)
-    ), epoch AS (
-      SELECT * FROM unnest(${epochs.map((e) => e.resource_type)}::text[],
-        ${epochs.map((e) => e.sku)}::text[], ${epochs.map((e) => e.start)}::bigint[],
-        ${epochs.map((e) => e.end)}::bigint[], ${epochs.map((e) => e.moved_to)}::int[])
-        AS e(resource_type, sku, start_s, end_s, moved_to)
-    ), rate AS (
-      SELECT * FROM unnest(${rates.map((r) => r.resource_type)}::text[],
-        ${rates.map((r) => r.sku)}::text[], ${rates.map((r) => r.version)}::int[],
-        ${rates.map((r) => r.unit_amount)}::bigint[])
-        WITH ORDINALITY AS r(resource_type, sku, version, unit_amount, rate_no)
-    ), ledger AS (
-      ${closed}
-      SELECT billing_account_id, resource_type, sku, price_version,
-        resource_id COLLATE "C" AS resource_id, project_id COLLATE "C" AS project_id,
-        floor(extract(epoch FROM started_at))::bigint AS start_s, NULL::bigint AS end_s
-      FROM ktrlplane.billing_intervals
-      WHERE billing_account_id = ANY(${accountIds}::text[])
-        AND ended_at IS NULL AND started_at < to_timestamp(${to}) ${onlyResource}
-    ), piece AS (
-      SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to) AS version,
-        i.resource_id, i.project_id,
-        ${groupKey} AS key,
-        greatest(least(coalesce(i.end_s, ${options.accruedUntil}::bigint), s.to_s, e.end_s)
-          - greatest(i.start_s, s.from_s, e.start_s), 0) AS accrued,
-        least(coalesce(i.end_s, ${options.projectedUntil}::bigint), s.to_s, e.end_s)
-          - greatest(i.start_s, s.from_s, e.start_s) AS projected
-      FROM ledger i
-      JOIN seg s ON s.billing_account_id = i.billing_account_id
-        AND i.start_s < s.to_s AND (i.end_s IS NULL OR (i.end_s > s.from_s AND NOT s.rolled))
-      JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
-        AND i.start_s < e.end_s AND (i.end_s IS NULL OR i.end_s > e.start_s)
-      UNION ALL
-      -- A whole month's closed seconds, one version epoch holding all of it.
-      SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to),
-        i.resource_id COLLATE "C", i.project_id COLLATE "C", ${groupKey}, i.seconds, i.seconds
-      FROM seg s
-      JOIN ktrlplane.ledger_month_seconds i ON i.billing_account_id = s.billing_account_id
-        AND i.month = to_timestamp(s.from_s) AND i.seconds > 0 ${onlyResource}
-      JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
-        AND e.start_s < s.to_s AND e.end_s > s.from_s
-      WHERE s.rolled
-    ), weight AS (
+  const shareSums = sql`weight AS (
       -- The resource first: it tells most rows apart, so the sort behind the grouping seldom
       -- compares a second key.
       SELECT resource_id, project_id, seg_no, resource_type, sku, version, min(key) AS key,
@@ -158,7 +130,60 @@ export async function flatShareSums(options: {
       sum(CASE WHEN projected THEN 0 ELSE floor_amount + CASE WHEN place <= leftover THEN 1 ELSE 0 END END)::bigint AS amount,
       sum(CASE WHEN projected THEN floor_amount + CASE WHEN place <= leftover THEN 1 ELSE 0 END ELSE 0 END)::bigint AS projected_amount
     FROM ranked
-    GROUP BY key
+    GROUP BY key`;
+  const query = sql<{ key: string; amount: number; projected_amount: number }>`
+    WITH seg AS (
+      SELECT * FROM unnest(${seg.map((s) => s.id)}::text[], ${seg.map((s) => s.from)}::bigint[],
+        ${seg.map((s) => s.to)}::bigint[], ${seg.map((s) => s.month_seconds)}::bigint[],
+        ${rolled}::boolean[])
+        WITH ORDINALITY AS s(billing_account_id, from_s, to_s, month_seconds, rolled, seg_no)
+    ), epoch AS (
+      SELECT * FROM unnest(${epochs.map((e) => e.resource_type)}::text[],
+        ${epochs.map((e) => e.sku)}::text[], ${epochs.map((e) => e.start)}::bigint[],
+        ${epochs.map((e) => e.end)}::bigint[], ${epochs.map((e) => e.moved_to)}::int[])
+        AS e(resource_type, sku, start_s, end_s, moved_to)
+    ), rate AS (
+      SELECT * FROM unnest(${rates.map((r) => r.resource_type)}::text[],
+        ${rates.map((r) => r.sku)}::text[], ${rates.map((r) => r.version)}::int[],
+        ${rates.map((r) => r.unit_amount)}::bigint[])
+        WITH ORDINALITY AS r(resource_type, sku, version, unit_amount, rate_no)
+    ), ledger AS (
+      ${closed}
+      SELECT billing_account_id, resource_type, sku, price_version,
+        resource_id COLLATE "C" AS resource_id, project_id COLLATE "C" AS project_id,
+        floor(extract(epoch FROM started_at))::bigint AS start_s, NULL::bigint AS end_s
+      FROM ktrlplane.billing_intervals
+      WHERE billing_account_id = ANY(${accountIds}::text[])
+        AND ended_at IS NULL AND started_at < to_timestamp(${to}) ${onlyResource}
+    ), month_row AS MATERIALIZED (
+      -- Whole months' closed seconds: one index range per month, the version epochs joined after
+      -- (a range per month and price read each month's index once per price).
+      SELECT s.seg_no, s.from_s, s.to_s, i.*
+      FROM seg s
+      JOIN ktrlplane.ledger_month_seconds i ON i.billing_account_id = s.billing_account_id
+        AND i.month = to_timestamp(s.from_s) AND i.seconds > 0 ${onlyResource}
+      WHERE s.rolled
+    ), piece AS (
+      SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to) AS version,
+        i.resource_id, i.project_id,
+        ${groupKey} AS key,
+        greatest(least(coalesce(i.end_s, ${options.accruedUntil}::bigint), s.to_s, e.end_s)
+          - greatest(i.start_s, s.from_s, e.start_s), 0) AS accrued,
+        least(coalesce(i.end_s, ${options.projectedUntil}::bigint), s.to_s, e.end_s)
+          - greatest(i.start_s, s.from_s, e.start_s) AS projected
+      FROM ledger i
+      JOIN seg s ON s.billing_account_id = i.billing_account_id
+        AND i.start_s < s.to_s AND (i.end_s IS NULL OR (i.end_s > s.from_s AND NOT s.rolled))
+      JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
+        AND i.start_s < e.end_s AND (i.end_s IS NULL OR i.end_s > e.start_s)
+      UNION ALL
+      -- A whole month's closed seconds, one version epoch holding all of it.
+      SELECT i.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to),
+        i.resource_id COLLATE "C", i.project_id COLLATE "C", ${groupKey}, i.seconds, i.seconds
+      FROM month_row i
+      JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
+        AND e.start_s < i.to_s AND e.end_s > i.from_s
+    ), ${wholeLines ? lineSums : shareSums}
   `;
   // Its sorts hold two rows per resource and line (accrued, projected): 40k at 10k resources on
   // two accounts, which spill to disk at the default work_mem (4 MB). A transaction of its own
