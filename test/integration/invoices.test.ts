@@ -261,7 +261,7 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
         invoiced,
       );
       // By project and by type the costs read the shares' totals (migration 029): each group is
-      // still what its frozen shares sum to.
+      // still what its frozen shares sum to, and so is every stored total.
       if (groupBy !== "resource") {
         const column = groupBy === "project" ? "project_id" : "resource_type";
         expect(
@@ -269,6 +269,13 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
         ).toEqual(await sharesBy({ app, column, from: "2026-10-01T00:00:00Z" }));
       }
     }
+    const totals = `SELECT invoice_id, project_id, resource_type, amount::bigint AS amount
+      FROM ktrlplane.invoice_group_totals ORDER BY 1, 2, 3`;
+    const recomputed = `SELECT s.invoice_id, s.project_id, l.resource_type, sum(s.amount)::bigint AS amount
+      FROM ktrlplane.invoice_line_shares s
+      JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no
+      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
+    expect(await app.ctx.db.query(totals)).toEqual(await app.ctx.db.query(recomputed));
     // A window over the closed month and the open one: frozen part + ledger part, still exact.
     const wide = (
       await api.get(
