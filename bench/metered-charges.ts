@@ -3,14 +3,11 @@ import { meteredCharges } from "../src/billing/metered-usage.js";
 import { loadConfig } from "../src/config.js";
 import { createContext } from "../src/context.js";
 import type { Queryable } from "../src/db/database.js";
-import { openPostgres } from "../src/db/postgres.js";
-import { writeUsageCatalog } from "../test/support/usage-catalog.js";
 import { callApi } from "./api-client.js";
-import { withBenchDatabase } from "./bench-database.js";
 import { summarizeLatencies } from "./latency-stats.js";
 import type { BenchRow, BenchSection, SectionResult } from "./section.js";
+import { withLastMonthOfUsage } from "./usage-month.js";
 import { writeDailyRollups } from "./usage-query.js";
-import { withUsageTenant } from "./usage-tenant.js";
 
 export const resourceCount = Number(process.env.BENCH_METERED_RESOURCES ?? 10_000);
 const rounds = 10;
@@ -25,140 +22,127 @@ const rounds = 10;
  * rollups and over the daily ones (no ledger, no pricing).
  */
 async function measureMeteredCharges(options: { adminUrl: string }): Promise<SectionResult> {
-  const catalogPath = await writeUsageCatalog();
-  const now = new Date();
-  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  return withBenchDatabase({
+  return withLastMonthOfUsage({
     adminUrl: options.adminUrl,
-    work: async (databaseUrl) => {
-      const db = openPostgres({ url: databaseUrl, maxConnections: 2 });
-      try {
-        const ctx = await createContext({
-          config: loadConfig({
-            DATABASE_URL: databaseUrl,
-            KTRLPLANE_CATALOG: catalogPath,
-            LOG_LEVEL: "silent",
-            KTRLPLANE_WORKER: "off",
-          }),
-          db,
-        });
-        return await withUsageTenant({
-          databaseUrl,
-          catalogPath,
-          resourceCount: 0,
-          work: async ({ baseUrl, tenant }) => {
-            const department = await callApi<{ id: string }>({
-              baseUrl,
-              method: "POST",
-              path: `/v1/organizations/${tenant.organizationId}/billing-accounts`,
-              token: tenant.token,
-              body: { name: "Department" },
-              expect: 201,
-            });
-            const accounts = [tenant.billingAccountId, department.id];
-            const generating = performance.now();
-            await writeMeteredMonth({
+    resourceCount: 0,
+    maxConnections: 2,
+    work: async ({ db, databaseUrl, catalogPath, from, to, baseUrl, tenant }) => {
+      const ctx = await createContext({
+        config: loadConfig({
+          DATABASE_URL: databaseUrl,
+          KTRLPLANE_CATALOG: catalogPath,
+          LOG_LEVEL: "silent",
+          KTRLPLANE_WORKER: "off",
+        }),
+        db,
+      });
+      const department = await callApi<{ id: string }>({
+        baseUrl,
+        method: "POST",
+        path: `/v1/organizations/${tenant.organizationId}/billing-accounts`,
+        token: tenant.token,
+        body: { name: "Department" },
+        expect: 201,
+      });
+      const accounts = [tenant.billingAccountId, department.id];
+      const generating = performance.now();
+      await writeMeteredMonth({
+        db,
+        organizationId: tenant.organizationId,
+        projectId: tenant.projectId,
+        accounts,
+        from,
+        to,
+      });
+      const generationMs = performance.now() - generating;
+      const [{ hourly, daily }] = (await db.query(
+        `SELECT (SELECT count(*)::int FROM ktrlplane.usage_rollups) AS hourly,
+                (SELECT count(*)::int FROM ktrlplane.usage_rollups_daily) AS daily`,
+      )) as [{ hourly: number; daily: number }];
+
+      const plain = (table: "usage_rollups" | "usage_rollups_daily", column: string) =>
+        `SELECT resource_id, sum(sum)::text AS sum FROM ktrlplane.${table}
+         WHERE organization_id = $1 AND event_name = 'flow_runs'
+           AND ${column} >= $2 AND ${column} < $3
+         GROUP BY resource_id`;
+      const workloads: { name: string; run: () => Promise<string> }[] = [
+        {
+          name: "meteredCharges: a month's metered lines and shares, 2 accounts",
+          run: async () => {
+            const charges = await meteredCharges({
+              ctx,
               db,
-              organizationId: tenant.organizationId,
-              projectId: tenant.projectId,
-              accounts,
+              billingAccountIds: accounts,
               from,
               to,
             });
-            const generationMs = performance.now() - generating;
-            const [{ hourly, daily }] = (await db.query(
-              `SELECT (SELECT count(*)::int FROM ktrlplane.usage_rollups) AS hourly,
-                      (SELECT count(*)::int FROM ktrlplane.usage_rollups_daily) AS daily`,
-            )) as [{ hourly: number; daily: number }];
-
-            const plain = (table: "usage_rollups" | "usage_rollups_daily", column: string) =>
-              `SELECT resource_id, sum(sum)::text AS sum FROM ktrlplane.${table}
-               WHERE organization_id = $1 AND event_name = 'flow_runs'
-                 AND ${column} >= $2 AND ${column} < $3
-               GROUP BY resource_id`;
-            const workloads: { name: string; run: () => Promise<string> }[] = [
-              {
-                name: "meteredCharges: a month's metered lines and shares, 2 accounts",
-                run: async () => {
-                  const charges = await meteredCharges({
-                    ctx,
-                    db,
-                    billingAccountIds: accounts,
-                    from,
-                    to,
-                  });
-                  return sumDecimals(charges.lines.map((l) => l.usage_quantity ?? "0"));
-                },
-              },
-              {
-                name: "plain SQL: sum per resource over the month's hourly rollups",
-                run: async () => {
-                  const found = await db.query<{ sum: string }>(plain("usage_rollups", "hour"), [
-                    tenant.organizationId,
-                    from,
-                    to,
-                  ]);
-                  return sumDecimals(found.map((r) => r.sum));
-                },
-              },
-              {
-                name: "plain SQL: sum per resource over the month's daily rollups",
-                run: async () => {
-                  const found = await db.query<{ sum: string }>(
-                    plain("usage_rollups_daily", "day"),
-                    [tenant.organizationId, from, to],
-                  );
-                  return sumDecimals(found.map((r) => r.sum));
-                },
-              },
-            ];
-            // Alternated round by round, so that each sees the same machine; one warm-up round.
-            const latencies = workloads.map(() => [] as number[]);
-            const totals = new Set<string>();
-            for (let round = 0; round <= rounds; round++) {
-              for (const [i, workload] of workloads.entries()) {
-                const began = performance.now();
-                totals.add(await workload.run());
-                if (round > 0) latencies[i]?.push(performance.now() - began);
-              }
-            }
-            if (totals.size !== 1) {
-              throw new Error(`the workloads disagree on the month's usage: ${[...totals]}`);
-            }
-            const summaries = latencies.map((latenciesMs) =>
-              summarizeLatencies({
-                latenciesMs,
-                windowMs: latenciesMs.reduce((s, ms) => s + ms, 0),
-              }),
-            );
-            const hourlyBaseline = summaries[1]?.p50Ms ?? Number.NaN;
-            const rows: BenchRow[] = workloads.map((workload, i) => {
-              const summary = summaries[i] as (typeof summaries)[number];
-              return {
-                workload: workload.name,
-                count: summary.count,
-                perSecond: summary.perSecond,
-                p50Ms: summary.p50Ms,
-                p99Ms: summary.p99Ms,
-                // p50 of the hourly plain SQL over this p50: above 1, faster than reading hours.
-                ratio: hourlyBaseline / summary.p50Ms,
-              };
-            });
-            return {
-              title: `Metered charges: a month of ${resourceCount.toLocaleString("en")} metered resources (${hourly.toLocaleString("en")} hourly and ${daily.toLocaleString("en")} daily rollup rows) on PostgreSQL`,
-              targets: "ratio = p50 of the plain SQL over the hourly rollups / the row's p50",
-              rows,
-              notes: [
-                `generated by bulk SQL in ${(generationMs / 1000).toFixed(0)} s; every workload counted ${[...totals][0]} runs; BENCH_METERED_RESOURCES=${resourceCount} (default 10,000)`,
-              ],
-              data: { resourceCount, hourly, daily, generationMs, summaries },
-            };
+            return sumDecimals(charges.lines.map((l) => l.usage_quantity ?? "0"));
           },
-        });
-      } finally {
-        await db.close();
+        },
+        {
+          name: "plain SQL: sum per resource over the month's hourly rollups",
+          run: async () => {
+            const found = await db.query<{ sum: string }>(plain("usage_rollups", "hour"), [
+              tenant.organizationId,
+              from,
+              to,
+            ]);
+            return sumDecimals(found.map((r) => r.sum));
+          },
+        },
+        {
+          name: "plain SQL: sum per resource over the month's daily rollups",
+          run: async () => {
+            const found = await db.query<{ sum: string }>(plain("usage_rollups_daily", "day"), [
+              tenant.organizationId,
+              from,
+              to,
+            ]);
+            return sumDecimals(found.map((r) => r.sum));
+          },
+        },
+      ];
+      // Alternated round by round, so that each sees the same machine; one warm-up round.
+      const latencies = workloads.map(() => [] as number[]);
+      const totals = new Set<string>();
+      for (let round = 0; round <= rounds; round++) {
+        for (const [i, workload] of workloads.entries()) {
+          const began = performance.now();
+          totals.add(await workload.run());
+          if (round > 0) latencies[i]?.push(performance.now() - began);
+        }
       }
+      if (totals.size !== 1) {
+        throw new Error(`the workloads disagree on the month's usage: ${[...totals]}`);
+      }
+      const summaries = latencies.map((latenciesMs) =>
+        summarizeLatencies({
+          latenciesMs,
+          windowMs: latenciesMs.reduce((s, ms) => s + ms, 0),
+        }),
+      );
+      const hourlyBaseline = summaries[1]?.p50Ms ?? Number.NaN;
+      const rows: BenchRow[] = workloads.map((workload, i) => {
+        const summary = summaries[i] as (typeof summaries)[number];
+        return {
+          workload: workload.name,
+          count: summary.count,
+          perSecond: summary.perSecond,
+          p50Ms: summary.p50Ms,
+          p99Ms: summary.p99Ms,
+          // p50 of the hourly plain SQL over this p50: above 1, faster than reading hours.
+          ratio: hourlyBaseline / summary.p50Ms,
+        };
+      });
+      return {
+        title: `Metered charges: a month of ${resourceCount.toLocaleString("en")} metered resources (${hourly.toLocaleString("en")} hourly and ${daily.toLocaleString("en")} daily rollup rows) on PostgreSQL`,
+        targets: "ratio = p50 of the plain SQL over the hourly rollups / the row's p50",
+        rows,
+        notes: [
+          `generated by bulk SQL in ${(generationMs / 1000).toFixed(0)} s; every workload counted ${[...totals][0]} runs; BENCH_METERED_RESOURCES=${resourceCount} (default 10,000)`,
+        ],
+        data: { resourceCount, hourly, daily, generationMs, summaries },
+      };
     },
   });
 }

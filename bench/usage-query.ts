@@ -1,14 +1,9 @@
 import { performance } from "node:perf_hooks";
 import type { Queryable } from "../src/db/database.js";
-import { migrate } from "../src/db/migrate.js";
-import { openPostgres } from "../src/db/postgres.js";
-import { ensureUsagePartitions } from "../src/db/usage-partitions.js";
-import { writeUsageCatalog } from "../test/support/usage-catalog.js";
 import { callApi } from "./api-client.js";
-import { withBenchDatabase } from "./bench-database.js";
 import { summarizeLatencies } from "./latency-stats.js";
 import type { BenchSection, SectionResult } from "./section.js";
-import { withUsageTenant } from "./usage-tenant.js";
+import { withLastMonthOfUsage } from "./usage-month.js";
 
 const total = Number(process.env.BENCH_USAGE_QUERY_EVENTS ?? 10_000_000);
 const resourceCount = 100;
@@ -24,112 +19,95 @@ const chunk = 1_000_000;
  * project, resource and meter.
  */
 async function measureUsageQuery(options: { adminUrl: string }): Promise<SectionResult> {
-  const catalogPath = await writeUsageCatalog();
-  const now = new Date();
-  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  return withBenchDatabase({
+  return withLastMonthOfUsage({
     adminUrl: options.adminUrl,
-    work: async (databaseUrl) => {
-      const db = openPostgres({ url: databaseUrl });
-      await migrate({ db });
-      await ensureUsagePartitions({ db, instants: [from], now });
-      try {
-        return await withUsageTenant({
-          databaseUrl,
-          catalogPath,
-          resourceCount,
-          work: async ({ baseUrl, tenant, resources }) => {
-            const generating = performance.now();
-            const spanMs = to.getTime() - from.getTime();
-            for (let start = 0; start < total; start += chunk) {
-              await db.query(
-                `INSERT INTO ktrlplane.usage_events
-                   (organization_id, project_id, resource_id, event_name, value, "timestamp",
-                    event_id, properties, received_at)
-                 SELECT $1, $2, ($3::text[])[1 + g % $4], CASE WHEN g % 3 = 0 THEN 'api_calls' ELSE 'flow_runs' END,
-                        g % 100 + 1, $5::timestamptz + (floor(g * ($6::float8 / $7)) * interval '1 ms'),
-                        'evt-' || g, '{}'::jsonb, $5::timestamptz
-                 FROM generate_series($8::bigint, $9::bigint) AS g`,
-                [
-                  tenant.organizationId,
-                  tenant.projectId,
-                  resources,
-                  resourceCount,
-                  from.toISOString(),
-                  spanMs,
-                  total,
-                  start,
-                  Math.min(total, start + chunk) - 1,
-                ],
-              );
-            }
-            const eventsMs = performance.now() - generating;
-            await db.query(
-              `INSERT INTO ktrlplane.usage_rollups
-                 (organization_id, project_id, resource_id, event_name, hour, sum, count, max,
-                  latest_value, latest_at, latest_event_id)
-               SELECT organization_id, project_id, resource_id, event_name,
-                      date_trunc('hour', "timestamp", 'UTC'), sum(value), count(*), max(value),
-                      (array_agg(value ORDER BY "timestamp" DESC, event_id COLLATE "C" DESC))[1],
-                      max("timestamp"),
-                      (array_agg(event_id ORDER BY "timestamp" DESC, event_id COLLATE "C" DESC))[1]
-               FROM ktrlplane.usage_events WHERE organization_id = $1
-               GROUP BY 1, 2, 3, 4, 5`,
-              [tenant.organizationId],
-            );
-            await writeDailyRollups({ db, organizationId: tenant.organizationId });
-            // As autovacuum would after a bulk load: statistics, and the visibility map that lets
-            // the covering index answer alone.
-            await db.query("VACUUM ANALYZE ktrlplane.usage_events");
-            await db.query("VACUUM ANALYZE ktrlplane.usage_rollups");
-            await db.query("VACUUM ANALYZE ktrlplane.usage_rollups_daily");
-            const generationMs = performance.now() - generating;
-            const [{ rollups, daily }] = (await db.query(
-              `SELECT (SELECT count(*)::int FROM ktrlplane.usage_rollups) AS rollups,
-                      (SELECT count(*)::int FROM ktrlplane.usage_rollups_daily) AS daily`,
-            )) as [{ rollups: number; daily: number }];
-
-            const rows = [];
-            const measured: Record<string, unknown> = {};
-            for (const groupBy of ["project", "resource", "event_name"]) {
-              const path = `/v1/organizations/${tenant.organizationId}/usage?from=${from.toISOString()}&to=${to.toISOString()}&group_by=${groupBy}&limit=200`;
-              const latenciesMs: number[] = [];
-              const started = performance.now();
-              for (let i = 0; i < queries + 5; i++) {
-                const began = performance.now();
-                await callApi({ baseUrl, method: "GET", path, token: tenant.token, expect: 200 });
-                // The first few warm the caches and the server's compiled statements.
-                if (i >= 5) latenciesMs.push(performance.now() - began);
-              }
-              const summary = summarizeLatencies({
-                latenciesMs,
-                windowMs: performance.now() - started,
-              });
-              measured[groupBy] = summary;
-              rows.push({
-                workload: `GET /v1/organizations/{id}/usage, a month, group_by=${groupBy}`,
-                count: summary.count,
-                perSecond: summary.perSecond,
-                p50Ms: summary.p50Ms,
-                p99Ms: summary.p99Ms,
-                pass: summary.p50Ms < 50,
-              });
-            }
-            return {
-              title: `Usage query: a month of an organization holding ${total.toLocaleString("en")} events (${resourceCount} resources, 2 meters, ${rollups.toLocaleString("en")} hourly and ${daily.toLocaleString("en")} daily rollup rows; a whole month reads the daily ones) on PostgreSQL`,
-              targets: "p50 < 50 ms",
-              rows,
-              notes: [
-                `generated by bulk SQL in ${(generationMs / 1000).toFixed(0)} s (events ${(eventsMs / 1000).toFixed(0)} s, then rollups from them); BENCH_USAGE_QUERY_EVENTS=${total} (default 10,000,000)`,
-              ],
-              data: { total, rollups, daily, generationMs, ...measured },
-            };
-          },
-        });
-      } finally {
-        await db.close();
+    resourceCount,
+    work: async ({ db, from, to, baseUrl, tenant, resources }) => {
+      const generating = performance.now();
+      const spanMs = to.getTime() - from.getTime();
+      for (let start = 0; start < total; start += chunk) {
+        await db.query(
+          `INSERT INTO ktrlplane.usage_events
+             (organization_id, project_id, resource_id, event_name, value, "timestamp",
+              event_id, properties, received_at)
+           SELECT $1, $2, ($3::text[])[1 + g % $4], CASE WHEN g % 3 = 0 THEN 'api_calls' ELSE 'flow_runs' END,
+                  g % 100 + 1, $5::timestamptz + (floor(g * ($6::float8 / $7)) * interval '1 ms'),
+                  'evt-' || g, '{}'::jsonb, $5::timestamptz
+           FROM generate_series($8::bigint, $9::bigint) AS g`,
+          [
+            tenant.organizationId,
+            tenant.projectId,
+            resources,
+            resourceCount,
+            from.toISOString(),
+            spanMs,
+            total,
+            start,
+            Math.min(total, start + chunk) - 1,
+          ],
+        );
       }
+      const eventsMs = performance.now() - generating;
+      await db.query(
+        `INSERT INTO ktrlplane.usage_rollups
+           (organization_id, project_id, resource_id, event_name, hour, sum, count, max,
+            latest_value, latest_at, latest_event_id)
+         SELECT organization_id, project_id, resource_id, event_name,
+                date_trunc('hour', "timestamp", 'UTC'), sum(value), count(*), max(value),
+                (array_agg(value ORDER BY "timestamp" DESC, event_id COLLATE "C" DESC))[1],
+                max("timestamp"),
+                (array_agg(event_id ORDER BY "timestamp" DESC, event_id COLLATE "C" DESC))[1]
+         FROM ktrlplane.usage_events WHERE organization_id = $1
+         GROUP BY 1, 2, 3, 4, 5`,
+        [tenant.organizationId],
+      );
+      await writeDailyRollups({ db, organizationId: tenant.organizationId });
+      // As autovacuum would after a bulk load: statistics, and the visibility map that lets
+      // the covering index answer alone.
+      await db.query("VACUUM ANALYZE ktrlplane.usage_events");
+      await db.query("VACUUM ANALYZE ktrlplane.usage_rollups");
+      await db.query("VACUUM ANALYZE ktrlplane.usage_rollups_daily");
+      const generationMs = performance.now() - generating;
+      const [{ rollups, daily }] = (await db.query(
+        `SELECT (SELECT count(*)::int FROM ktrlplane.usage_rollups) AS rollups,
+                (SELECT count(*)::int FROM ktrlplane.usage_rollups_daily) AS daily`,
+      )) as [{ rollups: number; daily: number }];
+
+      const rows = [];
+      const measured: Record<string, unknown> = {};
+      for (const groupBy of ["project", "resource", "event_name"]) {
+        const path = `/v1/organizations/${tenant.organizationId}/usage?from=${from.toISOString()}&to=${to.toISOString()}&group_by=${groupBy}&limit=200`;
+        const latenciesMs: number[] = [];
+        const started = performance.now();
+        for (let i = 0; i < queries + 5; i++) {
+          const began = performance.now();
+          await callApi({ baseUrl, method: "GET", path, token: tenant.token, expect: 200 });
+          // The first few warm the caches and the server's compiled statements.
+          if (i >= 5) latenciesMs.push(performance.now() - began);
+        }
+        const summary = summarizeLatencies({
+          latenciesMs,
+          windowMs: performance.now() - started,
+        });
+        measured[groupBy] = summary;
+        rows.push({
+          workload: `GET /v1/organizations/{id}/usage, a month, group_by=${groupBy}`,
+          count: summary.count,
+          perSecond: summary.perSecond,
+          p50Ms: summary.p50Ms,
+          p99Ms: summary.p99Ms,
+          pass: summary.p50Ms < 50,
+        });
+      }
+      return {
+        title: `Usage query: a month of an organization holding ${total.toLocaleString("en")} events (${resourceCount} resources, 2 meters, ${rollups.toLocaleString("en")} hourly and ${daily.toLocaleString("en")} daily rollup rows; a whole month reads the daily ones) on PostgreSQL`,
+        targets: "p50 < 50 ms",
+        rows,
+        notes: [
+          `generated by bulk SQL in ${(generationMs / 1000).toFixed(0)} s (events ${(eventsMs / 1000).toFixed(0)} s, then rollups from them); BENCH_USAGE_QUERY_EVENTS=${total} (default 10,000,000)`,
+        ],
+        data: { total, rollups, daily, generationMs, ...measured },
+      };
     },
   });
 }

@@ -2,7 +2,6 @@ import { sql } from "kysely";
 import type { Aggregation } from "../domain/meter.js";
 import type { Queryable } from "./database.js";
 import { rows, sqlb, textArray } from "./typed.js";
-import { wholeDaysOf } from "./usage-rollups.js";
 
 /** One resource's usage of one meter on one account in one month. */
 export interface MeteredUsageRow {
@@ -33,11 +32,12 @@ export interface MeteredUsageRow {
  * held the resource at its end, even when a billing switch cuts it; a window counts the hours
  * that start in it.
  *
- * Reads cost the rollup rows of the window, ~31 per resource and meter for a month: a whole UTC
- * day of the window is read from its day row (019) when no ledger row of the resource starts or
- * ends inside it — then every hour of the day overlaps the same ledger rows, so they all belong
- * to the row that owns the day. The other days (a creation, deletion, billing switch or price
- * move in the middle of a day) and the hours at the window's edges are read by the hour.
+ * The owner is decided once per stretch of hours, not per rollup row: the hours a ledger row
+ * overlaps, [its start's hour, its end rounded up to an hour), cut the resource's hours into
+ * stretches over which the same rows overlap, hence one owner. Each owned stretch of the window
+ * and month is read from the day rollups (019) for its whole UTC days and from the hour rollups
+ * for its ragged ends, by range on the rollups' keys: ~31 rows per resource and meter for a month,
+ * and the few hours around a creation, deletion, billing switch or price move inside a day.
  */
 export async function meteredUsageRows(options: {
   db: Queryable;
@@ -55,18 +55,40 @@ export async function meteredUsageRows(options: {
   const instant = (at: Date) => sql`${at.toISOString()}::timestamptz`;
   const from = instant(options.from);
   const to = instant(options.to);
-  // No whole day: an empty day range at the end, the window all edge hours.
-  const days = wholeDaysOf(options) ?? { from: options.to, to: options.to };
-  const daysFrom = instant(days.from);
-  const daysTo = instant(days.to);
+  // The window's hours are those that start in it: [from, to) rounded up to whole hours.
+  const firstHour = instant(ceilToHour(options.from));
+  const endHour = instant(ceilToHour(options.to));
+  const accounts = textArray(options.billingAccountIds);
   const keys = sql.raw(
     "resource_id, event_name, project_id, billing_account_id, price_version, month_start",
   );
-  const rollupColumns = sql.raw("sum, count, max, latest_value, latest_at, latest_event_id");
-  // The ledger row `a` overlaps the rollup row `unit` ([start, end)) of its resource.
-  const overlaps = (a: string, unit: string) =>
-    sql.raw(`${a}.resource_id = ${unit}.resource_id AND ${a}.started_at < ${unit}."end"
-             AND (${a}.ended_at IS NULL OR ${a}.ended_at > ${unit}.start)`);
+  // The hour that holds an instant, and the first hour after it (an hour's start is its own).
+  const hourOf = (at: string) => sql.raw(`date_trunc('hour', ${at}, 'UTC')`);
+  const hourAfter = (at: string) =>
+    sql.raw(`date_trunc('hour', ${at} - interval '1 microsecond', 'UTC') + interval '1 hour'`);
+  // What `select` (`tail`) makes of each piece's rows of the rollup (or, for unique_count, the
+  // distinct values') table, for the pieces of the meters of `aggregations`: a range read on the
+  // table's primary key per piece, and an aggregate per piece rather than over all the rows.
+  const perPiece = (options: { aggregations: Aggregation[]; select: string; tail?: string }) => {
+    const distinct = options.aggregations.includes("unique_count");
+    const read = (daily: boolean) => {
+      const table = `usage_${distinct ? "distinct_values" : "rollups"}${daily ? "_daily" : ""}`;
+      const column = daily ? "day" : "hour";
+      return `
+        SELECT x.resource_id, x.event_name, x.project_id, x.billing_account_id, x.price_version,
+               x.month_start, x.aggregation, r.*
+        FROM pieces x
+        CROSS JOIN LATERAL (
+          SELECT ${options.select} FROM ktrlplane.${table} t
+          WHERE t.resource_id = x.resource_id AND t.event_name = x.event_name
+            AND t.${column} >= x.first AND t.${column} < x."end"
+          ${options.tail ?? ""}) AS r
+        WHERE x.daily = ${daily}
+          AND x.aggregation IN (${options.aggregations.map((a) => `'${a}'`).join(", ")})`;
+    };
+    return sql.raw(`${read(true)} UNION ALL ${read(false)}`);
+  };
+  const latestFirst = 'ORDER BY latest_at DESC, latest_event_id COLLATE "C" DESC';
   return rows(
     db,
     sql<MeteredUsageRow>`
@@ -90,57 +112,81 @@ export async function meteredUsageRows(options: {
         JOIN metered m ON m.resource_type = i.resource_type AND m.sku = i.sku
         JOIN months mo ON i.started_at < least(mo.month_end, ${to})
              AND (i.ended_at IS NULL OR i.ended_at > greatest(mo.month_start, ${from}))
-        WHERE i.billing_account_id = ANY(${textArray(options.billingAccountIds)})
+        WHERE i.billing_account_id = ANY(${accounts})
           AND i.started_at < ${to} AND (i.ended_at IS NULL OR i.ended_at > ${from})
         GROUP BY i.resource_id, m.event_name, m.aggregation, i.project_id, i.billing_account_id,
                  i.price_version, mo.month_start, i.resource_type, i.sku
       ),
       meters AS MATERIALIZED (SELECT DISTINCT resource_id, event_name, aggregation FROM billed),
-      cut_days AS MATERIALIZED (
-        SELECT DISTINCT i.resource_id, date_trunc('day', b.at, 'UTC') AS day
+      -- The ledger rows (of any account) overlapping an hour of the window, with the hours they
+      -- overlap: [first_hour, end_hour).
+      ledger AS MATERIALIZED (
+        SELECT i.id, i.resource_id, i.project_id, i.billing_account_id, i.price_version,
+               i.started_at, ${hourOf("i.started_at")} AS first_hour,
+               coalesce(${hourAfter("i.ended_at")}, 'infinity') AS end_hour
         FROM ktrlplane.billing_intervals i
-        CROSS JOIN LATERAL (VALUES (i.started_at), (i.ended_at)) AS b(at)
-        WHERE i.resource_id IN (SELECT resource_id FROM meters) AND i.started_at < ${daysTo}
-          AND b.at > ${daysFrom} AND b.at < ${daysTo} AND b.at <> date_trunc('day', b.at, 'UTC')
+        WHERE i.resource_id IN (SELECT resource_id FROM meters) AND i.started_at < ${endHour}
+          AND (i.ended_at IS NULL OR i.ended_at > ${firstHour})
       ),
-      hour_ranges AS (
-        SELECT m.resource_id, m.event_name, m.aggregation, e.first_hour, e.end_hour
-        FROM meters m, (VALUES (${from}, ${daysFrom}), (${daysTo}, ${to})) AS e(first_hour, end_hour)
-        WHERE e.first_hour < e.end_hour
-        UNION ALL
-        SELECT m.resource_id, m.event_name, m.aggregation, c.day, c.day + interval '1 day'
-        FROM cut_days c JOIN meters m USING (resource_id)
+      -- Between two consecutive of a resource's bounds, the same rows overlap every hour.
+      stretches AS (
+        SELECT resource_id, bound AS first_hour,
+               lead(bound) OVER (PARTITION BY resource_id ORDER BY bound) AS end_hour
+        FROM (SELECT DISTINCT resource_id, bound
+              FROM ledger, LATERAL (VALUES (first_hour), (end_hour)) AS b(bound)) AS bounds
       ),
-      rollups AS (
-        SELECT m.resource_id, m.event_name, m.aggregation, true AS daily, d.day AS start,
-               d.day + interval '1 day' AS "end", ${rollupColumns}
-        FROM meters m
-        JOIN ktrlplane.usage_rollups_daily d
-          ON d.resource_id = m.resource_id AND d.event_name = m.event_name
-        WHERE d.day >= ${daysFrom} AND d.day < ${daysTo}
-          AND NOT EXISTS (SELECT 1 FROM cut_days c
-                          WHERE c.resource_id = d.resource_id AND c.day = d.day)
-        UNION ALL
-        SELECT x.resource_id, x.event_name, x.aggregation, false, h.hour,
-               h.hour + interval '1 hour', ${rollupColumns}
-        FROM hour_ranges x
-        -- Each range through the primary key (OFFSET 0 keeps the planner from joining instead
-        -- by hashing the whole table: it cannot know how few the ranges are).
-        CROSS JOIN LATERAL (
-          SELECT * FROM ktrlplane.usage_rollups h
-          WHERE h.resource_id = x.resource_id AND h.event_name = x.event_name
-            AND h.hour >= x.first_hour AND h.hour < x.end_hour
-          OFFSET 0) AS h
-      ),
-      -- Each rollup row with the ledger row that owns it: no other row overlapping it started
-      -- later (hash joins on the resource: a resource has few rows).
+      -- Each stretch with its owner: the overlapping row that started last.
       owned AS (
-        SELECT r.*, a.project_id, a.billing_account_id, a.price_version,
-               date_trunc('month', r.start, 'UTC') AS month_start
-        FROM rollups r
-        JOIN ktrlplane.billing_intervals a ON ${overlaps("a", "r")}
-        WHERE NOT EXISTS (SELECT 1 FROM ktrlplane.billing_intervals b
-                          WHERE ${overlaps("b", "r")} AND (b.started_at, b.id) > (a.started_at, a.id))
+        SELECT DISTINCT ON (s.resource_id, s.first_hour)
+               s.resource_id, s.first_hour, s.end_hour, l.project_id, l.billing_account_id,
+               l.price_version
+        FROM stretches s
+        JOIN ledger l ON l.resource_id = s.resource_id AND l.first_hour <= s.first_hour
+             AND l.end_hour > s.first_hour
+        WHERE s.end_hour IS NOT NULL
+        ORDER BY s.resource_id, s.first_hour, l.started_at DESC, l.id DESC
+      ),
+      -- Consecutive stretches billed on the same line (owners of the same project, account and
+      -- version) as one, so that an hour cut by a switch needs no piece of its own.
+      runs AS (
+        SELECT *, count(*) FILTER (WHERE starts) OVER (PARTITION BY resource_id ORDER BY first_hour) AS run
+        FROM (SELECT *, (first_hour, project_id, billing_account_id, price_version) IS DISTINCT FROM
+                        (lag(end_hour) OVER w, lag(project_id) OVER w,
+                         lag(billing_account_id) OVER w, lag(price_version) OVER w) AS starts
+              FROM owned WINDOW w AS (PARTITION BY resource_id ORDER BY first_hour)) AS o
+      ),
+      merged AS (
+        SELECT resource_id, project_id, billing_account_id, price_version,
+               min(first_hour) AS first_hour, max(end_hour) AS end_hour
+        FROM runs WHERE billing_account_id = ANY(${accounts})
+        GROUP BY resource_id, run, project_id, billing_account_id, price_version
+      ),
+      -- The accounts' stretches cut to the window and to each month.
+      ranges AS (
+        SELECT o.resource_id, o.project_id, o.billing_account_id, o.price_version, mo.month_start,
+               greatest(o.first_hour, mo.month_start, ${firstHour}) AS first_hour,
+               least(o.end_hour, mo.month_end, ${endHour}) AS end_hour
+        FROM merged o
+        JOIN months mo ON o.first_hour < least(mo.month_end, ${endHour})
+             AND o.end_hour > greatest(mo.month_start, ${firstHour})
+      ),
+      -- Each range's whole UTC days (none: an empty day range at its end, all of it hours).
+      days AS (
+        SELECT r.*, CASE WHEN d.first < d."end" THEN d.first ELSE r.end_hour END AS days_from,
+               CASE WHEN d.first < d."end" THEN d."end" ELSE r.end_hour END AS days_to
+        FROM ranges r,
+             LATERAL (SELECT date_trunc('day', r.first_hour + interval '23 hours', 'UTC'),
+                             date_trunc('day', r.end_hour, 'UTC')) AS d(first, "end")
+      ),
+      pieces AS MATERIALIZED (
+        SELECT d.resource_id, m.event_name, m.aggregation, d.project_id, d.billing_account_id,
+               d.price_version, d.month_start, p.daily, p.first, p."end"
+        FROM days d
+        JOIN meters m USING (resource_id)
+        CROSS JOIN LATERAL (VALUES (true, d.days_from, d.days_to),
+                                   (false, d.first_hour, d.days_from),
+                                   (false, d.days_to, d.end_hour)) AS p(daily, first, "end")
+        WHERE p.first < p."end"
       ),
       quantities AS (
         SELECT ${keys},
@@ -149,24 +195,22 @@ export async function meteredUsageRows(options: {
                  WHEN 'count' THEN sum(count)::text
                  WHEN 'max' THEN trim_scale(max(max))::text
                END AS quantity
-        FROM owned WHERE aggregation IN ('sum', 'count', 'max') GROUP BY ${keys}
+        FROM (${perPiece({
+          aggregations: ["sum", "count", "max"],
+          select: "sum(sum) AS sum, sum(count) AS count, max(max) AS max",
+        })}) AS r
+        GROUP BY ${keys}
         UNION ALL
         (SELECT DISTINCT ON (${keys}) ${keys}, trim_scale(latest_value)::text
-         FROM owned WHERE aggregation = 'latest'
-         ORDER BY ${keys}, latest_at DESC, latest_event_id COLLATE "C" DESC)
+         FROM (${perPiece({
+           aggregations: ["latest"],
+           select: "latest_value, latest_at, latest_event_id",
+           tail: `${latestFirst} LIMIT 1`,
+         })}) AS r
+         ORDER BY ${keys}, ${sql.raw(latestFirst.slice("ORDER BY ".length))})
         UNION ALL
         SELECT ${keys}, count(DISTINCT value)::text
-        FROM (
-          SELECT o.*, d.value FROM owned o
-          JOIN ktrlplane.usage_distinct_values_daily d ON o.daily
-               AND d.resource_id = o.resource_id AND d.event_name = o.event_name AND d.day = o.start
-          WHERE o.aggregation = 'unique_count'
-          UNION ALL
-          SELECT o.*, h.value FROM owned o
-          JOIN ktrlplane.usage_distinct_values h ON NOT o.daily
-               AND h.resource_id = o.resource_id AND h.event_name = o.event_name AND h.hour = o.start
-          WHERE o.aggregation = 'unique_count'
-        ) AS v
+        FROM (${perPiece({ aggregations: ["unique_count"], select: "value", tail: "OFFSET 0" })}) AS v
         GROUP BY ${keys}
       )
       SELECT b.resource_id, b.project_id, b.billing_account_id, b.resource_type, b.sku,
@@ -176,3 +220,9 @@ export async function meteredUsageRows(options: {
       ORDER BY b.billing_account_id, b.resource_id, b.month_start, b.price_version`.compile(sqlb),
   );
 }
+
+function ceilToHour(at: Date): Date {
+  return new Date(Math.ceil(at.getTime() / HOUR_MS) * HOUR_MS);
+}
+
+const HOUR_MS = 3_600_000;

@@ -424,4 +424,51 @@ describe.skipIf(!testDatabaseAvailable)("metered billing", () => {
     expect(after["flow/runs"]).toEqual(["11110000", 22220000, 1]);
     expect(after["seats/seat"]).toEqual(["6", 6 * 800, 1]);
   });
+
+  it("bills an hour switched away and back inside it to the account holding it at its end, and a deletion's part-hour to the last account", async () => {
+    app.clock.set("2026-11-07T06:00:00Z");
+    const account = async (name: string) => {
+      const r = await api.post(`/v1/organizations/${organizationId}/billing-accounts`, { name });
+      expectStatus(r, 201);
+      return r.body.id as string;
+    };
+    const home = await account("Home");
+    const away = await account("Away");
+    const pinTo = (billing_account_id: string) => ({ mode: "separate", billing_account_id });
+    const e = await api.post("/v1/projects", {
+      name: "Back and forth",
+      organization_id: organizationId,
+      billing: pinTo(home),
+    });
+    expectStatus(e, 201);
+    const r = await api.post("/v1/resources", {
+      project_id: e.body.id,
+      resource_type: "flow",
+      sku: "runs",
+      name: "r6",
+    });
+    expectStatus(r, 201);
+    // Three ledger rows in the 10:00 hour: home until 10:15, away until 10:40, home again.
+    app.clock.set("2026-11-07T10:15:00Z");
+    expectStatus(await api.put(`/v1/projects/${e.body.id}/billing`, pinTo(away)), 200);
+    app.clock.set("2026-11-07T10:40:00Z");
+    expectStatus(await api.put(`/v1/projects/${e.body.id}/billing`, pinTo(home)), 200);
+    app.clock.set("2026-11-08T15:20:00Z");
+    ids.r6 = r.body.id;
+    await send("r6", "flow_runs", [
+      { value: 1, at: "2026-11-07T06:30:00Z" },
+      { value: 10, at: "2026-11-07T10:05:00Z" },
+      { value: 100, at: "2026-11-07T10:20:00Z" },
+      { value: 1000, at: "2026-11-07T10:50:00Z" },
+      { value: 10000, at: "2026-11-08T15:10:00Z" },
+    ]);
+    // Deleted inside the 15:00 hour: no later row overlaps it, so it stays the last row's.
+    expectStatus(await api.delete(`/v1/resources/${r.body.id}`), 204);
+    app.clock.set("2026-11-08T18:00:00Z");
+    const flowOf = async (id: string) =>
+      meteredLines((await api.get(`/v1/billing-accounts/${id}/charges`)).body.lines)["flow/runs"];
+    expect(await flowOf(home)).toEqual(["11111", 22222, 1]);
+    // Away held the resource only inside an hour that ended on home: a line, without usage.
+    expect(await flowOf(away)).toEqual(["0", 0, 1]);
+  });
 });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
-import { usageMeters, writeUsageCatalog } from "../support/usage-catalog.js";
+import { meteredType, usageMeters, writeTestCatalog } from "../support/usage-catalog.js";
 
 // Every aggregation read from rollups equals a recompute from the raw events, exactly (MAX stays
 // MAX, unique_count counts distinct values over the whole range, latest breaks ties on the id),
@@ -10,7 +10,9 @@ import { usageMeters, writeUsageCatalog } from "../support/usage-catalog.js";
 // them were voided (a recompute counts the events still standing). "latest" is also checked
 // against the events as generated: the value of the standing event with the greatest timestamp,
 // of those at the same instant the one whose id is greatest in byte order — with events arriving
-// newest first, many at one instant and at the edges of hours and days.
+// newest first, many at one instant and at the edges of hours and days. And billed: the metered
+// line of a "latest" price (seats) adds up that value of each resource, recomputed naively from
+// the events sent.
 
 interface GeneratedEvent {
   resource: number;
@@ -58,6 +60,25 @@ const generatedEvent: fc.Arbitrary<GeneratedEvent> = fc.record({
 function decimalText(v: number | string): string {
   const text = typeof v === "number" ? v.toFixed(7) : v;
   return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+}
+
+/** A quantity at 1 USD a unit, in cents rounded half up, from its decimal text exactly. */
+function centsOf(quantity: string): number {
+  const [whole, fraction = ""] = quantity.split(".");
+  const digits = fraction.padEnd(3, "0");
+  return Number(whole) * 100 + Number(digits.slice(0, 2)) + (Number(digits[2]) >= 5 ? 1 : 0);
+}
+
+/** The exact sum of decimal texts (at most 7 decimals), written as `decimalText` writes. */
+function sumOf(values: string[]): string {
+  const units = values.reduce((sum, v) => {
+    const [whole, fraction = ""] = v.split(".");
+    return sum + BigInt(whole as string) * 10_000_000n + BigInt(fraction.padEnd(7, "0"));
+  }, 0n);
+  const fraction = String(units % 10_000_000n)
+    .padStart(7, "0")
+    .replace(/0+$/, "");
+  return `${units / 10_000_000n}${fraction ? `.${fraction}` : ""}`;
 }
 
 interface SentEvent {
@@ -114,21 +135,36 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
   let owner: ApiClient;
   let org: { id: string };
   const resources: string[] = [];
+  let account: string;
   let run = 0;
   // Every event sent to the resources in any run (the recompute reads them all), and the voided.
   const sent: SentEvent[] = [];
   const voided = new Set<string>();
 
   beforeAll(async () => {
-    app = await startTestApp({ catalogPath: await writeUsageCatalog() });
+    // The usage catalog plus a seats-like price billed by the "latest" meter, 1 USD a seat.
+    const catalogPath = await writeTestCatalog((catalog) => {
+      catalog.meters = usageMeters;
+      catalog.resource_types.push(
+        meteredType({
+          type: "seats",
+          sku: "seat",
+          eventName: "seats",
+          price: { unit_amount: 100 },
+        }),
+      );
+    });
+    app = await startTestApp({ catalogPath });
     owner = (await app.signUp()).api;
     org = (await owner.post("/v1/organizations", { name: "Acme" })).body;
     const project = (await owner.post("/v1/projects", { name: "P", organization_id: org.id })).body;
+    account = project.billing.billing_account_id;
+    // Every meter's events go to every resource; their seats are also billed.
     for (const name of ["a", "b", "c"]) {
       const created = await owner.post("/v1/resources", {
         project_id: project.id,
-        resource_type: "flow",
-        sku: "runs",
+        resource_type: "seats",
+        sku: "seat",
         name,
       });
       resources.push(created.body.id);
@@ -286,6 +322,25 @@ describe.skipIf(!testDatabaseAvailable)("usage rollups equal a recompute from ra
               granularity: options.granularity,
               range: options.range,
             });
+
+          // The seats line of the month so far bills each resource's latest standing seats
+          // event, by the same rule, whatever hour or day rollups the read combines.
+          const charges = await owner.get(`/v1/billing-accounts/${account}/charges`);
+          expect(charges.status).toBe(200);
+          const seats = sumOf(
+            resources.map(
+              (resourceId) =>
+                latestExpected({
+                  resourceId,
+                  granularity: "day",
+                  range: { from: "2026-11-01T00:00:00Z", to: "2026-11-20T12:00:00Z" },
+                }).total ?? "0",
+            ),
+          );
+          const seatsLine = charges.body.lines.find(
+            (l: { resource_type: string }) => l.resource_type === "seats",
+          );
+          expect([seatsLine?.usage_quantity, seatsLine?.amount]).toEqual([seats, centsOf(seats)]);
 
           const touched = new Set(events.map((e) => `${e.resource_id} ${e.event_name}`));
           for (const key of touched) {
