@@ -2,10 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
 import { type StripeEmulator, startStripeEmulator } from "../support/stripe-emulator/index.js";
-import { completeSetup, webhookSecret } from "../support/stripe-mode.js";
-import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
+import { completeSetup, restartOnCatalog, stripeMeterOf } from "../support/stripe-mode.js";
+import type { ApiClient, TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ktrlplane-stripe-scale-"));
@@ -52,34 +51,13 @@ describe.skipIf(!testDatabaseAvailable)("a meter's decimals changed in the catal
   async function start(at: string, catalogPath: string): Promise<TestApp> {
     emulator ??= await startStripeEmulator({ seed: 1030 });
     emulator.clock.set(Date.parse(at) / 1000);
-    const stripe = emulator;
-    const db = app?.db;
-    await app?.close({ keepDatabase: true });
-    app = await startTestApp({
-      at,
-      catalogPath,
-      ...(db ? { db } : {}),
-      provider: (db) =>
-        createStripeProvider({
-          stripe: stripe.client({ maxNetworkRetries: 3 }),
-          db,
-          webhookSecret,
-          requestsPerSecond: 1000,
-          clock: () => new Date(stripe.clock.nowMs()),
-        }),
-    });
+    app = await restartOnCatalog({ emulator, at, catalogPath, ...(app ? { previous: app } : {}) });
     return app;
   }
   const priceOf = (sku: string) =>
-    [...(emulator as StripeEmulator).state.prices.values()].find(
-      (p) => p.metadata.ktrlplane_price === `volume/${sku}`,
-    );
-  const valuesOf = (sku: string) => {
-    const meter = emulator?.state.meters.get(priceOf(sku)?.recurring?.meter ?? "");
-    return (emulator?.state.meterEvents ?? [])
-      .filter((e) => e.event_name === meter?.event_name)
-      .map((e) => e.payload.value);
-  };
+    stripeMeterOf({ emulator: emulator as StripeEmulator, catalogPrice: `volume/${sku}` }).price;
+  const valuesOf = (sku: string) =>
+    stripeMeterOf({ emulator: emulator as StripeEmulator, catalogPrice: `volume/${sku}` }).values;
 
   it("keeps the scale of a Stripe price that bills, and gives the new one to prices created after", async () => {
     await start("2026-11-02T00:00:00Z", catalog("three", 3, false));
