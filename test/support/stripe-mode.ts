@@ -39,13 +39,20 @@ export function stripeQuantitiesByCatalogPrice(
 }
 
 /**
- * The Stripe price made for a metered catalog price (`volume/standard`; of several versions, the
- * first created), and the events its meter took, as the emulator holds them.
+ * The Stripe price made for a metered catalog price (`volume/standard`) at `version` (absent: of
+ * several versions, the first created), and the events its meter took, as the emulator holds them.
  */
-export function stripeMeterOf(options: { emulator: StripeEmulator; catalogPrice: string }) {
-  const { emulator, catalogPrice } = options;
+export function stripeMeterOf(options: {
+  emulator: StripeEmulator;
+  catalogPrice: string;
+  version?: number;
+}) {
+  const { emulator, catalogPrice, version } = options;
   const price = [...emulator.state.prices.values()].find(
-    (p) => p.metadata.ktrlplane_price === catalogPrice && p.recurring?.usage_type === "metered",
+    (p) =>
+      p.metadata.ktrlplane_price === catalogPrice &&
+      p.recurring?.usage_type === "metered" &&
+      (version === undefined || p.metadata.ktrlplane_price_version === String(version)),
   );
   const meter = emulator.state.meters.get(price?.recurring?.meter ?? "");
   const events = meter
