@@ -6,7 +6,7 @@ import { movePriceVersions } from "../../src/billing/move-price-versions.js";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import { type StripeEmulator, startStripeEmulator } from "../support/stripe-emulator/index.js";
 import { completeSetup, restartOnCatalog, stripeMeterOf } from "../support/stripe-mode.js";
-import type { ApiClient, TestApp } from "../support/test-app.js";
+import type { TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ktrlplane-stripe-scale-"));
