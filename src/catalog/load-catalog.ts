@@ -93,7 +93,27 @@ export function parseCatalog(options: { json: unknown; source: string }): Catalo
     return { type: resourceType.type, name: resourceType.name, skus };
   });
   const meters = parseMeters({ json: options.json, prices, source: options.source });
+  for (const price of prices.values()) recordMeterScale({ price, meters });
   return { currency, resourceTypes, prices: priceBookOf(prices.values()), schedules, meters };
+}
+
+/**
+ * A metered price states its meter's `decimals` in its own definition (when not 0, so that a
+ * price on a whole-number meter is defined as it always was). A provider that takes whole numbers
+ * bills a price at the scale fixed when its own price was created — Stripe's prices are immutable
+ * (https://docs.stripe.com/products-prices/manage-prices), and events already sent carry the old
+ * scale — so a changed `decimals` could otherwise reach only the price's next version, whenever
+ * that came. Part of the definition, it makes that version now: new resources take it at once and
+ * existing ones move at the price's `effective_from` (default: the next period) or never
+ * (`grandfathered`), like any price change, each version on a Stripe price of its own scale; what
+ * is already billed keeps the version it was billed at. A price naming its `stripe_price_id` is
+ * billed at that Stripe price's scale (its metadata), whatever the meter says: nothing to state.
+ */
+function recordMeterScale(options: { price: Price; meters: Map<string, Meter> }): void {
+  const { price, meters } = options;
+  if (!price.meter || price.stripe_price_id) return;
+  const decimals = meters.get(price.meter.event_name)?.decimals ?? 0;
+  if (decimals > 0) price.meter = { ...price.meter, decimals };
 }
 
 /** `effective_from` (an ISO 8601 instant with its offset) and `grandfathered` of one entry. */

@@ -18,7 +18,8 @@ const eventName = z
  * carry fractions declares how many places it bills exactly; finer usage is rounded there (the
  * ledger still bills it exactly, the difference is reported as drift). At most 6: Stripe takes at
  * most 15 digits per value (https://docs.stripe.com/changelog/dahlia/2026-04-22/billing-meter-event-values-validation).
- * The local ledger bills every decimal of usage whatever this says.
+ * The local ledger bills every decimal of usage whatever this says. A change is a new version of
+ * each price on the meter (`recordMeterScale` in load-catalog.ts).
  */
 export const maxMeterDecimals = 6;
 

@@ -7,11 +7,15 @@ const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "m
 
 /**
  * Applies the numbered SQL files in `migrations/` that have not run yet, each in its own
- * transaction. An advisory lock keeps two processes starting at once from racing.
+ * transaction. An advisory lock keeps two processes starting at once from racing. `through`
+ * stops after the migrations numbered up to it: the schema of an older deployment, on which a test
+ * writes that deployment's rows before migrating on, as the upgrade does.
  */
-export async function migrate(options: { db: Database }): Promise<string[]> {
-  const { db } = options;
-  const files = (await readdir(migrationsDir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+export async function migrate(options: { db: Database; through?: number }): Promise<string[]> {
+  const { db, through = Number.POSITIVE_INFINITY } = options;
+  const files = (await readdir(migrationsDir))
+    .filter((f) => /^\d+_.+\.sql$/.test(f) && Number.parseInt(f, 10) <= through)
+    .sort();
   // Under the same lock as each migration: two processes creating the bookkeeping table at once
   // would both pass `IF NOT EXISTS` and one would fail on PostgreSQL's catalog (pg_type).
   await db.transaction(async (tx) => {

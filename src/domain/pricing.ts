@@ -39,8 +39,13 @@ export interface Price {
   /** tiered, and metered over tiers of the period's usage. */
   tiers_mode?: "graduated" | "volume";
   tiers?: PriceTier[];
-  /** Metered: the meter whose period aggregate is the quantity billed (see `meteredAmount`). */
-  meter?: { event_name: string };
+  /**
+   * Metered: the meter whose period aggregate is the quantity billed (see `meteredAmount`), and
+   * its `decimals` as the catalog stated them for this version (absent: 0, or a version recorded
+   * before definitions carried them), so that a changed scale is a new version
+   * (`recordMeterScale` in src/catalog/load-catalog.ts).
+   */
+  meter?: { event_name: string; decimals?: number };
   /** Metered per package: the unit price buys this many units, and a started package is whole. */
   package_size?: number;
   stripe_price_id?: string;

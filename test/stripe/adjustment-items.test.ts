@@ -1,25 +1,7 @@
 import { expect, it } from "vitest";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
-import type { StripeEmulator } from "../support/stripe-emulator/index.js";
-import { completeSetup, describeStripeApp } from "../support/stripe-mode.js";
-import type { ApiClient } from "../support/test-app.js";
-
-/** The customer's invoice items carrying ledger adjustment lines, as the emulator holds them. */
-function adjustmentItems(emulator: StripeEmulator, customer: string) {
-  return [...emulator.state.invoiceItems.values()].filter(
-    (ii) => ii.customer === customer && ii.metadata.ktrlplane_invoice !== undefined,
-  );
-}
-
-/** The renewal invoice of the period ending at `end`, for the account's customer. */
-function renewalEnding(emulator: StripeEmulator, customer: string, end: string) {
-  return [...emulator.state.invoices.values()].find(
-    (i) =>
-      i.customer === customer &&
-      i.billing_reason === "subscription_cycle" &&
-      i.period_end === Date.parse(end) / 1000,
-  );
-}
+import { flowRunsAccount } from "../support/flow-runs-account.js";
+import { describeStripeApp } from "../support/stripe-mode.js";
 
 /**
  * Usage that reaches a month Stripe has already invoiced — a late event, a void — cannot go
@@ -32,93 +14,47 @@ describeStripeApp(
   "late usage and voids in a month Stripe invoiced: invoice items",
   { seed: 1021, debounceMs: 50, maxWaitMs: 2000, maxNetworkRetries: 0 },
   (suite) => {
-    let api: ApiClient;
-    let accountId: string;
-    let customer: string;
-    let resourceId: string;
-
-    const email = `late-${Date.now()}@example.com`;
-    /** Both clocks to `time`; a session does not last months, so sign in again. */
-    const at = async (time: string) => {
-      suite.stripeApp.setClocks(time);
-      const r = await suite.app
-        .client()
-        .post("/v1/auth/login", { email, password: "correct horse battery" });
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-      api = suite.app.client(r.body.token);
-    };
-    const send = async (id: string, value: number, at: string) => {
-      const r = await api.post("/v1/usage", {
-        events: [{ id, resource_id: resourceId, event_name: "flow_runs", value, timestamp: at }],
-      });
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-      expect(r.body.accepted, JSON.stringify(r.body)).toBe(1);
-    };
-    const sync = async () => {
-      const r = await api.post(`/v1/billing-accounts/${accountId}/sync`);
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-      return r.body;
-    };
-    /** Past the renewal's grace hour: Stripe finalizes, the ledger finalizes, a pass runs. */
-    const closeMonth = async (monthStart: string) => {
-      const { emulator, app } = suite;
-      await at(new Date(Date.parse(monthStart) + 2 * 3_600_000).toISOString());
-      emulator.tick();
-      expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
-      await sync();
-    };
+    const t = flowRunsAccount({
+      suite,
+      email: `late-${Date.now()}@example.com`,
+      closeMonthPassSucceeds: true,
+    });
     const ledgerInvoice = async (periodStart: string) => {
-      const list = (await api.get(`/v1/billing-accounts/${accountId}/invoices`)).body.data;
+      const list = (await t.api.get(`/v1/billing-accounts/${t.accountId}/invoices`)).body.data;
       const found = list.find((i: { period: { start: string } }) => i.period.start === periodStart);
       expect(found, JSON.stringify(list)).toBeDefined();
-      return (await api.get(`/v1/invoices/${found.id}`)).body;
+      return (await t.api.get(`/v1/invoices/${found.id}`)).body;
     };
 
     it("October is billed by Stripe (through the meter) and by the ledger", async () => {
-      const { emulator, app, stripeApp } = suite;
-      stripeApp.setClocks("2026-10-02T00:00:00Z");
-      ({ api } = await app.signUp({ email }));
-      const project = (await api.post("/v1/projects", { name: "Late" })).body;
-      accountId = project.billing.billing_account_id;
-      await completeSetup({ api, emulator, billingAccountId: accountId });
-      const r = await api.post("/v1/resources", {
-        project_id: project.id,
-        resource_type: "flow",
-        sku: "runs",
-        name: "flow",
-      });
-      expect(r.status, JSON.stringify(r.body)).toBe(201);
-      resourceId = r.body.id;
-      await sync();
-      await at("2026-10-05T00:00:00Z");
-      await send("oct-1", 100, "2026-10-03T09:00:00Z");
-      await send("oct-2", 40, "2026-10-04T09:00:00Z");
-      await sync();
-      await closeMonth("2026-11-01T00:00:00Z");
+      await t.open({ at: "2026-10-02T00:00:00Z", projectName: "Late" });
+      await t.sync();
+      await t.at("2026-10-05T00:00:00Z");
+      await t.send("oct-1", 100, "2026-10-03T09:00:00Z");
+      await t.send("oct-2", 40, "2026-10-04T09:00:00Z");
+      await t.sync();
+      await t.closeMonth("2026-11-01T00:00:00Z");
       const october = await ledgerInvoice("2026-10-01T00:00:00.000Z");
       const runs = october.lines.find((l: { sku: string }) => l.sku === "runs");
       expect(runs.amount).toBe(140 * 2);
-      const sub = [...emulator.state.subscriptions.values()].find(
-        (s) => s.metadata.ktrlplane_billing_account_id === accountId,
-      );
-      customer = sub?.customer ?? "";
-      const renewal = renewalEnding(emulator, customer, "2026-11-01T00:00:00Z");
+      t.findCustomer();
+      const renewal = t.renewalEnding("2026-11-01T00:00:00Z");
       expect(renewal?.status).toBe("paid");
       expect(renewal?.total).toBe(140 * 2);
     });
 
     it("a late October event: the ledger's adjustment line becomes one invoice item, once", async () => {
       const { emulator } = suite;
-      await at("2026-11-10T00:00:00Z");
-      await send("late-oct", 50, "2026-10-20T12:00:00Z");
-      await sync();
+      await t.at("2026-11-10T00:00:00Z");
+      await t.send("late-oct", 50, "2026-10-20T12:00:00Z");
+      await t.sync();
       // Stripe's October is closed: the meter is not the way, and nothing is sent yet.
-      expect(adjustmentItems(emulator, customer)).toEqual([]);
+      expect(t.adjustmentItems()).toEqual([]);
       // Stripe creates the first item and its answer is lost, as a crash before our record
       // would be: asked again, under the same key, Stripe answers with that item (or a later
       // pass finds it among the customer's items): one item, created once.
       const remove = emulator.faults.once({ failAfterWriteRate: 1 }, { path: "/v1/invoiceitems" });
-      await at("2026-12-01T02:00:00Z");
+      await t.at("2026-12-01T02:00:00Z");
       emulator.tick();
       expect((await finalizeDueInvoices({ ctx: suite.app.ctx })).failed).toBe(0);
       const posts = () =>
@@ -126,17 +62,17 @@ describeStripeApp(
       const deadline = Date.now() + 15_000;
       while (!posts().some((r) => r.fault === "failAfterWrite")) {
         if (Date.now() > deadline) throw new Error("no pass created the item");
-        await api.post(`/v1/billing-accounts/${accountId}/sync`);
+        await t.pass();
       }
       remove();
-      await sync();
+      await t.sync();
       expect(new Set(posts().map((r) => r.idempotencyKey)).size).toBe(1);
       expect(posts().filter((r) => !r.replayed).length).toBe(1);
-      expect(adjustmentItems(emulator, customer).length).toBe(1);
+      expect(t.adjustmentItems().length).toBe(1);
       const november = await ledgerInvoice("2026-11-01T00:00:00.000Z");
       const adjustment = november.lines.find((l: { kind: string }) => l.kind === "adjustment");
       expect(adjustment.amount).toBe(50 * 2);
-      const items = adjustmentItems(emulator, customer);
+      const items = t.adjustmentItems();
       expect(items.length).toBe(1);
       expect(items[0]?.amount).toBe(adjustment.amount);
       expect(items[0]?.currency).toBe(adjustment.currency);
@@ -146,11 +82,11 @@ describeStripeApp(
       // Stripe's December renewal was made before the item: it is pending, on the next invoice.
       expect(items[0]?.invoice).toBeNull();
       const subscription = [...emulator.state.subscriptions.values()].find(
-        (s) => s.customer === customer && s.status === "active",
+        (s) => s.customer === t.customer && s.status === "active",
       );
       const preview = await emulator
         .client()
-        .invoices.createPreview({ customer, subscription: subscription?.id ?? "" });
+        .invoices.createPreview({ customer: t.customer, subscription: subscription?.id ?? "" });
       expect(
         preview.lines.data.some(
           (l) => l.parent?.invoice_item_details?.invoice_item === items[0]?.id,
@@ -158,9 +94,9 @@ describeStripeApp(
       ).toBe(true);
       // Repeated passes create nothing twice, and ask Stripe nothing more: the record says sent.
       const asked = posts().length;
-      await sync();
-      await sync();
-      expect(adjustmentItems(emulator, customer).length).toBe(1);
+      await t.sync();
+      await t.sync();
+      expect(t.adjustmentItems().length).toBe(1);
       expect(posts().length).toBe(asked);
       // Our record lost, two days on (Stripe no longer knows the key): as a crash between
       // Stripe's answer and the record leaves it, the line still queued. The pass finds the item
@@ -173,8 +109,8 @@ describeStripeApp(
         );
         await tx.query("DELETE FROM ktrlplane.stripe_adjustment_items");
       });
-      await at("2026-12-03T02:00:00Z");
-      await sync();
+      await t.at("2026-12-03T02:00:00Z");
+      await t.sync();
       expect(posts().length).toBe(asked);
       const again = await suite.app.ctx.db.query<{ stripe_invoice_item_id: string }>(
         "SELECT stripe_invoice_item_id FROM ktrlplane.stripe_adjustment_items",
@@ -183,33 +119,32 @@ describeStripeApp(
     });
 
     it("a void of October usage: a credit item; each item lands on the next renewal and matches the ledger", async () => {
-      const { emulator } = suite;
-      await at("2026-12-05T00:00:00Z");
-      const voided = await api.post("/v1/usage/void", { ids: ["oct-2"] });
+      await t.at("2026-12-05T00:00:00Z");
+      const voided = await t.api.post("/v1/usage/void", { ids: ["oct-2"] });
       expect(voided.status, JSON.stringify(voided.body)).toBe(200);
-      await sync();
-      await closeMonth("2027-01-01T00:00:00Z");
+      await t.sync();
+      await t.closeMonth("2027-01-01T00:00:00Z");
       const december = await ledgerInvoice("2026-12-01T00:00:00.000Z");
       const adjustment = december.lines.find((l: { kind: string }) => l.kind === "adjustment");
       expect(adjustment.amount).toBe(-40 * 2);
-      const items = adjustmentItems(emulator, customer);
+      const items = t.adjustmentItems();
       expect(items.map((i) => i.amount)).toEqual([100, -80]);
       // The charge went on January's renewal (the first made after it), the credit waits.
-      const january = renewalEnding(emulator, customer, "2027-01-01T00:00:00Z");
+      const january = t.renewalEnding("2027-01-01T00:00:00Z");
       expect(items[0]?.invoice).toBe(january?.id);
       expect(items[1]?.invoice).toBeNull();
       const line = january?.lines.data.find(
         (l) => l.parent?.invoice_item_details?.invoice_item === items[0]?.id,
       );
       expect(line?.amount).toBe(100);
-      await closeMonth("2027-02-01T00:00:00Z");
-      const february = renewalEnding(emulator, customer, "2027-02-01T00:00:00Z");
+      await t.closeMonth("2027-02-01T00:00:00Z");
+      const february = t.renewalEnding("2027-02-01T00:00:00Z");
       expect(
         february?.lines.data.find(
           (l) => l.parent?.invoice_item_details?.invoice_item === items[1]?.id,
         )?.amount,
       ).toBe(-80);
-      expect(adjustmentItems(emulator, customer).length).toBe(2);
+      expect(t.adjustmentItems().length).toBe(2);
 
       // The comparison counts each item with the adjustment line it carries: no drift.
       for (const start of ["2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z"]) {
@@ -223,29 +158,28 @@ describeStripeApp(
     });
 
     it("a void within the open month, after its usage reached the meter: a credit at the month's close", async () => {
-      const { emulator } = suite;
-      await at("2027-02-05T00:00:00Z");
-      await send("feb-1", 30, "2027-02-03T09:00:00Z");
-      await send("feb-2", 10, "2027-02-03T10:00:00Z");
-      await sync();
-      await at("2027-02-10T00:00:00Z");
-      expect((await api.post("/v1/usage/void", { ids: ["feb-2"] })).status).toBe(200);
+      await t.at("2027-02-05T00:00:00Z");
+      await t.send("feb-1", 30, "2027-02-03T09:00:00Z");
+      await t.send("feb-2", 10, "2027-02-03T10:00:00Z");
+      await t.sync();
+      await t.at("2027-02-10T00:00:00Z");
+      expect((await t.api.post("/v1/usage/void", { ids: ["feb-2"] })).status).toBe(200);
       // A `sum` meter takes no negative event: Stripe holds 40 for the month.
-      const body = await sync();
+      const body = await t.sync();
       expect(JSON.stringify(body)).toContain("meter_usage_decreased");
-      expect(adjustmentItems(emulator, customer).length).toBe(2);
-      await closeMonth("2027-03-01T00:00:00Z");
+      expect(t.adjustmentItems().length).toBe(2);
+      await t.closeMonth("2027-03-01T00:00:00Z");
       const february = await ledgerInvoice("2027-02-01T00:00:00.000Z");
       const runs = february.lines.find((l: { kind: string }) => l.kind === "charge");
       expect(runs.amount).toBe(30 * 2);
-      expect(renewalEnding(emulator, customer, "2027-03-01T00:00:00Z")?.total).toBe(40 * 2);
-      const credit = adjustmentItems(emulator, customer)[2];
+      expect(t.renewalEnding("2027-03-01T00:00:00Z")?.total).toBe(40 * 2);
+      const credit = t.adjustmentItems()[2];
       expect(credit?.amount).toBe(-10 * 2);
       expect(credit?.metadata.ktrlplane_invoice).toBe(february.id);
       expect(credit?.metadata.ktrlplane_invoice_line).toBe(String(runs.line_no));
-      await sync();
-      expect(adjustmentItems(emulator, customer).length).toBe(3);
-      await closeMonth("2027-04-01T00:00:00Z");
+      await t.sync();
+      expect(t.adjustmentItems().length).toBe(3);
+      await t.closeMonth("2027-04-01T00:00:00Z");
       const compared = await ledgerInvoice("2027-02-01T00:00:00.000Z");
       const line = compared.provider.lines.find((l: { sku: string }) => l.sku === "runs");
       expect(line.ledger).toBe(60);
@@ -253,29 +187,29 @@ describeStripeApp(
     });
 
     it("usage that reaches the meter in the grace hour after the ledger closed the month is billed once", async () => {
-      const { emulator, app } = suite;
-      await at("2027-04-10T00:00:00Z");
-      await send("apr-1", 20, "2027-04-09T09:00:00Z");
-      await sync();
+      const { app } = suite;
+      await t.at("2027-04-10T00:00:00Z");
+      await t.send("apr-1", 20, "2027-04-09T09:00:00Z");
+      await t.sync();
       // The ledger finalizes April five minutes after it ends; Stripe's draft takes usage for an hour.
-      await at("2027-05-01T00:06:00Z");
+      await t.at("2027-05-01T00:06:00Z");
       expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
-      await send("apr-late", 5, "2027-04-30T23:00:00Z");
-      await sync();
-      await closeMonth("2027-05-01T00:00:00Z");
+      await t.send("apr-late", 5, "2027-04-30T23:00:00Z");
+      await t.sync();
+      await t.closeMonth("2027-05-01T00:00:00Z");
       // Stripe's renewal billed 25 runs, the ledger's April invoice 20 (the 5 are late for it).
-      expect(renewalEnding(emulator, customer, "2027-05-01T00:00:00Z")?.total).toBe(25 * 2);
+      expect(t.renewalEnding("2027-05-01T00:00:00Z")?.total).toBe(25 * 2);
       const april = await ledgerInvoice("2027-04-01T00:00:00.000Z");
       expect(april.lines.find((l: { kind: string }) => l.kind === "charge").amount).toBe(20 * 2);
-      const items = adjustmentItems(emulator, customer);
+      const items = t.adjustmentItems();
       expect(items.at(-1)?.amount).toBe(-5 * 2);
       expect(items.at(-1)?.metadata.ktrlplane_invoice).toBe(april.id);
       // The ledger bills the 5 on May's invoice; Stripe gets them back as that line's item.
-      await closeMonth("2027-06-01T00:00:00Z");
+      await t.closeMonth("2027-06-01T00:00:00Z");
       const may = await ledgerInvoice("2027-05-01T00:00:00.000Z");
       const adjustment = may.lines.find((l: { kind: string }) => l.kind === "adjustment");
       expect(adjustment.amount).toBe(5 * 2);
-      const all = adjustmentItems(emulator, customer);
+      const all = t.adjustmentItems();
       expect(all.at(-1)?.amount).toBe(5 * 2);
       expect(all.at(-1)?.metadata.ktrlplane_invoice).toBe(may.id);
       // Stripe in all for April's usage: 50 on the renewal − 10 + 10 = the ledger's 40 + 10.

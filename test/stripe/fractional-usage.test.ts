@@ -1,7 +1,10 @@
 import { expect, it } from "vitest";
-import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
-import type { StripeEmulator } from "../support/stripe-emulator/index.js";
-import { describeStripeApp, signUpWithActiveAccount } from "../support/stripe-mode.js";
+import {
+  closeMeteredMonth,
+  describeStripeApp,
+  signUpWithActiveAccount,
+  stripeMeterOf,
+} from "../support/stripe-mode.js";
 import type { ApiClient } from "../support/test-app.js";
 import { meteredType, writeTestCatalog } from "../support/usage-catalog.js";
 
@@ -43,16 +46,6 @@ function writeCatalog(): Promise<string> {
       }),
     );
   });
-}
-
-/** The Stripe price created for one catalog price, and the events its meter took. */
-function stripeSide(emulator: StripeEmulator, catalogPrice: string) {
-  const price = [...emulator.state.prices.values()].find(
-    (p) => p.metadata.ktrlplane_price === catalogPrice,
-  );
-  const meter = emulator.state.meters.get(price?.recurring?.meter ?? "");
-  const events = emulator.state.meterEvents.filter((e) => e.event_name === meter?.event_name);
-  return { price, values: events.map((e) => e.payload.value) };
 }
 
 /**
@@ -124,13 +117,13 @@ describeStripeApp(
         ids[key] = r.body.id;
       }
       await sync();
-      const volume = stripeSide(emulator, "volume/standard").price;
+      const volume = stripeMeterOf({ emulator, catalogPrice: "volume/standard" }).price;
       expect(volume?.unit_amount_decimal).toBe("0.0015");
       expect(volume?.metadata.ktrlplane_value_decimals).toBe("3");
-      const egress = stripeSide(emulator, "egress/packs").price;
+      const egress = stripeMeterOf({ emulator, catalogPrice: "egress/packs" }).price;
       expect(egress?.unit_amount).toBe(50);
       expect(egress?.transform_quantity).toEqual({ divide_by: 10_000, round: "up" });
-      const runs = stripeSide(emulator, "flow/runs").price;
+      const runs = stripeMeterOf({ emulator, catalogPrice: "flow/runs" }).price;
       expect(runs?.unit_amount).toBe(2);
       expect(runs?.metadata.ktrlplane_value_decimals).toBeUndefined();
     });
@@ -146,10 +139,10 @@ describeStripeApp(
       ]);
       await send("r1", "flow_runs", [{ value: 100, at: "2026-11-04T03:00:00Z" }]);
       await sync();
-      expect(stripeSide(emulator, "volume/standard").values).toEqual(["5000"]);
-      expect(stripeSide(emulator, "egress/packs").values).toEqual(["12500"]);
-      expect(stripeSide(emulator, "vm/burst").values).toEqual(["375"]);
-      expect(stripeSide(emulator, "flow/runs").values).toEqual(["100"]);
+      expect(stripeMeterOf({ emulator, catalogPrice: "volume/standard" }).values).toEqual(["5000"]);
+      expect(stripeMeterOf({ emulator, catalogPrice: "egress/packs" }).values).toEqual(["12500"]);
+      expect(stripeMeterOf({ emulator, catalogPrice: "vm/burst" }).values).toEqual(["375"]);
+      expect(stripeMeterOf({ emulator, catalogPrice: "flow/runs" }).values).toEqual(["100"]);
 
       // Within a session's 14 days of the last request.
       stripeApp.setClocks("2026-11-18T12:00:00Z");
@@ -163,34 +156,30 @@ describeStripeApp(
       await send("r1", "flow_runs", [{ value: 7, at: "2026-11-17T12:00:00Z" }]);
       const body = await sync();
       expect(JSON.stringify(body)).not.toContain("meter_usage_rounded");
-      expect(stripeSide(emulator, "volume/standard").values).toEqual(["5000", "3251"]);
-      expect(stripeSide(emulator, "egress/packs").values).toEqual(["12500", "750"]);
+      expect(stripeMeterOf({ emulator, catalogPrice: "volume/standard" }).values).toEqual([
+        "5000",
+        "3251",
+      ]);
+      expect(stripeMeterOf({ emulator, catalogPrice: "egress/packs" }).values).toEqual([
+        "12500",
+        "750",
+      ]);
       // A max meter: the peak stays 3.75, nothing new to send.
-      expect(stripeSide(emulator, "vm/burst").values).toEqual(["375"]);
-      expect(stripeSide(emulator, "flow/runs").values).toEqual(["100", "7"]);
+      expect(stripeMeterOf({ emulator, catalogPrice: "vm/burst" }).values).toEqual(["375"]);
+      expect(stripeMeterOf({ emulator, catalogPrice: "flow/runs" }).values).toEqual(["100", "7"]);
     });
 
     it("Stripe's November invoice bills each line what the ledger's invoice says", async () => {
-      const { emulator, app, stripeApp } = suite;
+      const { stripeApp } = suite;
       stripeApp.setClocks("2026-11-30T23:50:00Z");
       await send("m1", "cpu_peak", [{ value: 4.05, at: "2026-11-30T23:51:00Z" }]);
-      stripeApp.setClocks("2026-12-01T00:30:00Z");
-      await sync();
-      stripeApp.setClocks("2026-12-01T02:00:00Z");
-      emulator.tick();
-      expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
-
-      const november = (await api.get(`/v1/billing-accounts/${accountId}/invoices`)).body.data[0];
-      expect(november.period.start).toBe("2026-11-01T00:00:00.000Z");
-      const detail = (await api.get(`/v1/invoices/${november.id}`)).body;
-      const ledger: Record<string, { amount: number; usage: string }> = {};
-      for (const line of detail.lines) {
-        if (line.usage_quantity !== null && line.usage_quantity !== undefined)
-          ledger[`${line.resource_type}/${line.sku}`] = {
-            amount: line.amount,
-            usage: line.usage_quantity,
-          };
-      }
+      const { invoice, ledger, renewal, stripe } = await closeMeteredMonth({
+        suite,
+        api,
+        billingAccountId: accountId,
+        monthEnd: "2026-12-01T00:00:00Z",
+      });
+      expect(invoice.period.start).toBe("2026-11-01T00:00:00.000Z");
       // Computed by hand from the events sent above.
       expect(ledger).toEqual({
         // 40 × 0.125 + 0.5 + 2.75 + 0.001 = 8.251 GB-hours at 1.5 cents: 12.3765, rounded once.
@@ -202,23 +191,10 @@ describeStripeApp(
         "flow/runs": { amount: 107 * 2, usage: "107" },
       });
 
-      const renewal = [...emulator.state.invoices.values()].find(
-        (i) =>
-          i.billing_reason === "subscription_cycle" &&
-          i.period_end === Date.parse("2026-12-01T00:00:00Z") / 1000 &&
-          i.parent?.subscription_details.metadata.ktrlplane_billing_account_id === accountId,
-      );
       expect(renewal?.status).toBe("paid");
-      const stripeLines: Record<string, number> = {};
-      for (const line of renewal?.lines.data ?? []) {
-        const price = emulator.state.prices.get(line.pricing?.price_details.price ?? "");
-        if (price?.recurring?.usage_type !== "metered") continue;
-        const key = price.metadata.ktrlplane_price ?? price.id;
-        stripeLines[key] = (stripeLines[key] ?? 0) + line.amount;
-      }
-      expect(Object.keys(stripeLines).sort()).toEqual(Object.keys(ledger).sort());
+      expect(Object.keys(stripe).sort()).toEqual(Object.keys(ledger).sort());
       for (const [key, { amount }] of Object.entries(ledger))
-        expect(Math.abs((stripeLines[key] ?? 0) - amount), key).toBeLessThanOrEqual(1);
+        expect(Math.abs((stripe[key] ?? 0) - amount), key).toBeLessThanOrEqual(1);
     });
   },
 );

@@ -1,7 +1,10 @@
 import { expect, it } from "vitest";
-import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
-import type { StripeEmulator } from "../support/stripe-emulator/index.js";
-import { completeSetup, describeStripeApp } from "../support/stripe-mode.js";
+import {
+  closeMeteredMonth,
+  completeSetup,
+  describeStripeApp,
+  stripeMeterOf,
+} from "../support/stripe-mode.js";
 import type { ApiClient } from "../support/test-app.js";
 import { meteredType, usageMeters, writeTestCatalog } from "../support/usage-catalog.js";
 
@@ -58,16 +61,6 @@ function writeCatalog(): Promise<string> {
       }),
     );
   });
-}
-
-/** Stripe's aggregate of one catalog price's meter for the customer, as the emulator holds it. */
-function stripeMeterEvents(emulator: StripeEmulator, catalogPrice: string) {
-  const price = [...emulator.state.prices.values()].find(
-    (p) => p.metadata.ktrlplane_price === catalogPrice && p.recurring?.usage_type === "metered",
-  );
-  const meter = price?.recurring?.meter ? emulator.state.meters.get(price.recurring.meter) : null;
-  if (!meter) return [];
-  return emulator.state.meterEvents.filter((e) => e.event_name === meter.event_name);
 }
 
 const sumOf = (events: { payload: Record<string, string> }[]) =>
@@ -210,12 +203,18 @@ describeStripeApp(
         { value: 3, at: "2026-11-04T12:00:00Z" },
       ]);
       await sync();
-      expect(sumOf(stripeMeterEvents(emulator, "flow/runs"))).toBe(1100);
-      expect(sumOf(stripeMeterEvents(emulator, "flow/bulk"))).toBe(9000);
-      expect(sumOf(stripeMeterEvents(emulator, "api/calls"))).toBe(31);
-      expect(stripeMeterEvents(emulator, "db/peak").at(-1)?.payload.value).toBe("42");
-      expect(stripeMeterEvents(emulator, "app/users").at(-1)?.payload.value).toBe("3");
-      expect(stripeMeterEvents(emulator, "seats/seat").at(-1)?.payload.value).toBe("3");
+      expect(sumOf(stripeMeterOf({ emulator, catalogPrice: "flow/runs" }).events)).toBe(1100);
+      expect(sumOf(stripeMeterOf({ emulator, catalogPrice: "flow/bulk" }).events)).toBe(9000);
+      expect(sumOf(stripeMeterOf({ emulator, catalogPrice: "api/calls" }).events)).toBe(31);
+      expect(
+        stripeMeterOf({ emulator, catalogPrice: "db/peak" }).events.at(-1)?.payload.value,
+      ).toBe("42");
+      expect(
+        stripeMeterOf({ emulator, catalogPrice: "app/users" }).events.at(-1)?.payload.value,
+      ).toBe("3");
+      expect(
+        stripeMeterOf({ emulator, catalogPrice: "seats/seat" }).events.at(-1)?.payload.value,
+      ).toBe("3");
 
       const before = emulator.state.meterEvents.length;
       await sync();
@@ -246,14 +245,14 @@ describeStripeApp(
       // finds the ledger grown since the lost event.
       const down = emulator.faults.add({ errorRate: 1, path: "/v1/billing/meter_events" });
       remove();
-      expect(sumOf(stripeMeterEvents(emulator, "flow/runs"))).toBe(1500);
+      expect(sumOf(stripeMeterOf({ emulator, catalogPrice: "flow/runs" }).events)).toBe(1500);
       await send("r2", "flow_runs", [{ value: 7, at: "2026-11-06T11:00:00Z" }]);
       await api.post(`/v1/billing-accounts/${accountId}/sync`);
       down();
       // The lost event is re-sent under its own identifier (Stripe counts it once), then only
       // the new increment.
       await sync();
-      const events = stripeMeterEvents(emulator, "flow/runs");
+      const events = stripeMeterOf({ emulator, catalogPrice: "flow/runs" }).events;
       expect(sumOf(events)).toBe(1507);
       const identifiers = emulator.state.meterEvents.map((e) => e.identifier);
       expect(new Set(identifiers).size).toBe(identifiers.length);
@@ -271,32 +270,31 @@ describeStripeApp(
       expect((await api.delete(`/v1/resources/${ids.b1}`)).status).toBeLessThan(300);
       await send("s1", "seats", [{ value: 6, at: "2026-11-19T12:00:00Z" }]);
       const deadline = Date.now() + 15_000;
-      while (stripeMeterEvents(emulator, "seats/seat").at(-1)?.payload.value !== "6") {
+      while (
+        stripeMeterOf({ emulator, catalogPrice: "seats/seat" }).events.at(-1)?.payload.value !== "6"
+      ) {
         if (Date.now() > deadline) throw new Error("the worker never sent the new seat count");
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     });
 
     it("Stripe's November invoice bills the ledger's metered lines", async () => {
-      const { emulator, app, stripeApp } = suite;
+      const { emulator, stripeApp } = suite;
       // Usage at the very end of the month reaches Stripe in the renewal's grace hour.
       stripeApp.setClocks("2026-11-30T23:50:00Z");
       await send("r1", "flow_runs", [{ value: 50, at: "2026-11-30T23:51:00Z" }]);
       await send("p1", "peak_connections", [{ value: 60, at: "2026-11-30T23:52:00Z" }]);
-      stripeApp.setClocks("2026-12-01T00:30:00Z");
-      await sync();
-      stripeApp.setClocks("2026-12-01T02:00:00Z");
-      emulator.tick();
-      expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
-
-      const november = (await api.get(`/v1/billing-accounts/${accountId}/invoices`)).body.data[0];
-      expect(november.period.start).toBe("2026-11-01T00:00:00.000Z");
-      const detail = (await api.get(`/v1/invoices/${november.id}`)).body;
-      const ledger: Record<string, number> = {};
-      for (const line of detail.lines) {
-        if (line.usage_quantity !== null && line.usage_quantity !== undefined)
-          ledger[`${line.resource_type}/${line.sku}`] = line.amount;
-      }
+      const closed = await closeMeteredMonth({
+        suite,
+        api,
+        billingAccountId: accountId,
+        monthEnd: "2026-12-01T00:00:00Z",
+      });
+      expect(closed.invoice.period.start).toBe("2026-11-01T00:00:00.000Z");
+      const ledger = Object.fromEntries(
+        Object.entries(closed.ledger).map(([key, line]) => [key, line.amount]),
+      );
+      const { renewal, stripe } = closed;
       // Computed by hand from the events sent above.
       expect(ledger).toEqual({
         "flow/runs": (1507 + 50) * 2,
@@ -307,23 +305,10 @@ describeStripeApp(
         "seats/seat": 6 * 800, // 6 seats, all in the second tier
       });
 
-      const renewal = [...emulator.state.invoices.values()].find(
-        (i) =>
-          i.billing_reason === "subscription_cycle" &&
-          i.period_end === Date.parse("2026-12-01T00:00:00Z") / 1000 &&
-          i.parent?.subscription_details.metadata.ktrlplane_billing_account_id === accountId,
-      );
       expect(renewal?.status).toBe("paid");
-      const stripeLines: Record<string, number> = {};
-      for (const line of renewal?.lines.data ?? []) {
-        const price = emulator.state.prices.get(line.pricing?.price_details.price ?? "");
-        if (price?.recurring?.usage_type !== "metered") continue;
-        const key = price.metadata.ktrlplane_price ?? price.id;
-        stripeLines[key] = (stripeLines[key] ?? 0) + line.amount;
-      }
-      expect(Object.keys(stripeLines).sort()).toEqual(Object.keys(ledger).sort());
+      expect(Object.keys(stripe).sort()).toEqual(Object.keys(ledger).sort());
       for (const [key, amount] of Object.entries(ledger))
-        expect(Math.abs((stripeLines[key] ?? 0) - amount), key).toBeLessThanOrEqual(1);
+        expect(Math.abs((stripe[key] ?? 0) - amount), key).toBeLessThanOrEqual(1);
 
       // A further pass changes nothing on the invoice nor in the meters.
       const total = renewal?.total;

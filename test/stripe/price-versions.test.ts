@@ -2,16 +2,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
 import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
 import { type StripeEmulator, startStripeEmulator } from "../support/stripe-emulator/index.js";
 import {
   completeSetup,
+  restartOnCatalog,
   stripeQuantities,
   waitForSync,
-  webhookSecret,
 } from "../support/stripe-mode.js";
-import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
+import type { ApiClient, TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ktrlplane-stripe-versions-"));
@@ -50,23 +49,8 @@ describe.skipIf(!testDatabaseAvailable)("price versions in Stripe", () => {
   /** The app in Stripe mode on the emulator, restarted on the same database when there is one. */
   async function start(at: string, catalogPath: string): Promise<TestApp> {
     emulator ??= await startStripeEmulator({ seed: 31 });
-    const stripe = emulator;
-    const db = app?.db;
     await reconciler?.stop();
-    await app?.close({ keepDatabase: true });
-    app = await startTestApp({
-      at,
-      catalogPath,
-      ...(db ? { db } : {}),
-      provider: (db) =>
-        createStripeProvider({
-          stripe: stripe.client({ maxNetworkRetries: 3 }),
-          db,
-          webhookSecret,
-          requestsPerSecond: 1000,
-          clock: () => new Date(stripe.clock.nowMs()),
-        }),
-    });
+    app = await restartOnCatalog({ emulator, at, catalogPath, ...(app ? { previous: app } : {}) });
     reconciler = startReconciler({
       ctx: app.ctx,
       debounceMs: 50,

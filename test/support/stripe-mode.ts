@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
+import type { Database } from "../../src/db/database.js";
+import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
+import type { BillingProvider } from "../../src/providers/billing-provider.js";
 import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
 import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
 import { type StripeEmulator, startStripeEmulator } from "./stripe-emulator/index.js";
@@ -33,6 +36,29 @@ export function stripeQuantitiesByCatalogPrice(
     result[key] = (result[key] ?? 0) + quantity;
   }
   return result;
+}
+
+/**
+ * The Stripe price made for a metered catalog price (`volume/standard`) at `version` (absent: of
+ * several versions, the first created), and the events its meter took, as the emulator holds them.
+ */
+export function stripeMeterOf(options: {
+  emulator: StripeEmulator;
+  catalogPrice: string;
+  version?: number;
+}) {
+  const { emulator, catalogPrice, version } = options;
+  const price = [...emulator.state.prices.values()].find(
+    (p) =>
+      p.metadata.ktrlplane_price === catalogPrice &&
+      p.recurring?.usage_type === "metered" &&
+      (version === undefined || p.metadata.ktrlplane_price_version === String(version)),
+  );
+  const meter = emulator.state.meters.get(price?.recurring?.meter ?? "");
+  const events = meter
+    ? emulator.state.meterEvents.filter((e) => e.event_name === meter.event_name)
+    : [];
+  return { price, events, values: events.map((e) => e.payload.value) };
 }
 
 /** Waits until the reconciler has nothing pending for the account. */
@@ -84,6 +110,54 @@ export async function signUpWithActiveAccount(options: {
   return { api, project, accountId };
 }
 
+/**
+ * Closes the month ending at `monthEnd` on both sides as they close in production: a pass in
+ * Stripe's grace hour (the month's last usage reaches the meters), then Stripe's renewal and the
+ * ledger's invoice finalized. The ledger's invoice (the account's latest), its metered lines and
+ * what the renewal's metered lines bill, both by catalog price (`flow/runs`).
+ */
+export async function closeMeteredMonth(options: {
+  suite: StripeAppSuite;
+  api: ApiClient;
+  billingAccountId: string;
+  monthEnd: string;
+}) {
+  const { suite, api, billingAccountId } = options;
+  const end = Date.parse(options.monthEnd);
+  suite.stripeApp.setClocks(new Date(end + 30 * 60_000).toISOString());
+  const sync = await api.post(`/v1/billing-accounts/${billingAccountId}/sync`);
+  expect(sync.status, JSON.stringify(sync.body)).toBe(200);
+  suite.stripeApp.setClocks(new Date(end + 2 * 3_600_000).toISOString());
+  suite.emulator.tick();
+  expect((await finalizeDueInvoices({ ctx: suite.app.ctx })).failed).toBe(0);
+
+  const latest = (await api.get(`/v1/billing-accounts/${billingAccountId}/invoices`)).body.data[0];
+  const invoice = (await api.get(`/v1/invoices/${latest.id}`)).body;
+  const ledger: Record<string, { amount: number; usage: string }> = {};
+  for (const line of invoice.lines) {
+    if (line.usage_quantity !== null && line.usage_quantity !== undefined)
+      ledger[`${line.resource_type}/${line.sku}`] = {
+        amount: line.amount,
+        usage: line.usage_quantity,
+      };
+  }
+  const { emulator } = suite;
+  const renewal = [...emulator.state.invoices.values()].find(
+    (i) =>
+      i.billing_reason === "subscription_cycle" &&
+      i.period_end === end / 1000 &&
+      i.parent?.subscription_details.metadata.ktrlplane_billing_account_id === billingAccountId,
+  );
+  const stripe: Record<string, number> = {};
+  for (const line of renewal?.lines.data ?? []) {
+    const price = emulator.state.prices.get(line.pricing?.price_details.price ?? "");
+    if (price?.recurring?.usage_type !== "metered") continue;
+    const key = price.metadata.ktrlplane_price ?? price.id;
+    stripe[key] = (stripe[key] ?? 0) + line.amount;
+  }
+  return { invoice, ledger, renewal, stripe };
+}
+
 export interface StripeTestApp {
   emulator: StripeEmulator;
   app: TestApp;
@@ -93,6 +167,45 @@ export interface StripeTestApp {
   /** Both clocks moved forward together by whole days. */
   advanceDays(days: number): void;
   close(): Promise<void>;
+}
+
+/** Stripe mode's provider on the app's database: the real SDK pointed at the emulator. */
+function emulatorProvider(options: {
+  emulator: StripeEmulator;
+  maxNetworkRetries: number;
+  writesPerHour?: number;
+}): (db: Database) => BillingProvider {
+  const { emulator } = options;
+  return (db) =>
+    createStripeProvider({
+      stripe: emulator.client({ maxNetworkRetries: options.maxNetworkRetries }),
+      db,
+      webhookSecret,
+      requestsPerSecond: 1000,
+      clock: () => new Date(emulator.clock.nowMs()),
+      ...(options.writesPerHour ? { writesPerHour: options.writesPerHour } : {}),
+    });
+}
+
+/**
+ * The app in Stripe mode on `emulator` with the catalog file `catalogPath`, its clock at `at`: on
+ * the database of `previous` when given (closed here, its database kept), as an operator deploys a
+ * changed catalog; on a fresh one otherwise.
+ */
+export async function restartOnCatalog(options: {
+  emulator: StripeEmulator;
+  at: string;
+  catalogPath: string;
+  previous?: TestApp;
+}): Promise<TestApp> {
+  const db = options.previous?.db;
+  await options.previous?.close({ keepDatabase: true });
+  return startTestApp({
+    at: options.at,
+    catalogPath: options.catalogPath,
+    ...(db ? { db } : {}),
+    provider: emulatorProvider({ emulator: options.emulator, maxNetworkRetries: 3 }),
+  });
 }
 
 /**
@@ -117,15 +230,11 @@ export async function startStripeTestApp(options: {
   const app = await startTestApp({
     ...(options.db ? { db: options.db } : {}),
     ...(options.catalogPath ? { catalogPath: options.catalogPath } : {}),
-    provider: (db) =>
-      createStripeProvider({
-        stripe: emulator.client({ maxNetworkRetries: options.maxNetworkRetries ?? 3 }),
-        db,
-        webhookSecret,
-        requestsPerSecond: 1000,
-        clock: () => new Date(emulator.clock.nowMs()),
-        ...(options.writesPerHour ? { writesPerHour: options.writesPerHour } : {}),
-      }),
+    provider: emulatorProvider({
+      emulator,
+      maxNetworkRetries: options.maxNetworkRetries ?? 3,
+      ...(options.writesPerHour ? { writesPerHour: options.writesPerHour } : {}),
+    }),
   });
   const reconciler = startReconciler({
     ctx: app.ctx,
