@@ -243,6 +243,129 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
       );
       expect(stored).toEqual([]);
     });
+
+    // Resource create and delete read the session in their first statement once this process has
+    // seen the token (see DeferredSession): the same expiry, log-out and touch, on every answer.
+    const graph = (projectId: string, name: string) => ({
+      project_id: projectId,
+      resource_type: "graph",
+      sku: "standard",
+      name,
+    });
+    const liveResources = async (projectId: string) =>
+      (
+        await app.ctx.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM ktrlplane.resources WHERE project_id = $1 AND deleted_at IS NULL",
+          [projectId],
+        )
+      )[0]?.n;
+
+    it("resource create and delete refuse a session idle 14 days with 401, whatever else the request would get", async () => {
+      const { api } = await app.signUp();
+      const project = (await api.post("/v1/projects", { name: "Idle" })).body;
+      const kept = (await api.post("/v1/resources", graph(project.id, "kept"))).body;
+      const replayed = { "Idempotency-Key": `idle-${Date.now()}` };
+      expect((await api.post("/v1/resources", graph(project.id, "keyed"), replayed)).status).toBe(
+        201,
+      );
+      app.clock.advance({ days: 13 });
+      // Still alive, and this use slides the expiry.
+      expect((await api.post("/v1/resources", graph(project.id, "slid"))).status).toBe(201);
+      app.clock.advance({ days: 14, seconds: 1 });
+      expectProblem(await api.delete(`/v1/resources/${kept.id}`), 401, "unauthenticated");
+      expectProblem(
+        await api.post("/v1/resources", graph(project.id, "n")),
+        401,
+        "unauthenticated",
+      );
+      // The replay of a committed response, a resource that does not exist, a body that does not
+      // validate: the same 401.
+      expectProblem(
+        await api.post("/v1/resources", graph(project.id, "keyed"), replayed),
+        401,
+        "unauthenticated",
+      );
+      expectProblem(await api.delete("/v1/resources/res_nothing"), 401, "unauthenticated");
+      expectProblem(
+        await api.post("/v1/resources", { project_id: project.id }),
+        401,
+        "unauthenticated",
+      );
+      // An inline project's writes come before its resource's: refused too, nothing made.
+      expectProblem(
+        await api.post("/v1/resources", {
+          project: { name: "Inline", organization_id: project.organization_id },
+          resource_type: "graph",
+          sku: "standard",
+          name: "n",
+        }),
+        401,
+        "unauthenticated",
+      );
+      expect(await liveResources(project.id)).toBe(3);
+      const projects = await app.ctx.db.query(
+        "SELECT 1 FROM ktrlplane.projects WHERE organization_id = $1 AND name = 'Inline'",
+        [project.organization_id],
+      );
+      expect(projects).toEqual([]);
+    });
+
+    it("resource create and delete refuse a logged-out session with 401, also for another tenant's resource", async () => {
+      const { api, token } = await app.signUp();
+      const other = await app.signUp();
+      const project = (await api.post("/v1/projects", { name: "Mine" })).body;
+      const theirs = (await other.api.post("/v1/projects", { name: "Theirs" })).body;
+      const mine = (await api.post("/v1/resources", graph(project.id, "mine"))).body;
+      const foreign = (await other.api.post("/v1/resources", graph(theirs.id, "theirs"))).body;
+      // Live: another tenant's resource and project are not found, and stay as they were.
+      expectProblem(await api.delete(`/v1/resources/${foreign.id}`), 404, "not_found");
+      expectProblem(await api.post("/v1/resources", graph(theirs.id, "x")), 404, "not_found");
+      expect((await api.post("/v1/auth/logout")).status).toBe(204);
+      const ended = app.client(token);
+      expectProblem(await ended.delete(`/v1/resources/${mine.id}`), 401, "unauthenticated");
+      expectProblem(await ended.delete(`/v1/resources/${foreign.id}`), 401, "unauthenticated");
+      expectProblem(
+        await ended.post("/v1/resources", graph(project.id, "y")),
+        401,
+        "unauthenticated",
+      );
+      expectProblem(
+        await ended.post("/v1/resources", graph(theirs.id, "y")),
+        401,
+        "unauthenticated",
+      );
+      expect(await liveResources(project.id)).toBe(1);
+      expect(await liveResources(theirs.id)).toBe(1);
+    });
+
+    it("resource create and delete write last_used_at at most once a minute, refused or not", async () => {
+      const { api, token } = await app.signUp();
+      const lastUsed = async () => {
+        const rows = await app.ctx.db.query<{ last_used_at: Date }>(
+          "SELECT last_used_at FROM ktrlplane.api_tokens WHERE token_hash = $1",
+          [hashToken(token)],
+        );
+        return new Date(rows[0]?.last_used_at ?? 0).toISOString();
+      };
+      const project = (await api.post("/v1/projects", { name: "Touch" })).body;
+      const before = await lastUsed();
+      app.clock.advance({ seconds: 30 });
+      const made = (await api.post("/v1/resources", graph(project.id, "a"))).body;
+      expect(await lastUsed()).toBe(before);
+      app.clock.advance({ seconds: 31 });
+      expect((await api.delete(`/v1/resources/${made.id}`)).status).toBe(204);
+      expect(await lastUsed()).toBe(app.clock.now().toISOString());
+      app.clock.advance({ seconds: 61 });
+      expectProblem(await api.delete(`/v1/resources/${made.id}`), 404, "not_found");
+      expect(await lastUsed()).toBe(app.clock.now().toISOString());
+      app.clock.advance({ seconds: 61 });
+      expectProblem(
+        await api.post("/v1/resources", { project_id: project.id }),
+        422,
+        "validation_failed",
+      );
+      expect(await lastUsed()).toBe(app.clock.now().toISOString());
+    });
   });
 
   describe("machine tokens", () => {
