@@ -194,6 +194,14 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
   });
 
   describe("sessions", () => {
+    const lastUsedOf = async (token: string) => {
+      const rows = await app.ctx.db.query<{ last_used_at: Date }>(
+        "SELECT last_used_at FROM ktrlplane.api_tokens WHERE token_hash = $1",
+        [hashToken(token)],
+      );
+      return new Date(rows[0]?.last_used_at ?? 0).toISOString();
+    };
+
     it("log-out ends the session at once; the user's other sessions live on", async () => {
       const { api, token, user } = await app.signUp();
       expect((await api.get("/v1/me")).status).toBe(200);
@@ -223,13 +231,7 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
 
     it("stores only a digest, and writes last_used_at at most once a minute", async () => {
       const { api, token } = await app.signUp();
-      const lastUsed = async () => {
-        const rows = await app.ctx.db.query<{ last_used_at: Date }>(
-          "SELECT last_used_at FROM ktrlplane.api_tokens WHERE token_hash = $1",
-          [hashToken(token)],
-        );
-        return new Date(rows[0]?.last_used_at ?? 0).toISOString();
-      };
+      const lastUsed = () => lastUsedOf(token);
       const created = await lastUsed();
       app.clock.advance({ seconds: 30 });
       await api.get("/v1/me");
@@ -252,6 +254,8 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
       sku: "standard",
       name,
     });
+    const unauthenticated = async (response: Promise<ApiResponse>) =>
+      expectProblem(await response, 401, "unauthenticated");
     const liveResources = async (projectId: string) =>
       (
         await app.ctx.db.query<{ n: number }>(
@@ -272,35 +276,21 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
       // Still alive, and this use slides the expiry.
       expect((await api.post("/v1/resources", graph(project.id, "slid"))).status).toBe(201);
       app.clock.advance({ days: 14, seconds: 1 });
-      expectProblem(await api.delete(`/v1/resources/${kept.id}`), 401, "unauthenticated");
-      expectProblem(
-        await api.post("/v1/resources", graph(project.id, "n")),
-        401,
-        "unauthenticated",
-      );
+      await unauthenticated(api.delete(`/v1/resources/${kept.id}`));
+      await unauthenticated(api.post("/v1/resources", graph(project.id, "n")));
       // The replay of a committed response, a resource that does not exist, a body that does not
       // validate: the same 401.
-      expectProblem(
-        await api.post("/v1/resources", graph(project.id, "keyed"), replayed),
-        401,
-        "unauthenticated",
-      );
-      expectProblem(await api.delete("/v1/resources/res_nothing"), 401, "unauthenticated");
-      expectProblem(
-        await api.post("/v1/resources", { project_id: project.id }),
-        401,
-        "unauthenticated",
-      );
+      await unauthenticated(api.post("/v1/resources", graph(project.id, "keyed"), replayed));
+      await unauthenticated(api.delete("/v1/resources/res_nothing"));
+      await unauthenticated(api.post("/v1/resources", { project_id: project.id }));
       // An inline project's writes come before its resource's: refused too, nothing made.
-      expectProblem(
-        await api.post("/v1/resources", {
+      await unauthenticated(
+        api.post("/v1/resources", {
           project: { name: "Inline", organization_id: project.organization_id },
           resource_type: "graph",
           sku: "standard",
           name: "n",
         }),
-        401,
-        "unauthenticated",
       );
       expect(await liveResources(project.id)).toBe(3);
       const projects = await app.ctx.db.query(
@@ -322,31 +312,17 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
       expectProblem(await api.post("/v1/resources", graph(theirs.id, "x")), 404, "not_found");
       expect((await api.post("/v1/auth/logout")).status).toBe(204);
       const ended = app.client(token);
-      expectProblem(await ended.delete(`/v1/resources/${mine.id}`), 401, "unauthenticated");
-      expectProblem(await ended.delete(`/v1/resources/${foreign.id}`), 401, "unauthenticated");
-      expectProblem(
-        await ended.post("/v1/resources", graph(project.id, "y")),
-        401,
-        "unauthenticated",
-      );
-      expectProblem(
-        await ended.post("/v1/resources", graph(theirs.id, "y")),
-        401,
-        "unauthenticated",
-      );
+      await unauthenticated(ended.delete(`/v1/resources/${mine.id}`));
+      await unauthenticated(ended.delete(`/v1/resources/${foreign.id}`));
+      await unauthenticated(ended.post("/v1/resources", graph(project.id, "y")));
+      await unauthenticated(ended.post("/v1/resources", graph(theirs.id, "y")));
       expect(await liveResources(project.id)).toBe(1);
       expect(await liveResources(theirs.id)).toBe(1);
     });
 
     it("resource create and delete write last_used_at at most once a minute, refused or not", async () => {
       const { api, token } = await app.signUp();
-      const lastUsed = async () => {
-        const rows = await app.ctx.db.query<{ last_used_at: Date }>(
-          "SELECT last_used_at FROM ktrlplane.api_tokens WHERE token_hash = $1",
-          [hashToken(token)],
-        );
-        return new Date(rows[0]?.last_used_at ?? 0).toISOString();
-      };
+      const lastUsed = () => lastUsedOf(token);
       const project = (await api.post("/v1/projects", { name: "Touch" })).body;
       const before = await lastUsed();
       app.clock.advance({ seconds: 30 });
