@@ -13,7 +13,7 @@ import {
 import { adminQuery, withBenchDatabase } from "./bench-database.js";
 import { type ClosedLoopResult, type Measure, runClosedLoop } from "./closed-loop.js";
 import type { DatabaseCounters } from "./counting-database.js";
-import { type CpuSnapshot, cpuSnapshot } from "./cpu-usage.js";
+import { backendsCpuMs, backendsCpuSpent, type CpuSnapshot, cpuSnapshot } from "./cpu-usage.js";
 import { type LatencySummary, summarizeLatencies } from "./latency-stats.js";
 import { type LockWaits, lockWaitSampler } from "./lock-waits.js";
 import { createResourceRaw, deleteResourceRaw } from "./raw-writes.js";
@@ -81,6 +81,8 @@ async function runPhase(options: {
   await adminQuery({ adminUrl: options.adminUrl, sql: "CHECKPOINT" });
   let cpuStart: CpuSnapshot | undefined;
   let cpuEnd: CpuSnapshot | undefined;
+  let backendsStart: Map<number, number> | undefined;
+  let backendsEnd: Map<number, number> | undefined;
   let serverStart: ServerStats | undefined;
   let serverEnd: ServerStats | undefined;
   const locks = lockWaitSampler({ databaseUrl: options.databaseUrl });
@@ -93,12 +95,14 @@ async function runPhase(options: {
       durationMs,
       iteration: options.iteration,
       onWindowStart: async () => {
+        backendsStart = await backendsCpuMs(options.databaseUrl);
         cpuStart = cpuSnapshot();
         serverStart = await options.server?.stats();
         await locks.start();
       },
       onWindowEnd: async () => {
         cpuEnd = cpuSnapshot();
+        backendsEnd = await backendsCpuMs(options.databaseUrl);
         serverEnd = await options.server?.stats();
         lockWaits = await locks.stop();
       },
@@ -107,14 +111,17 @@ async function runPhase(options: {
     // A window that never closed leaves the sampler running: stop it, or the database stays busy.
     if (!lockWaits) await locks.stop();
   }
-  if (!cpuStart || !cpuEnd || !lockWaits) throw new Error("the measured window never closed");
+  if (!cpuStart || !cpuEnd || !backendsStart || !backendsEnd || !lockWaits) {
+    throw new Error("the measured window never closed");
+  }
   const creates = loop.latenciesMs.get("create") ?? [];
   const deletes = loop.latenciesMs.get("delete") ?? [];
   const requests = creates.length + deletes.length;
   const serverMs = serverStart && serverEnd ? serverEnd.cpuMs - serverStart.cpuMs : 0;
   const machineMs = cpuEnd.machineMs - cpuStart.machineMs;
   const loadGeneratorMs = cpuEnd.selfMs - cpuStart.selfMs;
-  const postgresMs = cpuEnd.postgresMs - cpuStart.postgresMs;
+  // The bench database's backends only: other databases on the machine are other processes.
+  const postgresMs = backendsCpuSpent(backendsStart, backendsEnd);
   return {
     create: summarizeLatencies({ latenciesMs: creates, windowMs: loop.windowMs }),
     delete: summarizeLatencies({ latenciesMs: deletes, windowMs: loop.windowMs }),
@@ -258,7 +265,7 @@ function notes(options: {
   const { api, raw, serial } = options;
   const cpu = (label: string, c: CpuPerOp) =>
     `  ${label.padEnd(8)} load generator ${ms(c.loadGeneratorMs)}  API server ${ms(c.serverMs)}  ` +
-    `postgres ${ms(c.postgresMs)}  other processes + kernel ${ms(c.otherMs)}  (machine ${(c.machineUtilisation * 100).toFixed(0)} % busy)`;
+    `postgres (this database's backends) ${ms(c.postgresMs)}  other processes + kernel ${ms(c.otherMs)}  (machine ${(c.machineUtilisation * 100).toFixed(0)} % busy)`;
   const db = (label: string, latency: number, c: DatabaseCounters) => {
     const dbMs = c.queryMs + c.transactionOverheadMs;
     return (

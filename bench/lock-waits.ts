@@ -1,4 +1,5 @@
 import pg from "pg";
+import { observerApplicationName } from "./cpu-usage.js";
 
 /** What the database's sessions were doing, on average over a window's samples. */
 export interface LockWaits {
@@ -18,7 +19,10 @@ export function lockWaitSampler(options: { databaseUrl: string; everyMs?: number
   start: () => Promise<void>;
   stop: () => Promise<LockWaits>;
 } {
-  const client = new pg.Client({ connectionString: options.databaseUrl });
+  const client = new pg.Client({
+    connectionString: options.databaseUrl,
+    application_name: observerApplicationName,
+  });
   const totals: LockWaits = { samples: 0, active: 0, waiting: {} };
   let running: Promise<void> | undefined;
   let stopping = false;

@@ -1,31 +1,4 @@
-import { readFileSync } from "node:fs";
-import pg from "pg";
-import { processCpuMs } from "./cpu-usage.js";
-
-/** CPU time of each PostgreSQL backend connected to the database, ms, by pid. */
-async function backendsCpuMs(databaseUrl: string): Promise<Map<number, number>> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const found = await client.query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    );
-    const cpu = new Map<number, number>();
-    for (const { pid } of found.rows) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        // Fields after the command: utime and stime are the 14th and 15th, counted from 1.
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        cpu.set(pid, ((Number(fields[11]) + Number(fields[12])) / 100) * 1000);
-      } catch {
-        // The backend ended between the listing and the read.
-      }
-    }
-    return cpu;
-  } finally {
-    await client.end();
-  }
-}
+import { backendsCpuMs, backendsCpuSpent, processCpuMs } from "./cpu-usage.js";
 
 /** CPU a measured window cost each side, ms: what stays comparable on a busy machine. */
 export interface WindowCpu {
@@ -56,9 +29,6 @@ export async function measureWindowCpu<T>(options: {
   const result = await options.work();
   const clientMs = processCpuMs() - clientBefore;
   const serverMs = (await server()) - serverBefore;
-  let postgresMs = 0;
-  for (const [pid, ms] of await backendsCpuMs(options.databaseUrl)) {
-    postgresMs += ms - (backendsBefore.get(pid) ?? 0);
-  }
+  const postgresMs = backendsCpuSpent(backendsBefore, await backendsCpuMs(options.databaseUrl));
   return { result, cpu: { serverMs, postgresMs, clientMs } };
 }

@@ -8,6 +8,7 @@ import type { ProjectRow } from "../db/projects.js";
 import { getResource, type ResourceRow } from "../db/resources.js";
 import { AppError, notFound } from "../domain/errors.js";
 import { type Action, type Role, rolesAllow } from "../domain/roles.js";
+import type { DeferredSession } from "../identity/deferred-session.js";
 import { assertMachineAllows } from "./machine-scopes.js";
 
 function forbidden(action: Action): AppError {
@@ -82,17 +83,25 @@ export async function authorizeOrganizationMember(options: {
   };
 }
 
+/**
+ * The project (by id, or a live resource's), for the caller's roles at either scope. With a
+ * `session` left to this read, the read carries it: a caller whose session has ended gets 401
+ * before anything else is told (when no project is found, the route reads it afterwards).
+ */
 export async function authorizeProject(
   options: {
     db: Queryable;
     userId: string;
     action: Action;
     lock?: "share" | "update";
+    session?: DeferredSession | undefined;
   } & ProjectRef,
 ): Promise<{ project: ProjectRow; roles: Role[]; billing: ProjectBilling }> {
   const { db, userId, action } = options;
-  const access = await loadProjectAccess(options);
+  const session = options.session?.read === false ? options.session : undefined;
+  const access = await loadProjectAccess({ ...options, session: session?.params });
   if (!access) throw notFound("Project");
+  session?.record(access.sessionLastUsed ?? null);
   const roles = [access.organizationRole, access.projectRole].filter((r): r is Role => r !== null);
   if (roles.length === 0) throw notFound("Project");
   await assertMachineAllows({

@@ -5,6 +5,7 @@ import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import { claimIdempotencyKey, storeIdempotentResponse } from "../db/idempotency.js";
 import { AppError } from "../domain/errors.js";
+import { type DeferredSession, transactionCheckingSession } from "../identity/deferred-session.js";
 
 // `Idempotency-Key`, for every route declared `idempotent: true`: one piece, not one per route.
 
@@ -33,6 +34,8 @@ export async function runIdempotent(options: {
   ctx: AppContext;
   request: FastifyRequest;
   userId: string;
+  /** The caller's session when its read was left to the handler's first statement. */
+  session?: DeferredSession | undefined;
   /** `POST /v1/projects/:id/members`: a key names one request to one route. */
   route: string;
   params: Record<string, string>;
@@ -43,34 +46,38 @@ export async function runIdempotent(options: {
 }): Promise<IdempotentOutcome> {
   const { ctx, userId } = options;
   const key = options.request.headers["idempotency-key"] as string | undefined;
-  return ctx.db.transaction(async (tx): Promise<IdempotentOutcome> => {
-    if (key !== undefined) {
-      const claim = await claimIdempotencyKey({
-        db: tx,
-        userId,
-        key,
-        requestHash: requestHash({
-          route: options.route,
-          params: options.params,
-          body: options.body,
-        }),
-        at: ctx.clock(),
-      });
-      if (claim.kind === "replay") return claim;
-      if (claim.kind === "reused") {
-        throw new AppError({
-          code: "idempotency_key_reused",
-          message: "This Idempotency-Key was used with another request",
-          field: "Idempotency-Key",
+  return transactionCheckingSession({
+    db: ctx.db,
+    session: options.session,
+    work: async (tx): Promise<IdempotentOutcome> => {
+      if (key !== undefined) {
+        const claim = await claimIdempotencyKey({
+          db: tx,
+          userId,
+          key,
+          requestHash: requestHash({
+            route: options.route,
+            params: options.params,
+            body: options.body,
+          }),
+          at: ctx.clock(),
         });
+        if (claim.kind === "replay") return claim;
+        if (claim.kind === "reused") {
+          throw new AppError({
+            code: "idempotency_key_reused",
+            message: "This Idempotency-Key was used with another request",
+            field: "Idempotency-Key",
+          });
+        }
       }
-    }
-    const result = await options.run(tx);
-    if (key !== undefined) {
-      const { status, body } = options.encode(result);
-      await storeIdempotentResponse({ db: tx, userId, key, status, body: body ?? null });
-    }
-    return { kind: "done", result };
+      const result = await options.run(tx);
+      if (key !== undefined) {
+        const { status, body } = options.encode(result);
+        await storeIdempotentResponse({ db: tx, userId, key, status, body: body ?? null });
+      }
+      return { kind: "done", result };
+    },
   });
 }
 

@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } fro
 import { ResponseSerializationError } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
-import type { Queryable } from "../db/database.js";
+import type { Database, Queryable } from "../db/database.js";
 import type { UserRow } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
-import { type Authenticate, createAuthenticator } from "../identity/authenticate.js";
+import { type Authenticator, createAuthenticator } from "../identity/authenticate.js";
+import { type DeferredSession, transactionCheckingSession } from "../identity/deferred-session.js";
 import { isRateLimited } from "../limits/rate-limit.js";
 import { idempotencyHeaders, runIdempotent } from "./idempotency-key.js";
 import { findUnstorableText, parsedFromStorableText } from "./lone-surrogates.js";
@@ -30,6 +31,17 @@ export interface IdempotentInput {
   tx: Queryable;
 }
 
+/** What a `sessionInFirstRead` route's handler gets instead of the caller's user row. */
+export interface SessionInFirstReadInput extends IdempotentInput {
+  /** The caller: only its id is known before the session's row is read. */
+  user: { id: string };
+  /**
+   * The caller's session, to hand to the request's first read (`authorizeProject`); undefined
+   * when it was read up front (the token's first request in this process, a machine token).
+   */
+  session: DeferredSession | undefined;
+}
+
 /** A response with another of the route's success statuses (`status` or `otherStatuses`). */
 export class Respond<Body = unknown> {
   constructor(
@@ -46,6 +58,7 @@ export interface RouteSpec<
   QuerySchema extends z.ZodType = z.ZodType,
   ResponseSchema extends z.ZodType = z.ZodType,
   Idempotent extends boolean = boolean,
+  SessionInFirstRead extends boolean = boolean,
 > {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Fastify style: `/v1/projects/:id`. */
@@ -74,10 +87,20 @@ export interface RouteSpec<
    * key's claim and the stored response; a retry replays the first status and body.
    */
   idempotent?: Idempotent;
+  /**
+   * The hot paths: the handler runs in one transaction (`tx`, as `idempotent`) whose first read
+   * carries the read of the caller's session (`session`), instead of a round trip of its own
+   * before the handler. Nothing commits, and nothing but 401 is answered, to a caller whose
+   * session has ended (see `DeferredSession`).
+   */
+  sessionInFirstRead?: SessionInFirstRead;
   /** A larger body than the server's 1 MiB, for bulk routes (usage batches). */
   bodyLimit?: number;
   handler: (
-    input: HandlerInput<Output<BodySchema>, Output<QuerySchema>> &
+    input: (SessionInFirstRead extends true
+      ? Omit<HandlerInput<Output<BodySchema>, Output<QuerySchema>>, "user"> &
+          SessionInFirstReadInput
+      : HandlerInput<Output<BodySchema>, Output<QuerySchema>>) &
       (Idempotent extends true ? IdempotentInput : unknown),
   ) =>
     | Promise<Output<ResponseSchema> | Respond<Output<ResponseSchema>> | undefined>
@@ -90,7 +113,10 @@ export function route<
   QuerySchema extends z.ZodType = NoBody,
   ResponseSchema extends z.ZodType = NoBody,
   Idempotent extends boolean = false,
->(spec: RouteSpec<BodySchema, QuerySchema, ResponseSchema, Idempotent>): RouteSpec {
+  SessionInFirstRead extends boolean = false,
+>(
+  spec: RouteSpec<BodySchema, QuerySchema, ResponseSchema, Idempotent, SessionInFirstRead>,
+): RouteSpec {
   return spec as unknown as RouteSpec;
 }
 
@@ -136,11 +162,30 @@ function schemaOf(spec: RouteSpec): FastifySchema {
   } as FastifySchema;
 }
 
-const callers = new WeakMap<FastifyRequest, UserRow>();
+const callers = new WeakMap<FastifyRequest, UserRow | { id: string }>();
+const deferredSessions = new WeakMap<FastifyRequest, DeferredSession>();
 
 /** Who made the request, once its route has authenticated it (the rate limit keys on it). */
-export function callerOf(request: FastifyRequest): UserRow | undefined {
+export function callerOf(request: FastifyRequest): { id: string } | undefined {
   return callers.get(request);
+}
+
+/**
+ * For the error handler: a request refused before its session was read (a body that does not
+ * validate, the rate limit) is answered 401 if the session has ended, as it would have been had
+ * the session been read up front; the session is touched as it would have been.
+ */
+export async function errorToAnswer(options: {
+  request: FastifyRequest;
+  error: unknown;
+  db: Database;
+}): Promise<unknown> {
+  const session = deferredSessions.get(options.request);
+  if (!session) return options.error;
+  return session.settle(options.db).then(
+    () => options.error,
+    (refused: unknown) => refused,
+  );
 }
 
 /**
@@ -154,10 +199,10 @@ export function registerRoutes(options: {
   routes: RouteSpec[];
 }): void {
   const { app, ctx, routes } = options;
-  let authenticator: Authenticate | undefined;
-  const authenticate = (authorization: string | undefined) => {
-    authenticator ??= createAuthenticator({ db: ctx.db, clock: ctx.clock });
-    return authenticator(authorization);
+  let created: Authenticator | undefined;
+  const authenticator = () => {
+    created ??= createAuthenticator({ db: ctx.db, clock: ctx.clock });
+    return created;
   };
   for (const spec of routes) {
     app.route({
@@ -169,10 +214,20 @@ export function registerRoutes(options: {
         ? {}
         : {
             preValidation: async (request: FastifyRequest) => {
-              callers.set(request, await authenticate(request.headers.authorization));
+              const { authorization } = request.headers;
+              const deferred = spec.sessionInFirstRead
+                ? authenticator().deferred(authorization)
+                : undefined;
+              if (deferred) {
+                callers.set(request, { id: deferred.userId });
+                deferredSessions.set(request, deferred);
+              } else {
+                callers.set(request, await authenticator().authenticate(authorization));
+              }
             },
           }),
       handler: async (request, reply) => {
+        const session = deferredSessions.get(request);
         const input = {
           ctx,
           user: callers.get(request) as UserRow,
@@ -180,18 +235,24 @@ export function registerRoutes(options: {
           query: request.query,
           params: request.params as Record<string, string>,
           request,
+          ...(spec.sessionInFirstRead ? { session } : {}),
         };
         if (spec.idempotent) {
-          const outcome = await runIdempotent({
-            ctx,
-            request,
-            userId: input.user.id,
-            route: `${spec.method} ${spec.url}`,
-            params: input.params,
-            body: input.body,
-            run: (tx) => spec.handler({ ...input, tx } as never),
-            encode: (result) => encodeResponse(spec, result),
-          });
+          const outcome = await settledAfter(
+            session,
+            ctx.db,
+            runIdempotent({
+              ctx,
+              request,
+              userId: input.user.id,
+              session,
+              route: `${spec.method} ${spec.url}`,
+              params: input.params,
+              body: input.body,
+              run: (tx) => spec.handler({ ...input, tx } as never),
+              encode: (result) => encodeResponse(spec, result),
+            }),
+          );
           if (outcome.kind === "replay") {
             // Stored as it was first sent (already checked against the schema then).
             return reply
@@ -202,9 +263,38 @@ export function registerRoutes(options: {
           }
           return sendResult(spec, reply, outcome.result);
         }
+        if (spec.sessionInFirstRead) {
+          const result = await settledAfter(
+            session,
+            ctx.db,
+            transactionCheckingSession({
+              db: ctx.db,
+              session,
+              work: (tx) => spec.handler({ ...input, tx } as never),
+            }),
+          );
+          return sendResult(spec, reply, result);
+        }
         return sendResult(spec, reply, await spec.handler(input as never));
       },
     });
+  }
+}
+
+/**
+ * The work's result once the deferred session is settled (read if no statement carried it, then
+ * touched): before anything is sent, so a session that has ended answers 401 whatever the work
+ * threw.
+ */
+async function settledAfter<T>(
+  session: DeferredSession | undefined,
+  db: Database,
+  work: Promise<T>,
+): Promise<T> {
+  try {
+    return await work;
+  } finally {
+    await session?.settle(db);
   }
 }
 

@@ -19,7 +19,13 @@ import { parseJsonBody } from "./lone-surrogates.js";
 import { registerMetrics } from "./metrics-route.js";
 import { sendProblem, toAppError } from "./problem.js";
 import { echoRequestId, requestIdOf } from "./request-id.js";
-import { callerOf, type RouteSpec, registerRoutes, validatorCompiler } from "./route.js";
+import {
+  callerOf,
+  errorToAnswer,
+  type RouteSpec,
+  registerRoutes,
+  validatorCompiler,
+} from "./route.js";
 import { authRoutes } from "./routes/auth.js";
 import { billingAccountRoutes } from "./routes/billing-accounts.js";
 import { costRoutes } from "./routes/costs.js";
@@ -151,7 +157,8 @@ export async function registerApi(options: {
   const { app } = options;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (raised, request, reply) => {
+    const error = await errorToAnswer({ request, error: raised, db: options.ctx.db });
     const appError = toAppError(error);
     if (appError.code === "internal") {
       if (error instanceof Error && isResponseSerializationError(error as never)) {

@@ -5,6 +5,7 @@ import { newId } from "../db/ids.js";
 import { insertResourceAndStartBilling, quantityLimit, writesChangeMarks } from "../db/ledger.js";
 import type { ProjectRow } from "../db/projects.js";
 import type { ResourceRow } from "../db/resources.js";
+import type { DeferredSession } from "../identity/deferred-session.js";
 import { checkQuota } from "../limits/check-quota.js";
 import { type CreateProjectInput, createProject } from "../projects/create-project.js";
 import { checkAccountAccepts } from "./check-account-accepts.js";
@@ -29,9 +30,11 @@ export async function createResource(options: {
   ctx: AppContext;
   tx: Queryable;
   userId: string;
+  /** The caller's session when its read was left to this request's first statement. */
+  session?: DeferredSession | undefined;
   input: CreateResourceInput;
 }): Promise<{ resource: ResourceRow; project: ProjectRow; billing: ProjectBilling }> {
-  const { ctx, tx, userId, input } = options;
+  const { ctx, tx, userId, input, session } = options;
   const price = findPrice({
     catalog: ctx.catalog,
     resourceType: input.resource_type,
@@ -39,7 +42,8 @@ export async function createResource(options: {
   });
   // A share lock: resources may come and go side by side, but not during a billing switch.
   // An inline project is new and ours alone, but the creator may still lack rights over
-  // resources in it.
+  // resources in it. Its writes come first, so the session is read before them.
+  if (input.project) await session?.readIn(tx);
   const projectId = input.project
     ? (await createProject({ ctx, tx, userId, input: input.project, fieldPrefix: "project." })).id
     : (input.project_id ?? "");
@@ -49,6 +53,7 @@ export async function createResource(options: {
     projectId,
     action: "write_resources",
     lock: "share",
+    session,
   });
   checkAccountAccepts({ account: billing.account, price });
   const at = ctx.clock();

@@ -2,6 +2,7 @@ import type { Role } from "../domain/roles.js";
 import type { BillingAccountRow } from "./billing-accounts.js";
 import type { Queryable } from "./database.js";
 import type { ProjectRow } from "./projects.js";
+import { liveSessionQuery } from "./sessions.js";
 import { cached, first, sqlb } from "./typed.js";
 
 export interface ProjectAccess {
@@ -10,18 +11,24 @@ export interface ProjectAccess {
   projectRole: Role | null;
   /** The account paying for the project now (the organization's primary one when inheriting). */
   account: BillingAccountRow;
+  /** With `session`: its `last_used_at` if it lives, else null. */
+  sessionLastUsed?: Date | null;
 }
+
+/** The caller's session, to read in the same statement (see `DeferredSession`). */
+export type SessionRead = { tokenHash: string; idleSince: Date };
 
 /**
  * Everything a request inside a project needs, in one round trip: the project (optionally
- * locked), the caller's roles at both scopes, and the account that pays. This is the hot path of
- * every resource create and delete.
+ * locked), the caller's roles at both scopes, the account that pays, and with `session` whether
+ * the caller's session lives. This is the hot path of every resource create and delete.
  */
 export async function loadProjectAccess(
   options: {
     db: Queryable;
     userId: string;
     lock?: "share" | "update";
+    session?: SessionRead;
   } & ProjectRef,
 ): Promise<ProjectAccess | undefined> {
   // Blocked behind a billing switch (or a change of the primary account), PostgreSQL re-checks
@@ -46,8 +53,9 @@ type ResourceAccessParams = { resourceId: string; userId: string };
 
 // `params` are `cached` placeholders: they are placed, never inspected (hence no `in` on them).
 function projectAccessQuery(
-  params: { userId: string; projectId?: string; resourceId?: string },
+  params: { userId: string; projectId?: string; resourceId?: string } & Partial<SessionRead>,
   by: "project" | "resource",
+  session: "with session" | "without",
 ) {
   const { userId } = params;
   return sqlb
@@ -96,49 +104,70 @@ function projectAccessQuery(
             .where("r.id", "=", params.resourceId as string)
             .where("r.deleted_at", "is", null),
     )
-    .where("p.deleted_at", "is", null);
+    .where("p.deleted_at", "is", null)
+    .$if(session === "with session", (q) =>
+      q.select(
+        liveSessionQuery({
+          userId,
+          tokenHash: params.tokenHash as string,
+          idleSince: params.idleSince as Date,
+        }).as("session_last_used_at"),
+      ),
+    );
 }
 
 // Compiled once each: this is the hot path of every create and delete. The organization row is
 // taken FOR KEY SHARE too (the foreign keys of the rows we insert take it anyway): a change of the
 // primary account locks it FOR UPDATE, so an inheriting project's request waits for it, then
 // finds the account it had joined is no longer the primary and reads again (see above).
-const projectAccess = {
-  none: cached((p: AccessParams) => projectAccessQuery(p, "project")),
-  update: cached((p: AccessParams) =>
-    projectAccessQuery(p, "project").forUpdate("p").forKeyShare("o"),
-  ),
-  // The weakest lock that still excludes FOR UPDATE (switch, deletion): the same one the
-  // foreign keys of the rows we insert take anyway, so concurrent creates add no lock work.
-  share: cached((p: AccessParams) => projectAccessQuery(p, "project").forKeyShare(["p", "o"])),
-};
-const resourceAccess = {
-  none: cached((p: ResourceAccessParams) => projectAccessQuery(p, "resource")),
-  update: cached((p: ResourceAccessParams) =>
-    projectAccessQuery(p, "resource").forUpdate("p").forKeyShare("o"),
-  ),
-  share: cached((p: ResourceAccessParams) =>
-    projectAccessQuery(p, "resource").forKeyShare(["p", "o"]),
-  ),
-};
+function lockVariants<P extends Record<string, unknown>>(
+  build: (params: P) => ReturnType<typeof projectAccessQuery>,
+) {
+  return {
+    none: cached(build),
+    update: cached((p: P) => build(p).forUpdate("p").forKeyShare("o")),
+    // The weakest lock that still excludes FOR UPDATE (switch, deletion): the same one the
+    // foreign keys of the rows we insert take anyway, so concurrent creates add no lock work.
+    share: cached((p: P) => build(p).forKeyShare(["p", "o"])),
+  };
+}
+const projectAccess = lockVariants((p: AccessParams) =>
+  projectAccessQuery(p, "project", "without"),
+);
+const resourceAccess = lockVariants((p: ResourceAccessParams) =>
+  projectAccessQuery(p, "resource", "without"),
+);
+// The session's `last_used_at` as one more column: null when it has ended.
+const projectAccessWithSession = lockVariants((p: AccessParams & SessionRead) =>
+  projectAccessQuery(p, "project", "with session"),
+);
+const resourceAccessWithSession = lockVariants((p: ResourceAccessParams & SessionRead) =>
+  projectAccessQuery(p, "resource", "with session"),
+);
 
 async function readProjectAccess(
   options: {
     db: Queryable;
     userId: string;
     lock?: "share" | "update";
+    session?: SessionRead;
   } & ProjectRef,
 ): Promise<ProjectAccess | undefined> {
-  const { userId } = options;
+  const { userId, session } = options;
   const lock = options.lock ?? "none";
   const row = await first(
     options.db,
     "projectId" in options
-      ? projectAccess[lock]({ projectId: options.projectId, userId })
-      : resourceAccess[lock]({ resourceId: options.resourceId, userId }),
+      ? session
+        ? projectAccessWithSession[lock]({ projectId: options.projectId, userId, ...session })
+        : projectAccess[lock]({ projectId: options.projectId, userId })
+      : session
+        ? resourceAccessWithSession[lock]({ resourceId: options.resourceId, userId, ...session })
+        : resourceAccess[lock]({ resourceId: options.resourceId, userId }),
   );
   if (!row) return undefined;
   return {
+    ...(session ? { sessionLastUsed: row.session_last_used_at ?? null } : {}),
     project: {
       id: row.id,
       organization_id: row.organization_id,

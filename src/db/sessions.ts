@@ -43,6 +43,30 @@ const findSessionUserQuery = cached(
       .where("t.last_used_at", ">", idleSince),
 );
 
+/**
+ * The `last_used_at` of the user's session if it lives (exists, used after `idleSince`): as a
+ * statement of its own, or as a column of a request's first read (`loadProjectAccess`).
+ */
+export function liveSessionQuery(params: { tokenHash: string; userId: string; idleSince: Date }) {
+  return sqlb
+    .selectFrom("ktrlplane.api_tokens as t")
+    .select("t.last_used_at")
+    .where("t.token_hash", "=", params.tokenHash)
+    .where("t.user_id", "=", params.userId)
+    .where("t.last_used_at", ">", params.idleSince);
+}
+
+export async function findLiveSession(options: {
+  db: Queryable;
+  tokenHash: string;
+  userId: string;
+  idleSince: Date;
+}): Promise<Date | undefined> {
+  return (await first(options.db, findLiveSessionQuery(options)))?.last_used_at;
+}
+
+const findLiveSessionQuery = cached(liveSessionQuery);
+
 /** Moves `last_used_at` forward, unless another request did so since `unlessAfter`. */
 export async function touchSession(options: {
   db: Queryable;

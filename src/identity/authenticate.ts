@@ -1,53 +1,69 @@
 import type { Queryable } from "../db/database.js";
-import { findSessionUser, touchSession } from "../db/sessions.js";
+import { findSessionUser } from "../db/sessions.js";
 import type { UserRow } from "../db/users.js";
-import { AppError } from "../domain/errors.js";
+import { DeferredSession } from "./deferred-session.js";
 import { authenticateMachineToken, isMachineToken } from "./machine-token-auth.js";
+import { idleSince, touchSessionIfDue, unauthenticated } from "./session-expiry.js";
 import { hashToken } from "./tokens.js";
 
-export type Authenticate = (authorization: string | undefined) => Promise<UserRow>;
+export interface Authenticator {
+  /** Reads the token's row now and answers its user (401 when there is none). */
+  authenticate(authorization: string | undefined): Promise<UserRow>;
+  /**
+   * For a session token whose user an earlier request of this process read: the check of its
+   * row, left to the request's first statement (see `DeferredSession`). Otherwise undefined:
+   * `authenticate` it.
+   */
+  deferred(authorization: string | undefined): DeferredSession | undefined;
+}
 
-/** A session ends after this long without a request (sliding expiry). */
-export const sessionIdleMs = 14 * 24 * 60 * 60 * 1000;
-/** `last_used_at` moves at most this often: most requests only read. */
-export const touchEveryMs = 60 * 1000;
+/** Past this many, the users known by token are forgotten at once (each is read again). */
+const knownTokensMax = 10_000;
 
 /**
  * Resolves a bearer token to its user: a session token (`ktp_…`) or a machine token (`kp_mt_…`).
  *
- * Every request reads the token's row: there is no in-process cache, so a session ended by
- * `POST /v1/auth/logout` (or a machine token revoked) is refused at once by every API process,
- * not after a cache's lifetime. That read is one primary-key lookup; the write that keeps a
- * session alive happens at most once a minute per token.
+ * Every request reads the token's row: there is no in-process cache of sessions, so a session
+ * ended by `POST /v1/auth/logout` (or a machine token revoked) is refused at once by every API
+ * process, not after a cache's lifetime. That read is one primary-key lookup, or a column of the
+ * request's first statement (`deferred`); the write that keeps a session alive happens at most
+ * once a minute per token. What is remembered is only whose a token is, which never changes.
  */
-export function createAuthenticator(options: { db: Queryable; clock?: () => Date }): Authenticate {
+export function createAuthenticator(options: { db: Queryable; clock?: () => Date }): Authenticator {
   const clock = options.clock ?? (() => new Date());
-  return async (authorization) => {
-    const token = bearerToken(authorization);
-    if (!token) throw unauthenticated();
-    const now = clock();
-    if (isMachineToken(token)) {
-      const user = await authenticateMachineToken({ db: options.db, token, at: now });
-      if (!user) throw unauthenticated();
-      return user;
-    }
-    const tokenHash = hashToken(token);
-    const found = await findSessionUser({
-      db: options.db,
-      tokenHash,
-      idleSince: new Date(now.getTime() - sessionIdleMs),
-    });
-    if (!found) throw unauthenticated();
-    const { session_last_used_at: lastUsed, ...user } = found;
-    if (now.getTime() - new Date(lastUsed).getTime() >= touchEveryMs) {
-      await touchSession({
+  const userOfToken = new Map<string, string>();
+  return {
+    async authenticate(authorization) {
+      const token = bearerToken(authorization);
+      if (!token) throw unauthenticated();
+      const now = clock();
+      if (isMachineToken(token)) {
+        const user = await authenticateMachineToken({ db: options.db, token, at: now });
+        if (!user) throw unauthenticated();
+        return user;
+      }
+      const tokenHash = hashToken(token);
+      const found = await findSessionUser({
         db: options.db,
         tokenHash,
-        at: now,
-        unlessAfter: new Date(now.getTime() - touchEveryMs),
+        idleSince: idleSince(now),
       });
-    }
-    return user;
+      if (!found) throw unauthenticated();
+      const { session_last_used_at: lastUsed, ...user } = found;
+      await touchSessionIfDue({ db: options.db, tokenHash, now, lastUsed });
+      if (userOfToken.size >= knownTokensMax) userOfToken.clear();
+      userOfToken.set(tokenHash, user.id);
+      return user;
+    },
+    deferred(authorization) {
+      const token = bearerToken(authorization);
+      if (!token || isMachineToken(token)) return undefined;
+      const tokenHash = hashToken(token);
+      const userId = userOfToken.get(tokenHash);
+      return userId === undefined
+        ? undefined
+        : new DeferredSession({ tokenHash, userId, at: clock() });
+    },
   };
 }
 
@@ -55,11 +71,4 @@ export function createAuthenticator(options: { db: Queryable; clock?: () => Date
 export function bearerToken(authorization: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
   return match?.[1];
-}
-
-function unauthenticated(): AppError {
-  return new AppError({
-    code: "unauthenticated",
-    message: "A valid bearer token is required (Authorization: Bearer <token>)",
-  });
 }

@@ -194,6 +194,14 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
   });
 
   describe("sessions", () => {
+    const lastUsedOf = async (token: string) => {
+      const rows = await app.ctx.db.query<{ last_used_at: Date }>(
+        "SELECT last_used_at FROM ktrlplane.api_tokens WHERE token_hash = $1",
+        [hashToken(token)],
+      );
+      return new Date(rows[0]?.last_used_at ?? 0).toISOString();
+    };
+
     it("log-out ends the session at once; the user's other sessions live on", async () => {
       const { api, token, user } = await app.signUp();
       expect((await api.get("/v1/me")).status).toBe(200);
@@ -223,13 +231,7 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
 
     it("stores only a digest, and writes last_used_at at most once a minute", async () => {
       const { api, token } = await app.signUp();
-      const lastUsed = async () => {
-        const rows = await app.ctx.db.query<{ last_used_at: Date }>(
-          "SELECT last_used_at FROM ktrlplane.api_tokens WHERE token_hash = $1",
-          [hashToken(token)],
-        );
-        return new Date(rows[0]?.last_used_at ?? 0).toISOString();
-      };
+      const lastUsed = () => lastUsedOf(token);
       const created = await lastUsed();
       app.clock.advance({ seconds: 30 });
       await api.get("/v1/me");
@@ -242,6 +244,103 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
         [token],
       );
       expect(stored).toEqual([]);
+    });
+
+    // Resource create and delete read the session in their first statement once this process has
+    // seen the token (see DeferredSession): the same expiry, log-out and touch, on every answer.
+    const graph = (projectId: string, name: string) => ({
+      project_id: projectId,
+      resource_type: "graph",
+      sku: "standard",
+      name,
+    });
+    const unauthenticated = async (response: Promise<ApiResponse>) =>
+      expectProblem(await response, 401, "unauthenticated");
+    const liveResources = async (projectId: string) =>
+      (
+        await app.ctx.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM ktrlplane.resources WHERE project_id = $1 AND deleted_at IS NULL",
+          [projectId],
+        )
+      )[0]?.n;
+
+    it("resource create and delete refuse a session idle 14 days with 401, whatever else the request would get", async () => {
+      const { api } = await app.signUp();
+      const project = (await api.post("/v1/projects", { name: "Idle" })).body;
+      const kept = (await api.post("/v1/resources", graph(project.id, "kept"))).body;
+      const replayed = { "Idempotency-Key": `idle-${Date.now()}` };
+      expect((await api.post("/v1/resources", graph(project.id, "keyed"), replayed)).status).toBe(
+        201,
+      );
+      app.clock.advance({ days: 13 });
+      // Still alive, and this use slides the expiry.
+      expect((await api.post("/v1/resources", graph(project.id, "slid"))).status).toBe(201);
+      app.clock.advance({ days: 14, seconds: 1 });
+      await unauthenticated(api.delete(`/v1/resources/${kept.id}`));
+      await unauthenticated(api.post("/v1/resources", graph(project.id, "n")));
+      // The replay of a committed response, a resource that does not exist, a body that does not
+      // validate: the same 401.
+      await unauthenticated(api.post("/v1/resources", graph(project.id, "keyed"), replayed));
+      await unauthenticated(api.delete("/v1/resources/res_nothing"));
+      await unauthenticated(api.post("/v1/resources", { project_id: project.id }));
+      // An inline project's writes come before its resource's: refused too, nothing made.
+      await unauthenticated(
+        api.post("/v1/resources", {
+          project: { name: "Inline", organization_id: project.organization_id },
+          resource_type: "graph",
+          sku: "standard",
+          name: "n",
+        }),
+      );
+      expect(await liveResources(project.id)).toBe(3);
+      const projects = await app.ctx.db.query(
+        "SELECT 1 FROM ktrlplane.projects WHERE organization_id = $1 AND name = 'Inline'",
+        [project.organization_id],
+      );
+      expect(projects).toEqual([]);
+    });
+
+    it("resource create and delete refuse a logged-out session with 401, also for another tenant's resource", async () => {
+      const { api, token } = await app.signUp();
+      const other = await app.signUp();
+      const project = (await api.post("/v1/projects", { name: "Mine" })).body;
+      const theirs = (await other.api.post("/v1/projects", { name: "Theirs" })).body;
+      const mine = (await api.post("/v1/resources", graph(project.id, "mine"))).body;
+      const foreign = (await other.api.post("/v1/resources", graph(theirs.id, "theirs"))).body;
+      // Live: another tenant's resource and project are not found, and stay as they were.
+      expectProblem(await api.delete(`/v1/resources/${foreign.id}`), 404, "not_found");
+      expectProblem(await api.post("/v1/resources", graph(theirs.id, "x")), 404, "not_found");
+      expect((await api.post("/v1/auth/logout")).status).toBe(204);
+      const ended = app.client(token);
+      await unauthenticated(ended.delete(`/v1/resources/${mine.id}`));
+      await unauthenticated(ended.delete(`/v1/resources/${foreign.id}`));
+      await unauthenticated(ended.post("/v1/resources", graph(project.id, "y")));
+      await unauthenticated(ended.post("/v1/resources", graph(theirs.id, "y")));
+      expect(await liveResources(project.id)).toBe(1);
+      expect(await liveResources(theirs.id)).toBe(1);
+    });
+
+    it("resource create and delete write last_used_at at most once a minute, refused or not", async () => {
+      const { api, token } = await app.signUp();
+      const lastUsed = () => lastUsedOf(token);
+      const project = (await api.post("/v1/projects", { name: "Touch" })).body;
+      const before = await lastUsed();
+      app.clock.advance({ seconds: 30 });
+      const made = (await api.post("/v1/resources", graph(project.id, "a"))).body;
+      expect(await lastUsed()).toBe(before);
+      app.clock.advance({ seconds: 31 });
+      expect((await api.delete(`/v1/resources/${made.id}`)).status).toBe(204);
+      expect(await lastUsed()).toBe(app.clock.now().toISOString());
+      app.clock.advance({ seconds: 61 });
+      expectProblem(await api.delete(`/v1/resources/${made.id}`), 404, "not_found");
+      expect(await lastUsed()).toBe(app.clock.now().toISOString());
+      app.clock.advance({ seconds: 61 });
+      expectProblem(
+        await api.post("/v1/resources", { project_id: project.id }),
+        422,
+        "validation_failed",
+      );
+      expect(await lastUsed()).toBe(app.clock.now().toISOString());
     });
   });
 

@@ -142,6 +142,21 @@ describe.skipIf(!testDatabaseAvailable)("lists: pages, cost per page", () => {
       );
     expect(await statements(large.org)).toBe(await statements(small.org));
   });
+
+  it("a resource create costs 3 statements and a delete 2: the session is read by the first", async () => {
+    // This caller's token is known to the process by now: its session is read by the project's
+    // read (project, roles, paying account, session), then the insert and the quota count.
+    let id = "";
+    const create = await counter.statementsOf(async () => {
+      const made = await owner.api.post("/v1/resources", graph(small.project, "counted"));
+      expect(made.status).toBe(201);
+      id = made.body.id;
+    });
+    const remove = await counter.statementsOf(async () => {
+      expect((await owner.api.delete(`/v1/resources/${id}`)).status).toBe(204);
+    });
+    expect({ create, remove }).toEqual({ create: 3, remove: 2 });
+  });
 });
 
 describe.skipIf(!testDatabaseAvailable)("quotas", () => {

@@ -16,9 +16,16 @@ export const resourceRoutes = [
     status: 201,
     response: resourceResponse,
     idempotent: true,
+    sessionInFirstRead: true,
     errors: [402, 403, 409],
-    handler: async ({ ctx, tx, user, body }) => {
-      const { resource, billing } = await createResource({ ctx, tx, userId: user.id, input: body });
+    handler: async ({ ctx, tx, user, session, body }) => {
+      const { resource, billing } = await createResource({
+        ctx,
+        tx,
+        userId: user.id,
+        session,
+        input: body,
+      });
       return presentResource(resource, billing);
     },
   }),
@@ -43,10 +50,9 @@ export const resourceRoutes = [
     url: "/v1/resources/:id",
     summary: "Delete a resource and stop billing it",
     tag: "resources",
-    handler: async ({ ctx, user, params }) => {
-      await ctx.db.transaction((tx) =>
-        deleteResource({ ctx, tx, userId: user.id, resourceId: params.id ?? "" }),
-      );
+    sessionInFirstRead: true,
+    handler: async ({ ctx, tx, user, session, params }) => {
+      await deleteResource({ ctx, tx, userId: user.id, session, resourceId: params.id ?? "" });
     },
   }),
 ];
