@@ -1,9 +1,19 @@
 import { PGlite } from "@electric-sql/pglite";
 import type { Database } from "./database.js";
 
-/** Embedded PostgreSQL (WASM). `dataDir` undefined keeps the database in memory (tests). */
-export async function openPglite(options: { dataDir?: string }): Promise<Database> {
-  const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+/** The embedded database, which can also dump its data directory (to start others from it). */
+export type PgliteDatabase = Database & { dumpDataDir(): Promise<Blob> };
+
+/**
+ * Embedded PostgreSQL (WASM). `dataDir` undefined keeps the database in memory (tests).
+ * `loadDataDir` starts from a dumped data directory instead of running initdb (tests start from a
+ * migrated template: initdb and the migrations were most of a test database's start).
+ */
+export async function openPglite(options: {
+  dataDir?: string;
+  loadDataDir?: Blob;
+}): Promise<PgliteDatabase> {
+  const db = new PGlite({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
   await db.waitReady;
   return {
     kind: "pglite",
@@ -25,5 +35,7 @@ export async function openPglite(options: { dataDir?: string }): Promise<Databas
     async close() {
       await db.close();
     },
+    // Uncompressed: the tarball is loaded far more often than it is written.
+    dumpDataDir: () => db.dumpDataDir("none"),
   };
 }
