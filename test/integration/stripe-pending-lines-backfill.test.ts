@@ -16,7 +16,7 @@ describe.skipIf(!testDatabaseAvailable)("migration 028's queue of lines already 
   });
 
   it("queues exactly the unsent adjustment and metered lines of accounts in Stripe", async () => {
-    db = await openTestDatabase();
+    db = await openTestDatabase({ empty: true });
     await migrate({ db, through: 27 });
     const [before] = await db.query<{ queue: string | null }>(
       "SELECT to_regclass('ktrlplane.stripe_pending_lines')::text AS queue",
@@ -99,7 +99,7 @@ describe.skipIf(!testDatabaseAvailable)("migration 028's queue of lines already 
       );
     });
 
-    const applied = await migrate({ db });
+    const applied = await migrate({ db, through: 28 });
     expect(applied).toEqual(["028_stripe_scaled_meters_and_pending_lines.sql"]);
     const queued = await db.query<{
       invoice_id: string;

@@ -48,17 +48,22 @@ if (!testDatabaseAvailable) {
  * A fresh database for one test file, already migrated: a copy of a template that ran the
  * migrations once (in-memory PGlite loaded from the template's data directory, or a PostgreSQL
  * database created from the template database). The app's own start still runs `migrate`, which
- * finds nothing to do; the migrations from empty stay tested where a test creates an empty
- * database (`createPostgresDatabase`, a PGlite data directory) and by `npm run check`.
+ * finds nothing to do; the migrations from empty stay tested by the template's own build and where
+ * a test asks for an `empty` database.
  */
-export async function openTestDatabase(): Promise<Database & { drop: () => Promise<void> }> {
+export async function openTestDatabase(
+  options: {
+    /** Not migrated at all, for a test of the migrations themselves. */
+    empty?: boolean;
+  } = {},
+): Promise<Database & { drop: () => Promise<void> }> {
   if (testDatabaseKind === "pglite") {
-    const db = await openPglite({ loadDataDir: await pgliteTemplate() });
+    const db = await openPglite(options.empty ? {} : { loadDataDir: await pgliteTemplate() });
     return Object.assign(db, { drop: () => db.close() });
   }
   const created = await createPostgresDatabase({
     prefix: "ktrlplane_test",
-    template: await postgresTemplate(),
+    template: options.empty ? undefined : await postgresTemplate(),
   });
   const db = openPostgres({ url: created.url });
   return Object.assign(db, {
