@@ -152,3 +152,19 @@ export async function deleteResourceViaApi(options: {
     expect: 204,
   });
 }
+
+/** A second billing account in the tenant's organization, as a department would have. */
+export async function addDepartmentAccount(options: {
+  baseUrl: string;
+  tenant: BenchTenant;
+}): Promise<string> {
+  const department = await callApi<{ id: string }>({
+    baseUrl: options.baseUrl,
+    method: "POST",
+    path: `/v1/organizations/${options.tenant.organizationId}/billing-accounts`,
+    token: options.tenant.token,
+    body: { name: "Department" },
+    expect: 201,
+  });
+  return department.id;
+}

@@ -3,7 +3,7 @@ import { type AppContext, createContext } from "../src/context.js";
 import type { Queryable } from "../src/db/database.js";
 import { openPostgres } from "../src/db/postgres.js";
 import { finalizeDueInvoices } from "../src/invoices/finalize-due-invoices.js";
-import { type BenchTenant, callApi, signUpTenant } from "./api-client.js";
+import { addDepartmentAccount, type BenchTenant, callApi, signUpTenant } from "./api-client.js";
 import { type ServerProcess, startServerProcess } from "./server-process.js";
 
 /** The server's configuration in the cost sections: the request path alone (no reconciler). */
@@ -61,14 +61,7 @@ export async function withCostFixture<T>(options: {
   const server = await startServerProcess({ databaseUrl, config: serverConfig });
   try {
     const tenant = await signUpTenant({ baseUrl: server.baseUrl });
-    const department = await callApi<{ id: string }>({
-      baseUrl: server.baseUrl,
-      method: "POST",
-      path: `/v1/organizations/${tenant.organizationId}/billing-accounts`,
-      token: tenant.token,
-      body: { name: "Department" },
-      expect: 201,
-    });
+    const departmentId = await addDepartmentAccount({ baseUrl: server.baseUrl, tenant });
     const projectIds = [tenant.projectId];
     for (let i = 1; i < projects; i++) {
       const project = await callApi<{ id: string }>({
@@ -81,7 +74,7 @@ export async function withCostFixture<T>(options: {
       });
       projectIds.push(project.id);
     }
-    const billingAccountIds = [tenant.billingAccountId, department.id];
+    const billingAccountIds = [tenant.billingAccountId, departmentId];
     const { from, to, loadSeconds } = await writeCostLedger({
       db,
       organizationId: tenant.organizationId,

@@ -5,7 +5,7 @@ import { loadConfig } from "../src/config.js";
 import { migrate } from "../src/db/migrate.js";
 import { openPglite } from "../src/db/pglite.js";
 import { finalizeDueInvoices } from "../src/invoices/finalize-due-invoices.js";
-import { callApi, signUpTenant } from "./api-client.js";
+import { addDepartmentAccount, callApi, signUpTenant } from "./api-client.js";
 import { writeCostLedger } from "./cost-fixture.js";
 import { costRow, rawCosts, timeSerially } from "./costs.js";
 import type { BenchSection } from "./section.js";
@@ -32,15 +32,8 @@ export const costsPglite: BenchSection = {
       try {
         const baseUrl = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
         const tenant = await signUpTenant({ baseUrl });
-        const department = await callApi<{ id: string }>({
-          baseUrl,
-          method: "POST",
-          path: `/v1/organizations/${tenant.organizationId}/billing-accounts`,
-          token: tenant.token,
-          body: { name: "Department" },
-          expect: 201,
-        });
-        const billingAccountIds = [tenant.billingAccountId, department.id];
+        const departmentId = await addDepartmentAccount({ baseUrl, tenant });
+        const billingAccountIds = [tenant.billingAccountId, departmentId];
         const { from, to, loadSeconds } = await writeCostLedger({
           db,
           organizationId: tenant.organizationId,

@@ -3,7 +3,7 @@ import { meteredCharges } from "../src/billing/metered-usage.js";
 import { loadConfig } from "../src/config.js";
 import { createContext } from "../src/context.js";
 import type { Queryable } from "../src/db/database.js";
-import { callApi } from "./api-client.js";
+import { addDepartmentAccount } from "./api-client.js";
 import { summarizeLatencies } from "./latency-stats.js";
 import type { BenchRow, BenchSection, SectionResult } from "./section.js";
 import { withLastMonthOfUsage } from "./usage-month.js";
@@ -36,15 +36,8 @@ async function measureMeteredCharges(options: { adminUrl: string }): Promise<Sec
         }),
         db,
       });
-      const department = await callApi<{ id: string }>({
-        baseUrl,
-        method: "POST",
-        path: `/v1/organizations/${tenant.organizationId}/billing-accounts`,
-        token: tenant.token,
-        body: { name: "Department" },
-        expect: 201,
-      });
-      const accounts = [tenant.billingAccountId, department.id];
+      const departmentId = await addDepartmentAccount({ baseUrl, tenant });
+      const accounts = [tenant.billingAccountId, departmentId];
       const generating = performance.now();
       await writeMeteredMonth({
         db,
