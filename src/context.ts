@@ -5,6 +5,7 @@ import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { storeCatalog } from "./db/resource-pricing.js";
 import { type Quotas, quotasOf } from "./limits/check-quota.js";
+import { type CostQueryTurns, costQueryTurns } from "./limits/cost-queries-at-once.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import type { BillingProvider } from "./providers/billing-provider.js";
 import { createProvider } from "./providers/create-provider.js";
@@ -22,6 +23,8 @@ export interface AppContext {
   log: Logger;
   /** What one organization may hold at once. */
   quotas: Quotas;
+  /** The process's turns for cost breakdowns (`KTRLPLANE_COST_QUERIES_AT_ONCE`). */
+  costQueryTurns: CostQueryTurns;
 }
 
 /**
@@ -56,6 +59,7 @@ export async function createContext(options: {
     publicUrl: config.KTRLPLANE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     log,
     quotas: quotasOf(config),
+    costQueryTurns: costQueryTurns({ atOnce: config.KTRLPLANE_COST_QUERIES_AT_ONCE }),
   };
   // Moves of existing resources to a new price version that came while nothing ran.
   await movePriceVersions({ ctx });

@@ -88,6 +88,17 @@ const deferredAccounts = new Gauge({
   registers: [metricsRegistry],
 });
 
+const costQueriesWaited = new Counter({
+  name: "ktrlplane_cost_queries_waited_total",
+  help: "Cost breakdowns that waited for a turn (KTRLPLANE_COST_QUERIES_AT_ONCE were running)",
+  registers: [metricsRegistry],
+});
+
+/** For the cost routes: one breakdown had to wait for a turn. */
+export function recordCostQueryWaited(): void {
+  costQueriesWaited.inc();
+}
+
 /** For the identity code: one refused log-in. */
 export function recordLoginFailure(reason = "invalid_credentials"): void {
   loginFailures.inc({ reason });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statementCounter } from "../support/statement-counter.js";
 import type { ApiClient, ApiResponse } from "../support/test-app.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
-import { testDatabaseAvailable } from "../support/test-database.js";
+import { testDatabaseAvailable, testDatabaseKind } from "../support/test-database.js";
 
 // Costs grouped by resource page like every list, and one resource's cost is a read of its own:
 // neither grows with the organization. (Exactness against the raw ledger, paged and per resource,
@@ -113,4 +113,29 @@ describe.skipIf(!testDatabaseAvailable)("costs: pages of groups, one resource's 
     const stranger = await app.signUp();
     expect((await stranger.api.get(`/v1/resources/${large.resource}/costs`)).status).toBe(404);
   });
+
+  // On PGlite one connection runs every statement in turn, so requests never overlap there.
+  it.skipIf(testDatabaseKind === "pglite")(
+    "runs at most KTRLPLANE_COST_QUERIES_AT_ONCE breakdowns at a time: the rest wait their turn and all answer",
+    async () => {
+      const waited = async () => {
+        const scrape = await (await fetch(`${app.url}/metrics`)).text();
+        const line = scrape
+          .split("\n")
+          .find((l) => l.startsWith("ktrlplane_cost_queries_waited_total "));
+        return Number(line?.split(" ").pop());
+      };
+      const before = await waited();
+      const path = `/v1/organizations/${large.org}/costs?group_by=resource`;
+      const alone = await owner.api.get(path);
+      expect(await waited()).toBe(before);
+      // Six at once against the default two turns: four of them find both turns taken.
+      const together = await Promise.all(Array.from({ length: 6 }, () => owner.api.get(path)));
+      for (const answer of together) {
+        expect(answer.status).toBe(200);
+        expect(answer.body).toEqual(alone.body);
+      }
+      expect(await waited()).toBeGreaterThanOrEqual(before + 1);
+    },
+  );
 });

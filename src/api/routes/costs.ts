@@ -50,15 +50,18 @@ export const costRoutes = [
     response: costsResponse,
     handler: async ({ ctx, user, params, query }) => {
       const { organization } = await organizationInPath({ ctx, user, params }, "read");
-      const { next, ...costs } = await costBreakdown({
-        ctx,
-        db: ctx.db,
-        organizationId: organization.id,
-        currency: organization.currency,
-        ...costWindow({ clock: ctx.clock, from: query.from, to: query.to }),
-        groupBy: query.group_by,
-        page: { limit: query.limit, after: query.cursor },
-      });
+      const window = costWindow({ clock: ctx.clock, from: query.from, to: query.to });
+      const { next, ...costs } = await ctx.costQueryTurns(() =>
+        costBreakdown({
+          ctx,
+          db: ctx.db,
+          organizationId: organization.id,
+          currency: organization.currency,
+          ...window,
+          groupBy: query.group_by,
+          page: { limit: query.limit, after: query.cursor },
+        }),
+      );
       return { ...costs, next_cursor: next ? encodeCostCursor(next) : null };
     },
   }),
