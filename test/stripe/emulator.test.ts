@@ -514,18 +514,7 @@ describe("more faults and billing semantics", () => {
   });
 
   it("charges a customer with a default payment method; failed payments make it past_due", async () => {
-    const customer = await stripe.customers.create({});
-    const session = await stripe.checkout.sessions.create({
-      mode: "setup",
-      customer: customer.id,
-      currency: "usd",
-      success_url: "http://app.test/ok",
-    });
-    const done = emulator.completeCheckoutSession(session.id);
-    const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
-    await stripe.customers.update(customer.id, {
-      invoice_settings: { default_payment_method: intent.payment_method as string },
-    });
+    const customer = await payingCustomer();
     const price = await monthlyPrice(500);
     const sub = await stripe.subscriptions.create({
       customer: customer.id,
