@@ -1,8 +1,8 @@
 import { expect, it } from "vitest";
 import {
   closeMeteredMonth,
-  completeSetup,
   describeStripeApp,
+  signUpWithActiveAccount,
   stripeMeterOf,
 } from "../support/stripe-mode.js";
 import type { ApiClient } from "../support/test-app.js";
@@ -80,13 +80,11 @@ describeStripeApp(
     it("creates one meter and one metered price per price, items without quantity", async () => {
       const { emulator, app, stripeApp } = suite;
       stripeApp.setClocks("2026-11-02T00:00:00Z");
-      ({ api } = await app.signUp());
-      const project = (await api.post("/v1/projects", { name: "Meters" })).body;
-      accountId = project.billing.billing_account_id;
-      await completeSetup({ api, emulator, billingAccountId: accountId });
+      const signedUp = await signUpWithActiveAccount({ app, emulator, projectName: "Meters" });
+      ({ api, accountId } = signedUp);
       const create = async (key: string, resource_type: string, sku: string) => {
         const r = await api.post("/v1/resources", {
-          project_id: project.id,
+          project_id: signedUp.project.id,
           resource_type,
           sku,
           name: key,
