@@ -20,6 +20,8 @@ export interface HandlerInput<Body, Query> {
   query: Query;
   params: Record<string, string>;
   request: FastifyRequest;
+  /** This server's: what it remembers of tokens is dropped through it (log-out). */
+  authenticator: Authenticator;
 }
 
 /** What an `idempotent` route's handler gets besides: the one transaction of the request. */
@@ -235,6 +237,7 @@ export function registerRoutes(options: {
           query: request.query,
           params: request.params as Record<string, string>,
           request,
+          authenticator: authenticator(),
           ...(spec.sessionInFirstRead ? { session } : {}),
         };
         if (spec.idempotent) {

@@ -15,6 +15,12 @@ export interface Authenticator {
    * `authenticate` it.
    */
   deferred(authorization: string | undefined): DeferredSession | undefined;
+  /**
+   * Forgets whose the token is, in this process (the token's session has ended here: log-out).
+   * Its next request is then read up front and refused before the rate limit sees it, instead of
+   * being counted against its former user as a deferred session is (see `registerRateLimit`).
+   */
+  forget(authorization: string | undefined): void;
 }
 
 /** Past this many, the users known by token are forgotten at once (each is read again). */
@@ -27,11 +33,16 @@ const knownTokensMax = 10_000;
  * ended by `POST /v1/auth/logout` (or a machine token revoked) is refused at once by every API
  * process, not after a cache's lifetime. That read is one primary-key lookup, or a column of the
  * request's first statement (`deferred`); the write that keeps a session alive happens at most
- * once a minute per token. What is remembered is only whose a token is, which never changes.
+ * once a minute per token. What is remembered is only whose a token is, which never changes, and
+ * only while its session lives as far as this process knows: a log-out here or a read that finds
+ * the session ended forgets it.
  */
 export function createAuthenticator(options: { db: Queryable; clock?: () => Date }): Authenticator {
   const clock = options.clock ?? (() => new Date());
   const userOfToken = new Map<string, string>();
+  const forget = (tokenHash: string) => {
+    userOfToken.delete(tokenHash);
+  };
   return {
     async authenticate(authorization) {
       const token = bearerToken(authorization);
@@ -48,7 +59,10 @@ export function createAuthenticator(options: { db: Queryable; clock?: () => Date
         tokenHash,
         idleSince: idleSince(now),
       });
-      if (!found) throw unauthenticated();
+      if (!found) {
+        forget(tokenHash);
+        throw unauthenticated();
+      }
       const { session_last_used_at: lastUsed, ...user } = found;
       await touchSessionIfDue({ db: options.db, tokenHash, now, lastUsed });
       if (userOfToken.size >= knownTokensMax) userOfToken.clear();
@@ -60,9 +74,17 @@ export function createAuthenticator(options: { db: Queryable; clock?: () => Date
       if (!token || isMachineToken(token)) return undefined;
       const tokenHash = hashToken(token);
       const userId = userOfToken.get(tokenHash);
-      return userId === undefined
-        ? undefined
-        : new DeferredSession({ tokenHash, userId, at: clock() });
+      if (userId === undefined) return undefined;
+      return new DeferredSession({
+        tokenHash,
+        userId,
+        at: clock(),
+        onEnded: () => forget(tokenHash),
+      });
+    },
+    forget(authorization) {
+      const token = bearerToken(authorization);
+      if (token) forget(hashToken(token));
     },
   };
 }

@@ -17,11 +17,17 @@ export class DeferredSession {
   readonly at: Date;
   #lastUsed: Date | null | undefined;
   #settled = false;
+  readonly #onEnded: () => void;
 
-  constructor(options: { tokenHash: string; userId: string; at: Date }) {
+  /**
+   * `onEnded` runs when the read finds the session ended: the process forgets whose the token
+   * is, so its next requests are read up front, refused before the rate limit counts them.
+   */
+  constructor(options: { tokenHash: string; userId: string; at: Date; onEnded: () => void }) {
     this.tokenHash = options.tokenHash;
     this.userId = options.userId;
     this.at = options.at;
+    this.#onEnded = options.onEnded;
   }
 
   /** The parameters of the read, for a statement that carries it as a column. */
@@ -36,7 +42,10 @@ export class DeferredSession {
   /** What the request's statement read: the session's `last_used_at`, null if it has ended (401). */
   record(lastUsed: Date | null): void {
     this.#lastUsed = lastUsed;
-    if (lastUsed === null) throw unauthenticated();
+    if (lastUsed === null) {
+      this.#onEnded();
+      throw unauthenticated();
+    }
   }
 
   /** A read of its own, for a request whose statements did not carry it. */

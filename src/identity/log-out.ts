@@ -1,16 +1,19 @@
 import type { AppContext } from "../context.js";
 import { deleteSession } from "../db/sessions.js";
 import { AppError } from "../domain/errors.js";
-import { bearerToken } from "./authenticate.js";
+import { type Authenticator, bearerToken } from "./authenticate.js";
 import { isMachineToken } from "./machine-token-auth.js";
 import { hashToken } from "./tokens.js";
 
 /**
  * Ends the session whose token authenticated this request, at once: the row is deleted and no
- * process caches it. A machine token is not a session: organization owners revoke it.
+ * process caches it (every request reads it). This process also forgets whose the token is
+ * (`authenticator`), so the token's next requests here are refused before the rate limit counts
+ * them against the user. A machine token is not a session: organization owners revoke it.
  */
 export async function logOut(options: {
   ctx: AppContext;
+  authenticator: Authenticator;
   authorization: string | undefined;
 }): Promise<void> {
   const token = bearerToken(options.authorization);
@@ -20,5 +23,7 @@ export async function logOut(options: {
       message: "A machine token is not a session; an organization owner revokes it",
     });
   }
-  if (token) await deleteSession({ db: options.ctx.db, tokenHash: hashToken(token) });
+  if (!token) return;
+  await deleteSession({ db: options.ctx.db, tokenHash: hashToken(token) });
+  options.authenticator.forget(options.authorization);
 }

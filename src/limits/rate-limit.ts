@@ -16,7 +16,11 @@ export function isRateLimited(url: string): boolean {
 /**
  * Counts each caller's requests in a fixed window, in this process's memory: the authenticated
  * user or machine token (known once the route has authenticated the request, hence the
- * `preHandler` hook), else the client's address. Register before the routes.
+ * `preHandler` hook), else the client's address. On the routes that read the session in their
+ * first statement the user is the one this process remembers for the token, unread yet; it
+ * forgets it once the session has ended here (logged out here, or a read found it ended), so an
+ * ended token's later requests are refused before this hook instead of spending its former
+ * user's budget. Register before the routes.
  */
 export async function registerRateLimit(options: {
   app: FastifyInstance;

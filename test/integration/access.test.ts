@@ -73,6 +73,13 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
     }>;
   };
 
+  /** The owner invites each member to `path` (an organization's or a project's) with its role. */
+  const grant = async (options: { path: string; roles: [Member, string][] }) => {
+    for (const [who, role] of options.roles) {
+      expectStatus(await inviteAndAccept({ by: owner.api, path: options.path, who, role }), 200);
+    }
+  };
+
   beforeAll(async () => {
     app = await startTestApp();
     [owner, billingAdmin, editor, viewer, projectViewer, projectEditor, outsider] =
@@ -89,19 +96,14 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
     const a = await owner.api.post("/v1/organizations", { name: "Acme" });
     expectStatus(a, 201);
     orgA = a.body;
-    for (const [member, role] of [
-      [billingAdmin, "billing_admin"],
-      [editor, "editor"],
-      [viewer, "viewer"],
-    ] as const) {
-      const granted = await inviteAndAccept({
-        by: owner.api,
-        path: `/v1/organizations/${orgA.id}/members`,
-        who: member,
-        role,
-      });
-      expectStatus(granted, 200);
-    }
+    await grant({
+      path: `/v1/organizations/${orgA.id}/members`,
+      roles: [
+        [billingAdmin, "billing_admin"],
+        [editor, "editor"],
+        [viewer, "viewer"],
+      ],
+    });
     const created1 = await owner.api.post("/v1/projects", { name: "p1", organization_id: orgA.id });
     expectStatus(created1, 201);
     p1 = created1.body;
@@ -121,18 +123,13 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
     });
     expectStatus(dept, 201);
     deptAccountA = dept.body;
-    for (const [member, role] of [
-      [projectViewer, "viewer"],
-      [projectEditor, "editor"],
-    ] as const) {
-      const granted = await inviteAndAccept({
-        by: owner.api,
-        path: `/v1/projects/${p1.id}/members`,
-        who: member,
-        role,
-      });
-      expectStatus(granted, 200);
-    }
+    await grant({
+      path: `/v1/projects/${p1.id}/members`,
+      roles: [
+        [projectViewer, "viewer"],
+        [projectEditor, "editor"],
+      ],
+    });
 
     const b = await outsider.api.post("/v1/organizations", { name: "Bravo" });
     expectStatus(b, 201);

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { throttleKeys } from "../../src/identity/login-throttle.js";
 import { hashToken } from "../../src/identity/tokens.js";
 import { invitationToken, inviteAndAccept } from "../support/invite.js";
-import { type ApiResponse, startTestApp, type TestApp } from "../support/test-app.js";
+import {
+  type ApiClient,
+  type ApiResponse,
+  startTestApp,
+  type TestApp,
+} from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 // Issue 11, identity: password rules, log-in throttling, sessions, machine tokens. Through HTTP.
@@ -264,34 +269,55 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
         )
       )[0]?.n;
 
+    /**
+     * Another session of the user, used once so that this process knows whose its token is: its
+     * first request after the session ends reads it in the request's statement (the process then
+     * forgets the token and reads its later requests up front). Its client.
+     */
+    const knownSession = async (email: string) => {
+      const login = await logIn(email, password);
+      expect(login.status).toBe(200);
+      const client = app.client(login.body.token);
+      expect((await client.get("/v1/me")).status).toBe(200);
+      return { client, token: login.body.token as string };
+    };
+
     it("resource create and delete refuse a session idle 14 days with 401, whatever else the request would get", async () => {
-      const { api } = await app.signUp();
+      const { api, user } = await app.signUp();
       const project = (await api.post("/v1/projects", { name: "Idle" })).body;
       const kept = (await api.post("/v1/resources", graph(project.id, "kept"))).body;
       const replayed = { "Idempotency-Key": `idle-${Date.now()}` };
       expect((await api.post("/v1/resources", graph(project.id, "keyed"), replayed)).status).toBe(
         201,
       );
+      // One session per refusal: each is the first request of its token after the end.
+      const b = (await knownSession(user.email)).client;
+      const c = (await knownSession(user.email)).client;
+      const d = (await knownSession(user.email)).client;
+      const e = (await knownSession(user.email)).client;
+      const f = (await knownSession(user.email)).client;
       app.clock.advance({ days: 13 });
       // Still alive, and this use slides the expiry.
       expect((await api.post("/v1/resources", graph(project.id, "slid"))).status).toBe(201);
       app.clock.advance({ days: 14, seconds: 1 });
       await unauthenticated(api.delete(`/v1/resources/${kept.id}`));
-      await unauthenticated(api.post("/v1/resources", graph(project.id, "n")));
+      await unauthenticated(b.post("/v1/resources", graph(project.id, "n")));
       // The replay of a committed response, a resource that does not exist, a body that does not
       // validate: the same 401.
-      await unauthenticated(api.post("/v1/resources", graph(project.id, "keyed"), replayed));
-      await unauthenticated(api.delete("/v1/resources/res_nothing"));
-      await unauthenticated(api.post("/v1/resources", { project_id: project.id }));
+      await unauthenticated(c.post("/v1/resources", graph(project.id, "keyed"), replayed));
+      await unauthenticated(d.delete("/v1/resources/res_nothing"));
+      await unauthenticated(e.post("/v1/resources", { project_id: project.id }));
       // An inline project's writes come before its resource's: refused too, nothing made.
       await unauthenticated(
-        api.post("/v1/resources", {
+        f.post("/v1/resources", {
           project: { name: "Inline", organization_id: project.organization_id },
           resource_type: "graph",
           sku: "standard",
           name: "n",
         }),
       );
+      // Later requests of an ended token: read up front, the same 401.
+      await unauthenticated(api.post("/v1/resources", graph(project.id, "n")));
       expect(await liveResources(project.id)).toBe(3);
       const projects = await app.ctx.db.query(
         "SELECT 1 FROM ktrlplane.projects WHERE organization_id = $1 AND name = 'Inline'",
@@ -300,8 +326,8 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
       expect(projects).toEqual([]);
     });
 
-    it("resource create and delete refuse a logged-out session with 401, also for another tenant's resource", async () => {
-      const { api, token } = await app.signUp();
+    it("resource create and delete refuse a session logged out here or in another process with 401, also for another tenant's resource", async () => {
+      const { api, token, user } = await app.signUp();
       const other = await app.signUp();
       const project = (await api.post("/v1/projects", { name: "Mine" })).body;
       const theirs = (await other.api.post("/v1/projects", { name: "Theirs" })).body;
@@ -310,12 +336,28 @@ describe.skipIf(!testDatabaseAvailable)("identity", () => {
       // Live: another tenant's resource and project are not found, and stay as they were.
       expectProblem(await api.delete(`/v1/resources/${foreign.id}`), 404, "not_found");
       expectProblem(await api.post("/v1/resources", graph(theirs.id, "x")), 404, "not_found");
+      const refusals = [
+        (ended: ApiClient) => ended.delete(`/v1/resources/${mine.id}`),
+        (ended: ApiClient) => ended.delete(`/v1/resources/${foreign.id}`),
+        (ended: ApiClient) => ended.post("/v1/resources", graph(project.id, "y")),
+        (ended: ApiClient) => ended.post("/v1/resources", graph(theirs.id, "y")),
+      ];
+      // Another API process on the same database serves these log-outs: this one still knows
+      // whose the tokens are, and reads each session in the request's statement.
+      const elsewhere = await startTestApp({ db: app.db, at: app.clock.now().toISOString() });
+      try {
+        for (const refuse of refusals) {
+          const ended = await knownSession(user.email);
+          expect((await elsewhere.client(ended.token).post("/v1/auth/logout")).status).toBe(204);
+          await unauthenticated(refuse(ended.client));
+        }
+      } finally {
+        await elsewhere.close({ keepDatabase: true });
+      }
+      // Logged out here: this process forgot the token, and reads its session up front.
       expect((await api.post("/v1/auth/logout")).status).toBe(204);
-      const ended = app.client(token);
-      await unauthenticated(ended.delete(`/v1/resources/${mine.id}`));
-      await unauthenticated(ended.delete(`/v1/resources/${foreign.id}`));
-      await unauthenticated(ended.post("/v1/resources", graph(project.id, "y")));
-      await unauthenticated(ended.post("/v1/resources", graph(theirs.id, "y")));
+      await unauthenticated(app.client(token).delete(`/v1/resources/${mine.id}`));
+      await unauthenticated(app.client(token).post("/v1/resources", graph(theirs.id, "y")));
       expect(await liveResources(project.id)).toBe(1);
       expect(await liveResources(theirs.id)).toBe(1);
     });

@@ -10,7 +10,7 @@ import { finalizeInvoice } from "../../src/invoices/finalize-invoice.js";
 import { startReconciler } from "../../src/worker/reconciler-loop.js";
 import { inviteAndAccept } from "../support/invite.js";
 import type { ApiClient } from "../support/test-app.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
+import { moveClockAsUser, startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
 
 interface UpcomingLine {
@@ -104,14 +104,7 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
   const switchTo = async (project: string, body: unknown) => {
     expect((await api.put(`/v1/projects/${project}/billing`, body)).status).toBe(200);
   };
-  /** Moves the clock forward, using the session every 10 days as a returning user would. */
-  const moveTo = async (at: string) => {
-    const target = new Date(at).getTime();
-    while (app.clock.now().getTime() < target) {
-      app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
-      expect((await api.get("/v1/me")).status).toBe(200);
-    }
-  };
+  const moveTo = (at: string) => moveClockAsUser({ app, api, at });
   const invoicesOf = async (account: string) => {
     const r = await api.get(`/v1/billing-accounts/${account}/invoices`);
     expect(r.status).toBe(200);

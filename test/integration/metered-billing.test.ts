@@ -7,55 +7,10 @@ import {
   type TestApp,
 } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
-import { meteredType, usageMeters, writeTestCatalog } from "../support/usage-catalog.js";
+import { writeMeteredCatalog } from "../support/usage-catalog.js";
 
 // Metered prices billed from usage through the HTTP API, on both databases: every aggregation
 // and pricing scheme, against figures computed here from the events sent.
-
-/** The default catalog plus one metered price per aggregation, each with another scheme. */
-function writeMeteredCatalog(): Promise<string> {
-  return writeTestCatalog((catalog) => {
-    catalog.meters = usageMeters;
-    catalog.resource_types.push(
-      meteredType({
-        type: "api",
-        sku: "calls",
-        eventName: "api_calls",
-        price: { unit_amount_decimal: "0.002" },
-      }),
-      meteredType({
-        type: "db",
-        sku: "peak",
-        eventName: "peak_connections",
-        price: {
-          tiers_mode: "graduated",
-          tiers: [
-            { up_to: 10, unit_amount: 100 },
-            { up_to: null, unit_amount: 50 },
-          ],
-        },
-      }),
-      meteredType({
-        type: "app",
-        sku: "users",
-        eventName: "active_users",
-        price: { unit_amount: 500, package_size: 2 },
-      }),
-      meteredType({
-        type: "seats",
-        sku: "seat",
-        eventName: "seats",
-        price: {
-          tiers_mode: "volume",
-          tiers: [
-            { up_to: 5, unit_amount: 1000 },
-            { up_to: null, unit_amount: 800 },
-          ],
-        },
-      }),
-    );
-  });
-}
 
 function expectStatus(response: ApiResponse, status: number): void {
   expect(response.status, JSON.stringify(response.body)).toBe(status);
@@ -125,7 +80,7 @@ describe.skipIf(!testDatabaseAvailable)("metered billing", () => {
   beforeAll(async () => {
     app = await startTestApp({
       at: "2026-10-03T08:00:00Z",
-      catalogPath: await writeMeteredCatalog(),
+      catalogPath: await writeMeteredCatalog({ apiUnitAmountDecimal: "0.002" }),
     });
     ({ api } = await app.signUp());
     const a = (await api.post("/v1/projects", { name: "Website" })).body;

@@ -7,6 +7,16 @@ import { writeTestCatalog } from "../support/usage-catalog.js";
 // is counted, how a month's events make the quantity, what one unit is called) and carries the
 // fields its amount is computed from, in every version.
 
+/** A meter with every field set: the API names it as the catalog has it. */
+const activeUsers = {
+  event_name: "active_users",
+  name: "Active users",
+  aggregation: "unique_count",
+  property: "user",
+  unit_name: "person",
+  unit_name_plural: "people",
+};
+
 function writeCatalog(): Promise<string> {
   return writeTestCatalog((catalog) => {
     catalog.meters.push(
@@ -16,14 +26,7 @@ function writeCatalog(): Promise<string> {
         aggregation: "count",
         unit_name: "request",
       },
-      {
-        event_name: "active_users",
-        name: "Active users",
-        aggregation: "unique_count",
-        property: "user",
-        unit_name: "person",
-        unit_name_plural: "people",
-      },
+      activeUsers,
       { event_name: "gb_stored", name: "Storage", aggregation: "max" },
     );
     catalog.resource_types.push({
@@ -92,14 +95,7 @@ describe.skipIf(!testDatabaseAvailable)("GET /v1/resource-types names the meter"
       unit_name: "run",
       unit_name_plural: "runs",
     });
-    expect(skus["api/users"]?.meter).toEqual({
-      event_name: "active_users",
-      name: "Active users",
-      aggregation: "unique_count",
-      property: "user",
-      unit_name: "person",
-      unit_name_plural: "people",
-    });
+    expect(skus["api/users"]?.meter).toEqual(activeUsers);
     // No unit name in the catalog: none invented.
     expect(skus["api/storage"]?.meter).toMatchObject({
       aggregation: "max",

@@ -3,6 +3,7 @@ import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js
 import {
   type ApiClient,
   type ApiResponse,
+  moveClockAsUser,
   startTestApp,
   type TestApp,
 } from "../support/test-app.js";
@@ -58,13 +59,7 @@ describe.skipIf(!testDatabaseAvailable)("the upcoming invoice's pending adjustme
       events.map(() => "accepted"),
     );
   };
-  const moveTo = async (at: string) => {
-    const target = new Date(at).getTime();
-    while (app.clock.now().getTime() < target) {
-      app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
-      expectStatus(await api.get("/v1/me"), 200);
-    }
-  };
+  const moveTo = (at: string) => moveClockAsUser({ app, api, at });
   const finalizeAt = async (at: string) => {
     await moveTo(at);
     const round = await finalizeDueInvoices({ ctx: app.ctx });

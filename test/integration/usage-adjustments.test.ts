@@ -4,6 +4,7 @@ import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js
 import {
   type ApiClient,
   type ApiResponse,
+  moveClockAsUser,
   startTestApp,
   type TestApp,
 } from "../support/test-app.js";
@@ -130,14 +131,7 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     if (!found) throw new Error(`no invoice for ${start}`);
     return found;
   };
-  /** Moves the clock forward, using the session every 10 days as a returning user would. */
-  const moveTo = async (at: string) => {
-    const target = new Date(at).getTime();
-    while (app.clock.now().getTime() < target) {
-      app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
-      expectStatus(await api.get("/v1/me"), 200);
-    }
-  };
+  const moveTo = (at: string) => moveClockAsUser({ app, api, at });
   const finalizeAt = async (at: string) => {
     await moveTo(at);
     const round = await finalizeDueInvoices({ ctx: app.ctx });
@@ -365,25 +359,9 @@ describe.skipIf(!testDatabaseAvailable)("late usage racing the finalization", ()
   });
 
   it("bills every late event exactly once, whichever commits first", async () => {
-    app = await startTestApp({ at: "2026-10-03T08:00:00Z" });
-    const { api } = await app.signUp();
-    const project = (await api.post("/v1/projects", { name: "Racing" })).body;
-    const account = project.billing.billing_account_id as string;
-    const resource = (
-      await api.post("/v1/resources", {
-        project_id: project.id,
-        resource_type: "flow",
-        sku: "runs",
-        name: "runner",
-      })
-    ).body.id as string;
-    const moveTo = async (at: string) => {
-      const target = new Date(at).getTime();
-      while (app.clock.now().getTime() < target) {
-        app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
-        expectStatus(await api.get("/v1/me"), 200);
-      }
-    };
+    const runner = await startFlowRunner({ projectName: "Racing" });
+    app = runner.app;
+    const { api, account, resource, moveTo } = runner;
     const runs = new Map<string, number>();
     let seq = 0;
     const send = async (month: string, value: number) => {
@@ -445,25 +423,9 @@ describe.skipIf(!testDatabaseAvailable)("a batch still writing a late event", ()
   });
 
   it("holds the finalization back until it commits, so its events are re-checked", async () => {
-    app = await startTestApp({ at: "2026-10-03T08:00:00Z" });
-    const { api } = await app.signUp();
-    const project = (await api.post("/v1/projects", { name: "Held" })).body;
-    const account = project.billing.billing_account_id as string;
-    const resource = (
-      await api.post("/v1/resources", {
-        project_id: project.id,
-        resource_type: "flow",
-        sku: "runs",
-        name: "runner",
-      })
-    ).body.id as string;
-    const moveTo = async (at: string) => {
-      const target = new Date(at).getTime();
-      while (app.clock.now().getTime() < target) {
-        app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
-        expectStatus(await api.get("/v1/me"), 200);
-      }
-    };
+    const runner = await startFlowRunner({ projectName: "Held" });
+    app = runner.app;
+    const { api, account, resource, moveTo } = runner;
     const send = async (id: string, value: number, at: string) => {
       const r = await api.post("/v1/usage", {
         events: [{ id, resource_id: resource, event_name: "flow_runs", value, timestamp: at }],
@@ -472,7 +434,8 @@ describe.skipIf(!testDatabaseAvailable)("a batch still writing a late event", ()
     };
     await moveTo("2026-10-10T00:00:00Z");
     await send("oct", 3, "2026-10-10T00:00:00Z");
-    await finalizeAt(app, moveTo, "2026-11-01T00:10:00Z");
+    await moveTo("2026-11-01T00:10:00Z");
+    expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
     await moveTo("2026-11-05T00:00:00Z");
     await send("late", 1, "2026-10-20T00:00:00Z");
     await moveTo("2026-12-01T00:10:00Z");
@@ -538,9 +501,28 @@ describe.skipIf(!testDatabaseAvailable)("a batch still writing a late event", ()
   }, 120_000);
 });
 
-async function finalizeAt(app: TestApp, moveTo: (at: string) => Promise<void>, at: string) {
-  await moveTo(at);
-  expect((await finalizeDueInvoices({ ctx: app.ctx })).failed).toBe(0);
+/**
+ * A fresh app in October 2026 with one user, whose project's account bills one flow/runs
+ * resource (2 cents a run); `moveTo` moves the clock as that user would.
+ */
+async function startFlowRunner(options: { projectName: string }) {
+  const app = await startTestApp({ at: "2026-10-03T08:00:00Z" });
+  const { api } = await app.signUp();
+  const project = (await api.post("/v1/projects", { name: options.projectName })).body;
+  const created = await api.post("/v1/resources", {
+    project_id: project.id,
+    resource_type: "flow",
+    sku: "runs",
+    name: "runner",
+  });
+  expectStatus(created, 201);
+  return {
+    app,
+    api,
+    account: project.billing.billing_account_id as string,
+    resource: created.body.id as string,
+    moveTo: (at: string) => moveClockAsUser({ app, api, at }),
+  };
 }
 
 function adjustmentAmounts(invoice: Invoice): number[] {

@@ -3,6 +3,7 @@ import type { StripeEmulator } from "../support/stripe-emulator/index.js";
 import {
   completeSetup,
   type StripeTestApp,
+  signUpWithActiveAccount,
   startStripeTestApp,
   waitForSync,
 } from "../support/stripe-mode.js";
@@ -34,10 +35,11 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts in Stripe mode", () =>
 
   it("a month of creates and deletes: Stripe charges what the ledger says, ±1 minor unit per line", async () => {
     setClocks("2026-11-02T00:00:00Z");
-    const { api } = await app.signUp();
-    const project = (await api.post("/v1/projects", { name: "Month" })).body;
-    const accountId: string = project.billing.billing_account_id;
-    await completeSetup({ api, emulator, billingAccountId: accountId });
+    const { api, project, accountId } = await signUpWithActiveAccount({
+      app,
+      emulator,
+      projectName: "Month",
+    });
     const ids: string[] = [];
     const create = async (resource_type: string, n: number) => {
       for (let i = 0; i < n; i++) {
@@ -186,10 +188,11 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts in Stripe mode", () =>
   });
   it("renaming an account renames its Stripe customer through the reconciler, a rename back too", async () => {
     setClocks("2026-12-04T00:00:00Z");
-    const { api } = await app.signUp();
-    const project = (await api.post("/v1/projects", { name: "Renamed" })).body;
-    const accountId: string = project.billing.billing_account_id;
-    await completeSetup({ api, emulator, billingAccountId: accountId });
+    const { api, accountId } = await signUpWithActiveAccount({
+      app,
+      emulator,
+      projectName: "Renamed",
+    });
     const customer = () =>
       [...emulator.state.customers.values()].find(
         (c) => c.metadata.ktrlplane_billing_account_id === accountId,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StripeEmulator } from "../support/stripe-emulator/index.js";
 import {
-  completeSetup,
   type StripeTestApp,
+  signUpWithActiveAccount,
   startStripeTestApp,
   waitForSync,
 } from "../support/stripe-mode.js";
@@ -31,10 +31,11 @@ describe.skipIf(!testDatabaseAvailable)("Stripe and the ledger bill the same per
     // Both clocks on the app's instant (2026-11-10T00:00Z), moved together below.
     app.clock.set("2026-11-10T00:00:00Z");
     emulator.clock.set(Date.parse("2026-11-10T00:00:00Z") / 1000);
-    const { api } = await app.signUp();
-    const project = (await api.post("/v1/projects", { name: "Half month" })).body;
-    const accountId: string = project.billing.billing_account_id;
-    await completeSetup({ api, emulator, billingAccountId: accountId });
+    const { api, project, accountId } = await signUpWithActiveAccount({
+      app,
+      emulator,
+      projectName: "Half month",
+    });
     const graph = await api.post("/v1/resources", {
       project_id: project.id,
       resource_type: "graph",

@@ -45,6 +45,25 @@ async function monthlyPrice(unitAmount: number, lookupKey?: string): Promise<Str
   });
 }
 
+/** A new customer's subscription to one monthly price of `unitAmount`, invoiced (not charged). */
+async function invoicedSubscription(options: {
+  unitAmount: number;
+  quantity?: number;
+  metadata?: Record<string, string>;
+}) {
+  const { quantity, metadata } = options;
+  const customer = await stripe.customers.create({});
+  const price = await monthlyPrice(options.unitAmount);
+  const sub = await stripe.subscriptions.create({
+    customer: customer.id,
+    collection_method: "send_invoice",
+    days_until_due: 7,
+    items: [{ price: price.id, ...(quantity === undefined ? {} : { quantity }) }],
+    ...(metadata ? { metadata } : {}),
+  });
+  return { customer, price, sub, item: sub.items.data[0] as Stripe.SubscriptionItem };
+}
+
 describe("idempotency", () => {
   it("replays the stored response for the same key and parameters", async () => {
     const params = { email: "a@example.com", metadata: { account: "acc_1" } };
@@ -198,16 +217,11 @@ describe("subscriptions", () => {
   });
 
   it("updates an item's quantity absolutely and records the event", async () => {
-    const customer = await stripe.customers.create({});
-    const price = await monthlyPrice(1000);
-    const sub = await stripe.subscriptions.create({
-      customer: customer.id,
-      collection_method: "send_invoice",
-      days_until_due: 7,
-      items: [{ price: price.id, quantity: 2 }],
+    const { customer, sub, item } = await invoicedSubscription({
+      unitAmount: 1000,
+      quantity: 2,
       metadata: { account: "acc_1" },
     });
-    const item = sub.items.data[0] as Stripe.SubscriptionItem;
     expect(item.quantity).toBe(2);
     expect(item.current_period_end).toBeGreaterThan(item.current_period_start);
 
@@ -234,14 +248,7 @@ describe("subscriptions", () => {
   });
 
   it("refuses two items with the same price and removing the last item", async () => {
-    const customer = await stripe.customers.create({});
-    const price = await monthlyPrice(100);
-    const sub = await stripe.subscriptions.create({
-      customer: customer.id,
-      collection_method: "send_invoice",
-      days_until_due: 7,
-      items: [{ price: price.id }],
-    });
+    const { customer, price, sub } = await invoicedSubscription({ unitAmount: 100 });
     await expect(
       stripe.subscriptions.update(sub.id, { items: [{ price: price.id }] }),
     ).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
@@ -256,14 +263,7 @@ describe("subscriptions", () => {
   });
 
   it("lets the dashboard drift a quantity, with an event that has no request id", async () => {
-    const customer = await stripe.customers.create({});
-    const price = await monthlyPrice(100);
-    const sub = await stripe.subscriptions.create({
-      customer: customer.id,
-      collection_method: "send_invoice",
-      days_until_due: 7,
-      items: [{ price: price.id, quantity: 4 }],
-    });
+    const { price, sub } = await invoicedSubscription({ unitAmount: 100, quantity: 4 });
     emulator.dashboard.setItemQuantity(sub.id, price.id, 9);
     const drifted = await stripe.subscriptions.retrieve(sub.id);
     expect(drifted.items.data[0]?.quantity).toBe(9);
@@ -373,15 +373,7 @@ describe("search, previews, checkout, webhooks", () => {
   });
 
   it("previews a quantity change on an existing subscription", async () => {
-    const customer = await stripe.customers.create({});
-    const price = await monthlyPrice(1000);
-    const sub = await stripe.subscriptions.create({
-      customer: customer.id,
-      collection_method: "send_invoice",
-      days_until_due: 7,
-      items: [{ price: price.id, quantity: 1 }],
-    });
-    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const { sub, item } = await invoicedSubscription({ unitAmount: 1000, quantity: 1 });
     const preview = await stripe.invoices.createPreview({
       subscription: sub.id,
       subscription_details: {
@@ -453,15 +445,7 @@ describe("more faults and billing semantics", () => {
   });
 
   it("create_prorations leaves pending prorations that the next preview includes", async () => {
-    const customer = await stripe.customers.create({});
-    const price = await monthlyPrice(3000);
-    const sub = await stripe.subscriptions.create({
-      customer: customer.id,
-      collection_method: "send_invoice",
-      days_until_due: 7,
-      items: [{ price: price.id, quantity: 1 }],
-    });
-    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const { sub, item } = await invoicedSubscription({ unitAmount: 3000, quantity: 1 });
     const halfway = Math.floor((item.current_period_start + item.current_period_end) / 2);
     await stripe.subscriptionItems.update(item.id, {
       quantity: 2,
@@ -514,18 +498,7 @@ describe("more faults and billing semantics", () => {
   });
 
   it("charges a customer with a default payment method; failed payments make it past_due", async () => {
-    const customer = await stripe.customers.create({});
-    const session = await stripe.checkout.sessions.create({
-      mode: "setup",
-      customer: customer.id,
-      currency: "usd",
-      success_url: "http://app.test/ok",
-    });
-    const done = emulator.completeCheckoutSession(session.id);
-    const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
-    await stripe.customers.update(customer.id, {
-      invoice_settings: { default_payment_method: intent.payment_method as string },
-    });
+    const customer = await payingCustomer();
     const price = await monthlyPrice(500);
     const sub = await stripe.subscriptions.create({
       customer: customer.id,

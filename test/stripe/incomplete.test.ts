@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StripeEmulator, Subscription } from "../support/stripe-emulator/index.js";
 import {
-  completeSetup,
   type StripeTestApp,
+  signUpWithActiveAccount,
   startStripeTestApp,
   stripeQuantitiesByCatalogPrice,
   waitForSync,
@@ -46,10 +46,11 @@ describe.skipIf(!testDatabaseAvailable)("Stripe incomplete subscriptions", () =>
   }
 
   it("holds item changes while incomplete, and replaces the subscription once it expires", async () => {
-    const { api } = await app.signUp();
-    const project = (await api.post("/v1/projects", { name: "Unpaid" })).body;
-    const accountId: string = project.billing.billing_account_id;
-    await completeSetup({ api, emulator, billingAccountId: accountId });
+    const { api, project, accountId } = await signUpWithActiveAccount({
+      app,
+      emulator,
+      projectName: "Unpaid",
+    });
     await createGraph(api, project.id, "g0");
     await waitForSync({ api, billingAccountId: accountId });
     const [first] = subscriptionsOf(accountId);

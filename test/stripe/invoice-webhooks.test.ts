@@ -1,12 +1,7 @@
 import { expect, it } from "vitest";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import { signedEvent } from "../support/stripe-emulator/index.js";
-import {
-  describeStripeApp,
-  signUpWithActiveAccount,
-  waitForSync,
-  webhookSecret,
-} from "../support/stripe-mode.js";
+import { describeStripeApp, signUpWithSyncedGraph, webhookSecret } from "../support/stripe-mode.js";
 
 // An invoice webhook is a trigger: the invoice is read from Stripe before the event is taken,
 // so a read that fails takes nothing and Stripe's redelivery records it.
@@ -17,19 +12,11 @@ describeStripeApp(
     it("records the invoice from Stripe, not from the payload; a failed read takes nothing and the redelivery records it", async () => {
       const { emulator, app, stripeApp } = suite;
       stripeApp.setClocks("2026-11-20T00:00:00Z");
-      const { api, project, accountId } = await signUpWithActiveAccount({
+      const { api, accountId } = await signUpWithSyncedGraph({
         app,
         emulator,
         projectName: "Hooks",
       });
-      const created = await api.post("/v1/resources", {
-        project_id: project.id,
-        resource_type: "graph",
-        sku: "standard",
-        name: "g",
-      });
-      expect(created.status).toBe(201);
-      await waitForSync({ api, billingAccountId: accountId });
       stripeApp.setClocks("2026-12-01T02:00:00Z");
       emulator.tick();
       expect((await finalizeDueInvoices({ ctx: app.ctx })).finalized).toBe(1);

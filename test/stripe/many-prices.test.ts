@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StripeEmulator } from "../support/stripe-emulator/index.js";
 import {
-  completeSetup,
   type StripeTestApp,
+  signUpWithActiveAccount,
   startStripeTestApp,
   stripeQuantitiesByCatalogPrice,
   waitForSync,
@@ -58,10 +58,11 @@ describe.skipIf(!testDatabaseAvailable)(
     });
 
     it("spills into a second subscription and cancels it once it has nothing left to bill", async () => {
-      const { api } = await app.signUp();
-      const project = (await api.post("/v1/projects", { name: "Fleet" })).body;
-      const accountId = project.billing.billing_account_id;
-      await completeSetup({ api, emulator, billingAccountId: accountId });
+      const { api, project, accountId } = await signUpWithActiveAccount({
+        app,
+        emulator,
+        projectName: "Fleet",
+      });
       expect((await api.get(`/v1/billing-accounts/${accountId}`)).body.status).toBe("active");
 
       const ids: Record<string, string> = {};

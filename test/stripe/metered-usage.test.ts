@@ -1,65 +1,27 @@
 import { expect, it } from "vitest";
 import {
   closeMeteredMonth,
-  completeSetup,
   describeStripeApp,
+  signUpWithActiveAccount,
   stripeMeterOf,
 } from "../support/stripe-mode.js";
 import type { ApiClient } from "../support/test-app.js";
-import { meteredType, usageMeters, writeTestCatalog } from "../support/usage-catalog.js";
+import { writeMeteredCatalog } from "../support/usage-catalog.js";
 
-/** The default catalog (flow/runs: a `sum` meter at 2 cents) plus a second price on that same
- * catalog meter (flow/bulk at 1 cent) and one metered price per other aggregation, each priced by
- * another scheme. */
+/** The metered catalog plus a second price on flow/runs' catalog meter (flow/bulk at 1 cent). */
 function writeCatalog(): Promise<string> {
-  return writeTestCatalog((catalog) => {
-    catalog.meters = usageMeters;
-    const flow = catalog.resource_types.find((t: { type: string }) => t.type === "flow");
-    flow.skus.push({
-      sku: "bulk",
-      billing_model: "metered",
-      unit_amount: 1,
-      interval: "month",
-      meter: { event_name: "flow_runs" },
-    });
-    catalog.resource_types.push(
-      meteredType({
-        type: "api",
-        sku: "calls",
-        eventName: "api_calls",
-        price: { unit_amount_decimal: "0.5" },
-      }),
-      meteredType({
-        type: "db",
-        sku: "peak",
-        eventName: "peak_connections",
-        price: {
-          tiers_mode: "graduated",
-          tiers: [
-            { up_to: 10, unit_amount: 100 },
-            { up_to: null, unit_amount: 50 },
-          ],
-        },
-      }),
-      meteredType({
-        type: "app",
-        sku: "users",
-        eventName: "active_users",
-        price: { unit_amount: 500, package_size: 2 },
-      }),
-      meteredType({
-        type: "seats",
-        sku: "seat",
-        eventName: "seats",
-        price: {
-          tiers_mode: "volume",
-          tiers: [
-            { up_to: 5, unit_amount: 1000 },
-            { up_to: null, unit_amount: 800 },
-          ],
-        },
-      }),
-    );
+  return writeMeteredCatalog({
+    apiUnitAmountDecimal: "0.5",
+    edit: (catalog) => {
+      const flow = catalog.resource_types.find((t: { type: string }) => t.type === "flow");
+      flow.skus.push({
+        sku: "bulk",
+        billing_model: "metered",
+        unit_amount: 1,
+        interval: "month",
+        meter: { event_name: "flow_runs" },
+      });
+    },
   });
 }
 
@@ -118,13 +80,11 @@ describeStripeApp(
     it("creates one meter and one metered price per price, items without quantity", async () => {
       const { emulator, app, stripeApp } = suite;
       stripeApp.setClocks("2026-11-02T00:00:00Z");
-      ({ api } = await app.signUp());
-      const project = (await api.post("/v1/projects", { name: "Meters" })).body;
-      accountId = project.billing.billing_account_id;
-      await completeSetup({ api, emulator, billingAccountId: accountId });
+      const signedUp = await signUpWithActiveAccount({ app, emulator, projectName: "Meters" });
+      ({ api, accountId } = signedUp);
       const create = async (key: string, resource_type: string, sku: string) => {
         const r = await api.post("/v1/resources", {
-          project_id: project.id,
+          project_id: signedUp.project.id,
           resource_type,
           sku,
           name: key,

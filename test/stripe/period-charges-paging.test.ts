@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { describeStripeApp, signUpWithActiveAccount, waitForSync } from "../support/stripe-mode.js";
+import { describeStripeApp, signUpWithSyncedGraph } from "../support/stripe-mode.js";
 
 /**
  * The provider's charges for the period are read from every page of the customer's invoices:
@@ -14,19 +14,11 @@ describeStripeApp(
     it("reads every invoice of the period", async () => {
       const { emulator, app, stripeApp } = suite;
       stripeApp.setClocks("2026-11-02T00:00:00Z");
-      const { api, project, accountId } = await signUpWithActiveAccount({
+      const { api, accountId } = await signUpWithSyncedGraph({
         app,
         emulator,
         projectName: "Pages",
       });
-      const created = await api.post("/v1/resources", {
-        project_id: project.id,
-        resource_type: "graph",
-        sku: "standard",
-        name: "g",
-      });
-      expect(created.status).toBe(201);
-      await waitForSync({ api, billingAccountId: accountId });
 
       const sub = [...emulator.state.subscriptions.values()].find(
         (s) => s.metadata.ktrlplane_billing_account_id === accountId,

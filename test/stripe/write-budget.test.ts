@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StripeEmulator } from "../support/stripe-emulator/index.js";
 import {
-  completeSetup,
   type StripeTestApp,
+  signUpWithActiveAccount,
   startStripeTestApp,
   stripeQuantitiesByCatalogPrice,
   waitForSync,
@@ -32,11 +32,12 @@ describe.skipIf(!testDatabaseAvailable)("the hourly write budget of an account",
   });
 
   it("holds further changes back once spent, and says until when", async () => {
-    const { api } = await app.signUp();
-    const project = (await api.post("/v1/projects", { name: "Busy" })).body;
-    const accountId = project.billing.billing_account_id;
     // Making the set-up's card the customer's default is the account's first write.
-    await completeSetup({ api, emulator, billingAccountId: accountId });
+    const { api, project, accountId } = await signUpWithActiveAccount({
+      app,
+      emulator,
+      projectName: "Busy",
+    });
 
     const create = (sku: string) =>
       api.post("/v1/resources", { project_id: project.id, resource_type: "graph", sku, name: sku });

@@ -110,6 +110,24 @@ export async function signUpWithActiveAccount(options: {
   return { api, project, accountId };
 }
 
+/** `signUpWithActiveAccount`, then one graph/standard resource, in Stripe once this returns. */
+export async function signUpWithSyncedGraph(options: {
+  app: TestApp;
+  emulator: StripeEmulator;
+  projectName: string;
+}): Promise<{ api: ApiClient; accountId: string }> {
+  const { api, project, accountId } = await signUpWithActiveAccount(options);
+  const created = await api.post("/v1/resources", {
+    project_id: project.id,
+    resource_type: "graph",
+    sku: "standard",
+    name: "g",
+  });
+  if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
+  await waitForSync({ api, billingAccountId: accountId });
+  return { api, accountId };
+}
+
 /**
  * Closes the month ending at `monthEnd` on both sides as they close in production: a pass in
  * Stripe's grace hour (the month's last usage reaches the meters), then Stripe's renewal and the

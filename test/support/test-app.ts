@@ -186,3 +186,21 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * Moves `app`'s clock forward to `at` as a returning user would: `api`'s session is used at least
+ * every 10 days, so it outlives the 14-day idle expiry however far the clock goes.
+ */
+export async function moveClockAsUser(options: {
+  app: TestApp;
+  api: ApiClient;
+  at: string;
+}): Promise<void> {
+  const { app, api } = options;
+  const target = new Date(options.at).getTime();
+  while (app.clock.now().getTime() < target) {
+    app.clock.set(new Date(Math.min(target, app.clock.now().getTime() + 10 * 86_400_000)));
+    const me = await api.get("/v1/me");
+    if (me.status !== 200) throw new Error(`session lost on the way: ${JSON.stringify(me.body)}`);
+  }
+}

@@ -42,6 +42,60 @@ export function meteredType(options: {
   };
 }
 
+/**
+ * The default catalog (flow/runs: a `sum` meter at 2 cents) with a meter of every aggregation and
+ * one metered price on each other meter, each priced by another scheme: api/calls (`count`, per
+ * unit at `apiUnitAmountDecimal` cents), db/peak (`max`, graduated tiers), app/users
+ * (`unique_count`, packages of 2) and seats/seat (`latest`, volume tiers). `edit` adds to it.
+ */
+export function writeMeteredCatalog(options: {
+  apiUnitAmountDecimal: string;
+  edit?: (catalog: CatalogJson) => void;
+}): Promise<string> {
+  return writeTestCatalog((catalog) => {
+    catalog.meters = usageMeters;
+    catalog.resource_types.push(
+      meteredType({
+        type: "api",
+        sku: "calls",
+        eventName: "api_calls",
+        price: { unit_amount_decimal: options.apiUnitAmountDecimal },
+      }),
+      meteredType({
+        type: "db",
+        sku: "peak",
+        eventName: "peak_connections",
+        price: {
+          tiers_mode: "graduated",
+          tiers: [
+            { up_to: 10, unit_amount: 100 },
+            { up_to: null, unit_amount: 50 },
+          ],
+        },
+      }),
+      meteredType({
+        type: "app",
+        sku: "users",
+        eventName: "active_users",
+        price: { unit_amount: 500, package_size: 2 },
+      }),
+      meteredType({
+        type: "seats",
+        sku: "seat",
+        eventName: "seats",
+        price: {
+          tiers_mode: "volume",
+          tiers: [
+            { up_to: 5, unit_amount: 1000 },
+            { up_to: null, unit_amount: 800 },
+          ],
+        },
+      }),
+    );
+    options.edit?.(catalog);
+  });
+}
+
 /** The default catalog with a meter of every aggregation. */
 export function writeUsageCatalog(): Promise<string> {
   return writeTestCatalog((catalog) => {

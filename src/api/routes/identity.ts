@@ -52,8 +52,8 @@ export const identityRoutes = [
     summary: "End the session of the bearer token used, at once",
     tag: "auth",
     status: 204,
-    handler: async ({ ctx, request }) => {
-      await logOut({ ctx, authorization: request.headers.authorization });
+    handler: async ({ ctx, request, authenticator }) => {
+      await logOut({ ctx, authenticator, authorization: request.headers.authorization });
     },
   }),
   route({
