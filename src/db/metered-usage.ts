@@ -37,7 +37,8 @@ export interface MeteredUsageRow {
  * stretches over which the same rows overlap, hence one owner. Each owned stretch of the window
  * and month is read from the day rollups (019) for its whole UTC days and from the hour rollups
  * for its ragged ends, by range on the rollups' keys: ~31 rows per resource and meter for a month,
- * and the few hours around a creation, deletion, billing switch or price move inside a day.
+ * and the few hours around a creation, deletion, billing switch or price move inside a day. The day
+ * rollups' key carries their aggregates (030), so the day rows are read from the index alone.
  */
 export async function meteredUsageRows(options: {
   db: Queryable;
