@@ -75,6 +75,15 @@ export async function openTestDatabase(
 }
 
 /**
+ * Fills the empty `dataDir` with the migrated template, for a server process that keeps its
+ * PGlite there: its start then finds every migration applied, as the tests' own databases do.
+ */
+export async function writeMigratedPgliteDataDir(options: { dataDir: string }): Promise<void> {
+  const db = await openPglite({ dataDir: options.dataDir, loadDataDir: await pgliteTemplate() });
+  await db.close();
+}
+
+/**
  * A new PostgreSQL database on the test server, empty or a copy of `template`: its URL, and how
  * to drop it.
  */

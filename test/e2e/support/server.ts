@@ -1,12 +1,14 @@
 /**
  * Builds the console when `dist/web` is missing or older than `web/`, then starts the real
- * server (`src/main.ts` under tsx) on a free port with an empty temporary data directory.
+ * server (`src/main.ts` under tsx) on a free port with a temporary data directory that holds the
+ * migrated template database.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { writeMigratedPgliteDataDir } from "../../support/test-database.js";
 
 export const repoRoot = resolve(import.meta.dirname, "../../..");
 const webDir = join(repoRoot, "web");
@@ -72,6 +74,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "ktrlplane-e2e-"));
+  // Where the server keeps its PGlite (src/db/open-database.ts). From empty, its start would run
+  // initdb and every migration; the server tests in test/integration still start from empty.
+  await writeMigratedPgliteDataDir({ dataDir: join(dataDir, "pglite") });
   let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
