@@ -71,6 +71,19 @@ export async function flatShareSums(options: {
   // one price version), and a line's shares sum to it: the lines alone answer, with no split of
   // each over its resources (the sorts of the split were most of the statement).
   const wholeLines = options.column === "resource_type" || options.column === "billing_account_id";
+  const monthRows = sql`FROM seg s
+      JOIN ktrlplane.ledger_month_seconds i ON i.billing_account_id = s.billing_account_id
+        AND i.month = to_timestamp(s.from_s) AND i.seconds > 0 ${onlyResource}
+      WHERE s.rolled`;
+  const monthResources = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* ${monthRows}`;
+  // Whole lines need no resource: the month's rows summed per line before anything else sees
+  // them (20k rows at 10k resources on two accounts became 8; the statement 66 → 55 ms).
+  const monthLines = sql`SELECT s.seg_no, s.from_s, s.to_s, i.billing_account_id, i.resource_type,
+        i.sku, i.price_version, NULL::text AS resource_id, NULL::text AS project_id,
+        sum(i.seconds)::bigint AS seconds
+      ${monthRows}
+      GROUP BY s.seg_no, s.from_s, s.to_s, i.billing_account_id, i.resource_type, i.sku,
+        i.price_version`;
   const lineSums = sql`line AS (
       SELECT seg_no, resource_type, sku, version, min(key) AS key, sum(accrued) AS accrued,
         sum(projected) AS projected
@@ -158,11 +171,7 @@ export async function flatShareSums(options: {
     ), month_row AS MATERIALIZED (
       -- Whole months' closed seconds: one index range per month, the version epochs joined after
       -- (a range per month and price read each month's index once per price).
-      SELECT s.seg_no, s.from_s, s.to_s, i.*
-      FROM seg s
-      JOIN ktrlplane.ledger_month_seconds i ON i.billing_account_id = s.billing_account_id
-        AND i.month = to_timestamp(s.from_s) AND i.seconds > 0 ${onlyResource}
-      WHERE s.rolled
+      ${wholeLines ? monthLines : monthResources}
     ), piece AS (
       SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to) AS version,
         i.resource_id, i.project_id,
