@@ -62,6 +62,7 @@ await withBenchDatabase({
         event_name: e.event_name,
         value: String(e.value),
         timestamp: new Date(e.timestamp),
+        timestamp_iso: new Date(e.timestamp).toISOString(),
         properties: "{}",
         content_hash: "x",
         distinct_value: null,

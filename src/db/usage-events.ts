@@ -58,6 +58,8 @@ export interface StoredUsageEvent {
   event_name: string;
   value: string;
   timestamp: Date;
+  /** `timestamp` as ISO 8601 text, formatted once for the digest and the statement. */
+  timestamp_iso: string;
   /** Canonical JSON text. */
   properties: string;
   content_hash: string;
@@ -67,7 +69,7 @@ export interface StoredUsageEvent {
 const texts = (events: StoredUsageEvent[], pick: (e: StoredUsageEvent) => string) =>
   textArray(events.map(pick));
 const instants = (events: StoredUsageEvent[]) =>
-  sql<Date[]>`${events.map((e) => e.timestamp.toISOString())}::timestamptz[]`;
+  sql<Date[]>`${events.map((e) => e.timestamp_iso)}::timestamptz[]`;
 
 /**
  * Claims the events' ids for their organizations, stores the events it claimed and folds them

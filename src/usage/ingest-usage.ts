@@ -160,11 +160,13 @@ async function writableTargets(options: {
 
 function toStored(event: CanonicalUsageEvent, target: UsageTarget): StoredUsageEvent {
   const properties = JSON.stringify(event.properties);
+  // Formatted once (~0.8 µs an event, 10,000 a batch): the digest and the statement both take it.
+  const timestampIso = event.timestamp.toISOString();
   const content = JSON.stringify([
     event.resource_id,
     event.event_name,
     event.value,
-    event.timestamp.toISOString(),
+    timestampIso,
     properties,
   ]);
   return {
@@ -175,6 +177,7 @@ function toStored(event: CanonicalUsageEvent, target: UsageTarget): StoredUsageE
     event_name: event.event_name,
     value: event.value,
     timestamp: event.timestamp,
+    timestamp_iso: timestampIso,
     properties,
     // The one-shot form: a hasher object per event cost ~4 times as much (10,000 a batch).
     content_hash: hash("sha256", content, "base64url"),
