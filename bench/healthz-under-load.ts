@@ -1,3 +1,4 @@
+import { seriesValue } from "../test/support/metrics-text.js";
 import { callApi } from "./api-client.js";
 import { withBenchDatabase } from "./bench-database.js";
 import { runClosedLoop } from "./closed-loop.js";
@@ -20,10 +21,8 @@ const samplingMs = 10;
  */
 async function eventLoopDelay(options: { baseUrl: string }) {
   const text = await (await fetch(`${options.baseUrl}/metrics`)).text();
-  const ms = (series: string) => {
-    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-    return Math.max(Number(line?.split(" ").pop()) * 1000 - samplingMs, 0);
-  };
+  const ms = (series: string) =>
+    Math.max((seriesValue({ text, series }) ?? Number.NaN) * 1000 - samplingMs, 0);
   return {
     maxMs: ms("ktrlplane_nodejs_eventloop_lag_max_seconds"),
     p99Ms: ms("ktrlplane_nodejs_eventloop_lag_p99_seconds"),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seriesValue } from "../support/metrics-text.js";
 import { statementCounter } from "../support/statement-counter.js";
 import type { ApiClient, ApiResponse } from "../support/test-app.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
@@ -118,13 +119,11 @@ describe.skipIf(!testDatabaseAvailable)("costs: pages of groups, one resource's 
   it.skipIf(testDatabaseKind === "pglite")(
     "runs at most KTRLPLANE_COST_QUERIES_AT_ONCE breakdowns at a time: the rest wait their turn and all answer",
     async () => {
-      const waited = async () => {
-        const scrape = await (await fetch(`${app.url}/metrics`)).text();
-        const line = scrape
-          .split("\n")
-          .find((l) => l.startsWith("ktrlplane_cost_queries_waited_total "));
-        return Number(line?.split(" ").pop());
-      };
+      const waited = async () =>
+        seriesValue({
+          text: await (await fetch(`${app.url}/metrics`)).text(),
+          series: "ktrlplane_cost_queries_waited_total",
+        }) ?? Number.NaN;
       const before = await waited();
       const path = `/v1/organizations/${large.org}/costs?group_by=resource`;
       const alone = await owner.api.get(path);

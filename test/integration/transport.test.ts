@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seriesValue } from "../support/metrics-text.js";
 import { type RawResponse, rawRequest } from "../support/raw-http.js";
 import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
@@ -208,10 +209,7 @@ describe.skipIf(!testDatabaseAvailable)("transport", () => {
       expect(scrape.status).toBe(200);
       expect(scrape.headers.get("content-type")).toMatch(/^text\/plain/);
       const text = await scrape.text();
-      const value = (series: string) => {
-        const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-        return line === undefined ? undefined : Number(line.split(" ").pop());
-      };
+      const value = (series: string) => seriesValue({ text, series });
       expect(
         value('ktrlplane_http_requests_total{method="GET",route="/v1/resources/:id",status="200"}'),
       ).toBeGreaterThanOrEqual(3);

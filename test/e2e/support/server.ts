@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs"
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pgliteDataDir } from "../../../src/db/open-database.js";
 import { writeMigratedPgliteDataDir } from "../../support/test-database.js";
 
 export const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -74,9 +75,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "ktrlplane-e2e-"));
-  // Where the server keeps its PGlite (src/db/open-database.ts). From empty, its start would run
-  // initdb and every migration; the server tests in test/integration still start from empty.
-  await writeMigratedPgliteDataDir({ dataDir: join(dataDir, "pglite") });
+  // From empty, the server's start would run initdb and every migration; the server tests in
+  // test/integration still start from empty.
+  await writeMigratedPgliteDataDir({ dataDir: pgliteDataDir(dataDir) });
   let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
