@@ -111,11 +111,13 @@ describe.skipIf(!testDatabaseAvailable)("costs summed in the database", () => {
       resourceIds.push(created.body.id);
     }
     // Later versions of two flat prices and of a tiered one, as a changed catalog records them:
-    // one moves existing resources mid-month, one at a month boundary, one never.
+    // one moves existing resources mid-month, one at a month boundary, one never. The one that
+    // never moves is worth ~10^14 units a month: a week or more of it in a line makes a line whose
+    // amount × seconds passes 2^63, which the database must then split in numeric, not bigint.
     const book = (await loadPriceBook({ db: app.db })).prices;
     const versions: [string, string, number, Record<string, unknown>, string | null][] = [
       ["graph", "standard", 2, { unit_amount: 12_345 }, "2026-10-17T05:00:00Z"],
-      ["graph", "standard", 3, { unit_amount: 777 }, null],
+      ["graph", "standard", 3, { unit_amount: 98_765_432_101_777 }, null],
       ["flow", "standard", 2, { unit_amount: 5_101 }, "2026-12-01T00:00:00Z"],
       ["flow", "standard", 3, { unit_amount: 3 }, "2026-11-20T13:14:15Z"],
       ["storage", "standard", 2, {}, "2026-10-09T10:00:00Z"],
