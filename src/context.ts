@@ -23,7 +23,7 @@ export interface AppContext {
   log: Logger;
   /** What one organization may hold at once. */
   quotas: Quotas;
-  /** The process's turns for cost breakdowns (`KTRLPLANE_COST_QUERIES_AT_ONCE`). */
+  /** The process's turns for cost queries (`KTRLPLANE_COST_QUERIES_AT_ONCE`): routes take them. */
   costQueryTurns: CostQueryTurns;
 }
 

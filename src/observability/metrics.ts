@@ -90,11 +90,11 @@ const deferredAccounts = new Gauge({
 
 const costQueriesWaited = new Counter({
   name: "ktrlplane_cost_queries_waited_total",
-  help: "Cost breakdowns that waited for a turn (KTRLPLANE_COST_QUERIES_AT_ONCE were running)",
+  help: "Cost queries (reads of a whole organization's or account's ledger or usage) that waited for a turn (KTRLPLANE_COST_QUERIES_AT_ONCE were running)",
   registers: [metricsRegistry],
 });
 
-/** For the cost routes: one breakdown had to wait for a turn. */
+/** For `costQueryTurns`: one cost query had to wait for a turn. */
 export function recordCostQueryWaited(): void {
   costQueriesWaited.inc();
 }

@@ -50,7 +50,8 @@ export const billingAccountRoutes = [
     response: billingAccountResponse,
     handler: async ({ ctx, user, params }) => {
       const account = await billingAccountInPath({ ctx, user, params }, "read");
-      return present({ ctx, db: ctx.db, account });
+      // The items hold the month's metered usage of every resource on the account.
+      return ctx.costQueryTurns(() => present({ ctx, db: ctx.db, account }));
     },
   }),
   route({
@@ -137,7 +138,9 @@ export const billingAccountRoutes = [
     response: chargesResponse,
     handler: async ({ ctx, user, params }) => {
       const account = await billingAccountInPath({ ctx, user, params }, "read");
-      return accountCharges({ ctx, db: ctx.db, account, until: "period_end" });
+      return ctx.costQueryTurns(() =>
+        accountCharges({ ctx, db: ctx.db, account, until: "period_end" }),
+      );
     },
   }),
   route({
@@ -148,7 +151,7 @@ export const billingAccountRoutes = [
     response: chargesResponse,
     handler: async ({ ctx, user, params }) => {
       const account = await billingAccountInPath({ ctx, user, params }, "read");
-      return accountCharges({ ctx, db: ctx.db, account, until: "now" });
+      return ctx.costQueryTurns(() => accountCharges({ ctx, db: ctx.db, account, until: "now" }));
     },
   }),
 ];

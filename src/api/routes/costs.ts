@@ -1,8 +1,11 @@
 import { authorizeResource } from "../../access/authorize.js";
 import { costBreakdown, sumCosts } from "../../billing/cost-breakdown.js";
+import type { AppContext } from "../../context.js";
 import { getOrganization } from "../../db/organizations.js";
 import { calendarMonthOf } from "../../domain/billing-period.js";
 import { AppError, notFound } from "../../domain/errors.js";
+import type { PriceRef } from "../../domain/flat-rates.js";
+import { priceKey } from "../../domain/pricing.js";
 import { encodeCostCursor } from "../cursor.js";
 import { organizationInPath } from "../path-access.js";
 import { route } from "../route.js";
@@ -37,6 +40,18 @@ function costWindow(options: {
     });
   }
   return { from, to };
+}
+
+/**
+ * A tiered or metered price's share is read from the account's whole line of the price (tiers and
+ * packages apply to the account's quantity): a cost query that grows with the account, unlike a
+ * flat price's, read from the resource's own rows. A resource keeps its price for life.
+ */
+function readsAccountLines(options: { ctx: AppContext; price: PriceRef }): boolean {
+  const versions = options.ctx.catalog.prices.get(priceKey(options.price)) ?? [];
+  return versions.some(
+    ({ price }) => price.billing_model === "tiered" || price.billing_model === "metered",
+  );
 }
 
 export const costRoutes = [
@@ -83,15 +98,19 @@ export const costRoutes = [
       const organization = await getOrganization({ db: ctx.db, id: project.organization_id });
       if (!organization) throw notFound("Resource");
       const { from, to } = costWindow({ clock: ctx.clock, from: query.from, to: query.to });
-      const summed = await sumCosts({
-        ctx,
-        db: ctx.db,
-        organizationId: organization.id,
-        from,
-        to,
-        column: "resource_id",
-        resourceId: resource.id,
-      });
+      const read = () =>
+        sumCosts({
+          ctx,
+          db: ctx.db,
+          organizationId: organization.id,
+          from,
+          to,
+          column: "resource_id",
+          resourceId: resource.id,
+        });
+      const summed = await (readsAccountLines({ ctx, price: resource })
+        ? ctx.costQueryTurns(read)
+        : read());
       const own = summed.groups.get(resource.id);
       return {
         resource_id: resource.id,

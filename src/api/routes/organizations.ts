@@ -127,12 +127,15 @@ export const organizationRoutes = [
         }),
         limit: query.limit,
       });
-      const described = await describeBillingAccounts({
-        ctx,
-        db: ctx.db,
-        organizationId: organization.id,
-        accounts: page.rows,
-      });
+      // Each account's items hold the month's metered usage of every resource on it.
+      const described = await ctx.costQueryTurns(() =>
+        describeBillingAccounts({
+          ctx,
+          db: ctx.db,
+          organizationId: organization.id,
+          accounts: page.rows,
+        }),
+      );
       return presentPage({ ...page, rows: described }, presentBillingAccount);
     },
   }),

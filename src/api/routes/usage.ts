@@ -201,15 +201,18 @@ export const usageRoutes = [
     }),
     handler: async ({ ctx, user, params, query }) => {
       const { organization } = await organizationInPath({ ctx, user, params }, "read");
-      return queryOrganizationUsage({
-        ctx,
-        organizationId: organization.id,
-        from: query.from,
-        to: query.to,
-        groupBy: query.group_by,
-        limit: query.limit,
-        cursor: query.cursor,
-      });
+      // Every resource's usage in the range is summed, whatever the page holds.
+      return ctx.costQueryTurns(() =>
+        queryOrganizationUsage({
+          ctx,
+          organizationId: organization.id,
+          from: query.from,
+          to: query.to,
+          groupBy: query.group_by,
+          limit: query.limit,
+          cursor: query.cursor,
+        }),
+      );
     },
   }),
 ];
