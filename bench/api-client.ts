@@ -29,7 +29,7 @@ function send(options: {
     }));
   }
   return new Promise((resolve, reject) => {
-    const request = http.request(
+    const request: http.ClientRequest = http.request(
       options.url,
       {
         method: options.method,
@@ -53,7 +53,14 @@ function send(options: {
         response.on("error", reject);
       },
     );
-    request.on("error", reject);
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed as idle just as this request was written on it
+      // (PGlite sections hold the event loop for longer than the server's keep-alive timeout): the
+      // server never read the request, so it is sent again on a new socket, as Node's docs advise
+      // (`request.reusedSocket`).
+      if (request.reusedSocket && error.code === "ECONNRESET") send(options).then(resolve, reject);
+      else reject(error);
+    });
     request.end(options.body);
   });
 }
