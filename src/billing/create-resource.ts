@@ -2,9 +2,14 @@ import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import { newId } from "../db/ids.js";
-import { insertResourceAndStartBilling, quantityLimit, writesChangeMarks } from "../db/ledger.js";
+import {
+  insertResourceAndStartBilling,
+  refuseQuantitiesOverLimit,
+  writesChangeMarks,
+} from "../db/ledger.js";
 import type { ProjectRow } from "../db/projects.js";
 import type { ResourceRow } from "../db/resources.js";
+import { QUANTITY_LIMIT } from "../domain/pricing.js";
 import type { DeferredSession } from "../identity/deferred-session.js";
 import { checkQuota } from "../limits/check-quota.js";
 import { type CreateProjectInput, createProject } from "../projects/create-project.js";
@@ -67,18 +72,28 @@ export async function createResource(options: {
     created_at: at,
     deleted_at: null,
   };
-  const created = await insertResourceAndStartBilling({
+  await insertResourceAndStartBilling({
     db: tx,
     resource,
     billingAccountId: billing.billing_account_id,
     marks: writesChangeMarks(ctx.provider),
   });
-  if (!created) throw quantityLimit(price);
   await checkQuota({
     tx,
     quotas: ctx.quotas,
     organizationId: project.organization_id,
     quota: "resources",
+    // An account holds of one price at most what its organization holds in all (each open
+    // interval is a live resource of one of its projects), which the quota's count has just
+    // read: only past QUANTITY_LIMIT there is the account counted, which the hot path never is.
+    refuseFirst: async (used) => {
+      if (used <= QUANTITY_LIMIT) return;
+      await refuseQuantitiesOverLimit({
+        db: tx,
+        accountIds: [billing.billing_account_id],
+        price,
+      });
+    },
   });
   return { resource, project, billing };
 }

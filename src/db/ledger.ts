@@ -102,11 +102,16 @@ export async function openIntervals(options: {
   }
 }
 
-/** Moving resources onto an account may not take it past QUANTITY_LIMIT of one price. */
-async function refuseQuantitiesOverLimit(options: {
+/**
+ * Moving resources onto an account, or creating one there, may not take it past QUANTITY_LIMIT of
+ * one price (of `price` alone when given). Call after the write: its intervals count.
+ */
+export async function refuseQuantitiesOverLimit(options: {
   db: Queryable;
   accountIds: string[];
+  price?: { resource_type: string; sku: string };
 }): Promise<void> {
+  const { price } = options;
   const over = await first(
     options.db,
     sqlb
@@ -114,6 +119,11 @@ async function refuseQuantitiesOverLimit(options: {
       .select(["billing_account_id", "resource_type", "sku", sql<number>`count(*)::int`.as("n")])
       .where((eb) => eb("billing_account_id", "=", eb.fn.any(textArray(options.accountIds))))
       .where("ended_at", "is", null)
+      .$if(price !== undefined, (q) =>
+        q
+          .where("resource_type", "=", price?.resource_type ?? "")
+          .where("sku", "=", price?.sku ?? ""),
+      )
       .groupBy(["billing_account_id", "resource_type", "sku"])
       .having(sql`count(*)`, ">", QUANTITY_LIMIT)
       .limit(1),
@@ -308,9 +318,8 @@ export async function pricesBilled(options: {
 /**
  * A new resource, its open interval on the paying account and (with `marks`) the account's dirty
  * mark, in one statement: the hot path of every create costs a single round trip. The interval
- * takes the latest stored version of the price (new resources take a new version at once). False,
- * and nothing written, when the account already holds QUANTITY_LIMIT active resources of the
- * price.
+ * takes the latest stored version of the price (new resources take a new version at once). The
+ * account's quantity of the price is not counted here (see create-resource.ts).
  */
 export async function insertResourceAndStartBilling(options: {
   db: Queryable;
@@ -318,13 +327,12 @@ export async function insertResourceAndStartBilling(options: {
   billingAccountId: string;
   /** `writesChangeMarks(provider)`. */
   marks: boolean;
-}): Promise<boolean> {
+}): Promise<void> {
   const query = options.marks ? insertResourceAndStartBillingQuery : insertResourceOnlyQuery;
-  const row = await first(
+  await execute(
     options.db,
     query({ ...options.resource, billing_account_id: options.billingAccountId }),
   );
-  return (row?.created ?? 0) > 0;
 }
 
 type NewResource = Omit<ResourceRow, "deleted_at"> & { billing_account_id: string };
@@ -365,35 +373,15 @@ function insertResourceWith(r: NewResource) {
           "created_at",
         ])
         .expression(
-          db
-            .selectNoFrom((eb) => [
-              eb.val(r.id).as("id"),
-              eb.val(r.organization_id).as("organization_id"),
-              eb.val(r.project_id).as("project_id"),
-              eb.val(r.name).as("name"),
-              eb.val(r.resource_type).as("resource_type"),
-              eb.val(r.sku).as("sku"),
-              sql<Date>`${r.created_at}::timestamptz`.as("created_at"),
-            ])
-            // Counted in this statement: see QUANTITY_HEADROOM for creates racing past it.
-            .where(
-              (eb) =>
-                eb
-                  .selectFrom((eb) =>
-                    eb
-                      .selectFrom("ktrlplane.billing_intervals")
-                      .select(sql<number>`1`.as("one"))
-                      .where("billing_account_id", "=", r.billing_account_id)
-                      .where("resource_type", "=", r.resource_type)
-                      .where("sku", "=", r.sku)
-                      .where("ended_at", "is", null)
-                      .limit(sql.lit(QUANTITY_LIMIT))
-                      .as("held"),
-                  )
-                  .select(sql<number>`count(*)`.as("n")),
-              "<",
-              sql.lit(QUANTITY_LIMIT),
-            ),
+          db.selectNoFrom((eb) => [
+            eb.val(r.id).as("id"),
+            eb.val(r.organization_id).as("organization_id"),
+            eb.val(r.project_id).as("project_id"),
+            eb.val(r.name).as("name"),
+            eb.val(r.resource_type).as("resource_type"),
+            eb.val(r.sku).as("sku"),
+            sql<Date>`${r.created_at}::timestamptz`.as("created_at"),
+          ]),
         )
         .returning("id"),
     )

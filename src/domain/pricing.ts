@@ -61,9 +61,10 @@ export interface Price {
 export const MAX_QUANTITY = 1_000_000;
 
 /**
- * Creates count the account's quantity in the inserting statement, so creates racing on one
- * account may pass the limit by the number in flight at once, which PostgreSQL's connections
- * (max_connections) bound far below this headroom: creates stop at MAX_QUANTITY − headroom.
+ * A create counts the account's quantity in its own transaction, seeing only what others have
+ * committed, so creates racing on one account may pass the limit by the number in flight at once,
+ * which PostgreSQL's connections (max_connections) bound far below this headroom: creates stop at
+ * MAX_QUANTITY − headroom.
  */
 export const QUANTITY_HEADROOM = 10_000;
 

@@ -27,10 +27,13 @@ export async function checkQuota(options: {
   quotas: Quotas;
   organizationId: string;
   quota: UsageKind;
+  /** A refusal that outranks the quota's, given the count (which includes the caller's write). */
+  refuseFirst?: (used: number) => Promise<void>;
 }): Promise<void> {
   const { tx, quotas, organizationId, quota } = options;
   const limit = quotas[quota];
   const used = await countForQuota({ db: tx, organizationId, kind: quota, quota: limit });
+  await options.refuseFirst?.(used);
   if (used > limit) {
     throw new AppError({
       code: "quota_exceeded",
