@@ -128,4 +128,36 @@ describe.skipIf(!testDatabaseAvailable)("cost queries take turns", () => {
       free();
     }
   });
+
+  it("a rename commits before its answer waits for a turn, holding no lock: a second rename of the account goes through meanwhile", async () => {
+    const before = await waited();
+    let free = () => {};
+    const gate = new Promise<void>((resolve) => {
+      free = resolve;
+    });
+    const held = [app.ctx.costQueryTurns(() => gate), app.ctx.costQueryTurns(() => gate)];
+    try {
+      const path = `/v1/billing-accounts/${ids.account}`;
+      const rename = (name: string) =>
+        owner.api.send("PATCH", path, JSON.stringify({ name }), {
+          "content-type": "application/json",
+        });
+      const first = rename("Renamed once");
+      await vi.waitFor(async () => expect(await waited()).toBe(before + 1), { interval: 20 });
+      // Had the first kept its transaction open while it waits, the second would wait on its lock
+      // and never reach the queue.
+      const second = rename("Renamed twice");
+      await vi.waitFor(async () => expect(await waited()).toBe(before + 2), { interval: 20 });
+      free();
+      await Promise.all(held);
+      const answers = await Promise.all([first, second]);
+      expect(answers.map((a) => [a.status, a.body.name])).toEqual([
+        [200, "Renamed once"],
+        [200, "Renamed twice"],
+      ]);
+      expect((await owner.api.get(path)).body.name).toBe("Renamed twice");
+    } finally {
+      free();
+    }
+  });
 });

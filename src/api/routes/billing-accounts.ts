@@ -9,7 +9,6 @@ import {
 } from "../../billing/set-primary-billing-account.js";
 import type { AppContext } from "../../context.js";
 import type { BillingAccountRow } from "../../db/billing-accounts.js";
-import type { Queryable } from "../../db/database.js";
 import { billingAccountInPath } from "../path-access.js";
 import { presentBillingAccount } from "../presenters.js";
 import { route } from "../route.js";
@@ -37,8 +36,16 @@ const primaryChangeResponse = z.object({
     .describe("the former primary, and whether nothing bills it any more"),
 });
 
-async function present(options: { ctx: AppContext; db: Queryable; account: BillingAccountRow }) {
-  return presentBillingAccount(await describeBillingAccount(options));
+/**
+ * The account as GET shows it. Its items hold the month's metered usage of every resource on the
+ * account, a cost query: read in its turn, after the write committed (inside the transaction it
+ * would hold the write's locks for as long as the read takes).
+ */
+async function present(options: { ctx: AppContext; account: BillingAccountRow }) {
+  const { ctx, account } = options;
+  return presentBillingAccount(
+    await ctx.costQueryTurns(() => describeBillingAccount({ ctx, db: ctx.db, account })),
+  );
 }
 
 export const billingAccountRoutes = [
@@ -50,8 +57,7 @@ export const billingAccountRoutes = [
     response: billingAccountResponse,
     handler: async ({ ctx, user, params }) => {
       const account = await billingAccountInPath({ ctx, user, params }, "read");
-      // The items hold the month's metered usage of every resource on the account.
-      return ctx.costQueryTurns(() => present({ ctx, db: ctx.db, account }));
+      return present({ ctx, account });
     },
   }),
   route({
@@ -61,17 +67,18 @@ export const billingAccountRoutes = [
     tag: "billing",
     body: renameBody,
     response: billingAccountResponse,
-    handler: async ({ ctx, user, params, body }) =>
-      ctx.db.transaction(async (tx) => {
-        const account = await renameBillingAccount({
+    handler: async ({ ctx, user, params, body }) => {
+      const account = await ctx.db.transaction((tx) =>
+        renameBillingAccount({
           ctx,
           tx,
           userId: user.id,
           billingAccountId: params.id ?? "",
           name: body.name,
-        });
-        return present({ ctx, db: tx, account });
-      }),
+        }),
+      );
+      return present({ ctx, account });
+    },
   }),
   route({
     method: "POST",
@@ -82,16 +89,12 @@ export const billingAccountRoutes = [
     status: 200,
     errors: [409],
     response: billingAccountResponse,
-    handler: async ({ ctx, user, params }) =>
-      ctx.db.transaction(async (tx) => {
-        const account = await closeBillingAccount({
-          ctx,
-          tx,
-          userId: user.id,
-          billingAccountId: params.id ?? "",
-        });
-        return present({ ctx, db: tx, account });
-      }),
+    handler: async ({ ctx, user, params }) => {
+      const account = await ctx.db.transaction((tx) =>
+        closeBillingAccount({ ctx, tx, userId: user.id, billingAccountId: params.id ?? "" }),
+      );
+      return present({ ctx, account });
+    },
   }),
   route({
     method: "POST",
