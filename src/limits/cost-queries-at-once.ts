@@ -10,9 +10,10 @@ export type CostQueryTurns = <T>(work: () => Promise<T>) => Promise<T>;
  * ledger or usage, whatever it returns: the organization's costs and usage, an account's charges,
  * upcoming invoice and items (its month of metered usage), and one resource's cost when its price
  * is tiered or metered (read from the account's whole line). Reads of one id's own rows never take
- * a turn, and neither do writes: a turn waited for inside a transaction would hold its locks. The
- * routes take the turns, never the use cases: work holding a turn that asked for another could
- * wait forever once every turn is held so.
+ * a turn, and no transaction waits for one: it would hold its locks meanwhile (a write whose answer
+ * is such a read, like an account's rename, commits first). The routes take the turns, never the
+ * use cases: work holding a turn that asked for another could wait forever once every turn is
+ * held so.
  *
  * Each cost query keeps a few backends busy on a heavy aggregate, and on a small machine eight of
  * them at once took the CPU from everything else: /healthz p99 56 ms, max 294 ms (bench section
