@@ -131,7 +131,7 @@ export async function refuseQuantitiesOverLimit(options: {
   if (over) throw quantityLimit(over);
 }
 
-export function quantityLimit(options: { resource_type: string; sku: string }): AppError {
+function quantityLimit(options: { resource_type: string; sku: string }): AppError {
   return new AppError({
     code: "quantity_limit",
     message: `The paying billing account would hold more than ${QUANTITY_LIMIT.toLocaleString("en-US")} active resources of ${options.resource_type} (${options.sku}), the most one account may hold`,
@@ -350,14 +350,17 @@ const insertResourceAndStartBillingQuery = cached((r: NewResource) =>
         ),
     )
     .selectFrom("resource")
-    .select(sql<number>`count(*)::int`.as("created")),
+    .select("id"),
 );
 
 const insertResourceOnlyQuery = cached((r: NewResource) =>
-  insertResourceWith(r).selectFrom("resource").select(sql<number>`count(*)::int`.as("created")),
+  insertResourceWith(r).selectFrom("resource").select("id"),
 );
 
-/** The resource and its open interval, as CTEs: the create statement's common part. */
+/**
+ * The resource and its open interval, as CTEs: the create statement's common part. The writes are
+ * its CTEs; the statement's main query only names the new resource (nothing reads it).
+ */
 function insertResourceWith(r: NewResource) {
   return sqlb
     .with("resource", (db) =>
