@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { PriceRef } from "../domain/flat-rates.js";
 import type { Database, Queryable } from "./database.js";
 import { rows, sqlb } from "./typed.js";
@@ -22,9 +22,9 @@ export interface LedgerMonthSegment {
  * The ledger's charges at flat prices (see `flatRates`) summed by `column`, once with open
  * intervals running to `accruedUntil` and once to `projectedUntil` (epoch seconds), in one
  * statement. The arithmetic is `computeCharges`' to the unit: a line per (account, price, version,
- * month) is round-half-up(unit_amount × Σ seconds / month seconds), split over (resource, project)
- * by largest remainder of their seconds, ties to the smallest (resource_id, project_id) in
- * code-unit order; versions are cut where `epochs` say. Only the sums leave the database: the
+ * month) is round-half-up(unit_amount × Σ seconds / month seconds), split over projects and
+ * then resources by the largest remainders of their seconds (`splitByProjectThenResource`), ties
+ * to the smallest id in code-unit order; versions are cut where `epochs` say. Only the sums leave the database: the
  * answer grows with the groups, the work with the resources billed in the segments, not with the
  * ledger's history or its intervals. A segment that is a whole month no version move cuts reads
  * its closed intervals' seconds from their monthly rollup (`ledger_month_seconds`, migration 025:
@@ -74,19 +74,25 @@ export async function flatShareSums(options: {
   // one price version), and a line's shares sum to it: the lines alone answer, with no split of
   // each over its resources (the sorts of the split were most of the statement).
   const wholeLines = options.column === "resource_type" || options.column === "billing_account_id";
-  const monthRows = sql`FROM seg s
-      JOIN ktrlplane.ledger_month_seconds i ON i.billing_account_id = s.billing_account_id
-        AND i.month = to_timestamp(s.from_s) AND i.seconds > 0 ${onlyResource}
-      WHERE s.rolled`;
+  const rolledSegments = seg.filter((_, n) => rolled[n]);
+  const monthRows = sql`FROM ktrlplane.ledger_month_seconds i
+      JOIN seg s ON s.billing_account_id = i.billing_account_id AND to_timestamp(s.from_s) = i.month
+        AND s.rolled
+      WHERE i.billing_account_id = ANY(${[...new Set(rolledSegments.map((s) => s.id))]}::text[])
+        AND i.month = ANY(${[...new Set(rolledSegments.map((s) => new Date(s.from * 1000).toISOString()))]}::timestamptz[])
+        AND i.seconds > 0 ${onlyResource}`;
+  const byProject = options.column === "project_id";
   const monthResources = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* ${monthRows}`;
-  // Whole lines need no resource: the month's rows summed per line before anything else sees
-  // them (20k rows at 10k resources on two accounts became 8; the statement 66 → 55 ms).
-  const monthLines = sql`SELECT s.seg_no, s.from_s, s.to_s, i.billing_account_id, i.resource_type,
-        i.sku, i.price_version, NULL::text AS resource_id, NULL::text AS project_id,
+  // Whole lines need no resource, and projects' shares no resource either: the month's rows
+  // summed per line (or project and line) before anything else sees them (20k rows at 10k
+  // resources on two accounts became 8, or 40 in 20 projects; by type the statement 66 → 55 ms).
+  const monthSums = sql`SELECT s.seg_no, s.from_s, s.to_s, i.billing_account_id, i.resource_type,
+        i.sku, i.price_version, NULL::text AS resource_id,
+        ${byProject ? sql`i.project_id` : sql`NULL::text AS project_id`},
         sum(i.seconds)::bigint AS seconds
       ${monthRows}
       GROUP BY s.seg_no, s.from_s, s.to_s, i.billing_account_id, i.resource_type, i.sku,
-        i.price_version`;
+        i.price_version ${byProject ? sql`, i.project_id` : sql``}`;
   const lineSums = sql`line AS (
       SELECT seg_no, resource_type, sku, version, min(key) AS key, sum(accrued) AS accrued,
         sum(projected) AS projected
@@ -104,21 +110,23 @@ export async function flatShareSums(options: {
     GROUP BY l.key`;
   // A line is (segment row, rate row): one account's month at one price version, numbered by
   // that pair of ordinals so that the window sorts compare two integers before the remainder.
-  // Each (resource, line) row carries both modes, accrued and projected: the two rankings sort
-  // the same 20k rows (10k resources on two accounts) instead of one ranking over twice as many.
-  // A line's totals come from its own small aggregate, joined back, not from a window over a sort.
-  // The products amount × seconds are bigint wherever the line's amount × seconds fits in one
-  // (always, unless a line is worth billions of units), numeric only where it does not: numeric
-  // arithmetic on every row was a third of the statement (280 → 205 ms at 10k resources).
+  // Each weight row carries both modes, accrued and projected: the rankings sort the rows once per
+  // mode instead of one ranking over twice as many. A line's totals come from its own small
+  // aggregate, joined back, not from a window over a sort.
+  // Lines split as `splitByProjectThenResource` does: over projects first, then each project's
+  // part over its resources. By project only the projects' weights are read and ranked (~40 rows
+  // a line at 10k resources in 20 projects, where one ranking over the resources sorted 20k).
   const shareSums = sql`weight AS (
       SELECT w.*, r.rate_no, r.unit_amount, s.month_seconds
       FROM (
         -- The resource first: it tells most rows apart, so the sort behind the grouping seldom
         -- compares a second key.
-        SELECT resource_id, project_id, seg_no, resource_type, sku, version, min(key) AS key,
-          sum(accrued)::bigint AS accrued, sum(projected)::bigint AS projected
+        SELECT ${byProject ? sql`` : sql`resource_id,`} project_id, seg_no, resource_type, sku,
+          version, min(key) AS key, sum(accrued)::bigint AS accrued,
+          sum(projected)::bigint AS projected
         FROM piece WHERE projected > 0
-        GROUP BY resource_id, project_id, seg_no, resource_type, sku, version
+        GROUP BY ${byProject ? sql`` : sql`resource_id,`} project_id, seg_no, resource_type, sku,
+          version
       ) w
       JOIN rate r USING (resource_type, sku, version)
       JOIN seg s USING (seg_no)
@@ -135,43 +143,20 @@ export async function flatShareSums(options: {
             AS projected_amount
         FROM weight GROUP BY seg_no, rate_no, unit_amount, month_seconds
       ) l
-    ), floored AS (
-      -- A piece not begun by accruedUntil has no accrued share (nor a remainder to rank).
-      SELECT w.key, w.seg_no, w.rate_no, w.resource_id, w.project_id, l.accrued_amount,
-        l.projected_amount,
-        CASE WHEN w.accrued = 0 THEN 0
-          WHEN l.accrued_fits THEN l.accrued_amount * w.accrued / l.accrued_seconds
-          ELSE div(l.accrued_amount::numeric * w.accrued, l.accrued_seconds)::bigint
-        END AS accrued_floor,
-        CASE WHEN w.accrued = 0 THEN 0
-          WHEN l.accrued_fits THEN l.accrued_amount * w.accrued % l.accrued_seconds
-          ELSE mod(l.accrued_amount::numeric * w.accrued, l.accrued_seconds)::bigint
-        END AS accrued_remainder,
-        CASE WHEN l.projected_fits THEN l.projected_amount * w.projected / l.projected_seconds
-          ELSE div(l.projected_amount::numeric * w.projected, l.projected_seconds)::bigint
-        END AS projected_floor,
-        CASE WHEN l.projected_fits THEN l.projected_amount * w.projected % l.projected_seconds
-          ELSE mod(l.projected_amount::numeric * w.projected, l.projected_seconds)::bigint
-        END AS projected_remainder
-      FROM weight w JOIN line l USING (seg_no, rate_no)
-    ), ranked AS (
-      SELECT key, accrued_floor, projected_floor,
-        accrued_amount - sum(accrued_floor) OVER l AS accrued_leftover,
-        row_number() OVER (l ORDER BY accrued_remainder DESC,
-          resource_id COLLATE "C", project_id COLLATE "C") AS accrued_place,
-        projected_amount - sum(projected_floor) OVER l AS projected_leftover,
-        row_number() OVER (l ORDER BY projected_remainder DESC,
-          resource_id COLLATE "C", project_id COLLATE "C") AS projected_place
-      FROM floored
-      WINDOW l AS (PARTITION BY seg_no, rate_no)
-    )
-    SELECT key,
-      sum(accrued_floor + CASE WHEN accrued_place <= accrued_leftover THEN 1 ELSE 0 END)::bigint
-        AS amount,
-      sum(projected_floor + CASE WHEN projected_place <= projected_leftover THEN 1 ELSE 0 END)::bigint
-        AS projected_amount
-    FROM ranked
-    GROUP BY key`;
+    ), ${
+      byProject
+        ? sql`project_share AS (${largestRemainders({ of: sql`weight` })})
+    SELECT key, sum(accrued_share)::bigint AS amount, sum(projected_share)::bigint AS projected_amount
+    FROM project_share GROUP BY key`
+        : sql`project_weight AS (
+      SELECT seg_no, rate_no, project_id, sum(accrued)::bigint AS accrued,
+        sum(projected)::bigint AS projected
+      FROM weight GROUP BY seg_no, rate_no, project_id
+    ), project_share AS (${largestRemainders({ of: sql`project_weight` })}),
+    resource_share AS (${largestRemainders({ of: sql`weight`, within: sql`project_share` })})
+    SELECT key, sum(accrued_share)::bigint AS amount, sum(projected_share)::bigint AS projected_amount
+    FROM resource_share GROUP BY key`
+    }`;
   const query = sql<{ key: string; amount: number; projected_amount: number }>`
     WITH seg AS (
       SELECT * FROM unnest(${seg.map((s) => s.id)}::text[], ${seg.map((s) => s.from)}::bigint[],
@@ -199,7 +184,7 @@ export async function flatShareSums(options: {
     ), month_row AS MATERIALIZED (
       -- Whole months' closed seconds: one index range per month, the version epochs joined after
       -- (a range per month and price read each month's index once per price).
-      ${wholeLines ? monthLines : monthResources}
+      ${wholeLines || byProject ? monthSums : monthResources}
     ), piece AS (
       SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to) AS version,
         i.resource_id, i.project_id,
@@ -226,16 +211,79 @@ export async function flatShareSums(options: {
   // spill to disk at the default work_mem (4 MB). And its best plan depends on its arrays (how
   // many segments, rates and epochs): after five runs PostgreSQL may cache a generic plan that
   // knows none of them, which ran ~40 % slower at 10k resources (~340 against 210–290 ms by
-  // project). A transaction of its own sets both for this statement alone (planning it each
-  // time costs ~2 ms); inside a caller's transaction it runs as it is.
+  // project). Nor can it estimate the rows of its CTEs (it took the 20k weights for one row and
+  // joined them to each project's row, or each line's, by nested loops: 800k comparisons and
+  // ~150 ms at 10k resources): where shares are split, joins are hashed (the month's rollup is
+  // read by its index with arrays, not by a loop over the segments). A transaction of its own
+  // sets these for this statement alone (planning it each time costs ~2 ms); inside a caller's
+  // transaction it runs as it is.
+  const settings = [
+    "set_config('work_mem', '64MB', true)",
+    "set_config('plan_cache_mode', 'force_custom_plan', true)",
+    ...(wholeLines
+      ? []
+      : [
+          "set_config('enable_nestloop', 'off', true)",
+          "set_config('enable_mergejoin', 'off', true)",
+        ]),
+  ];
   const db = options.db;
   if (!("transaction" in db)) return rows(db, query.compile(sqlb));
   return (db as Database).transaction(async (tx) => {
-    await tx.query(
-      "SELECT set_config('work_mem', '64MB', true), set_config('plan_cache_mode', 'force_custom_plan', true)",
-    );
+    await tx.query(`SELECT ${settings.join(", ")}`);
     return rows(tx, query.compile(sqlb));
   });
+}
+
+/**
+ * Largest remainders of the weight rows `of` (seg_no, rate_no, project_id, and resource_id when
+ * `within` is given, accrued, projected): each row gets the floor of its quota of its line (the
+ * line's amount × its seconds / the line's seconds), and what the line holds beyond its rows'
+ * floors (or, `within` projects, what the row's project_share holds beyond its resources'
+ * floors) goes one unit each to the largest remainders, ties to the smallest project or resource
+ * id. A row not begun by accruedUntil has no accrued share (nor a remainder to rank). The products
+ * amount × seconds are bigint wherever the line's fit in one (always, unless a line is worth
+ * billions of units), numeric only where they do not: numeric arithmetic on every row was a third
+ * of the statement (280 → 205 ms at 10k resources).
+ */
+function largestRemainders(options: { of: RawBuilder<unknown>; within?: RawBuilder<unknown> }) {
+  const { within } = options;
+  const floors = (mode: "accrued" | "projected") => {
+    const amount = sql.ref(`l.${mode}_amount`);
+    const seconds = sql.ref(`l.${mode}_seconds`);
+    const weight = sql.ref(`w.${mode}`);
+    const fits = sql.ref(`l.${mode}_fits`);
+    const none = mode === "accrued" ? sql`WHEN ${weight} = 0 THEN 0` : sql``;
+    return sql`CASE ${none} WHEN ${fits} THEN ${amount} * ${weight} / ${seconds}
+          ELSE div(${amount}::numeric * ${weight}, ${seconds})::bigint
+        END AS ${sql.ref(`${mode}_floor`)},
+        CASE ${none} WHEN ${fits} THEN ${amount} * ${weight} % ${seconds}
+          ELSE mod(${amount}::numeric * ${weight}, ${seconds})::bigint
+        END AS ${sql.ref(`${mode}_remainder`)},
+        ${within ? sql.ref(`l.${mode}_share`) : amount} AS ${sql.ref(`${mode}_total`)}`;
+  };
+  const tie = within ? sql`resource_id COLLATE "C"` : sql`project_id COLLATE "C"`;
+  const share = (mode: "accrued" | "projected") => {
+    const floor = sql.ref(`${mode}_floor`);
+    return sql`${floor} + CASE WHEN row_number() OVER (part ORDER BY ${sql.ref(`${mode}_remainder`)} DESC, ${tie})
+          <= ${sql.ref(`${mode}_total`)} - sum(${floor}) OVER part THEN 1 ELSE 0 END
+        AS ${sql.ref(`${mode}_share`)}`;
+  };
+  // The line's columns ride along, so that the resources' rows join their project's row alone
+  // (a second join, to the line, made PostgreSQL loop over every resource once per project).
+  return sql`SELECT f.*, ${share("accrued")}, ${share("projected")}
+    FROM (
+      SELECT w.*, ${floors("accrued")}, ${floors("projected")}
+        ${
+          within
+            ? sql``
+            : sql`, l.accrued_amount, l.accrued_seconds, l.accrued_fits, l.projected_amount,
+          l.projected_seconds, l.projected_fits`
+        }
+      FROM ${options.of} w
+      ${within ? sql`JOIN ${within} l USING (seg_no, rate_no, project_id)` : sql`JOIN line l USING (seg_no, rate_no)`}
+    ) f
+    WINDOW part AS (PARTITION BY seg_no, rate_no${within ? sql`, project_id` : sql``})`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { splitByIntegerWeights } from "./allocation.js";
+import { splitByProjectThenResource } from "./allocation.js";
 import { calendarMonthOf, epochSeconds, type Period } from "./billing-period.js";
 import { AppError } from "./errors.js";
 import { type PriceBook, priceVersion, versionSegments } from "./price-versions.js";
@@ -132,8 +132,8 @@ function addPieces(options: {
  * and, from each later version's `effective_from`, at that version (see `versionSegments`).
  * Each (account, price, version, month) line is the exact sum of periodAmount(quantity) ×
  * seconds / secondsInMonth over the stretches where the quantity is constant, rounded once;
- * shares split each rounded line by largest remainder so every grouping of shares adds up to the
- * lines to the unit.
+ * shares split each rounded line by largest remainder, over projects and then their resources,
+ * so every grouping of shares adds up to the lines to the unit.
  */
 export function computeCharges(options: {
   intervals: LedgerInterval[];
@@ -327,21 +327,23 @@ function chargeLine(options: { acc: LineAcc; lastSecondEnd: number }): {
   const monthSeconds = acc.endS - acc.startS;
   const amount = roundHalfUp(rational(lineNumerator, monthSeconds));
 
-  const weights = new Map<string, bigint>();
+  const weights = new Map<string, { project_id: string; weight: bigint }>();
   let quantityAtEnd = 0;
   for (const piece of pieces) {
     const weight =
       (prefix[indexOf.get(piece.end) as number] as bigint) -
       (prefix[indexOf.get(piece.start) as number] as bigint);
     const key = piece.resource_id + SEP + piece.project_id;
-    weights.set(key, (weights.get(key) ?? 0n) + weight);
+    const held = weights.get(key);
+    if (held) held.weight += weight;
+    else weights.set(key, { project_id: piece.project_id, weight });
     if (piece.start < lastSecondEnd && piece.end >= lastSecondEnd) quantityAtEnd++;
   }
 
-  // Resource ids lead the keys, so remainder ties fall to the smallest resource_id.
-  const resourceAmounts = splitByIntegerWeights({
+  // Resource ids lead the keys, so remainder ties within a project fall to the smallest resource_id.
+  const resourceAmounts = splitByProjectThenResource({
     total: amount,
-    weights: [...weights].map(([key, weight]) => ({ key, weight })),
+    weights: [...weights].map(([key, held]) => ({ key, ...held })),
   });
   return {
     line: {

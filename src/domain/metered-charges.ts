@@ -1,4 +1,4 @@
-import { largestRemainder } from "./allocation.js";
+import { splitExactByProjectThenResource } from "./allocation.js";
 import type { Period } from "./billing-period.js";
 import type { ChargeLine, ChargeShare, Charges } from "./charges.js";
 import { sortedCharges } from "./charges.js";
@@ -47,8 +47,8 @@ function quantityOf(usage: MeteredUsage): Rational {
  * Metered lines: one per (account, price version, month), whose quantity is the sum of its
  * resources' aggregates and whose amount is the price applied to that quantity (tiers and
  * packages over the account's usage, as Stripe applies them to a subscription item), rounded
- * once. Shares split each rounded line by the resources' aggregates, largest remainder, so every
- * grouping adds up to the lines to the unit.
+ * once. Shares split each rounded line by the projects' and then the resources' aggregates,
+ * largest remainder, so every grouping adds up to the lines to the unit.
  */
 export function computeMeteredCharges(options: {
   usage: MeteredUsage[];
@@ -56,7 +56,11 @@ export function computeMeteredCharges(options: {
 }): Charges {
   const lineAccs = new Map<
     string,
-    { first: MeteredUsage; quantity: Rational; resources: Map<string, Rational> }
+    {
+      first: MeteredUsage;
+      quantity: Rational;
+      resources: Map<string, { project_id: string; exact: Rational }>;
+    }
   >();
   for (const usage of options.usage) {
     const key = [
@@ -73,7 +77,9 @@ export function computeMeteredCharges(options: {
     }
     acc.quantity = addR(acc.quantity, quantity);
     const resourceKey = usage.resource_id + SEP + usage.project_id;
-    acc.resources.set(resourceKey, addR(acc.resources.get(resourceKey) ?? rational(0), quantity));
+    const held = acc.resources.get(resourceKey);
+    if (held) held.exact = addR(held.exact, quantity);
+    else acc.resources.set(resourceKey, { project_id: usage.project_id, exact: quantity });
   }
 
   const lines: ChargeLine[] = [];
@@ -95,9 +101,9 @@ export function computeMeteredCharges(options: {
     });
     total += amount;
     // With no usage at all the amount is 0 and so is every share.
-    const split = largestRemainder({
+    const split = splitExactByProjectThenResource({
       total: amount,
-      weights: [...resources].map(([key, exact]) => ({ key, exact })),
+      weights: [...resources].map(([key, held]) => ({ key, ...held })),
     });
     for (const [key, share] of split) {
       const [resource_id, project_id] = key.split(SEP) as [string, string];

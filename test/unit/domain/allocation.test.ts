@@ -1,9 +1,24 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { largestRemainder, splitByIntegerWeights } from "../../../src/domain/allocation.js";
+import {
+  splitByIntegerWeights,
+  splitByProjectThenResource,
+  splitExactByProjectThenResource,
+} from "../../../src/domain/allocation.js";
 import { rational } from "../../../src/domain/rational.js";
 
-describe("largestRemainder", () => {
+/** One project holding every key: the split is then the plain largest-remainder method. */
+function largestRemainder(options: {
+  total: number;
+  weights: { key: string; exact: ReturnType<typeof rational> }[];
+}): Map<string, number> {
+  return splitExactByProjectThenResource({
+    total: options.total,
+    weights: options.weights.map((w) => ({ ...w, project_id: "p" })),
+  });
+}
+
+describe("the largest-remainder split within one project", () => {
   it("splits 100 three ways as 34/33/33, the extra unit to the first key on a tie", () => {
     const parts = largestRemainder({
       total: 100,
@@ -105,6 +120,71 @@ describe("largestRemainder", () => {
           const forward = splitByIntegerWeights({ total, weights });
           const backward = splitByIntegerWeights({ total, weights: [...weights].reverse() });
           expect(Object.fromEntries(backward)).toEqual(Object.fromEntries(forward));
+        },
+      ),
+    );
+  });
+});
+
+describe("splitByProjectThenResource", () => {
+  // 20 units over 10 resources of quota 1.44 in project A and 10 of quota 0.56 in B. One ranking
+  // over all resources hands the 10 leftover units to B's larger remainders: A 10, B 10 against
+  // quotas 14.4 and 5.6. Project first: A 14 and B 6, each resource still within one unit.
+  const weights = [
+    ...Array.from({ length: 10 }, (_, i) => ({ key: `a${i}`, project_id: "A", weight: 144n })),
+    ...Array.from({ length: 10 }, (_, i) => ({ key: `b${i}`, project_id: "B", weight: 56n })),
+  ];
+
+  it("gives each project its quota to one unit, where one ranking over resources would not", () => {
+    const parts = splitByProjectThenResource({ total: 20, weights });
+    const ofProject = (p: string) =>
+      weights.filter((w) => w.project_id === p).reduce((s, w) => s + (parts.get(w.key) ?? 0), 0);
+    expect(ofProject("A")).toBe(14);
+    expect(ofProject("B")).toBe(6);
+    // Within A, the 4 units left over its floors go to the smallest keys on a tie.
+    expect(["a0", "a1", "a2", "a3", "a4"].map((k) => parts.get(k))).toEqual([2, 2, 2, 2, 1]);
+    expect(["b0", "b5", "b6"].map((k) => parts.get(k))).toEqual([1, 1, 0]);
+    const flat = splitByIntegerWeights({ total: 20, weights });
+    expect(
+      weights.filter((w) => w.project_id === "A").reduce((s, w) => s + (flat.get(w.key) ?? 0), 0),
+    ).toBe(10);
+  });
+
+  it("always sums to the total, each project and each resource within one unit of its quota, whatever the order", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1_000_000, max: 1_000_000 }),
+        fc.array(fc.tuple(fc.nat(10_000), fc.integer({ min: 0, max: 3 })), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        (total, raw) => {
+          fc.pre(raw.some(([w]) => w > 0));
+          const items = raw.map(([w, p], i) => ({
+            key: `k${String(i).padStart(2, "0")}`,
+            project_id: `p${p}`,
+            weight: BigInt(w),
+          }));
+          const parts = splitByProjectThenResource({ total, weights: items });
+          const reversed = splitByProjectThenResource({ total, weights: [...items].reverse() });
+          expect(Object.fromEntries(reversed)).toEqual(Object.fromEntries(parts));
+          const weightSum = raw.reduce((s, [w]) => s + w, 0);
+          const projects = new Map<string, { part: number; weight: number }>();
+          let sum = 0;
+          for (const [i, [w, p]] of raw.entries()) {
+            const part = parts.get(`k${String(i).padStart(2, "0")}`) as number;
+            sum += part;
+            // Floats are fine in the test oracle: the bounds have slack.
+            expect(Math.abs(part - (total * w) / weightSum)).toBeLessThan(1 + 1e-6);
+            const project = projects.get(`p${p}`) ?? { part: 0, weight: 0 };
+            project.part += part;
+            project.weight += w;
+            projects.set(`p${p}`, project);
+          }
+          expect(sum).toBe(total);
+          for (const { part, weight } of projects.values()) {
+            expect(Math.abs(part - (total * weight) / weightSum)).toBeLessThan(1 + 1e-6);
+          }
         },
       ),
     );

@@ -374,13 +374,14 @@ describe("computeCharges properties", () => {
                 i.project_id,
                 (exact.get(i.project_id) ?? 0) + (unit * (end - t)) / periodSeconds(month),
               );
-              const lineKey = `${i.resource_id}|${i.billing_account_id}|${i.sku}|${month.start.getTime()}`;
+              const lineKey = `${i.billing_account_id}|${i.resource_type}|${i.sku}|${month.start.getTime()}`;
               pieces.set(i.project_id, (pieces.get(i.project_id) ?? new Set()).add(lineKey));
               t = end;
             }
           }
-          // Each (resource, line) share is within 1.5 units of its exact value: < 0.5 from the
-          // line's single rounding, spread pro rata, and < 1 from the largest-remainder floor.
+          // Each project's part of a line is within 1.5 units of its exact value: < 0.5 from
+          // the line's single rounding, spread pro rata, and < 1 from the largest remainder among
+          // projects, however many resources the project has on the line.
           for (const [project, value] of exact) {
             const bound = 1.5 * (pieces.get(project)?.size ?? 0) + 1e-6;
             expect(Math.abs((byProject.get(project) ?? 0) - value)).toBeLessThanOrEqual(bound);
