@@ -7,23 +7,25 @@ import {
   getBillingAccount,
 } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
-import { type OpenInterval, openIntervalsOfInheritingProjects } from "../db/ledger.js";
 import {
   lockOrganization,
   type OrganizationRow,
   setPrimaryBillingAccount,
 } from "../db/organizations.js";
-import { type BillingSwitchPlan, planBillingSwitch } from "../domain/billing-scope.js";
 import { AppError, notFound } from "../domain/errors.js";
 import { findOrganizationAccount, reopenIfClosed } from "./find-organization-account.js";
-import { moveOpenIntervals } from "./switch-project-billing.js";
+import {
+  type BillingSwitchPlan,
+  moveOpenIntervals,
+  planBillingSwitch,
+} from "./move-open-intervals.js";
 
 export interface PrimaryAccountChange {
   organization: OrganizationRow;
   from: BillingAccountRow;
   to: BillingAccountRow;
   /** Every inheriting project's open intervals, moved at one instant. */
-  plan: BillingSwitchPlan<OpenInterval>;
+  plan: BillingSwitchPlan;
   /** Whether nothing bills the former primary once it is no longer the primary. */
   leftClosable: boolean;
 }
@@ -68,13 +70,11 @@ export async function planPrimaryAccountChange(options: {
   }
   const from = await getBillingAccount({ db: tx, id: organization.primary_billing_account_id });
   if (!from) throw new Error(`billing account ${organization.primary_billing_account_id} missing`);
-  const plan = planBillingSwitch({
+  const plan = await planBillingSwitch({
+    tx,
+    scope: { inheritingProjectsOf: organization.id },
     fromAccountId: from.id,
     toAccountId: to.id,
-    openIntervals: await openIntervalsOfInheritingProjects({
-      db: tx,
-      organizationId: organization.id,
-    }),
     at: ctx.clock(),
   });
   // Once no longer the primary, the former one bills only what chose it explicitly: closable
@@ -84,7 +84,7 @@ export async function planPrimaryAccountChange(options: {
     from.id !== to.id &&
     from.closed_at === null &&
     billers.projects === 0 &&
-    billers.openIntervals === plan.close.length;
+    billers.openIntervals === plan.moving.resources;
   return { organization, from, to, plan, leftClosable };
 }
 
@@ -110,7 +110,7 @@ export async function applyPrimaryAccountChange(options: {
       subjectType: "organization",
       subjectId: organization.id,
       before: { primary_billing_account_id: from.id },
-      after: { primary_billing_account_id: to.id, moved_resources: plan.open.length },
+      after: { primary_billing_account_id: to.id, moved_resources: plan.moving.resources },
       at: plan.at,
     },
   });

@@ -9,21 +9,18 @@ import {
 } from "../db/billing-accounts.js";
 import type { Queryable } from "../db/database.js";
 import { newId } from "../db/ids.js";
-import {
-  closeIntervals,
-  type OpenInterval,
-  openIntervals,
-  openIntervalsOfProject,
-  writesChangeMarks,
-} from "../db/ledger.js";
 import { getOrganization } from "../db/organizations.js";
 import { type ProjectRow, updateProjectBilling } from "../db/projects.js";
-import { type BillingSwitchPlan, planBillingSwitch } from "../domain/billing-scope.js";
 import { AppError } from "../domain/errors.js";
 import { checkQuota } from "../limits/check-quota.js";
 import type { ProjectBillingInput } from "../projects/create-project.js";
 import { applyAccountClose, closeBlocker } from "./close-billing-account.js";
 import { findOrganizationAccount, reopenIfClosed } from "./find-organization-account.js";
+import {
+  type BillingSwitchPlan,
+  moveOpenIntervals,
+  planBillingSwitch,
+} from "./move-open-intervals.js";
 
 export interface ProjectBillingSwitch {
   project: ProjectRow;
@@ -42,7 +39,7 @@ export interface ProjectBillingSwitch {
   };
   /** The account the project leaves, when it is another one: whether nothing bills it after. */
   left: { billing_account_id: string; name: string; closable: boolean; close: boolean } | null;
-  plan: BillingSwitchPlan<OpenInterval>;
+  plan: BillingSwitchPlan;
 }
 
 /** A switch's input: who pays next, and whether to close the account it leaves empty. */
@@ -141,10 +138,11 @@ export async function planProjectBillingSwitch(options: {
     toAccountId: to.billing_account_id,
     close: input.close_left_account ?? false,
   });
-  const plan = planBillingSwitch({
+  const plan = await planBillingSwitch({
+    tx,
+    scope: { projectId: project.id },
     fromAccountId: current.billing_account_id,
     toAccountId: to.billing_account_id,
-    openIntervals: await openIntervalsOfProject({ db: tx, projectId }),
     at: ctx.clock(),
   });
   return {
@@ -193,22 +191,6 @@ async function planLeftAccount(options: {
     closable: from.closed_at === null && blocker === null,
     close: close && from.closed_at === null,
   };
-}
-
-/**
- * Closes the plan's intervals and opens their successors at the very same instant: the one move
- * a project switch and a change of the primary account both make.
- */
-export async function moveOpenIntervals(options: {
-  ctx: AppContext;
-  tx: Queryable;
-  plan: BillingSwitchPlan<OpenInterval>;
-}): Promise<void> {
-  const { tx, plan } = options;
-  const marks = writesChangeMarks(options.ctx.provider);
-  const resourceIds = plan.close.map((i) => i.resource_id);
-  await closeIntervals({ db: tx, resourceIds, at: plan.at, marks });
-  await openIntervals({ db: tx, intervals: plan.open, at: plan.at, marks });
 }
 
 /** Moves every open interval of the project at one instant: no second billed twice or not at all. */
@@ -265,7 +247,7 @@ export async function applyProjectBillingSwitch(options: {
       after: {
         mode: change.mode,
         billing_account_id: to.billing_account_id,
-        moved_resources: plan.open.length,
+        moved_resources: plan.moving.resources,
       },
       at: plan.at,
     },

@@ -5,7 +5,7 @@ import type { VersionMove } from "../domain/price-versions.js";
 import { priceKey, QUANTITY_LIMIT } from "../domain/pricing.js";
 import type { Queryable } from "./database.js";
 import type { ResourceRow } from "./resources.js";
-import { bigintArray, cached, execute, first, rows, sqlb, textArray } from "./typed.js";
+import { cached, execute, first, rows, sqlb, textArray } from "./typed.js";
 
 export interface OpenInterval {
   resource_id: string;
@@ -59,47 +59,6 @@ export async function markAccountsChanged(options: {
         sqlb.selectNoFrom([sql<string>`unnest(${textArray(ids)})`.as("id"), now.as("at")]),
       ),
   );
-}
-
-export async function openIntervals(options: {
-  db: Queryable;
-  intervals: OpenInterval[];
-  at: Date;
-  /** `writesChangeMarks(provider)`. */
-  marks: boolean;
-}): Promise<void> {
-  const { db, intervals, at } = options;
-  if (intervals.length === 0) return;
-  // One row per interval from parallel arrays (unnest in the select list zips arrays of equal
-  // length): the same statement text for any count.
-  const column = <C extends Exclude<keyof OpenInterval, "price_version">>(name: C) =>
-    sql<string>`unnest(${textArray(intervals.map((i) => i[name]))})`.as(name);
-  await execute(
-    db,
-    sqlb
-      .insertInto("ktrlplane.billing_intervals")
-      .columns([...intervalColumns, "started_at"])
-      .expression(
-        sqlb.selectNoFrom([
-          column("resource_id"),
-          column("project_id"),
-          column("billing_account_id"),
-          column("resource_type"),
-          column("sku"),
-          sql<number>`unnest(${bigintArray(intervals.map((i) => i.price_version))})::int`.as(
-            "price_version",
-          ),
-          sql<Date>`${at}::timestamptz`.as("started_at"),
-        ]),
-      ),
-  );
-  await refuseQuantitiesOverLimit({
-    db,
-    accountIds: [...new Set(intervals.map((i) => i.billing_account_id))],
-  });
-  if (options.marks) {
-    await markAccountsChanged({ db, accountIds: intervals.map((i) => i.billing_account_id) });
-  }
 }
 
 /**
@@ -166,45 +125,127 @@ export async function closeIntervals(options: {
   return closed;
 }
 
-export async function openIntervalsOfProject(options: {
-  db: Queryable;
-  projectId: string;
-}): Promise<OpenInterval[]> {
-  return rows(
-    options.db,
-    sqlb
-      .selectFrom("ktrlplane.billing_intervals")
-      .select([...intervalColumns])
-      .where("project_id", "=", options.projectId)
-      .where("ended_at", "is", null)
-      .orderBy("resource_id"),
-  );
+/**
+ * Whose open intervals a billing switch moves: one project's, or those of every live project that
+ * inherits its organization's primary account.
+ */
+export type MoveScope = { projectId: string } | { inheritingProjectsOf: string };
+
+/** The live projects of the scope. */
+function projectsOf(scope: MoveScope) {
+  return "projectId" in scope
+    ? sqlb.selectFrom("ktrlplane.projects").select("id").where("id", "=", scope.projectId)
+    : sqlb
+        .selectFrom("ktrlplane.projects")
+        .select("id")
+        .where("organization_id", "=", scope.inheritingProjectsOf)
+        .where("billing_mode", "=", "inherit")
+        .where("deleted_at", "is", null);
 }
 
-/** Open intervals of the organization's live projects that inherit its primary account. */
-export async function openIntervalsOfInheritingProjects(options: {
+/**
+ * The live resources of the scope's projects. The ledger has no index by project: through the
+ * resources (by project, migration 009) and their one open row each (its unique index), the
+ * database can reach the rows a switch moves without scanning every organization's ledger.
+ */
+function resourcesOf(scope: MoveScope) {
+  return sqlb
+    .selectFrom("ktrlplane.resources")
+    .select("id")
+    .where("project_id", "in", projectsOf(scope))
+    .where("deleted_at", "is", null);
+}
+
+/**
+ * What moving the scope's open intervals onto `toAccountId` would move: how many resources (their
+ * open intervals not on the target already) and the scope's live projects. Counted by the
+ * database: the answer is two numbers however many resources move.
+ */
+export async function countIntervalMove(options: {
   db: Queryable;
-  organizationId: string;
-}): Promise<OpenInterval[]> {
-  return rows(
+  scope: MoveScope;
+  toAccountId: string;
+}): Promise<{ resources: number; projects: number }> {
+  const { scope, toAccountId } = options;
+  const found = await first(
     options.db,
-    sqlb
-      .selectFrom("ktrlplane.billing_intervals as i")
-      .innerJoin("ktrlplane.projects as p", "p.id", "i.project_id")
-      .select([
-        "i.resource_id",
-        "i.project_id",
-        "i.billing_account_id",
-        "i.resource_type",
-        "i.sku",
-        "i.price_version",
-      ])
-      .where("p.organization_id", "=", options.organizationId)
-      .where("p.billing_mode", "=", "inherit")
-      .where("p.deleted_at", "is", null)
-      .where("i.ended_at", "is", null)
-      .orderBy("i.resource_id"),
+    sqlb.selectNoFrom((eb) => [
+      eb
+        .selectFrom(projectsOf(scope).as("p"))
+        .select(sql<number>`count(*)::int`.as("n"))
+        .as("projects"),
+      eb
+        .selectFrom("ktrlplane.billing_intervals")
+        .select(sql<number>`count(*)::int`.as("n"))
+        .where("ended_at", "is", null)
+        .where("billing_account_id", "<>", toAccountId)
+        .where("resource_id", "in", resourcesOf(scope))
+        .as("resources"),
+    ]),
   );
+  return { resources: found?.resources ?? 0, projects: found?.projects ?? 0 };
+}
+
+/**
+ * Closes the scope's open intervals that are not on `toAccountId` at `at` and opens their
+ * successors there at the very same instant, each at the price version it was billed at: one
+ * statement, whatever the count (the successors are inserted from the closed rows the update
+ * returns). Marks the accounts left and the target (with `marks`) and refuses a target past
+ * QUANTITY_LIMIT.
+ */
+export async function moveIntervals(options: {
+  db: Queryable;
+  scope: MoveScope;
+  toAccountId: string;
+  at: Date;
+  /** `writesChangeMarks(provider)`. */
+  marks: boolean;
+}): Promise<void> {
+  const { db, scope, toAccountId } = options;
+  const at = sql<Date>`${options.at}::timestamptz`;
+  // The accounts the intervals left: one row each, whatever the count.
+  const left = await rows(
+    db,
+    sqlb
+      .with("closed", (db) =>
+        db
+          .updateTable("ktrlplane.billing_intervals")
+          .set((eb) => ({ ended_at: eb.fn<Date>("greatest", [at, "started_at"]) }))
+          .where("ended_at", "is", null)
+          .where("billing_account_id", "<>", toAccountId)
+          .where("resource_id", "in", resourcesOf(scope))
+          .returning([...intervalColumns]),
+      )
+      .with("opened", (db) =>
+        db
+          .insertInto("ktrlplane.billing_intervals")
+          .columns([...intervalColumns, "started_at"])
+          .expression((eb) =>
+            eb
+              .selectFrom("closed")
+              .select((eb) => [
+                "resource_id",
+                "project_id",
+                eb.val(toAccountId).as("billing_account_id"),
+                "resource_type",
+                "sku",
+                "price_version",
+                at.as("started_at"),
+              ]),
+          ),
+      )
+      .selectFrom("closed")
+      .select("billing_account_id")
+      .distinct(),
+  );
+  if (left.length === 0) return;
+  await refuseQuantitiesOverLimit({ db, accountIds: [toAccountId] });
+  if (options.marks) {
+    await markAccountsChanged({
+      db,
+      accountIds: [...left.map((account) => account.billing_account_id), toAccountId],
+    });
+  }
 }
 
 /**

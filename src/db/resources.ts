@@ -20,10 +20,11 @@ export async function getResource(options: {
   );
 }
 
+/** A page of a project's live resources (a page always: a project may hold very many). */
 export async function listResources(options: {
   db: Queryable;
   projectId: string;
-  page?: PageRequest;
+  page: PageRequest;
 }): Promise<ResourceRow[]> {
   const { page } = options;
   return rows(

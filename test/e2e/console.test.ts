@@ -429,13 +429,23 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
     await dialog.getByRole("button", { name: "Review change" }).click();
     const plan = dialog.getByTestId("switch-plan");
     await plan.waitFor();
+    const running = await api<{ data: unknown[]; next_cursor: string | null }>(
+      state.aliceToken,
+      "GET",
+      `/v1/projects/${state.websiteId}/resources?limit=200`,
+    );
+    expect(running.next_cursor).toBeNull();
+    const moving = `${running.data.length} resource${running.data.length === 1 ? "" : "s"}`;
     const planText = await text(plan);
-    expect(planText).toContain("main-graph");
+    // A count, not a list: the plan reads the same for a hundred thousand resources.
+    expect(planText).toContain(`${moving} will be billed to`);
+    expect(planText).not.toContain("main-graph");
     expect(planText).toMatch(/From \w{3} \d+, \d{4}/);
     expect(planText).toContain(`instead of ${state.orgName}`);
     await shot(page, "switch-billing-dialog");
     await dialog.getByRole("button", { name: "Switch billing" }).click();
     await page.getByText("Billing changed").waitFor();
+    expect(await text(page.getByText("Billing changed"))).toContain(`${moving} moved from`);
     await page.waitForFunction(() =>
       document.querySelector("[data-testid=billing-badge]")?.textContent?.endsWith("(separate)"),
     );

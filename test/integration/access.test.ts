@@ -362,9 +362,9 @@ describe.skipIf(!testDatabaseAvailable)("access: roles and tenant isolation", ()
         billing_account_id: deptAccountA.id,
       });
       expectStatus(moved, 200);
-      expect(moved.body.moved.map((m: { resource_id: string }) => m.resource_id)).toEqual([
-        resourceA.id,
-      ]);
+      expect(moved.body.moved).toEqual({ resources: 1 });
+      const movedResource = await owner.api.get(`/v1/resources/${resourceA.id}`);
+      expect(movedResource.body.billing.billing_account_id).toBe(deptAccountA.id);
       const back = await owner.api.put(`/v1/projects/${p1.id}/billing`, { mode: "inherit" });
       expectStatus(back, 200);
       expect(back.body.billing_account_id).toBe(orgA.primary_billing_account_id);

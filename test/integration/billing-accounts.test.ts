@@ -117,7 +117,7 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts people can manage", ()
       from: { billing_account_id: primaryId },
       left_account: { billing_account_id: primaryId, closable: true },
     });
-    expect(preview.body.moved).toHaveLength(2);
+    expect(preview.body.moved).toEqual({ resources: 2, projects: 1 });
     // The preview wrote nothing.
     expect(
       (await owner.api.get(`/v1/organizations/${orgId}`)).body.primary_billing_account_id,
@@ -129,7 +129,7 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts people can manage", ()
       dry_run: false,
       effective_at: "2026-11-20T00:00:00.000Z",
     });
-    expect(changed.body.moved).toHaveLength(2);
+    expect(changed.body.moved).toEqual({ resources: 2, projects: 1 });
     expect(
       (await owner.api.get(`/v1/organizations/${orgId}`)).body.primary_billing_account_id,
     ).toBe(ops);
@@ -140,7 +140,7 @@ describe.skipIf(!testDatabaseAvailable)("billing accounts people can manage", ()
     // Again: nothing left to move, nothing moves twice.
     const again = await owner.api.post(`/v1/billing-accounts/${ops}/make-primary`);
     expect(again.status).toBe(200);
-    expect(again.body.moved).toEqual([]);
+    expect(again.body.moved).toEqual({ resources: 0, projects: 0 });
     expect(await audit("organization.primary_billing_account_changed")).toHaveLength(1);
 
     // 10 days on the former primary, 11 on the new one: 2 × 9900 × 10/30 and 2 × 9900 × 11/30,

@@ -29,7 +29,12 @@ const primaryChangeResponse = z.object({
   effective_at: timestamp,
   dry_run: z.boolean(),
   reopened: z.boolean().describe("the account was closed: making it the primary reopens it"),
-  moved: z.array(z.object({ resource_id: z.string(), project_id: z.string() })),
+  moved: z
+    .object({
+      resources: z.number().int().describe("the resources whose billing moves to the account"),
+      projects: z.number().int().describe("the inheriting projects that change payer"),
+    })
+    .describe("how much moves, as counts (which resources: each project's paged resource list)"),
   left_account: accountRef
     .extend({ closable: z.boolean() })
     .nullable()
@@ -124,7 +129,7 @@ export const billingAccountRoutes = [
           effective_at: plan.at,
           dry_run: dryRun,
           reopened: to.closed_at !== null,
-          moved: plan.open.map((i) => ({ resource_id: i.resource_id, project_id: i.project_id })),
+          moved: plan.moving,
           left_account:
             from.id === to.id
               ? null

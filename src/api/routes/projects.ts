@@ -34,14 +34,9 @@ const billingSwitchResponse = projectBillingResponse.pick({ mode: true, inherite
   effective_at: timestamp,
   dry_run: z.boolean(),
   from: z.object({ billing_account_id: z.string(), name: z.string() }),
-  moved: z.array(
-    z.object({
-      resource_id: z.string(),
-      name: z.string(),
-      resource_type: z.string(),
-      sku: z.string(),
-    }),
-  ),
+  moved: z
+    .object({ resources: z.number().int().describe("the resources whose billing moves") })
+    .describe("how much moves, as a count (which resources: the project's paged resource list)"),
   left_account: z
     .object({
       billing_account_id: z.string(),
@@ -178,10 +173,6 @@ export const projectRoutes = [
           input: body,
         });
         if (!dryRun) await applyProjectBillingSwitch({ ctx, tx, userId: user.id, change });
-        const movedIds = new Set(change.plan.open.map((i) => i.resource_id));
-        const moved = (await listResources({ db: tx, projectId: change.project.id })).filter((r) =>
-          movedIds.has(r.id),
-        );
         return {
           mode: change.mode,
           billing_account_id: change.to.create && dryRun ? null : change.to.billing_account_id,
@@ -199,12 +190,7 @@ export const projectRoutes = [
             closable: change.left.closable,
             closed: change.left.close && !dryRun,
           },
-          moved: moved.map((r) => ({
-            resource_id: r.id,
-            name: r.name,
-            resource_type: r.resource_type,
-            sku: r.sku,
-          })),
+          moved: { resources: change.plan.moving.resources },
         };
       });
     },

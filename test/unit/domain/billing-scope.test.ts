@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planBillingSwitch, resolveBillingAccountId } from "../../../src/domain/billing-scope.js";
+import { resolveBillingAccountId } from "../../../src/domain/billing-scope.js";
 import { rolesAllow } from "../../../src/domain/roles.js";
 
 describe("which account pays for a project", () => {
@@ -28,39 +28,6 @@ describe("which account pays for a project", () => {
         primaryBillingAccountId: "ba_org",
       }),
     ).toThrow();
-  });
-});
-
-describe("planning a billing switch", () => {
-  const at = new Date("2026-11-15T00:00:00Z");
-
-  it("closes every open interval and reopens it on the target at the same instant", () => {
-    const plan = planBillingSwitch({
-      fromAccountId: "ba_org",
-      toAccountId: "ba_own",
-      openIntervals: [
-        { resource_id: "res_1", billing_account_id: "ba_org" },
-        { resource_id: "res_2", billing_account_id: "ba_org" },
-      ],
-      at,
-    });
-    expect(plan.close.map((i) => i.resource_id)).toEqual(["res_1", "res_2"]);
-    expect(plan.open).toEqual([
-      { resource_id: "res_1", billing_account_id: "ba_own" },
-      { resource_id: "res_2", billing_account_id: "ba_own" },
-    ]);
-    expect(plan.at).toBe(at);
-  });
-
-  it("moves nothing when the project already pays with the target account", () => {
-    const plan = planBillingSwitch({
-      fromAccountId: "ba_org",
-      toAccountId: "ba_org",
-      openIntervals: [{ resource_id: "res_1", billing_account_id: "ba_org" }],
-      at,
-    });
-    expect(plan.close).toEqual([]);
-    expect(plan.open).toEqual([]);
   });
 });
 

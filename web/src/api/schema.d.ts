@@ -1227,10 +1227,13 @@ export interface paths {
                                 closable: boolean;
                                 name: string;
                             } | null;
+                            /** @description how much moves, as counts (which resources: each project's paged resource list) */
                             moved: {
-                                project_id: string;
-                                resource_id: string;
-                            }[];
+                                /** @description the inheriting projects that change payer */
+                                projects: number;
+                                /** @description the resources whose billing moves to the account */
+                                resources: number;
+                            };
                             organization_id: string;
                             primary_billing_account_id: string;
                             /** @description the account was closed: making it the primary reopens it */
@@ -5991,12 +5994,11 @@ export interface paths {
                             } | null;
                             /** @enum {string} */
                             mode: "inherit" | "separate";
+                            /** @description how much moves, as a count (which resources: the project's paged resource list) */
                             moved: {
-                                name: string;
-                                resource_id: string;
-                                resource_type: string;
-                                sku: string;
-                            }[];
+                                /** @description the resources whose billing moves */
+                                resources: number;
+                            };
                         };
                     };
                 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closeBlocker } from "./account-actions";
+import { closeBlocker, primaryMoves } from "./account-actions";
 
 describe("closing an account", () => {
   const account = {
@@ -32,6 +32,24 @@ describe("closing an account", () => {
       }),
     ).toBe(
       "It still pays for 2 projects “Campaigns”, “Shop”: switch them to another account first.",
+    );
+  });
+});
+
+describe("what making an account the primary moves", () => {
+  it("says it in counts, whatever the organization holds", () => {
+    expect(primaryMoves({ resources: 12_345, projects: 3 })).toBe(
+      "12,345 resources in 3 projects will move.",
+    );
+    expect(primaryMoves({ resources: 1, projects: 1 })).toBe("1 resource in 1 project will move.");
+    expect(primaryMoves({ resources: 0, projects: 2 })).toBe(
+      "2 projects will change payer; none has resources yet.",
+    );
+    expect(primaryMoves({ resources: 0, projects: 1 })).toBe(
+      "1 project will change payer; it has no resources yet.",
+    );
+    expect(primaryMoves({ resources: 0, projects: 0 })).toBe(
+      "No project inherits its billing now: only new ones will be billed to it.",
     );
   });
 });

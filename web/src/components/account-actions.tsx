@@ -1,11 +1,13 @@
 /**
  * Managing a billing account from its card: rename it in place, make it the organization's
- * primary (after seeing which projects change payer), and close it once nothing bills it.
+ * primary (after seeing how many projects and resources change payer), and close it once nothing
+ * bills it.
  */
 import { useEffect, useState } from "react";
-import { type ApiError, allPages, api, type BillingAccount, type PrimaryChange } from "../api";
+import { type ApiError, api, type BillingAccount, type PrimaryChange } from "../api";
 import { formatDateTime } from "../money";
 import { useApi } from "../use-api";
+import { countOf } from "../words";
 import { ConfirmDialog } from "./confirm-dialog";
 import { NameForm } from "./name-form";
 import { ErrorNotice, Loading } from "./ui";
@@ -158,24 +160,16 @@ export function AccountActions({
   );
 }
 
-interface PrimaryPlan {
-  change: PrimaryChange;
-  /** The projects that inherit their billing, each with how many of its resources move. */
-  projects: { id: string; name: string; moving: number }[];
-  complete: boolean;
-}
-
-async function planPrimary(account: BillingAccount): Promise<PrimaryPlan> {
-  const [change, listed] = await Promise.all([
-    api.makePrimary(account.id, true),
-    allPages((cursor) => api.organizationProjects(account.organization_id, cursor)),
-  ]);
-  const moving = new Map<string, number>();
-  for (const m of change.moved) moving.set(m.project_id, (moving.get(m.project_id) ?? 0) + 1);
-  const projects = listed.items
-    .filter((p) => p.billing.inherited)
-    .map((p) => ({ id: p.id, name: p.name, moving: moving.get(p.id) ?? 0 }));
-  return { change, projects, complete: listed.complete };
+/** What making the account the primary moves, in words: the answer's counts. */
+export function primaryMoves(moved: PrimaryChange["moved"]): string {
+  if (moved.projects === 0) {
+    return "No project inherits its billing now: only new ones will be billed to it.";
+  }
+  if (moved.resources === 0) {
+    const none = moved.projects === 1 ? "it has no resources" : "none has resources";
+    return `${countOf(moved.projects, "project")} will change payer; ${none} yet.`;
+  }
+  return `${countOf(moved.resources, "resource")} in ${countOf(moved.projects, "project")} will move.`;
 }
 
 function MakePrimaryDialog({
@@ -187,12 +181,12 @@ function MakePrimaryDialog({
   onClose(): void;
   onDone(): void;
 }) {
-  const [plan, setPlan] = useState<PrimaryPlan | null>(null);
+  const [plan, setPlan] = useState<PrimaryChange | null>(null);
   const [planError, setPlanError] = useState<ApiError | null>(null);
   useEffect(() => {
-    planPrimary(account).then(setPlan, (e: ApiError) => setPlanError(e));
+    api.makePrimary(account.id, true).then(setPlan, (e: ApiError) => setPlanError(e));
   }, [account]);
-  const from = plan?.change.from.name;
+  const from = plan?.from.name;
   return (
     <ConfirmDialog
       title={`Make “${account.name}” the primary account?`}
@@ -206,46 +200,23 @@ function MakePrimaryDialog({
       failedTitle="The primary account was not changed."
       ready={plan !== null}
     >
-      {!plan && !planError ? <Loading what="Working out which projects change payer" /> : null}
+      {!plan && !planError ? <Loading what="Working out what changes payer" /> : null}
       <ErrorNotice error={planError} title="The primary account was not changed." />
       {plan ? (
         <section data-testid="primary-plan" aria-label="What changes">
           <p>
             The primary account pays for every project that inherits its billing. From{" "}
-            <strong>{formatDateTime(plan.change.effective_at)}</strong>, they are billed to{" "}
+            <strong>{formatDateTime(plan.effective_at)}</strong>, they are billed to{" "}
             <strong>{account.name}</strong> instead of <strong>{from}</strong>; charges up to then
             stay on {from}.
           </p>
-          {plan.projects.length > 0 ? (
-            <>
-              <p>These projects change payer:</p>
-              <ul data-testid="primary-plan-projects">
-                {plan.projects.map((p) => (
-                  <li key={p.id}>
-                    {p.name}{" "}
-                    <span className="muted">
-                      (
-                      {p.moving === 0
-                        ? "no resources yet"
-                        : `${p.moving} resource${p.moving === 1 ? " moves" : "s move"}`}
-                      )
-                    </span>
-                  </li>
-                ))}
-              </ul>
-              {plan.complete ? null : (
-                <p className="muted small">More projects than are listed here inherit too.</p>
-              )}
-            </>
-          ) : (
-            <p>No project inherits its billing now: only new ones will be billed to it.</p>
-          )}
-          {plan.change.reopened ? (
+          <p data-testid="primary-plan-moves">{primaryMoves(plan.moved)}</p>
+          {plan.reopened ? (
             <p>“{account.name}” is closed: making it the primary reopens it.</p>
           ) : null}
-          {plan.change.left_account?.closable ? (
+          {plan.left_account?.closable ? (
             <p className="muted">
-              Nothing will bill “{plan.change.left_account.name}” afterwards: you can close it then.
+              Nothing will bill “{plan.left_account.name}” afterwards: you can close it then.
             </p>
           ) : null}
         </section>

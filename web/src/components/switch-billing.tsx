@@ -5,6 +5,7 @@
 import { type FormEvent, useState } from "react";
 import { type ApiError, api, type BillingSwitch, type Project } from "../api";
 import { formatDateTime } from "../money";
+import { countOf } from "../words";
 import { BillingChoice, type BillingChoiceValue, billingBody } from "./billing-choice";
 import { Dialog, ErrorNotice, Loading } from "./ui";
 
@@ -98,32 +99,12 @@ export function SwitchBillingDialog({
           <h3>What moves</h3>
           <p>
             From <strong>{plan.effective_at ? formatDateTime(plan.effective_at) : "now"}</strong>,{" "}
-            {plan.moved.length === 0
+            {plan.moved.resources === 0
               ? "no resources move (the project has none yet); new resources"
-              : `${plan.moved.length} resource${plan.moved.length === 1 ? "" : "s"}`}{" "}
+              : countOf(plan.moved.resources, "resource")}{" "}
             will be billed to <strong>{plan.billing_account.name}</strong> instead of{" "}
             <strong>{plan.from.name}</strong>. Charges up to that moment stay on {plan.from.name}.
           </p>
-          {plan.moved.length > 0 ? (
-            <table className="table compact">
-              <thead>
-                <tr>
-                  <th scope="col">Resource</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">SKU</th>
-                </tr>
-              </thead>
-              <tbody>
-                {plan.moved.map((m) => (
-                  <tr key={m.resource_id}>
-                    <td>{m.name}</td>
-                    <td>{m.resource_type}</td>
-                    <td>{m.sku}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
           {plan.left_account?.closable ? (
             <label className="choice" data-testid="close-left-offer">
               <input

@@ -21,6 +21,7 @@ import { formatDate, formatDateTime } from "../money";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { useApi, usePagedApi } from "../use-api";
+import { countOf } from "../words";
 import { roleWord } from "./landing";
 
 export function ProjectPage({ id }: { id: string }) {
@@ -134,8 +135,8 @@ export function ProjectPage({ id }: { id: string }) {
         <Notice kind="success">
           Billing changed: from {formatDateTime(switched.effective_at)} this project is billed to{" "}
           <strong>{switched.billing_account.name}</strong> (
-          {switched.inherited ? "inherited" : "separate"}). {switched.moved.length} resource
-          {switched.moved.length === 1 ? "" : "s"} moved from {switched.from.name}.
+          {switched.inherited ? "inherited" : "separate"}).{" "}
+          {countOf(switched.moved.resources, "resource")} moved from {switched.from.name}.
           {switched.left_account?.closed ? ` ${switched.left_account.name} is now closed.` : ""}
           {/* The switch answers no account status: the reloaded project carries it. */}
           {p.billing.billing_account_id === switched.billing_account_id &&
