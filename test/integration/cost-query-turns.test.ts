@@ -115,6 +115,21 @@ describe.skipIf(!testDatabaseAvailable)("cost queries take turns", () => {
       for (const path of cheap) {
         expect((await owner.api.get(path)).status, path).toBe(200);
       }
+      // A request whose range or cursor is bad is refused before it would wait.
+      for (const [path, field] of [
+        [
+          `/v1/organizations/${ids.org}/usage?from=2026-11-05T00:00:00Z&to=2026-11-01T00:00:00Z`,
+          "to",
+        ],
+        [`/v1/organizations/${ids.org}/usage?cursor=nonsense`, "cursor"],
+        [
+          `/v1/organizations/${ids.org}/costs?from=2026-11-05T00:00:00Z&to=2026-11-01T00:00:00Z`,
+          "to",
+        ],
+      ]) {
+        const refused = await owner.api.get(path as string);
+        expect([refused.status, refused.body.field], path).toEqual([422, field]);
+      }
       expect(await waited()).toBe(before + together.length);
       expect(answered).toBe(0);
 

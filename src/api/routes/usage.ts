@@ -3,7 +3,10 @@ import { authorizeResource } from "../../access/authorize.js";
 import { aggregations } from "../../domain/meter.js";
 import { usageRejections } from "../../domain/usage-event.js";
 import { ingestUsage } from "../../usage/ingest-usage.js";
-import { queryOrganizationUsage } from "../../usage/query-organization-usage.js";
+import {
+  organizationUsageRequest,
+  queryOrganizationUsage,
+} from "../../usage/query-organization-usage.js";
 import { queryResourceUsage } from "../../usage/query-resource-usage.js";
 import { voidUsage } from "../../usage/void-usage.js";
 import { organizationInPath } from "../path-access.js";
@@ -201,17 +204,17 @@ export const usageRoutes = [
     }),
     handler: async ({ ctx, user, params, query }) => {
       const { organization } = await organizationInPath({ ctx, user, params }, "read");
+      const request = organizationUsageRequest({
+        now: ctx.clock(),
+        from: query.from,
+        to: query.to,
+        groupBy: query.group_by,
+        limit: query.limit,
+        cursor: query.cursor,
+      });
       // Every resource's usage in the range is summed, whatever the page holds.
       return ctx.costQueryTurns(() =>
-        queryOrganizationUsage({
-          ctx,
-          organizationId: organization.id,
-          from: query.from,
-          to: query.to,
-          groupBy: query.group_by,
-          limit: query.limit,
-          cursor: query.cursor,
-        }),
+        queryOrganizationUsage({ ctx, organizationId: organization.id, request }),
       );
     },
   }),
