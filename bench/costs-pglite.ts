@@ -34,10 +34,23 @@ export const costsPglite: BenchSection = {
         const tenant = await signUpTenant({ baseUrl });
         const departmentId = await addDepartmentAccount({ baseUrl, tenant });
         const billingAccountIds = [tenant.billingAccountId, departmentId];
+        // 20 projects, as on PostgreSQL: by project, lines split over them.
+        const projectIds = [tenant.projectId];
+        for (let i = 1; i < 20; i++) {
+          const project = await callApi<{ id: string }>({
+            baseUrl,
+            method: "POST",
+            path: "/v1/projects",
+            token: tenant.token,
+            body: { name: `bench-${i}`, organization_id: tenant.organizationId },
+            expect: 201,
+          });
+          projectIds.push(project.id);
+        }
         const { from, to, loadSeconds } = await writeCostLedger({
           db,
           organizationId: tenant.organizationId,
-          projectIds: [tenant.projectId],
+          projectIds,
           billingAccountIds,
           resources,
           intervalsPerResource,
@@ -46,6 +59,7 @@ export const costsPglite: BenchSection = {
         const api = (path: string) => () =>
           callApi({ baseUrl, method: "GET", path, token: tenant.token, expect: 200 });
         const byResource = `/v1/organizations/${tenant.organizationId}/costs?group_by=resource&${window}`;
+        const byProject = `/v1/organizations/${tenant.organizationId}/costs?group_by=project&${window}`;
         const oneResource = `/v1/resources/res_bench_0000001/costs?${window}`;
         const fixture = { billingAccountIds, from, to };
 
@@ -64,6 +78,11 @@ export const costsPglite: BenchSection = {
         } while (after !== undefined);
         const finalizeSeconds = (performance.now() - began) / 1000;
         const invoiced = await timeSerially({ count: queries, run: api(byResource) });
+        const projectRaw = await timeSerially({
+          count: queries,
+          run: () => rawCosts({ db, fixture, groupBy: "project" }),
+        });
+        const invoicedByProject = await timeSerially({ count: queries, run: api(byProject) });
         const oneRaw = await timeSerially({
           count: queries,
           run: () =>
@@ -85,6 +104,12 @@ export const costsPglite: BenchSection = {
               summary: invoiced,
               raw,
             }),
+            costRow({ workload: "raw SQL aggregate, by project", summary: projectRaw }),
+            costRow({
+              workload: "API, closed months invoiced, by project",
+              summary: invoicedByProject,
+              raw: projectRaw,
+            }),
             costRow({ workload: "raw SQL aggregate, one resource", summary: oneRaw }),
             costRow({ workload: "API, one resource's cost", summary: one, raw: oneRaw }),
           ],
@@ -92,7 +117,17 @@ export const costsPglite: BenchSection = {
             `ledger written by bulk SQL in ${loadSeconds.toFixed(1)} s; ${invoices} invoices finalized in ${finalizeSeconds.toFixed(1)} s`,
             "by resource, the API answers the first page of groups (100); the worst case ran 3 (+1 warm-up)",
           ],
-          data: { resources, intervalsPerResource, raw, ledgerOnly, invoiced, one, oneRaw },
+          data: {
+            resources,
+            intervalsPerResource,
+            raw,
+            ledgerOnly,
+            invoiced,
+            projectRaw,
+            invoicedByProject,
+            one,
+            oneRaw,
+          },
         };
       } finally {
         await server.close();
