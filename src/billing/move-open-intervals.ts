@@ -2,8 +2,8 @@ import type { AppContext } from "../context.js";
 import type { Queryable } from "../db/database.js";
 import {
   countIntervalMove,
-  type MoveScope,
   moveIntervals,
+  type ProjectScope,
   writesChangeMarks,
 } from "../db/ledger.js";
 
@@ -13,7 +13,7 @@ import {
  * holds how many, not which: it is the same few numbers for ten resources or a hundred thousand.
  */
 export interface BillingSwitchPlan {
-  scope: MoveScope;
+  scope: ProjectScope;
   toAccountId: string;
   /** The resources whose billing moves, and the projects that change payer. */
   moving: { resources: number; projects: number };
@@ -26,7 +26,7 @@ export interface BillingSwitchPlan {
  */
 export async function planBillingSwitch(options: {
   tx: Queryable;
-  scope: MoveScope;
+  scope: ProjectScope;
   fromAccountId: string;
   toAccountId: string;
   at: Date;

@@ -99,40 +99,48 @@ function quantityLimit(options: { resource_type: string; sku: string }): AppErro
 }
 
 /** Closes the open intervals of these resources at `at` and returns what was closed. */
+/**
+ * Closes the open intervals of the scope's live resources at `at` (a project's, when it is
+ * deleted): one statement whatever their count, reached through the resources' project index.
+ */
 export async function closeIntervals(options: {
   db: Queryable;
-  resourceIds: string[];
+  scope: ProjectScope;
   at: Date;
   /** `writesChangeMarks(provider)`. */
   marks: boolean;
-}): Promise<OpenInterval[]> {
-  const { db, resourceIds, at } = options;
-  if (resourceIds.length === 0) return [];
-  const closed = await rows(
+}): Promise<void> {
+  const { db, scope, at } = options;
+  const left = await rows(
     db,
     sqlb
-      .updateTable("ktrlplane.billing_intervals")
-      .set((eb) => ({
-        ended_at: eb.fn<Date>("greatest", [sql<Date>`${at}::timestamptz`, "started_at"]),
-      }))
-      .where((eb) => eb("resource_id", "=", eb.fn.any(textArray(resourceIds))))
-      .where("ended_at", "is", null)
-      .returning([...intervalColumns]),
+      .with("closed", (db) =>
+        db
+          .updateTable("ktrlplane.billing_intervals")
+          .set((eb) => ({
+            ended_at: eb.fn<Date>("greatest", [sql<Date>`${at}::timestamptz`, "started_at"]),
+          }))
+          .where("ended_at", "is", null)
+          .where("resource_id", "in", resourcesOf(scope))
+          .returning("billing_account_id"),
+      )
+      .selectFrom("closed")
+      .select("billing_account_id")
+      .distinct(),
   );
-  if (options.marks) {
-    await markAccountsChanged({ db, accountIds: closed.map((i) => i.billing_account_id) });
+  if (options.marks && left.length > 0) {
+    await markAccountsChanged({ db, accountIds: left.map((i) => i.billing_account_id) });
   }
-  return closed;
 }
 
 /**
- * Whose open intervals a billing switch moves: one project's, or those of every live project that
- * inherits its organization's primary account.
+ * Whose open intervals a billing switch moves (or a deletion closes): one project's, or those of
+ * every live project that inherits its organization's primary account.
  */
-export type MoveScope = { projectId: string } | { inheritingProjectsOf: string };
+export type ProjectScope = { projectId: string } | { inheritingProjectsOf: string };
 
 /** The live projects of the scope. */
-function projectsOf(scope: MoveScope) {
+function projectsOf(scope: ProjectScope) {
   return "projectId" in scope
     ? sqlb.selectFrom("ktrlplane.projects").select("id").where("id", "=", scope.projectId)
     : sqlb
@@ -148,7 +156,7 @@ function projectsOf(scope: MoveScope) {
  * resources (by project, migration 009) and their one open row each (its unique index), the
  * database can reach the rows a switch moves without scanning every organization's ledger.
  */
-function resourcesOf(scope: MoveScope) {
+function resourcesOf(scope: ProjectScope) {
   return sqlb
     .selectFrom("ktrlplane.resources")
     .select("id")
@@ -163,7 +171,7 @@ function resourcesOf(scope: MoveScope) {
  */
 export async function countIntervalMove(options: {
   db: Queryable;
-  scope: MoveScope;
+  scope: ProjectScope;
   toAccountId: string;
 }): Promise<{ resources: number; projects: number }> {
   const { scope, toAccountId } = options;
@@ -195,7 +203,7 @@ export async function countIntervalMove(options: {
  */
 export async function moveIntervals(options: {
   db: Queryable;
-  scope: MoveScope;
+  scope: ProjectScope;
   toAccountId: string;
   at: Date;
   /** `writesChangeMarks(provider)`. */

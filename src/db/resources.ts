@@ -38,22 +38,20 @@ export async function listResources(options: {
   );
 }
 
-/** Marks every live resource of a project deleted and returns their ids, to close their intervals. */
+/** Marks every live resource of a project deleted (their intervals are closed first). */
 export async function markProjectResourcesDeleted(options: {
   db: Queryable;
   projectId: string;
   at: Date;
-}): Promise<string[]> {
-  const deleted = await rows(
+}): Promise<void> {
+  await execute(
     options.db,
     sqlb
       .updateTable("ktrlplane.resources")
       .set({ deleted_at: options.at })
       .where("project_id", "=", options.projectId)
-      .where("deleted_at", "is", null)
-      .returning("id"),
+      .where("deleted_at", "is", null),
   );
-  return deleted.map((r) => r.id);
 }
 
 /** Resources by id with their project and whether they are deleted: labels for past costs. */

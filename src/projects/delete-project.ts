@@ -15,7 +15,13 @@ export async function deleteProject(options: {
   const { ctx, tx, userId, projectId } = options;
   await authorizeProject({ db: tx, userId, projectId, action: "write_projects", lock: "update" });
   const at = ctx.clock();
-  const resourceIds = await markProjectResourcesDeleted({ db: tx, projectId, at });
-  await closeIntervals({ db: tx, resourceIds, at, marks: writesChangeMarks(ctx.provider) });
+  // Its live resources' intervals first: they are found as the project's live resources.
+  await closeIntervals({
+    db: tx,
+    scope: { projectId },
+    at,
+    marks: writesChangeMarks(ctx.provider),
+  });
+  await markProjectResourcesDeleted({ db: tx, projectId, at });
   await markProjectDeleted({ db: tx, id: projectId, at });
 }
