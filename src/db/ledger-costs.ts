@@ -75,24 +75,29 @@ export async function flatShareSums(options: {
   // each over its resources (the sorts of the split were most of the statement).
   const wholeLines = options.column === "resource_type" || options.column === "billing_account_id";
   const rolledSegments = seg.filter((_, n) => rolled[n]);
-  const monthRows = sql`FROM ktrlplane.ledger_month_seconds i
+  // The rolled months' rows, found by the rollup's index with arrays (not by a loop over the
+  // segments), then matched to their segment.
+  const monthRows = (rollup: RawBuilder<unknown>) => sql`FROM ${rollup} i
       JOIN seg s ON s.billing_account_id = i.billing_account_id AND to_timestamp(s.from_s) = i.month
-        AND s.rolled
-      WHERE i.billing_account_id = ANY(${[...new Set(rolledSegments.map((s) => s.id))]}::text[])
-        AND i.month = ANY(${[...new Set(rolledSegments.map((s) => new Date(s.from * 1000).toISOString()))]}::timestamptz[])
-        AND i.seconds > 0 ${onlyResource}`;
+        AND s.rolled`;
+  const rolledRows = sql`ktrlplane.ledger_month_seconds
+      WHERE billing_account_id = ANY(${[...new Set(rolledSegments.map((s) => s.id))]}::text[])
+        AND month = ANY(${[...new Set(rolledSegments.map((s) => new Date(s.from * 1000).toISOString()))]}::timestamptz[])
+        AND seconds > 0 ${onlyResource}`;
   const byProject = options.column === "project_id";
-  const monthResources = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* ${monthRows}`;
+  const monthResources = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* ${monthRows(sql`(SELECT * FROM ${rolledRows})`)}`;
   // Whole lines need no resource, and projects' shares no resource either: the month's rows
   // summed per line (or project and line) before anything else sees them (20k rows at 10k
-  // resources on two accounts became 8, or 40 in 20 projects; by type the statement 66 → 55 ms).
-  const monthSums = sql`SELECT s.seg_no, s.from_s, s.to_s, s.billing_account_id,
-        i.resource_type COLLATE "C" AS resource_type, i.sku COLLATE "C" AS sku, i.price_version,
-        NULL::text AS resource_id,
-        ${byProject ? sql`i.project_id COLLATE "C"` : sql`NULL::text`} AS project_id,
-        sum(i.seconds)::bigint AS seconds
-      ${monthRows}
-      GROUP BY s.seg_no, s.from_s, s.to_s, s.billing_account_id, 5, 6, i.price_version, 9`;
+  // resources on two accounts became 8, or 40 in 20 projects; by type the statement 66 → 55 ms),
+  // before the join to their segment, where PostgreSQL knows how many there are and hashes them.
+  const monthSums = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* ${monthRows(sql`(
+        SELECT billing_account_id, month, resource_type COLLATE "C" AS resource_type,
+          sku COLLATE "C" AS sku, price_version, NULL::text AS resource_id,
+          ${byProject ? sql`project_id COLLATE "C"` : sql`NULL::text`} AS project_id,
+          sum(seconds)::bigint AS seconds
+        FROM ${rolledRows}
+        GROUP BY billing_account_id, month, 3, 4, price_version, 7
+      )`)}`;
   const lineSums = sql`line AS (
       SELECT seg_no, resource_type, sku, version, min(key) AS key, sum(accrued) AS accrued,
         sum(projected) AS projected
@@ -145,7 +150,7 @@ export async function flatShareSums(options: {
       ) l
     ), ${
       byProject
-        ? sql`project_share AS (${largestRemainders({ of: sql`weight` })})
+        ? sql`project_share AS (${largestRemainders({ of: sql`weight`, keep: sql`w.key` })})
     SELECT key, sum(accrued_share)::bigint AS amount, sum(projected_share)::bigint AS projected_amount
     FROM project_share GROUP BY key`
         : sql`project_weight AS (
@@ -153,7 +158,11 @@ export async function flatShareSums(options: {
         sum(projected)::bigint AS projected
       FROM weight GROUP BY seg_no, rate_no, project_id
     ), project_share AS (${largestRemainders({ of: sql`project_weight` })}),
-    resource_share AS (${largestRemainders({ of: sql`weight`, within: sql`project_share` })})
+    resource_share AS (${largestRemainders({
+      of: sql`weight`,
+      keep: sql`w.key, w.resource_id`,
+      within: sql`project_share`,
+    })})
     SELECT key, sum(accrued_share)::bigint AS amount, sum(projected_share)::bigint AS projected_amount
     FROM resource_share GROUP BY key`
     }`;
@@ -214,12 +223,14 @@ export async function flatShareSums(options: {
   // project). Nor can it estimate the rows of its CTEs (it took the 20k weights for one row and
   // joined them to each project's row, or each line's, by nested loops: 800k comparisons and
   // ~150 ms at 10k resources): where shares are split, joins are hashed (the month's rollup is
-  // read by its index with arrays, not by a loop over the segments). A transaction of its own
-  // sets these for this statement alone (planning it each time costs ~2 ms); inside a caller's
-  // transaction it runs as it is.
+  // read by its index with arrays, not by a loop over the segments). Summed before its join, the
+  // month's rollup looked big enough for a parallel scan of the whole table (150 ms where its
+  // index takes 10): no workers. A transaction of its own sets these for this statement alone
+  // (planning it each time costs ~2 ms); inside a caller's transaction it runs as it is.
   const settings = [
     "set_config('work_mem', '64MB', true)",
     "set_config('plan_cache_mode', 'force_custom_plan', true)",
+    "set_config('max_parallel_workers_per_gather', '0', true)",
     ...(wholeLines
       ? []
       : [
@@ -246,7 +257,12 @@ export async function flatShareSums(options: {
  * billions of units), numeric only where they do not: numeric arithmetic on every row was a third
  * of the statement (280 → 205 ms at 10k resources).
  */
-function largestRemainders(options: { of: RawBuilder<unknown>; within?: RawBuilder<unknown> }) {
+function largestRemainders(options: {
+  of: RawBuilder<unknown>;
+  /** The columns of `of` the rows keep besides their line (the sorts carry only these). */
+  keep?: RawBuilder<unknown>;
+  within?: RawBuilder<unknown>;
+}) {
   const { within } = options;
   const floors = (mode: "accrued" | "projected") => {
     const amount = sql.ref(`l.${mode}_amount`);
@@ -273,7 +289,8 @@ function largestRemainders(options: { of: RawBuilder<unknown>; within?: RawBuild
   // (a second join, to the line, made PostgreSQL loop over every resource once per project).
   return sql`SELECT f.*, ${share("accrued")}, ${share("projected")}
     FROM (
-      SELECT w.*, ${floors("accrued")}, ${floors("projected")}
+      SELECT seg_no, rate_no, project_id, ${options.keep ? sql`${options.keep},` : sql``} ${floors("accrued")},
+        ${floors("projected")}
         ${
           within
             ? sql``
