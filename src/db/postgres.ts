@@ -6,32 +6,40 @@ import type { Database, Queryable } from "./database.js";
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export function openPostgres(options: { url: string; maxConnections?: number }): Database {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 20 });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 20,
+    // A statement is written without waiting for the answers to those before it on its
+    // connection (they still run in order): see `transaction`.
+    pipeline: true,
+  });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  const queryable = (client: pg.Pool | pg.PoolClient): Queryable => ({
-    async query(sql, params) {
-      // Named statements are parsed and planned once per connection, not on every request.
-      const result = await client.query({
-        name: statementName(sql),
-        text: sql,
-        values: params as unknown[],
-      });
-      return result.rows;
-    },
-  });
   return {
     kind: "postgres",
-    ...queryable(pool),
+    async query(sql, params) {
+      return (await pool.query(named(sql, params))).rows;
+    },
     async transaction(work) {
       const client = await pool.connect();
+      const send = batchedWrites(client);
+      // BEGIN is not waited for: it leaves with the transaction's first statement. Should it fail,
+      // so does that statement (the connection is broken, or still in a failed transaction), and
+      // every answer is taken only once BEGIN has succeeded.
+      const begun = send("BEGIN");
+      begun.catch(() => {});
+      const tx: Queryable = {
+        async query(sql, params) {
+          const [result] = await Promise.all([send(named(sql, params)), begun]);
+          return result.rows;
+        },
+      };
       try {
-        await client.query("BEGIN");
-        const result = await work(queryable(client));
-        await client.query("COMMIT");
+        const result = await work(tx);
+        await send("COMMIT");
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
+        await send("ROLLBACK").catch(() => {});
         throw error;
       } finally {
         client.release();
@@ -41,6 +49,34 @@ export function openPostgres(options: { url: string; maxConnections?: number }):
       await pool.end();
     },
   };
+}
+
+/**
+ * `client.query` whose statements, when several are sent in one stretch of synchronous code
+ * (BEGIN and the first statement), leave in one write: the socket is corked until the code in
+ * progress has run. Each write wakes the connection's backend, and on a busy machine the woken
+ * backend often takes the CPU from this process (its one thread serves every request): one write
+ * instead of two is one wake-up and one preemption fewer.
+ */
+function batchedWrites(client: pg.PoolClient) {
+  const socket = client.connection.stream;
+  let corked = false;
+  return (query: string | pg.QueryConfig) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return client.query(query);
+  };
+}
+
+/** Named statements are parsed and planned once per connection, not on every request. */
+function named(sql: string, params: unknown[] | undefined): pg.QueryConfig {
+  return { name: statementName(sql), text: sql, values: params as unknown[] };
 }
 
 const statementNames = new Map<string, string>();

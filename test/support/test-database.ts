@@ -56,7 +56,7 @@ export async function openTestDatabase(
     /** Not migrated at all, for a test of the migrations themselves. */
     empty?: boolean;
   } = {},
-): Promise<Database & { drop: () => Promise<void> }> {
+): Promise<Database & { drop: () => Promise<void> /** PostgreSQL's. */; url?: string }> {
   if (testDatabaseKind === "pglite") {
     const db = await openPglite(options.empty ? {} : { loadDataDir: await pgliteTemplate() });
     return Object.assign(db, { drop: () => db.close() });
@@ -67,6 +67,7 @@ export async function openTestDatabase(
   });
   const db = openPostgres({ url: created.url });
   return Object.assign(db, {
+    url: created.url,
     drop: async () => {
       await db.close();
       await created.drop();
