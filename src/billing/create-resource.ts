@@ -72,13 +72,16 @@ export async function createResource(options: {
     created_at: at,
     deleted_at: null,
   };
-  await insertResourceAndStartBilling({
+  // The count is sent right behind the insert, not after its answer (one round trip for both): it
+  // still runs after it. Should the insert fail, the count fails with it (the transaction is
+  // aborted), and the insert's error is the one answered.
+  const inserted = insertResourceAndStartBilling({
     db: tx,
     resource,
     billingAccountId: billing.billing_account_id,
     marks: writesChangeMarks(ctx.provider),
   });
-  await checkQuota({
+  const counted = checkQuota({
     tx,
     quotas: ctx.quotas,
     organizationId: project.organization_id,
@@ -95,5 +98,8 @@ export async function createResource(options: {
       });
     },
   });
+  counted.catch(() => {});
+  await inserted;
+  await counted;
   return { resource, project, billing };
 }
