@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { Database, Queryable } from "../src/db/database.js";
+import type { Database, Queryable, Transaction } from "../src/db/database.js";
 
 export interface DatabaseCounters {
   /** Statements sent by the application (BEGIN and COMMIT not included). */
@@ -22,16 +22,21 @@ export function countingDatabase(inner: Database): { db: Database; counters: Dat
     transactions: 0,
     transactionOverheadMs: 0,
   };
+  const timed = async <Row>(statement: () => Promise<Row[]>): Promise<Row[]> => {
+    const began = performance.now();
+    try {
+      return await statement();
+    } finally {
+      counters.queries += 1;
+      counters.queryMs += performance.now() - began;
+    }
+  };
   const counted = (target: Queryable): Queryable => ({
-    async query<Row>(sql: string, params?: unknown[]): Promise<Row[]> {
-      const began = performance.now();
-      try {
-        return await target.query<Row>(sql, params);
-      } finally {
-        counters.queries += 1;
-        counters.queryMs += performance.now() - began;
-      }
-    },
+    query: (sql, params) => timed(() => target.query(sql, params)),
+  });
+  const countedTransaction = (target: Transaction): Transaction => ({
+    ...counted(target),
+    queryAndCommit: (sql, params) => timed(() => target.queryAndCommit(sql, params)),
   });
   const db: Database = {
     kind: inner.kind,
@@ -43,7 +48,7 @@ export function countingDatabase(inner: Database): { db: Database; counters: Dat
         return await inner.transaction(async (tx) => {
           const workBegan = performance.now();
           try {
-            return await work(counted(tx));
+            return await work(countedTransaction(tx));
           } finally {
             workMs = performance.now() - workBegan;
           }

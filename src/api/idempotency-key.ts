@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
-import type { Queryable } from "../db/database.js";
+import type { Transaction } from "../db/database.js";
 import { claimIdempotencyKey, storeIdempotentResponse } from "../db/idempotency.js";
 import { AppError } from "../domain/errors.js";
 import { type DeferredSession, transactionCheckingSession } from "../identity/deferred-session.js";
@@ -40,7 +40,7 @@ export async function runIdempotent(options: {
   route: string;
   params: Record<string, string>;
   body: unknown;
-  run: (tx: Queryable) => Promise<unknown>;
+  run: (tx: Transaction) => Promise<unknown>;
   /** The handler's result as sent: status and body checked against the route's schema. */
   encode: (result: unknown) => { status: number; body: unknown };
 }): Promise<IdempotentOutcome> {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } fro
 import { ResponseSerializationError } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
-import type { Database, Queryable } from "../db/database.js";
+import type { Database, Transaction } from "../db/database.js";
 import type { UserRow } from "../db/users.js";
 import { AppError } from "../domain/errors.js";
 import { type Authenticator, createAuthenticator } from "../identity/authenticate.js";
@@ -30,7 +30,7 @@ export interface IdempotentInput {
    * The claim of the `Idempotency-Key`, the handler's writes and the stored response commit
    * together in this transaction: do every read and write of the request through it.
    */
-  tx: Queryable;
+  tx: Transaction;
 }
 
 /** What a `sessionInFirstRead` route's handler gets instead of the caller's user row. */

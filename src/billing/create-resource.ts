@@ -1,6 +1,6 @@
 import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
-import type { Queryable } from "../db/database.js";
+import type { Transaction } from "../db/database.js";
 import { newId } from "../db/ids.js";
 import {
   insertResourceAndStartBilling,
@@ -33,7 +33,7 @@ export interface CreateResourceInput {
  */
 export async function createResource(options: {
   ctx: AppContext;
-  tx: Queryable;
+  tx: Transaction;
   userId: string;
   /** The caller's session when its read was left to this request's first statement. */
   session?: DeferredSession | undefined;

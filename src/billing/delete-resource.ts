@@ -1,6 +1,6 @@
 import { authorizeProject } from "../access/authorize.js";
 import type { AppContext } from "../context.js";
-import type { Queryable } from "../db/database.js";
+import type { Transaction } from "../db/database.js";
 import { deleteResourceAndStopBilling, writesChangeMarks } from "../db/ledger.js";
 import { AppError, notFound } from "../domain/errors.js";
 import type { DeferredSession } from "../identity/deferred-session.js";
@@ -8,7 +8,7 @@ import type { DeferredSession } from "../identity/deferred-session.js";
 /** Stops billing this one resource; every other resource on the account is untouched. */
 export async function deleteResource(options: {
   ctx: AppContext;
-  tx: Queryable;
+  tx: Transaction;
   userId: string;
   resourceId: string;
   /** The caller's session when its read was left to this request's first statement. */
@@ -29,8 +29,10 @@ export async function deleteResource(options: {
     // Someone else's resource is answered exactly like one that does not exist.
     throw error instanceof AppError && error.code === "not_found" ? notFound("Resource") : error;
   });
+  // The request's last statement: it commits as it goes. A resource deleted meanwhile (a
+  // concurrent delete won) leaves nothing to commit, and is answered 404.
   const marks = writesChangeMarks(ctx.provider);
-  if (!(await deleteResourceAndStopBilling({ db: tx, resourceId, at: ctx.clock(), marks }))) {
+  if (!(await deleteResourceAndStopBilling({ tx, resourceId, at: ctx.clock(), marks }))) {
     throw notFound("Resource");
   }
 }

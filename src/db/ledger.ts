@@ -3,9 +3,9 @@ import type { LedgerInterval } from "../domain/charges.js";
 import { AppError } from "../domain/errors.js";
 import type { VersionMove } from "../domain/price-versions.js";
 import { priceKey, QUANTITY_LIMIT } from "../domain/pricing.js";
-import type { Queryable } from "./database.js";
+import type { Queryable, Transaction } from "./database.js";
 import type { ResourceRow } from "./resources.js";
-import { cached, execute, first, rows, sqlb, textArray } from "./typed.js";
+import { cached, execute, first, firstAndCommit, rows, sqlb, textArray } from "./typed.js";
 
 export interface OpenInterval {
   resource_id: string;
@@ -462,11 +462,12 @@ function insertResourceWith(r: NewResource) {
 
 /**
  * Marks one resource deleted, closes its open interval at `at` and (with `marks`) marks the
- * account dirty, in one statement. False when the resource was deleted already (a concurrent
- * delete won).
+ * account dirty, in one statement that ends the caller's transaction: its COMMIT leaves with it
+ * (`queryAndCommit`). False when the resource was deleted already (a concurrent delete won): then
+ * the transaction wrote nothing.
  */
 export async function deleteResourceAndStopBilling(options: {
-  db: Queryable;
+  tx: Transaction;
   resourceId: string;
   at: Date;
   /** `writesChangeMarks(provider)`. */
@@ -474,7 +475,7 @@ export async function deleteResourceAndStopBilling(options: {
 }): Promise<boolean> {
   const { resourceId, at } = options;
   const query = options.marks ? deleteResourceAndStopBillingQuery : deleteResourceOnlyQuery;
-  const row = await first(options.db, query({ resourceId, at }));
+  const row = await firstAndCommit(options.tx, query({ resourceId, at }));
   return (row?.deleted ?? 0) > 0;
 }
 

@@ -22,15 +22,32 @@ export async function openPglite(options: {
       return result.rows as never[];
     },
     // PGlite has one connection; its transaction() holds a mutex so transactions never interleave.
-    transaction(work) {
-      return db.transaction((tx) =>
-        work({
-          async query(sql, params) {
-            const result = await tx.query(sql, params as unknown[]);
-            return result.rows as never[];
-          },
-        }),
-      );
+    async transaction(work) {
+      // PGlite commits when its callback returns: a work that throws after `queryAndCommit` has
+      // committed all the same, as on PostgreSQL.
+      let last = false;
+      const outcome = await db.transaction(async (tx) => {
+        const statement = async (sql: string, params: unknown[] | undefined) => {
+          if (last) throw new Error("a statement after the transaction's last one");
+          return (await tx.query(sql, params as unknown[])).rows as never[];
+        };
+        try {
+          const value = await work({
+            query: statement,
+            async queryAndCommit(sql, params) {
+              const rows = await statement(sql, params);
+              last = true;
+              return rows;
+            },
+          });
+          return { value };
+        } catch (error) {
+          if (last) return { error };
+          throw error;
+        }
+      });
+      if ("error" in outcome) throw outcome.error;
+      return outcome.value;
     },
     async close() {
       await db.close();

@@ -9,7 +9,7 @@ import {
   type RawBuilder,
   sql,
 } from "kysely";
-import type { Queryable } from "./database.js";
+import type { Queryable, Transaction } from "./database.js";
 import type { DB } from "./schema.js";
 
 /**
@@ -46,6 +46,15 @@ export async function rows<O>(db: Queryable, query: TypedQuery<O>): Promise<O[]>
 /** The first row the query returns, if any. */
 export async function first<O>(db: Queryable, query: TypedQuery<O>): Promise<O | undefined> {
   return (await rows(db, query))[0];
+}
+
+/** The first row of the transaction's last statement, sent with its COMMIT (`queryAndCommit`). */
+export async function firstAndCommit<O>(
+  tx: Transaction,
+  query: TypedQuery<O>,
+): Promise<O | undefined> {
+  const { sql, parameters } = compiled(query);
+  return (await tx.queryAndCommit<O>(sql, parameters as unknown[]))[0];
 }
 
 /** Runs a statement whose rows nobody reads. */

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from "../db/database.js";
+import type { Database, Queryable, Transaction } from "../db/database.js";
 import { findLiveSession } from "../db/sessions.js";
 import { idleSince, touchSessionIfDue, unauthenticated } from "./session-expiry.js";
 
@@ -81,7 +81,7 @@ export class DeferredSession {
 export async function transactionCheckingSession<T>(options: {
   db: Database;
   session: DeferredSession | undefined;
-  work: (tx: Queryable) => Promise<T>;
+  work: (tx: Transaction) => Promise<T>;
 }): Promise<T> {
   const { session } = options;
   return options.db.transaction(async (tx) => {

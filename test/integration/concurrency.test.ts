@@ -41,6 +41,20 @@ describe.skipIf(!testDatabaseAvailable)("concurrent writes and idempotent retrie
     expect((await api.get(`/v1/projects/${project.id}/resources`)).body.data).toHaveLength(30);
   });
 
+  it("racing deletes of one resource: one answers 204, the others 404, and its billing stops once", async () => {
+    const { api } = await app.signUp();
+    const project = (await api.post("/v1/projects", { name: "Twice" })).body;
+    const accountId = project.billing.billing_account_id;
+    const kept = (await api.post("/v1/resources", graph(project.id, "kept"))).body;
+    const doomed = (await api.post("/v1/resources", graph(project.id, "doomed"))).body;
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => api.delete(`/v1/resources/${doomed.id}`)),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([204, 404, 404, 404, 404, 404]);
+    expect((await api.get(`/v1/resources/${kept.id}`)).status).toBe(200);
+    expect((await api.get(`/v1/billing-accounts/${accountId}`)).body.items[0].quantity).toBe(1);
+  });
+
   it("creates racing a billing switch all end up on the account the project resolves to", async () => {
     const { api } = await app.signUp();
     const project = (await api.post("/v1/projects", { name: "Racing" })).body;

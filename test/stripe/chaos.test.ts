@@ -2,7 +2,7 @@ import fc from "fast-check";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../src/context.js";
-import type { Database, Queryable } from "../../src/db/database.js";
+import type { Database, Transaction } from "../../src/db/database.js";
 import { createStripeProvider } from "../../src/providers/stripe/stripe-provider.js";
 import { type Reconciler, startReconciler } from "../../src/worker/reconciler-loop.js";
 import { inviteAndAccept } from "../support/invite.js";
@@ -167,7 +167,7 @@ class WorkerProcess {
       kind: base.kind,
       query: <Row>(sql: string, params?: unknown[]) =>
         this.killed ? hang<Row[]>() : base.query<Row>(sql, params),
-      transaction: <T>(work: (tx: Queryable) => Promise<T>) =>
+      transaction: <T>(work: (tx: Transaction) => Promise<T>) =>
         this.killed ? hang<T>() : base.transaction(work),
       close: () => Promise.resolve(),
     };
