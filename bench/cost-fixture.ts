@@ -62,18 +62,7 @@ export async function withCostFixture<T>(options: {
   try {
     const tenant = await signUpTenant({ baseUrl: server.baseUrl });
     const departmentId = await addDepartmentAccount({ baseUrl: server.baseUrl, tenant });
-    const projectIds = [tenant.projectId];
-    for (let i = 1; i < projects; i++) {
-      const project = await callApi<{ id: string }>({
-        baseUrl: server.baseUrl,
-        method: "POST",
-        path: "/v1/projects",
-        token: tenant.token,
-        body: { name: `bench-${i}`, organization_id: tenant.organizationId },
-        expect: 201,
-      });
-      projectIds.push(project.id);
-    }
+    const projectIds = await costProjects({ baseUrl: server.baseUrl, tenant, count: projects });
     const billingAccountIds = [tenant.billingAccountId, departmentId];
     const { from, to, loadSeconds } = await writeCostLedger({
       db,
@@ -112,6 +101,28 @@ export async function withCostFixture<T>(options: {
     await server.stop();
     await db.close();
   }
+}
+
+/** The tenant's project and `count - 1` more, created through the API: the projects costs split over. */
+export async function costProjects(options: {
+  baseUrl: string;
+  tenant: BenchTenant;
+  count: number;
+}): Promise<string[]> {
+  const { baseUrl, tenant } = options;
+  const projectIds = [tenant.projectId];
+  for (let i = 1; i < options.count; i++) {
+    const project = await callApi<{ id: string }>({
+      baseUrl,
+      method: "POST",
+      path: "/v1/projects",
+      token: tenant.token,
+      body: { name: `bench-${i}`, organization_id: tenant.organizationId },
+      expect: 201,
+    });
+    projectIds.push(project.id);
+  }
+  return projectIds;
 }
 
 /** A year-long cost query through the API, as the console asks it. */

@@ -6,7 +6,7 @@ import { migrate } from "../src/db/migrate.js";
 import { openPglite } from "../src/db/pglite.js";
 import { finalizeDueInvoices } from "../src/invoices/finalize-due-invoices.js";
 import { addDepartmentAccount, callApi, signUpTenant } from "./api-client.js";
-import { writeCostLedger } from "./cost-fixture.js";
+import { costProjects, writeCostLedger } from "./cost-fixture.js";
 import { costRow, rawCosts, timeSerially } from "./costs.js";
 import type { BenchSection } from "./section.js";
 
@@ -35,18 +35,7 @@ export const costsPglite: BenchSection = {
         const departmentId = await addDepartmentAccount({ baseUrl, tenant });
         const billingAccountIds = [tenant.billingAccountId, departmentId];
         // 20 projects, as on PostgreSQL: by project, lines split over them.
-        const projectIds = [tenant.projectId];
-        for (let i = 1; i < 20; i++) {
-          const project = await callApi<{ id: string }>({
-            baseUrl,
-            method: "POST",
-            path: "/v1/projects",
-            token: tenant.token,
-            body: { name: `bench-${i}`, organization_id: tenant.organizationId },
-            expect: 201,
-          });
-          projectIds.push(project.id);
-        }
+        const projectIds = await costProjects({ baseUrl, tenant, count: 20 });
         const { from, to, loadSeconds } = await writeCostLedger({
           db,
           organizationId: tenant.organizationId,
