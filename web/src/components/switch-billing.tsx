@@ -100,7 +100,7 @@ export function SwitchBillingDialog({
           <p>
             From <strong>{plan.effective_at ? formatDateTime(plan.effective_at) : "now"}</strong>,{" "}
             {plan.moved.resources === 0
-              ? "no resources move (the project has none yet); new resources"
+              ? "no resources move (none is billed to another account now); new resources"
               : countOf(plan.moved.resources, "resource")}{" "}
             will be billed to <strong>{plan.billing_account.name}</strong> instead of{" "}
             <strong>{plan.from.name}</strong>. Charges up to that moment stay on {plan.from.name}.
