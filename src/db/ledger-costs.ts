@@ -124,8 +124,8 @@ export async function flatShareSums(options: {
   const shareSums = sql`weight AS (
       SELECT w.*, r.rate_no, r.unit_amount, s.month_seconds
       FROM (
-        -- The resource first: it tells most rows apart, so the sort behind the grouping seldom
-        -- compares a second key.
+        -- The resource first (by project there is none): it tells most rows apart, so the sort
+        -- behind the grouping seldom compares a second key.
         SELECT ${byProject ? sql`` : sql`resource_id,`} project_id, seg_no, resource_type, sku,
           version, min(key) AS key, sum(accrued)::bigint AS accrued,
           sum(projected)::bigint AS projected

@@ -7,16 +7,7 @@ import type { Queryable, Transaction } from "./database.js";
 import type { ResourceRow } from "./resources.js";
 import { cached, execute, first, firstAndCommit, rows, sqlb, textArray } from "./typed.js";
 
-export interface OpenInterval {
-  resource_id: string;
-  project_id: string;
-  billing_account_id: string;
-  resource_type: string;
-  sku: string;
-  /** The price version it is billed at: a resource keeps its version when it changes account. */
-  price_version: number;
-}
-
+/** An interval's columns a move carries over: a resource keeps its price version when it changes account. */
 const intervalColumns = [
   "resource_id",
   "project_id",
