@@ -1,5 +1,6 @@
 import { type Selectable, sql } from "kysely";
 import type { Queryable } from "./database.js";
+import { addInvoiceResourceTotals, invoiceResourceSums } from "./invoice-resource-totals.js";
 import type { ShareColumn } from "./ledger-costs.js";
 import type { InvoiceLineShares, InvoiceLines, Invoices } from "./schema.js";
 import { execute, first, rows, sqlb, textArray } from "./typed.js";
@@ -196,6 +197,9 @@ export async function insertInvoice(options: {
      GROUP BY 1, 2, 3`,
     [invoice.id],
   );
+  // And their running sums per resource through the invoice's month: what closed months of a
+  // cost query by resource read (migration 032).
+  await addInvoiceResourceTotals({ db, invoice });
 }
 
 /** One page of an account's invoices, newest first; `beforeSequence` is the cursor. */
@@ -269,9 +273,10 @@ const frozenColumn: Record<ShareColumn, string> = {
 /**
  * The frozen shares of the accounts' invoices whose periods lie within [from, to), summed by
  * `column` in the database: only what `settledThrough` (the marks the caller read first) covers,
- * so an invoice finalized since is left to the ledger, never counted twice or not at all. By
- * resource (or for one resource) the shares themselves are read; by anything else their totals
- * per (invoice, project, type), tens of rows an invoice instead of one per resource and line.
+ * so an invoice finalized since is left to the ledger, never counted twice or not at all. For one
+ * resource its own shares are read (by its index); by resource, their running sums per account and
+ * calendar year (one row per resource and year, not per invoice and line); by anything else their
+ * totals per (invoice, project, type), tens of rows an invoice instead of one per resource and line.
  */
 export async function invoiceShareSums(options: {
   db: Queryable;
@@ -284,17 +289,19 @@ export async function invoiceShareSums(options: {
 }): Promise<{ key: string; amount: number }[]> {
   const { db, settlements, from, to, resourceId } = options;
   if (settlements.size === 0) return [];
-  const perResource = options.column === "resource_id" || resourceId !== undefined;
+  if (options.column === "resource_id" && resourceId === undefined) {
+    return invoiceResourceSums({ db, settlements, from, to });
+  }
   // A share's type is its line's: joined only when grouping by type (PostgreSQL drops a LEFT JOIN
   // to a unique key whose columns are not read), as joining every share to its line was a third
   // of the statement.
-  const shares = perResource
-    ? sql`ktrlplane.invoice_line_shares s ON s.invoice_id = i.id
-        ${resourceId === undefined ? sql`` : sql`AND s.resource_id = ${resourceId}`}
-        LEFT JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no`
-    : sql`ktrlplane.invoice_group_totals s ON s.invoice_id = i.id`;
+  const shares =
+    resourceId === undefined
+      ? sql`ktrlplane.invoice_group_totals s ON s.invoice_id = i.id`
+      : sql`ktrlplane.invoice_line_shares s ON s.invoice_id = i.id AND s.resource_id = ${resourceId}
+        LEFT JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no`;
   const key =
-    perResource && options.column === "resource_type"
+    resourceId !== undefined && options.column === "resource_type"
       ? "l.resource_type"
       : frozenColumn[options.column];
   const query = sql<{ key: string; amount: number }>`

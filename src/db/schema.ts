@@ -137,6 +137,14 @@ export interface InvoiceLines {
   invoiced_amount: number | null;
 }
 
+export interface InvoiceResourceTotals {
+  billing_account_id: string;
+  year: number;
+  resource_id: string;
+  cumulative: number[];
+  months: number;
+}
+
 export interface InvoiceSettlements {
   billing_account_id: string;
   settled_through: Date;
@@ -444,6 +452,7 @@ export interface DB {
   "ktrlplane.invoice_group_totals": InvoiceGroupTotals;
   "ktrlplane.invoice_line_shares": InvoiceLineShares;
   "ktrlplane.invoice_lines": InvoiceLines;
+  "ktrlplane.invoice_resource_totals": InvoiceResourceTotals;
   "ktrlplane.invoice_settlements": InvoiceSettlements;
   "ktrlplane.invoices": Invoices;
   "ktrlplane.late_usage_marks": LateUsageMarks;

@@ -1,0 +1,89 @@
+import { sql } from "kysely";
+import { calendarMonthOf } from "../domain/billing-period.js";
+import type { Queryable } from "./database.js";
+import { rows, sqlb } from "./typed.js";
+
+/** Months since year 0 (January of year y is 12y): an invoice's month, as the rollup keys it. */
+function monthNumber(at: Date): number {
+  return at.getUTCFullYear() * 12 + at.getUTCMonth();
+}
+
+/**
+ * Appends the invoice's month to the running totals of its resources for the month's year
+ * (migration 032), from its shares once all are written: one row per resource, a new one with
+ * zeros for the months before, or an existing one extended by the months without shares since
+ * its last (each the running total so far) and this one. Call in the transaction that writes the
+ * shares, under the account's invoicing lock: months arrive in order, never twice.
+ */
+export async function addInvoiceResourceTotals(options: {
+  db: Queryable;
+  invoice: { id: string; billing_account_id: string; period_start: Date };
+}): Promise<void> {
+  const { db, invoice } = options;
+  await db.query(
+    `INSERT INTO ktrlplane.invoice_resource_totals AS t
+       (billing_account_id, year, resource_id, cumulative, months)
+     SELECT $2::text, $3::int, resource_id,
+       array_fill(0::bigint, ARRAY[$4::int - 1]) || sum(amount)::bigint, 1 << ($4::int - 1)
+     FROM ktrlplane.invoice_line_shares
+     WHERE invoice_id = $1
+     GROUP BY resource_id
+     ON CONFLICT (billing_account_id, year, resource_id) DO UPDATE SET
+       cumulative = t.cumulative
+         || array_fill(t.cumulative[cardinality(t.cumulative)],
+              ARRAY[$4::int - 1 - cardinality(t.cumulative)])
+         || (t.cumulative[cardinality(t.cumulative)] + excluded.cumulative[$4::int]),
+       months = t.months | excluded.months`,
+    [
+      invoice.id,
+      invoice.billing_account_id,
+      invoice.period_start.getUTCFullYear(),
+      invoice.period_start.getUTCMonth() + 1,
+    ],
+  );
+}
+
+/**
+ * The frozen shares per resource of the accounts' invoices within [from, to) that the settlement
+ * marks cover — what summing the shares of those invoices gives, to the unit and group for group
+ * (a resource whose shares sum to 0 included) — from one row per account, calendar year and
+ * resource. Every invoice is one calendar month (migration 032 checks it), so the invoices a
+ * window covers are the months from the first starting at or after `from` to the last ending at
+ * or before both `to` and the mark; a month cut by either edge is charged from the ledger.
+ */
+export async function invoiceResourceSums(options: {
+  db: Queryable;
+  settlements: Map<string, Date>;
+  from: Date;
+  to: Date;
+}): Promise<{ key: string; amount: number }[]> {
+  const { db, settlements, from, to } = options;
+  const first =
+    monthNumber(from) + (calendarMonthOf(from).start.getTime() === from.getTime() ? 0 : 1);
+  const windows = [...settlements]
+    .map(([id, settled]) => ({
+      id,
+      // Months ending at or before `end` are those before its month (a month ends where the next
+      // starts).
+      end: monthNumber(new Date(Math.min(to.getTime(), settled.getTime()))),
+    }))
+    .filter((w) => w.end > first);
+  if (windows.length === 0) return [];
+  // Per row, the window's months of its year: lo..hi, 1-based. The year bounds use the primary key.
+  const query = sql<{ key: string; amount: number }>`
+    SELECT t.resource_id COLLATE "C" AS key,
+      sum(t.cumulative[least(w.hi, cardinality(t.cumulative))]
+        - coalesce(t.cumulative[least(w.lo - 1, cardinality(t.cumulative))], 0))::bigint AS amount
+    FROM unnest(${windows.map((w) => w.id)}::text[], ${windows.map((w) => w.end)}::int[])
+      AS m(billing_account_id, end_month)
+    JOIN ktrlplane.invoice_resource_totals t
+      ON t.billing_account_id = m.billing_account_id
+      AND t.year BETWEEN ${first}::int / 12 AND (m.end_month - 1) / 12
+    CROSS JOIN LATERAL (
+      SELECT greatest(${first}::int - 12 * t.year, 0) + 1 AS lo, least(m.end_month - 12 * t.year, 12) AS hi
+    ) w
+    WHERE t.months & ((1 << w.hi) - (1 << (w.lo - 1))) <> 0
+    GROUP BY 1
+  `;
+  return rows(db, query.compile(sqlb));
+}
