@@ -9,6 +9,10 @@ import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js
 import { finalizeInvoice } from "../../src/invoices/finalize-invoice.js";
 import { startReconciler } from "../../src/worker/reconciler-loop.js";
 import { inviteAndAccept } from "../support/invite.js";
+import {
+  resourceTotalsFromShares,
+  storedResourceTotals,
+} from "../support/invoice-resource-totals.js";
 import type { ApiClient } from "../support/test-app.js";
 import { moveClockAsUser, startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
@@ -39,23 +43,28 @@ async function invoiceRows(app: TestApp) {
     totals: await db.query(
       "SELECT * FROM ktrlplane.invoice_group_totals ORDER BY invoice_id, project_id, resource_type",
     ),
+    resourceTotals: await storedResourceTotals(db),
   };
 }
 
-/** The closed month's shares summed by project or by their line's type, straight from the shares. */
+/**
+ * The shares of the invoices for the months in [from, to) summed by project, resource or their
+ * line's type, straight from the shares.
+ */
 async function sharesBy(options: {
   app: TestApp;
-  column: "project_id" | "resource_type";
+  column: "project_id" | "resource_id" | "resource_type";
   from: string;
+  to: string;
 }) {
+  const key = options.column === "resource_type" ? "l.resource_type" : `s.${options.column}`;
   const found = await options.app.ctx.db.query<{ key: string; amount: string }>(
-    `SELECT ${options.column === "project_id" ? "s.project_id" : "l.resource_type"} AS key,
-       sum(s.amount) AS amount
+    `SELECT ${key} AS key, sum(s.amount) AS amount
      FROM ktrlplane.invoices i
      JOIN ktrlplane.invoice_line_shares s ON s.invoice_id = i.id
      JOIN ktrlplane.invoice_lines l ON l.invoice_id = s.invoice_id AND l.line_no = s.line_no
-     WHERE i.period_start = $1 GROUP BY 1`,
-    [options.from],
+     WHERE i.period_start >= $1 AND i.period_end <= $2 GROUP BY 1`,
+    [options.from, options.to],
   );
   return new Map(found.map((r) => [r.key, Number(r.amount)]));
 }
@@ -245,7 +254,7 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
     }
     expect(byAccount.total).toBe(invoiced);
     expect(byAccount.projected_total).toBe(invoiced);
-    for (const groupBy of ["project", "resource", "resource_type"]) {
+    for (const groupBy of ["project", "resource", "resource_type"] as const) {
       const costs = (
         await api.get(`/v1/organizations/${organizationId}/costs?${month}&group_by=${groupBy}`)
       ).body;
@@ -253,15 +262,21 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
       expect(costs.groups.reduce((t: number, g: { amount: number }) => t + g.amount, 0)).toBe(
         invoiced,
       );
-      // By project and by type the costs read the shares' totals (migration 029): each group is
-      // still what its frozen shares sum to, and so is every stored total.
-      if (groupBy !== "resource") {
-        const column = groupBy === "project" ? "project_id" : "resource_type";
-        expect(
-          new Map(costs.groups.map((g: { key: string; amount: number }) => [g.key, g.amount])),
-        ).toEqual(await sharesBy({ app, column, from: "2026-10-01T00:00:00Z" }));
-      }
+      // By project and by type the costs read the shares' totals (migration 029), by resource
+      // their running sums (032): each group is still what its frozen shares sum to, and so is
+      // every stored total.
+      const column = (
+        { project: "project_id", resource: "resource_id", resource_type: "resource_type" } as const
+      )[groupBy];
+      expect(
+        new Map(costs.groups.map((g: { key: string; amount: number }) => [g.key, g.amount])),
+      ).toEqual(
+        await sharesBy({ app, column, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" }),
+      );
     }
+    expect(await storedResourceTotals(app.ctx.db)).toEqual(
+      await resourceTotalsFromShares(app.ctx.db),
+    );
     const totals = `SELECT invoice_id, project_id, resource_type, amount::bigint AS amount
       FROM ktrlplane.invoice_group_totals ORDER BY 1, 2, 3`;
     const recomputed = `SELECT s.invoice_id, s.project_id, l.resource_type, sum(s.amount)::bigint AS amount
@@ -356,6 +371,15 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
     await expect(app.ctx.db.query("DELETE FROM ktrlplane.invoices")).rejects.toThrow(
       /never change/,
     );
+    // The running sums per resource only grow by a later month, as finalization appends it.
+    for (const rewrite of [
+      "UPDATE ktrlplane.invoice_resource_totals SET cumulative[1] = cumulative[1] + 1",
+      "UPDATE ktrlplane.invoice_resource_totals SET cumulative = array_fill(0::bigint, ARRAY[10]) || cumulative",
+      "UPDATE ktrlplane.invoice_resource_totals SET months = months | 1",
+      "DELETE FROM ktrlplane.invoice_resource_totals",
+    ]) {
+      await expect(app.ctx.db.query(rewrite)).rejects.toThrow(/never change/);
+    }
     expect(await invoiceRows(app)).toEqual(before);
   });
 
@@ -431,6 +455,40 @@ describe.skipIf(!testDatabaseAvailable)("finalized invoices", () => {
       "0001",
     ]);
     expect(await invoicesOf(department)).toHaveLength(1);
+
+    // Costs by resource over closed months across the new year are the invoices' shares, summed
+    // from the running sums of each year; a window cut mid-month adds the ledger's stretches.
+    expect(await storedResourceTotals(app.ctx.db)).toEqual(
+      await resourceTotalsFromShares(app.ctx.db),
+    );
+    const byResource = async (from: string, to: string) => {
+      const r = await api.get(
+        `/v1/organizations/${organizationId}/costs?group_by=resource&limit=1000&from=${from}&to=${to}`,
+      );
+      expect(r.status).toBe(200);
+      return new Map<string, number>(
+        r.body.groups.map((g: { key: string; amount: number }) => [g.key, g.amount]),
+      );
+    };
+    const closed = await byResource("2026-11-01T00:00:00Z", "2027-02-01T00:00:00Z");
+    expect(closed).toEqual(
+      await sharesBy({
+        app,
+        column: "resource_id",
+        from: "2026-11-01T00:00:00Z",
+        to: "2027-02-01T00:00:00Z",
+      }),
+    );
+    const parts = [
+      await byResource("2026-10-20T13:00:00Z", "2026-11-01T00:00:00Z"),
+      closed,
+      await byResource("2027-02-01T00:00:00Z", "2027-02-11T07:30:00Z"),
+    ];
+    const summed = new Map<string, number>();
+    for (const part of parts) {
+      for (const [key, amount] of part) summed.set(key, (summed.get(key) ?? 0) + amount);
+    }
+    expect(await byResource("2026-10-20T13:00:00Z", "2027-02-11T07:30:00Z")).toEqual(summed);
   });
 
   it("shows invoices only to those who may read the account's charges; other tenants get 404", async () => {

@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { markLateUsage } from "../../src/db/late-usage.js";
 import { finalizeDueInvoices } from "../../src/invoices/finalize-due-invoices.js";
 import {
+  resourceTotalsFromShares,
+  storedResourceTotals,
+} from "../support/invoice-resource-totals.js";
+import {
   type ApiClient,
   type ApiResponse,
   moveClockAsUser,
@@ -290,6 +294,11 @@ describe.skipIf(!testDatabaseAvailable)("late usage billed as adjustments", () =
     const byResource = await costs(NOVEMBER.start, NOVEMBER.end, "resource");
     const of = (key: string) => byResource.groups.find((g) => g.key === ids[key])?.amount ?? 0;
     expect([of("r1"), of("r2"), of("c1"), of("j1")]).toEqual([20 + 50, 0, -3, 350]);
+    // By resource, closed months are read from the running sums of migration 032, where an
+    // adjustment counts in the month of the invoice carrying it, as its shares do.
+    expect(await storedResourceTotals(app.ctx.db)).toEqual(
+      await resourceTotalsFromShares(app.ctx.db),
+    );
   });
 
   it("bills nothing when a late event and its void cancel out, or when nothing changed", async () => {
