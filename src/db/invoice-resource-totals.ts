@@ -58,18 +58,21 @@ export async function invoiceResourceSums(options: {
   to: Date;
 }): Promise<{ key: string; amount: number }[]> {
   const { db, settlements, from, to } = options;
+  // The first month starting at or after `from`.
   const first =
     monthNumber(from) + (calendarMonthOf(from).start.getTime() === from.getTime() ? 0 : 1);
   const windows = [...settlements]
     .map(([id, settled]) => ({
       id,
-      // Months ending at or before `end` are those before its month (a month ends where the next
-      // starts).
+      // The months ending at or before both `to` and the mark are those before the month holding
+      // the earlier of the two (a month ends where the next starts): months first..end - 1.
       end: monthNumber(new Date(Math.min(to.getTime(), settled.getTime()))),
     }))
     .filter((w) => w.end > first);
   if (windows.length === 0) return [];
-  // Per row, the window's months of its year: lo..hi, 1-based. The year bounds use the primary key.
+  // Per row, the window's months of its year are lo..hi (1-based); a row counts only when the
+  // resource had shares in one of them (`months`), as with the shares a group exists only where
+  // some share does. The bounds on the year are a range of the primary key.
   const query = sql<{ key: string; amount: number }>`
     SELECT t.resource_id COLLATE "C" AS key,
       sum(t.cumulative[least(w.hi, cardinality(t.cumulative))]
