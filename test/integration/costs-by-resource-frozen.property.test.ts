@@ -11,6 +11,7 @@ import {
 } from "../support/invoice-resource-totals.js";
 import { type ApiClient, startTestApp, type TestApp } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
+import { timePrices } from "../support/time-prices.js";
 
 // Costs by resource read closed months from running sums per (account, calendar year, resource)
 // (migration 032), appended as each month is finalized. Here each run is a new organization whose
@@ -29,14 +30,7 @@ const invoiceable = monthsOverlapping({
 });
 const horizon = 242 * DAY; // to 2027-05-01
 
-// Priced by time, flat (free among them: shares of 0) and tiered.
-const prices = [
-  ["graph", "standard"],
-  ["graph", "free"],
-  ["flow", "standard"],
-  ["storage", "standard"],
-  ["storage", "archive"],
-] as const;
+const prices = timePrices;
 
 const interval = fc.record({
   resource: fc.nat(3),

@@ -10,6 +10,7 @@ import {
   type TestApp,
 } from "../support/test-app.js";
 import { testDatabaseAvailable } from "../support/test-database.js";
+import { timePrices } from "../support/time-prices.js";
 
 // Costs are summed in the database; this holds them to a recompute from the raw ledger rows by the
 // domain's `computeCharges`, to the unit, for every grouping, over histories that cross months,
@@ -21,15 +22,7 @@ import { testDatabaseAvailable } from "../support/test-database.js";
 const DAY = 86_400;
 const origin = Date.parse("2026-09-01T00:00:00Z") / 1000;
 
-// Every kind of price billed by time: flat (per_unit with versions that move, free) and tiered.
-// Metered prices bill usage, not time; test/integration/metered-billing.test.ts holds their costs.
-const prices = [
-  ["graph", "standard"],
-  ["graph", "free"],
-  ["flow", "standard"],
-  ["storage", "standard"],
-  ["storage", "archive"],
-] as const;
+const prices = timePrices;
 
 const versioned = new Set(["graph/standard", "flow/standard", "storage/standard"]);
 
