@@ -1,6 +1,6 @@
 import type { AppContext } from "../context.js";
 import { listBillingAccounts } from "../db/billing-accounts.js";
-import type { Queryable } from "../db/database.js";
+import { type Queryable, runsStatementsAtOnce } from "../db/database.js";
 import { invoiceShareSums, settlementsOf } from "../db/invoices.js";
 import { intervalsOverlapping, pricesBilled } from "../db/ledger.js";
 import {
@@ -219,16 +219,25 @@ export async function sumCosts(options: {
   // runs them in turn as before. Their sums are added in a fixed order once all have arrived.
   const [frozen, flatSums, tieredIntervals, meteredSegments] = await Promise.all([
     invoiceShareSums({ db, settlements, from, to, column, resourceId }),
-    flatShareSums({
-      db,
-      segments,
-      rates: flat.rates,
-      epochs: flat.epochs,
-      accruedUntil: epochSeconds(accruedUntil),
-      projectedUntil: epochSeconds(to),
-      column,
-      resourceId,
-    }),
+    // A line is one account's: the accounts' parts are summed by statements of their own, which a
+    // pool runs at once on as many connections.
+    Promise.all(
+      segmentsByAccounts({
+        segments,
+        parts: resourceId === undefined && runsStatementsAtOnce(db) ? flatStatementsAtOnce : 1,
+      }).map((part) =>
+        flatShareSums({
+          db,
+          segments: part,
+          rates: flat.rates,
+          epochs: flat.epochs,
+          accruedUntil: epochSeconds(accruedUntil),
+          projectedUntil: epochSeconds(to),
+          column,
+          resourceId,
+        }),
+      ),
+    ).then((parts) => parts.flat()),
     billed.then((found) => {
       const swept = flat.swept.filter((p) => found.has(priceKey(p)));
       // One read for every segment: the rows of tiered prices, swept by the domain.
@@ -282,6 +291,36 @@ function meteredPrices(ctx: AppContext): PriceRef[] {
   return [...ctx.catalog.prices.values()]
     .filter((versions) => versions.some((v) => v.price.meter))
     .flatMap((versions) => versions.slice(0, 1).map((v) => v.price));
+}
+
+/**
+ * At most this many statements sum one query's ledger at once: a leader and two workers, what
+ * PostgreSQL's own parallel query takes by default (`max_parallel_workers_per_gather` = 2), which
+ * cannot split this statement itself (its ranking is window functions over CTEs).
+ */
+const flatStatementsAtOnce = 3;
+
+/**
+ * The segments in at most `parts` parts by account, each account in one part (round robin): every
+ * line, and so every split of one, stays within a part, so the parts' sums add up to the whole's.
+ */
+function segmentsByAccounts(options: {
+  segments: LedgerMonthSegment[];
+  parts: number;
+}): LedgerMonthSegment[][] {
+  const { segments } = options;
+  const ids = [...new Set(segments.flatMap((s) => s.billing_account_ids))];
+  const parts = Math.min(options.parts, ids.length);
+  if (parts <= 1) return [segments];
+  const partOf = new Map(ids.map((id, n) => [id, n % parts]));
+  return Array.from({ length: parts }, (_, part) =>
+    segments
+      .map((s) => ({
+        ...s,
+        billing_account_ids: s.billing_account_ids.filter((id) => partOf.get(id) === part),
+      }))
+      .filter((s) => s.billing_account_ids.length > 0),
+  );
 }
 
 /**

@@ -30,3 +30,11 @@ export interface Database extends Queryable {
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/**
+ * Whether statements sent on `db` without waiting run at once: a PostgreSQL pool gives each its
+ * own connection; PGlite (one connection) and a transaction run them in turn.
+ */
+export function runsStatementsAtOnce(db: Queryable): boolean {
+  return "kind" in db && (db as Database).kind === "postgres";
+}
