@@ -30,13 +30,11 @@ const invoiceable = monthsOverlapping({
 });
 const horizon = 242 * DAY; // to 2027-05-01
 
-const prices = timePrices;
-
 const interval = fc.record({
   resource: fc.nat(3),
   project: fc.nat(1),
   account: fc.nat(1),
-  price: fc.nat(prices.length - 1),
+  price: fc.nat(timePrices.length - 1),
   start: fc.integer({ min: 0, max: horizon - DAY }),
   seconds: fc.option(fc.integer({ min: 1, max: 70 * DAY }), { nil: null }),
 });
@@ -99,7 +97,7 @@ describe.skipIf(!testDatabaseAvailable)("costs by resource of finalized months",
           }
           const resources: string[] = [];
           for (let i = 0; i < 4; i++) {
-            const [resource_type, sku] = prices[i] as (typeof prices)[number];
+            const [resource_type, sku] = timePrices[i] as (typeof timePrices)[number];
             const created = await api.post("/v1/resources", {
               project_id: projects[i % 2],
               resource_type,
@@ -121,7 +119,7 @@ describe.skipIf(!testDatabaseAvailable)("costs by resource of finalized months",
               const seconds =
                 g.seconds === null && !open.has(g.resource) ? null : (g.seconds ?? DAY);
               if (seconds === null) open.add(g.resource);
-              const [resource_type, sku] = prices[g.price] as (typeof prices)[number];
+              const [resource_type, sku] = timePrices[g.price] as (typeof timePrices)[number];
               await app.db.query(
                 `INSERT INTO ktrlplane.billing_intervals (resource_id, project_id, billing_account_id,
                    resource_type, sku, price_version, started_at, ended_at)

@@ -22,15 +22,13 @@ import { timePrices } from "../support/time-prices.js";
 const DAY = 86_400;
 const origin = Date.parse("2026-09-01T00:00:00Z") / 1000;
 
-const prices = timePrices;
-
 const versioned = new Set(["graph/standard", "flow/standard", "storage/standard"]);
 
 const interval = fc.record({
   resource: fc.nat(5),
   project: fc.nat(1),
   account: fc.nat(1),
-  price: fc.nat(prices.length - 1),
+  price: fc.nat(timePrices.length - 1),
   version: fc.nat(2),
   start: fc.integer({ min: 0, max: 150 * DAY }),
   seconds: fc.option(fc.integer({ min: 1, max: 70 * DAY }), { nil: null }),
@@ -94,7 +92,7 @@ describe.skipIf(!testDatabaseAvailable)("costs summed in the database", () => {
     accountIds = [first.billing.billing_account_id, department.id];
     resourceIds = [];
     for (let i = 0; i < 6; i++) {
-      const [resource_type, sku] = prices[i % prices.length] as (typeof prices)[number];
+      const [resource_type, sku] = timePrices[i % timePrices.length] as (typeof timePrices)[number];
       const created = await api.post("/v1/resources", {
         project_id: projectIds[i % 2],
         resource_type,
@@ -152,7 +150,7 @@ describe.skipIf(!testDatabaseAvailable)("costs summed in the database", () => {
             // At most one open interval per resource, as the ledger holds it.
             const seconds = g.seconds === null && !open.has(g.resource) ? null : (g.seconds ?? DAY);
             if (seconds === null) open.add(g.resource);
-            const [resource_type, sku] = prices[g.price] as (typeof prices)[number];
+            const [resource_type, sku] = timePrices[g.price] as (typeof timePrices)[number];
             const end = seconds === null ? null : origin + g.start + seconds;
             const closedLater = g.closedLater && end !== null && !open.has(g.resource);
             const [inserted] = await app.db.query<{ id: string }>(
