@@ -30,6 +30,10 @@ describe.skipIf(!testDatabaseAvailable)("Stripe webhooks", () => {
     stripeApp = await startStripeTestApp({ seed: 11, debounceMs: 50, maxWaitMs: 2000 });
     ({ emulator, app } = stripeApp);
     stripe = emulator.client();
+    // Mid-month on both clocks: a subscription's first period runs to the 1st, and minutes
+    // before a month's end a quantity change would prorate to $0, an invoice Stripe marks paid
+    // at once, where these tests need one left open.
+    stripeApp.setClocks("2026-11-10T00:00:00Z");
   });
   afterAll(async () => {
     await stripeApp?.close();
