@@ -1,9 +1,12 @@
+import { setImmediate } from "node:timers/promises";
 import type { AppContext } from "../context.js";
 import { listBillingAccounts } from "../db/billing-accounts.js";
 import { type Queryable, runsStatementsAtOnce } from "../db/database.js";
 import { invoiceShareSums, settlementsOf } from "../db/invoices.js";
 import { intervalsOverlapping, pricesBilled } from "../db/ledger.js";
 import {
+  type FlatLedgerOptions,
+  flatLineWeights,
   flatShareSums,
   type LedgerMonthSegment,
   pricesOfResource,
@@ -14,6 +17,7 @@ import { storedPriceVersions } from "../db/resource-pricing.js";
 import { resourceLabels } from "../db/resources.js";
 import { epochSeconds, monthsOverlapping, periodSeconds } from "../domain/billing-period.js";
 import { computeCharges } from "../domain/charges.js";
+import { flatLineShares } from "../domain/flat-line-shares.js";
 import { flatRates, type PriceRef } from "../domain/flat-rates.js";
 import { priceKey } from "../domain/pricing.js";
 import { priceBookFor } from "./find-price.js";
@@ -226,7 +230,7 @@ export async function sumCosts(options: {
         segments,
         parts: resourceId === undefined && runsStatementsAtOnce(db) ? flatStatementsAtOnce : 1,
       }).map((part) =>
-        flatShareSums({
+        flatLedgerSums({
           db,
           segments: part,
           rates: flat.rates,
@@ -284,6 +288,35 @@ export async function sumCosts(options: {
     for (const share of metered.shares) add(share[column], share.amount, share.amount);
   }
   return { groups, total, projectedTotal, accounts };
+}
+
+/**
+ * The ledger's charges at flat prices, by `column`. By project, type or account the database
+ * sums them; by resource it reads each line's weights and the domain splits the lines one at a
+ * time, the event loop free between them (a year of lines at 10k resources holds ~240k weights).
+ */
+async function flatLedgerSums(
+  options: FlatLedgerOptions & { column: ShareColumn },
+): Promise<{ key: string; amount: number; projected_amount: number }[]> {
+  const { column, ...ledger } = options;
+  if (column !== "resource_id") return flatShareSums({ ...ledger, column });
+  const sums: { key: string; amount: number; projected_amount: number }[] = [];
+  for (const line of await flatLineWeights(ledger)) {
+    await setImmediate();
+    const shares = flatLineShares({
+      unitAmount: line.unit_amount,
+      monthSeconds: line.month_seconds,
+      weights: line.weights(),
+    });
+    for (const share of shares) {
+      sums.push({
+        key: share.resource_id,
+        amount: share.amount,
+        projected_amount: share.projected_amount,
+      });
+    }
+  }
+  return sums;
 }
 
 /** The catalog's prices that bill usage in some version. */

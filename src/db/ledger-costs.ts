@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from "kysely";
+import type { FlatLineWeight } from "../domain/flat-line-shares.js";
 import type { PriceRef } from "../domain/flat-rates.js";
 import type { Database, Queryable } from "./database.js";
 import { rows, sqlb } from "./typed.js";
@@ -18,36 +19,173 @@ export interface LedgerMonthSegment {
   month_seconds: number;
 }
 
-/**
- * The ledger's charges at flat prices (see `flatRates`) summed by `column`, once with open
- * intervals running to `accruedUntil` and once to `projectedUntil` (epoch seconds), in one
- * statement. The arithmetic is `computeCharges`' to the unit: a line per (account, price, version,
- * month) is round-half-up(unit_amount × Σ seconds / month seconds), split over projects and
- * then resources by the largest remainders of their seconds (`splitByProjectThenResource`), ties
- * to the smallest id in code-unit order; versions are cut where `epochs` say. Only the sums leave the database: the
- * answer grows with the groups, the work with the resources billed in the segments, not with the
- * ledger's history or its intervals. A segment that is a whole month no version move cuts reads
- * its closed intervals' seconds from their monthly rollup (`ledger_month_seconds`, migration 025:
- * ~one row per resource and account) and only its open intervals from the ledger; another
- * segment reads its closed intervals by their end.
- */
-export async function flatShareSums(options: {
+/** What the ledger's flat charges are read for: one month's stretch per segment and account. */
+export interface FlatLedgerOptions {
   db: Queryable;
   segments: LedgerMonthSegment[];
   rates: (PriceRef & { version: number; unit_amount: number })[];
   epochs: (PriceRef & { start: number; end: number; moved_to: number })[];
+  /** Open intervals run to here for the accrued amounts, and to `projectedUntil` for the projected. */
   accruedUntil: number;
   projectedUntil: number;
-  column: ShareColumn;
   /**
    * Only this resource's intervals: each line is then the resource's own charge (its seconds
    * alone, rounded once), read by the resource's index whatever the size of its accounts.
    */
   resourceId?: string | undefined;
-}): Promise<{ key: string; amount: number; projected_amount: number }[]> {
-  const { segments, rates, epochs } = options;
+}
+
+/**
+ * The ledger's charges at flat prices (see `flatRates`) summed by a column that holds whole lines
+ * or projects (type, account, project), once with open intervals running to `accruedUntil` and
+ * once to `projectedUntil` (epoch seconds), in one statement. The arithmetic is
+ * `computeCharges`' to the unit: a line per (account, price, version, month) is
+ * round-half-up(unit_amount × Σ seconds / month seconds), split over projects by the largest
+ * remainders of their seconds (`splitByProjectThenResource`), ties to the smallest id in
+ * code-unit order. Only the sums leave the database. By resource, see `flatLineWeights`.
+ */
+export async function flatShareSums(
+  options: FlatLedgerOptions & { column: Exclude<ShareColumn, "resource_id"> },
+): Promise<{ key: string; amount: number; projected_amount: number }[]> {
+  const { column } = options;
+  // Grouped by type or by account, a group holds whole lines (a line is one account's month at
+  // one price version), and a line's shares sum to it: the lines alone answer, with no split of
+  // each over its projects.
+  const wholeLines = column === "resource_type" || column === "billing_account_id";
+  const pieces = flatPieces({ ...options, detail: wholeLines ? "line" : "project", column });
+  if (!pieces) return [];
+  const lineSums = sql`line AS (
+      SELECT seg_no, resource_type, sku, version, min(key) AS key, sum(accrued) AS accrued,
+        sum(projected) AS projected
+      FROM piece WHERE projected > 0
+      GROUP BY seg_no, resource_type, sku, version
+    )
+    SELECT l.key,
+      sum(div(2 * r.unit_amount::numeric * l.accrued + s.month_seconds, 2 * s.month_seconds))::bigint
+        AS amount,
+      sum(div(2 * r.unit_amount::numeric * l.projected + s.month_seconds, 2 * s.month_seconds))::bigint
+        AS projected_amount
+    FROM line l
+    JOIN rate r USING (resource_type, sku, version)
+    JOIN seg s USING (seg_no)
+    GROUP BY l.key`;
+  // A line is (segment row, rate row): one account's month at one price version, numbered by
+  // that pair of ordinals so that the window sorts compare two integers before the remainder.
+  // Each weight row carries both modes, accrued and projected: the ranking sorts the rows once per
+  // mode instead of one ranking over twice as many. A line's totals come from its own small
+  // aggregate, joined back, not from a window over a sort. Only the projects' weights are read
+  // and ranked (~40 rows a line at 10k resources in 20 projects).
+  const projectShareSums = sql`weight AS (
+      SELECT w.*, r.rate_no, r.unit_amount, s.month_seconds
+      FROM (
+        SELECT project_id, seg_no, resource_type, sku, version, min(key) AS key,
+          sum(accrued)::bigint AS accrued, sum(projected)::bigint AS projected
+        FROM piece WHERE projected > 0
+        GROUP BY project_id, seg_no, resource_type, sku, version
+      ) w
+      JOIN rate r USING (resource_type, sku, version)
+      JOIN seg s USING (seg_no)
+    ), line AS MATERIALIZED (
+      SELECT l.seg_no, l.rate_no, l.accrued_seconds::bigint, l.projected_seconds::bigint,
+        l.accrued_amount::bigint, l.projected_amount::bigint,
+        l.accrued_amount * l.accrued_seconds <= ${maxBigint}::numeric AS accrued_fits,
+        l.projected_amount * l.projected_seconds <= ${maxBigint}::numeric AS projected_fits
+      FROM (
+        SELECT seg_no, rate_no, sum(accrued) AS accrued_seconds, sum(projected) AS projected_seconds,
+          div(2 * unit_amount::numeric * sum(accrued) + month_seconds, 2 * month_seconds)
+            AS accrued_amount,
+          div(2 * unit_amount::numeric * sum(projected) + month_seconds, 2 * month_seconds)
+            AS projected_amount
+        FROM weight GROUP BY seg_no, rate_no, unit_amount, month_seconds
+      ) l
+    ), project_share AS (${largestRemainders()})
+    SELECT key, sum(accrued_share)::bigint AS amount, sum(projected_share)::bigint AS projected_amount
+    FROM project_share GROUP BY key`;
+  return runFlatStatement({
+    db: options.db,
+    query: sql<{ key: string; amount: number; projected_amount: number }>`${pieces},
+      ${wholeLines ? lineSums : projectShareSums}`,
+    hashJoins: !wholeLines,
+  });
+}
+
+/** One flat line's weights, as `flatLineWeights` reads them. */
+export interface FlatLineWeights {
+  unit_amount: number;
+  month_seconds: number;
+  /**
+   * Its resources' seconds, decoded on call: a year's lines are decoded one at a time, so that
+   * none holds the event loop for long.
+   */
+  weights: () => FlatLineWeight[];
+}
+
+/**
+ * The ledger's flat lines with every resource's seconds in each (accrued and projected), for a
+ * split by resource: the database finds and counts the seconds, the domain splits each line
+ * (`flatLineShares`). Ranking every resource of every line in SQL (window functions over sorts
+ * of 20k rows a month) took most of a year-long query by resource; the weights leave the
+ * database as one text per line, which decodes several times faster than as rows.
+ */
+export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatLineWeights[]> {
+  const pieces = flatPieces({ ...options, detail: "resource", column: "resource_id" });
+  if (!pieces) return [];
+  // Ids are a prefix and base64url (src/db/ids.ts): a space never occurs in one.
+  const lines = await runFlatStatement({
+    db: options.db,
+    query: sql<{
+      unit_amount: number;
+      month_seconds: number;
+      weights: string;
+    }>`${pieces}
+      SELECT r.unit_amount, s.month_seconds,
+        string_agg(p.resource_id || ' ' || p.project_id || ' ' || p.accrued || ' ' || p.projected,
+          ' ') AS weights
+      FROM piece p
+      JOIN rate r USING (resource_type, sku, version)
+      JOIN seg s USING (seg_no)
+      WHERE p.projected > 0
+      GROUP BY p.seg_no, r.rate_no, r.unit_amount, s.month_seconds`,
+    hashJoins: true,
+  });
+  return lines.map((line) => ({
+    unit_amount: Number(line.unit_amount),
+    month_seconds: Number(line.month_seconds),
+    weights: () => decodeWeights(line.weights),
+  }));
+}
+
+function decodeWeights(text: string): FlatLineWeight[] {
+  const fields = text.split(" ");
+  const weights: FlatLineWeight[] = [];
+  for (let i = 0; i + 3 < fields.length; i += 4) {
+    weights.push({
+      resource_id: fields[i] as string,
+      project_id: fields[i + 1] as string,
+      accrued: Number(fields[i + 2]),
+      projected: Number(fields[i + 3]),
+    });
+  }
+  return weights;
+}
+
+/**
+ * The statement's common part, up to `piece`: each row the seconds of one interval (or of one
+ * resource's whole month from the monthly rollup) in one segment, at the version its epoch
+ * bills, accrued and projected. Undefined when there is nothing to read. The answer grows with
+ * the resources billed in the segments, not with the ledger's history: a segment that is a whole
+ * month no version move cuts reads its closed intervals' seconds from their monthly rollup
+ * (`ledger_month_seconds`, migration 025: ~one row per resource and account) and only its open
+ * intervals from the ledger; another segment reads its closed intervals by their end.
+ * `detail` says what the rollup's rows are summed to before they meet their segment: nothing
+ * (by resource), the project and the line, or the line.
+ */
+function flatPieces(
+  options: FlatLedgerOptions & { detail: "resource" | "project" | "line"; column: ShareColumn },
+): RawBuilder<unknown> | undefined {
+  const { segments, rates, epochs, detail } = options;
   const seg = segments.flatMap((s) => s.billing_account_ids.map((id) => ({ ...s, id })));
-  if (seg.length === 0 || rates.length === 0) return [];
+  if (seg.length === 0 || rates.length === 0) return undefined;
   // Byte order ("C") for the key the answer is grouped by: the same groups, without a locale's
   // comparison on each (tens of times slower on PGlite).
   const groupKey = sql`i.${sql.ref(options.column)} COLLATE "C"`;
@@ -70,10 +208,6 @@ export async function flatShareSums(options: {
           AND ended_at > to_timestamp(${Math.min(...raw.map((s) => s.from))})
           AND started_at < to_timestamp(${Math.max(...raw.map((s) => s.to))}) ${onlyResource}
         UNION ALL`;
-  // Grouped by type or by account, a group holds whole lines (a line is one account's month at
-  // one price version), and a line's shares sum to it: the lines alone answer, with no split of
-  // each over its resources (the sorts of the split were most of the statement).
-  const wholeLines = options.column === "resource_type" || options.column === "billing_account_id";
   const rolledSegments = seg.filter((_, n) => rolled[n]);
   // The rolled months' rows, found by the rollup's index with arrays (not by a loop over the
   // segments), then matched to their segment.
@@ -84,7 +218,6 @@ export async function flatShareSums(options: {
       WHERE billing_account_id = ANY(${[...new Set(rolledSegments.map((s) => s.id))]}::text[])
         AND month = ANY(${[...new Set(rolledSegments.map((s) => new Date(s.from * 1000).toISOString()))]}::timestamptz[])
         AND seconds > 0 ${onlyResource}`;
-  const byProject = options.column === "project_id";
   const monthResources = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* ${monthRows(sql`(SELECT * FROM ${rolledRows})`)}`;
   // Whole lines need no resource, and projects' shares no resource either: the month's rows
   // summed per line (or project and line) before anything else sees them (20k rows at 10k
@@ -93,80 +226,12 @@ export async function flatShareSums(options: {
   const monthSums = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* ${monthRows(sql`(
         SELECT billing_account_id, month, resource_type COLLATE "C" AS resource_type,
           sku COLLATE "C" AS sku, price_version, NULL::text AS resource_id,
-          ${byProject ? sql`project_id COLLATE "C"` : sql`NULL::text`} AS project_id,
+          ${detail === "project" ? sql`project_id COLLATE "C"` : sql`NULL::text`} AS project_id,
           sum(seconds)::bigint AS seconds
         FROM ${rolledRows}
         GROUP BY billing_account_id, month, 3, 4, price_version, 7
       )`)}`;
-  const lineSums = sql`line AS (
-      SELECT seg_no, resource_type, sku, version, min(key) AS key, sum(accrued) AS accrued,
-        sum(projected) AS projected
-      FROM piece WHERE projected > 0
-      GROUP BY seg_no, resource_type, sku, version
-    )
-    SELECT l.key,
-      sum(div(2 * r.unit_amount::numeric * l.accrued + s.month_seconds, 2 * s.month_seconds))::bigint
-        AS amount,
-      sum(div(2 * r.unit_amount::numeric * l.projected + s.month_seconds, 2 * s.month_seconds))::bigint
-        AS projected_amount
-    FROM line l
-    JOIN rate r USING (resource_type, sku, version)
-    JOIN seg s USING (seg_no)
-    GROUP BY l.key`;
-  // A line is (segment row, rate row): one account's month at one price version, numbered by
-  // that pair of ordinals so that the window sorts compare two integers before the remainder.
-  // Each weight row carries both modes, accrued and projected: the rankings sort the rows once per
-  // mode instead of one ranking over twice as many. A line's totals come from its own small
-  // aggregate, joined back, not from a window over a sort.
-  // Lines split as `splitByProjectThenResource` does: over projects first, then each project's
-  // part over its resources. By project only the projects' weights are read and ranked (~40 rows
-  // a line at 10k resources in 20 projects, where one ranking over the resources sorted 20k).
-  const shareSums = sql`weight AS (
-      SELECT w.*, r.rate_no, r.unit_amount, s.month_seconds
-      FROM (
-        -- The resource first (by project there is none): it tells most rows apart, so the sort
-        -- behind the grouping seldom compares a second key.
-        SELECT ${byProject ? sql`` : sql`resource_id,`} project_id, seg_no, resource_type, sku,
-          version, min(key) AS key, sum(accrued)::bigint AS accrued,
-          sum(projected)::bigint AS projected
-        FROM piece WHERE projected > 0
-        GROUP BY ${byProject ? sql`` : sql`resource_id,`} project_id, seg_no, resource_type, sku,
-          version
-      ) w
-      JOIN rate r USING (resource_type, sku, version)
-      JOIN seg s USING (seg_no)
-    ), line AS MATERIALIZED (
-      SELECT l.seg_no, l.rate_no, l.accrued_seconds::bigint, l.projected_seconds::bigint,
-        l.accrued_amount::bigint, l.projected_amount::bigint,
-        l.accrued_amount * l.accrued_seconds <= ${maxBigint}::numeric AS accrued_fits,
-        l.projected_amount * l.projected_seconds <= ${maxBigint}::numeric AS projected_fits
-      FROM (
-        SELECT seg_no, rate_no, sum(accrued) AS accrued_seconds, sum(projected) AS projected_seconds,
-          div(2 * unit_amount::numeric * sum(accrued) + month_seconds, 2 * month_seconds)
-            AS accrued_amount,
-          div(2 * unit_amount::numeric * sum(projected) + month_seconds, 2 * month_seconds)
-            AS projected_amount
-        FROM weight GROUP BY seg_no, rate_no, unit_amount, month_seconds
-      ) l
-    ), ${
-      byProject
-        ? sql`project_share AS (${largestRemainders({ of: sql`weight`, keep: sql`w.key` })})
-    SELECT key, sum(accrued_share)::bigint AS amount, sum(projected_share)::bigint AS projected_amount
-    FROM project_share GROUP BY key`
-        : sql`project_weight AS (
-      SELECT seg_no, rate_no, project_id, sum(accrued)::bigint AS accrued,
-        sum(projected)::bigint AS projected
-      FROM weight GROUP BY seg_no, rate_no, project_id
-    ), project_share AS (${largestRemainders({ of: sql`project_weight` })}),
-    resource_share AS (${largestRemainders({
-      of: sql`weight`,
-      keep: sql`w.key, w.resource_id`,
-      within: sql`project_share`,
-    })})
-    SELECT key, sum(accrued_share)::bigint AS amount, sum(projected_share)::bigint AS projected_amount
-    FROM resource_share GROUP BY key`
-    }`;
-  const query = sql<{ key: string; amount: number; projected_amount: number }>`
+  return sql`
     WITH seg AS (
       SELECT * FROM unnest(${seg.map((s) => s.id)}::text[], ${seg.map((s) => s.from)}::bigint[],
         ${seg.map((s) => s.to)}::bigint[], ${seg.map((s) => s.month_seconds)}::bigint[],
@@ -193,7 +258,7 @@ export async function flatShareSums(options: {
     ), month_row AS MATERIALIZED (
       -- Whole months' closed seconds: one index range per month, the version epochs joined after
       -- (a range per month and price read each month's index once per price).
-      ${wholeLines || byProject ? monthSums : monthResources}
+      ${detail === "resource" ? monthResources : monthSums}
     ), piece AS (
       SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to) AS version,
         i.resource_id, i.project_id,
@@ -214,31 +279,39 @@ export async function flatShareSums(options: {
       FROM month_row i
       JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
         AND e.start_s < i.to_s AND e.end_s > i.from_s
-    ), ${wholeLines ? lineSums : shareSums}
-  `;
-  // Its sorts hold a row per resource and line: 20k at 10k resources on two accounts, which
-  // spill to disk at the default work_mem (4 MB). And its best plan depends on its arrays (how
-  // many segments, rates and epochs): after five runs PostgreSQL may cache a generic plan that
-  // knows none of them, which ran ~40 % slower at 10k resources (~340 against 210–290 ms by
-  // project). Nor can it estimate the rows of its CTEs (it took the 20k weights for one row and
-  // joined them to each project's row, or each line's, by nested loops: 800k comparisons and
-  // ~150 ms at 10k resources): where shares are split, joins are hashed (the month's rollup is
-  // read by its index with arrays, not by a loop over the segments). Summed before its join, the
-  // month's rollup looked big enough for a parallel scan of the whole table (150 ms where its
-  // index takes 10): no workers. A transaction of its own sets these for this statement alone
-  // (planning it each time costs ~2 ms); inside a caller's transaction it runs as it is.
+    )`;
+}
+
+/**
+ * Runs a flat statement. Its sorts hold a row per resource and line: 20k at 10k resources on two
+ * accounts, which spill to disk at the default work_mem (4 MB). And its best plan depends on its
+ * arrays (how many segments, rates and epochs): after five runs PostgreSQL may cache a generic
+ * plan that knows none of them, which ran ~40 % slower at 10k resources (~340 against 210–290 ms
+ * by project). Nor can it estimate the rows of its CTEs (it took the 20k weights for one row and
+ * joined them to each project's row, or each line's, by nested loops: 800k comparisons and
+ * ~150 ms at 10k resources): with `hashJoins`, joins are hashed (the month's rollup is read by
+ * its index with arrays, not by a loop over the segments). Summed before its join, the month's
+ * rollup looked big enough for a parallel scan of the whole table (150 ms where its index takes
+ * 10): no workers. A transaction of its own sets these for this statement alone (planning it
+ * each time costs ~2 ms); inside a caller's transaction it runs as it is.
+ */
+async function runFlatStatement<Row>(options: {
+  db: Queryable;
+  query: RawBuilder<Row>;
+  hashJoins: boolean;
+}): Promise<Row[]> {
   const settings = [
     "set_config('work_mem', '64MB', true)",
     "set_config('plan_cache_mode', 'force_custom_plan', true)",
     "set_config('max_parallel_workers_per_gather', '0', true)",
-    ...(wholeLines
-      ? []
-      : [
+    ...(options.hashJoins
+      ? [
           "set_config('enable_nestloop', 'off', true)",
           "set_config('enable_mergejoin', 'off', true)",
-        ]),
+        ]
+      : []),
   ];
-  const db = options.db;
+  const { db, query } = options;
   if (!("transaction" in db)) return rows(db, query.compile(sqlb));
   return (db as Database).transaction(async (tx) => {
     await tx.query(`SELECT ${settings.join(", ")}`);
@@ -247,23 +320,16 @@ export async function flatShareSums(options: {
 }
 
 /**
- * Largest remainders of the weight rows `of` (seg_no, rate_no, project_id, and resource_id when
- * `within` is given, accrued, projected): each row gets the floor of its quota of its line (the
- * line's amount × its seconds / the line's seconds), and what the line holds beyond its rows'
- * floors (or, `within` projects, what the row's project_share holds beyond its resources'
- * floors) goes one unit each to the largest remainders, ties to the smallest project or resource
- * id. A row not begun by accruedUntil has no accrued share (nor a remainder to rank). The products
- * amount × seconds are bigint wherever the line's fit in one (always, unless a line is worth
- * billions of units), numeric only where they do not: numeric arithmetic on every row was a third
- * of the statement (280 → 205 ms at 10k resources).
+ * Largest remainders of the projects' weight rows (seg_no, rate_no, project_id, key, accrued,
+ * projected): each row gets the floor of its quota of its line (the line's amount × its seconds
+ * / the line's seconds), and what the line holds beyond its rows' floors goes one unit each to
+ * the largest remainders, ties to the smallest project id. A row not begun by accruedUntil has
+ * no accrued share (nor a remainder to rank). The products amount × seconds are bigint wherever
+ * the line's fit in one (always, unless a line is worth billions of units), numeric only where
+ * they do not: numeric arithmetic on every row was a third of the statement (280 → 205 ms at 10k
+ * resources, when resources were ranked here).
  */
-function largestRemainders(options: {
-  of: RawBuilder<unknown>;
-  /** The columns of `of` the rows keep besides their line (the sorts carry only these). */
-  keep?: RawBuilder<unknown>;
-  within?: RawBuilder<unknown>;
-}) {
-  const { within } = options;
+function largestRemainders() {
   const floors = (mode: "accrued" | "projected") => {
     const amount = sql.ref(`l.${mode}_amount`);
     const seconds = sql.ref(`l.${mode}_seconds`);
@@ -276,31 +342,20 @@ function largestRemainders(options: {
         CASE ${none} WHEN ${fits} THEN ${amount} * ${weight} % ${seconds}
           ELSE mod(${amount}::numeric * ${weight}, ${seconds})::bigint
         END AS ${sql.ref(`${mode}_remainder`)},
-        ${within ? sql.ref(`l.${mode}_share`) : amount} AS ${sql.ref(`${mode}_total`)}`;
+        ${amount} AS ${sql.ref(`${mode}_total`)}`;
   };
-  const tie = within ? sql`resource_id COLLATE "C"` : sql`project_id COLLATE "C"`;
   const share = (mode: "accrued" | "projected") => {
     const floor = sql.ref(`${mode}_floor`);
-    return sql`${floor} + CASE WHEN row_number() OVER (part ORDER BY ${sql.ref(`${mode}_remainder`)} DESC, ${tie})
+    return sql`${floor} + CASE WHEN row_number() OVER (part ORDER BY ${sql.ref(`${mode}_remainder`)} DESC, project_id COLLATE "C")
           <= ${sql.ref(`${mode}_total`)} - sum(${floor}) OVER part THEN 1 ELSE 0 END
         AS ${sql.ref(`${mode}_share`)}`;
   };
-  // The line's columns ride along, so that the resources' rows join their project's row alone
-  // (a second join, to the line, made PostgreSQL loop over every resource once per project).
   return sql`SELECT f.*, ${share("accrued")}, ${share("projected")}
     FROM (
-      SELECT seg_no, rate_no, project_id, ${options.keep ? sql`${options.keep},` : sql``} ${floors("accrued")},
-        ${floors("projected")}
-        ${
-          within
-            ? sql``
-            : sql`, l.accrued_amount, l.accrued_seconds, l.accrued_fits, l.projected_amount,
-          l.projected_seconds, l.projected_fits`
-        }
-      FROM ${options.of} w
-      ${within ? sql`JOIN ${within} l USING (seg_no, rate_no, project_id)` : sql`JOIN line l USING (seg_no, rate_no)`}
+      SELECT seg_no, rate_no, project_id, w.key, ${floors("accrued")}, ${floors("projected")}
+      FROM weight w JOIN line l USING (seg_no, rate_no)
     ) f
-    WINDOW part AS (PARTITION BY seg_no, rate_no${within ? sql`, project_id` : sql``})`;
+    WINDOW part AS (PARTITION BY seg_no, rate_no)`;
 }
 
 /**
