@@ -103,7 +103,7 @@ export async function flatShareSums(
     FROM project_share GROUP BY key`;
   return runFlatStatement({
     db: options.db,
-    query: sql<{ key: string; amount: number; projected_amount: number }>`${pieces},
+    query: sql<{ key: string; amount: number; projected_amount: number }>`${pieces.ctes},
       ${wholeLines ? lineSums : projectShareSums}`,
     hashJoins: !wholeLines,
   });
@@ -124,35 +124,64 @@ export interface FlatLineWeights {
  * The ledger's flat lines with every resource's seconds in each (accrued and projected), for a
  * split by resource: the database finds and counts the seconds, the domain splits each line
  * (`flatLineShares`). Ranking every resource of every line in SQL (window functions over sorts
- * of 20k rows a month) took most of a year-long query by resource; the weights leave the
- * database as one text per line, which decodes several times faster than as rows.
+ * of 20k rows a month) took most of a year-long query by resource. The weights leave the
+ * database as text, one per line and source (the intervals; the monthly rollup), which decodes
+ * several times faster than as rows; the lines' rates and months are matched here.
  */
 export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatLineWeights[]> {
   const pieces = flatPieces({ ...options, detail: "resource", column: "resource_id" });
   if (!pieces) return [];
   // Ids are a prefix and base64url (src/db/ids.ts): a space never occurs in one.
-  const lines = await runFlatStatement({
+  const found = await runFlatStatement({
     db: options.db,
     query: sql<{
-      unit_amount: number;
-      month_seconds: number;
+      seg_no: number;
+      resource_type: string;
+      sku: string;
+      version: number;
       weights: string;
-    }>`${pieces}
-      SELECT r.unit_amount, s.month_seconds,
-        string_agg(p.resource_id || ' ' || p.project_id || ' ' || p.accrued || ' ' || p.projected,
-          ' ') AS weights
-      FROM piece p
-      JOIN rate r USING (resource_type, sku, version)
-      JOIN seg s USING (seg_no)
-      WHERE p.projected > 0
-      GROUP BY p.seg_no, r.rate_no, r.unit_amount, s.month_seconds`,
+    }>`
+      ${pieces.ctes}
+      SELECT seg_no, resource_type, sku, version,
+        string_agg(resource_id || ' ' || project_id || ' ' || accrued || ' ' || projected, ' ')
+          AS weights
+      FROM piece WHERE projected > 0
+      GROUP BY seg_no, resource_type, sku, version
+      UNION ALL
+      SELECT seg_no, resource_type, sku, version,
+        string_agg(resource_id || ' ' || project_id || ' ' || seconds || ' ' || seconds, ' ')
+      FROM month_piece
+      GROUP BY seg_no, resource_type, sku, version`,
     hashJoins: true,
   });
-  return lines.map((line) => ({
-    unit_amount: Number(line.unit_amount),
-    month_seconds: Number(line.month_seconds),
-    weights: () => decodeWeights(line.weights),
-  }));
+  const unitAmounts = new Map(
+    options.rates.map((r) => [lineKey({ ...r, seg_no: 0 }), r.unit_amount] as const),
+  );
+  const lines = new Map<string, FlatLineWeights & { texts: string[] }>();
+  for (const row of found) {
+    const key = lineKey(row);
+    const unit = unitAmounts.get(lineKey({ ...row, seg_no: 0 }));
+    // A metered version has no rate: its stretches bill usage, not time.
+    if (unit === undefined) continue;
+    const line = lines.get(key);
+    if (line) {
+      line.texts.push(row.weights);
+      continue;
+    }
+    const texts = [row.weights];
+    lines.set(key, {
+      unit_amount: unit,
+      // Ordinality is a bigint, which arrives as text.
+      month_seconds: (pieces.seg[Number(row.seg_no) - 1] as LedgerMonthSegment).month_seconds,
+      texts,
+      weights: () => texts.flatMap(decodeWeights),
+    });
+  }
+  return [...lines.values()];
+}
+
+function lineKey(line: { seg_no: number; resource_type: string; sku: string; version: number }) {
+  return `${line.seg_no} ${line.resource_type} ${line.sku} ${line.version}`;
 }
 
 function decodeWeights(text: string): FlatLineWeight[] {
@@ -182,7 +211,7 @@ function decodeWeights(text: string): FlatLineWeight[] {
  */
 function flatPieces(
   options: FlatLedgerOptions & { detail: "resource" | "project" | "line"; column: ShareColumn },
-): RawBuilder<unknown> | undefined {
+): { ctes: RawBuilder<unknown>; seg: (LedgerMonthSegment & { id: string })[] } | undefined {
   const { segments, rates, epochs, detail } = options;
   const seg = segments.flatMap((s) => s.billing_account_ids.map((id) => ({ ...s, id })));
   if (seg.length === 0 || rates.length === 0) return undefined;
@@ -211,27 +240,39 @@ function flatPieces(
   const rolledSegments = seg.filter((_, n) => rolled[n]);
   // The rolled months' rows, found by the rollup's index with arrays (not by a loop over the
   // segments), then matched to their segment.
-  const monthRows = (rollup: RawBuilder<unknown>) => sql`FROM ${rollup} i
-      JOIN seg s ON s.billing_account_id = i.billing_account_id AND to_timestamp(s.from_s) = i.month
-        AND s.rolled`;
   const rolledRows = sql`ktrlplane.ledger_month_seconds
       WHERE billing_account_id = ANY(${[...new Set(rolledSegments.map((s) => s.id))]}::text[])
         AND month = ANY(${[...new Set(rolledSegments.map((s) => new Date(s.from * 1000).toISOString()))]}::timestamptz[])
         AND seconds > 0 ${onlyResource}`;
-  const monthResources = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* ${monthRows(sql`(SELECT * FROM ${rolledRows})`)}`;
+  // By resource, each rollup row is a piece as it is: its seconds, accrued and projected alike,
+  // at the version of the one epoch holding its month.
+  const monthPieces = sql`month_piece AS (
+      SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to) AS version,
+        i.resource_id, i.project_id, i.seconds
+      FROM (SELECT * FROM ${rolledRows}) i
+      JOIN seg s ON s.billing_account_id = i.billing_account_id AND to_timestamp(s.from_s) = i.month
+        AND s.rolled
+      JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
+        AND e.start_s < s.to_s AND e.end_s > s.from_s`;
   // Whole lines need no resource, and projects' shares no resource either: the month's rows
   // summed per line (or project and line) before anything else sees them (20k rows at 10k
   // resources on two accounts became 8, or 40 in 20 projects; by type the statement 66 → 55 ms),
   // before the join to their segment, where PostgreSQL knows how many there are and hashes them.
-  const monthSums = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* ${monthRows(sql`(
+  const monthSums = sql`SELECT s.seg_no, s.from_s, s.to_s, i.* FROM (
         SELECT billing_account_id, month, resource_type COLLATE "C" AS resource_type,
           sku COLLATE "C" AS sku, price_version, NULL::text AS resource_id,
           ${detail === "project" ? sql`project_id COLLATE "C"` : sql`NULL::text`} AS project_id,
           sum(seconds)::bigint AS seconds
         FROM ${rolledRows}
         GROUP BY billing_account_id, month, 3, 4, price_version, 7
-      )`)}`;
-  return sql`
+      ) i
+      JOIN seg s ON s.billing_account_id = i.billing_account_id AND to_timestamp(s.from_s) = i.month
+        AND s.rolled`;
+  const monthRowPieces = sql`month_row AS MATERIALIZED (
+      -- Whole months' closed seconds: one index range per month, the version epochs joined after
+      -- (a range per month and price read each month's index once per price).
+      ${monthSums}`;
+  const ctes = sql`
     WITH seg AS (
       SELECT * FROM unnest(${seg.map((s) => s.id)}::text[], ${seg.map((s) => s.from)}::bigint[],
         ${seg.map((s) => s.to)}::bigint[], ${seg.map((s) => s.month_seconds)}::bigint[],
@@ -255,10 +296,7 @@ function flatPieces(
       FROM ktrlplane.billing_intervals
       WHERE billing_account_id = ANY(${accountIds}::text[])
         AND ended_at IS NULL AND started_at < to_timestamp(${to}) ${onlyResource}
-    ), month_row AS MATERIALIZED (
-      -- Whole months' closed seconds: one index range per month, the version epochs joined after
-      -- (a range per month and price read each month's index once per price).
-      ${detail === "resource" ? monthResources : monthSums}
+    ), ${detail === "resource" ? monthPieces : monthRowPieces}
     ), piece AS (
       SELECT s.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to) AS version,
         i.resource_id, i.project_id,
@@ -272,14 +310,19 @@ function flatPieces(
         AND i.start_s < s.to_s AND (i.end_s IS NULL OR (i.end_s > s.from_s AND NOT s.rolled))
       JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
         AND i.start_s < e.end_s AND (i.end_s IS NULL OR i.end_s > e.start_s)
-      UNION ALL
+      ${
+        detail === "resource"
+          ? sql``
+          : sql`UNION ALL
       -- A whole month's closed seconds, one version epoch holding all of it.
       SELECT i.seg_no, i.resource_type, i.sku, greatest(i.price_version, e.moved_to),
         i.resource_id COLLATE "C", i.project_id COLLATE "C", ${groupKey}, i.seconds, i.seconds
       FROM month_row i
       JOIN epoch e ON e.resource_type = i.resource_type AND e.sku = i.sku
-        AND e.start_s < i.to_s AND e.end_s > i.from_s
+        AND e.start_s < i.to_s AND e.end_s > i.from_s`
+      }
     )`;
+  return { ctes, seg };
 }
 
 /**
