@@ -190,3 +190,232 @@ describe("splitByProjectThenResource", () => {
     );
   });
 });
+
+/** The largest-remainder method spelled out in BigInt: the specification the splits must meet. */
+function reference(options: { total: number; weights: { key: string; weight: bigint }[] }): {
+  floors: bigint[];
+  remainders: bigint[];
+} {
+  const t = BigInt(options.total);
+  const sum = options.weights.reduce((s, { weight }) => s + weight, 0n);
+  const floors = options.weights.map(({ weight }) => {
+    const q = (t * weight) / sum;
+    return (t * weight) % sum !== 0n && t < 0n ? q - 1n : q;
+  });
+  const remainders = options.weights.map(({ weight }, i) => t * weight - (floors[i] ?? 0n) * sum);
+  return { floors, remainders };
+}
+
+/** Adds one unit to each of the first `count` of `indices` by remainder, then key. */
+function referenceLeftovers(options: {
+  indices: number[];
+  count: bigint;
+  keys: string[];
+  remainders: bigint[];
+  parts: bigint[];
+}): void {
+  const { indices, count, keys, remainders, parts } = options;
+  const ranked = [...indices].sort((a, b) => {
+    const [ra, rb] = [remainders[a] as bigint, remainders[b] as bigint];
+    if (ra !== rb) return ra > rb ? -1 : 1;
+    return (keys[a] as string) < (keys[b] as string) ? -1 : 1;
+  });
+  for (const i of ranked.slice(0, Number(count))) parts[i] = (parts[i] as bigint) + 1n;
+}
+
+function referenceSplit(options: {
+  total: number;
+  weights: { key: string; weight: bigint }[];
+}): [string, number][] {
+  const { floors, remainders } = reference(options);
+  const keys = options.weights.map(({ key }) => key);
+  referenceLeftovers({
+    indices: keys.map((_, i) => i),
+    count: BigInt(options.total) - floors.reduce((s, f) => s + f, 0n),
+    keys,
+    remainders,
+    parts: floors,
+  });
+  return keys.map((key, i) => [key, Number(floors[i])]);
+}
+
+function referenceByProject(options: {
+  total: number;
+  weights: { key: string; project_id: string; weight: bigint }[];
+}): [string, number][] {
+  const projects = new Map<string, bigint>();
+  for (const { project_id, weight } of options.weights) {
+    projects.set(project_id, (projects.get(project_id) ?? 0n) + weight);
+  }
+  const projectParts = new Map(
+    referenceSplit({
+      total: options.total,
+      weights: [...projects].map(([key, weight]) => ({ key, weight })),
+    }),
+  );
+  const { floors, remainders } = reference(options);
+  const keys = options.weights.map(({ key }) => key);
+  for (const project of projects.keys()) {
+    const indices = keys.map((_, i) => i).filter((i) => options.weights[i]?.project_id === project);
+    const held = indices.reduce((s, i) => s + (floors[i] as bigint), 0n);
+    referenceLeftovers({
+      indices,
+      count: BigInt(projectParts.get(project) ?? 0) - held,
+      keys,
+      remainders,
+      parts: floors,
+    });
+  }
+  return keys.map((key, i) => [key, Number(floors[i])]);
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+const total = fc.oneof(
+  fc.integer({ min: -20, max: 20 }),
+  fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }),
+  fc.constantFrom(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 40),
+);
+
+/** Few distinct small weights make many equal remainders; huge ones take the BigInt path. */
+const weight = fc.oneof(
+  fc.constant(0n),
+  fc.bigInt({ min: 0n, max: 3n }),
+  fc.bigInt({ min: 1n, max: 2_700_000n }),
+  fc.bigInt({ min: 0n, max: 2n ** 60n }),
+);
+
+/**
+ * Totals that put |total| · max w + Σw a few max w either side of 2⁵³ − 1, or up to twice past
+ * it, where products and sums would round off as doubles by units that the remainders of a few
+ * small weights show.
+ */
+const atTheBound = fc
+  .record({
+    weights: fc.array(
+      fc.oneof(
+        fc.bigInt({ min: 0n, max: 3n }),
+        fc.bigInt({ min: 0n, max: 2_700_000n }),
+        fc.bigInt({ min: 0n, max: MAX_SAFE }),
+      ),
+      { minLength: 1, maxLength: 5 },
+    ),
+    side: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.integer({ min: -1000, max: 1000 })),
+    eighths: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 8n })),
+    negative: fc.boolean(),
+  })
+  .filter(({ weights }) => weights.some((w) => w > 0n))
+  .map(({ weights, side, eighths, negative }) => {
+    const sum = weights.reduce((s, w) => s + w, 0n);
+    const max = weights.reduce((m, w) => (w > m ? w : m), 0n);
+    const under = (MAX_SAFE - sum) / max;
+    let t = under + (under * eighths) / 8n + BigInt(side);
+    if (t < 0n) t = -t;
+    if (t > MAX_SAFE) t = MAX_SAFE;
+    return { total: Number(negative ? -t : t), weights };
+  });
+
+describe("the splits against the BigInt largest-remainder method", () => {
+  const split = fc.record({
+    total,
+    weights: fc.uniqueArray(
+      fc.record({ key: fc.string({ maxLength: 3, unit: "binary" }), weight }),
+      { maxLength: 40, selector: ({ key }) => key },
+    ),
+  });
+
+  it("splitByIntegerWeights gives the reference parts, in the weights' order", () => {
+    fc.assert(
+      fc.property(split, ({ total, weights }) => {
+        fc.pre(weights.some(({ weight }) => weight > 0n));
+        const parts = splitByIntegerWeights({ total, weights });
+        expect([...parts]).toEqual(referenceSplit({ total, weights }));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("splitByProjectThenResource gives the reference parts over one or many projects", () => {
+    const byProject = fc.record({
+      split,
+      projects: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 4 }), fc.constant(30)),
+      seeds: fc.array(fc.nat(), { minLength: 40, maxLength: 40 }),
+    });
+    fc.assert(
+      fc.property(byProject, ({ split: { total, weights }, projects, seeds }) => {
+        fc.pre(weights.some(({ weight }) => weight > 0n));
+        const items = weights.map((w, i) => ({
+          ...w,
+          project_id: `p${(seeds[i] ?? 0) % projects}`,
+        }));
+        const parts = splitByProjectThenResource({ total, weights: items });
+        expect([...parts]).toEqual(referenceByProject({ total, weights: items }));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("agrees over thousands of weights, many of them equal", () => {
+    fc.assert(
+      fc.property(
+        total,
+        fc.array(
+          fc.oneof(fc.bigInt({ min: 0n, max: 5n }), fc.bigInt({ min: 1n, max: 2_700_000n })),
+          {
+            minLength: 1000,
+            maxLength: 3000,
+          },
+        ),
+        (total, raw) => {
+          fc.pre(raw.some((w) => w > 0n));
+          const items = raw.map((weight, i) => ({ key: `k${i}`, project_id: `p${i % 7}`, weight }));
+          expect([...splitByProjectThenResource({ total, weights: items })]).toEqual(
+            referenceByProject({ total, weights: items }),
+          );
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it("stays exact with products and sums either side of 2⁵³", () => {
+    fc.assert(
+      fc.property(atTheBound, fc.nat(3), ({ total, weights }, zeros) => {
+        const items = [...weights, ...Array.from({ length: zeros }, () => 0n)].map((weight, i) => ({
+          key: `k${i}`,
+          project_id: `p${i % 2}`,
+          weight,
+        }));
+        expect([...splitByIntegerWeights({ total, weights: items })]).toEqual(
+          referenceSplit({ total, weights: items }),
+        );
+        expect([...splitByProjectThenResource({ total, weights: items })]).toEqual(
+          referenceByProject({ total, weights: items }),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("hands the leftover units of many equal remainders to the smallest keys", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.uniqueArray(fc.string({ maxLength: 4, unit: "binary" }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.bigInt({ min: 1n, max: 2_700_000n }),
+        (total, keys, w) => {
+          const items = keys.map((key, i) => ({ key, project_id: `p${i % 3}`, weight: w }));
+          expect([...splitByIntegerWeights({ total, weights: items })]).toEqual(
+            referenceSplit({ total, weights: items }),
+          );
+          expect([...splitByProjectThenResource({ total, weights: items })]).toEqual(
+            referenceByProject({ total, weights: items }),
+          );
+        },
+      ),
+    );
+  });
+});
