@@ -553,8 +553,15 @@ describe.skipIf(!chromiumPath)("console e2e", () => {
       (token) => localStorage.setItem("ktrlplane.token", token),
       state.aliceToken,
     );
-    const now = new Date();
-    const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
+    // The month before the organization existed: the month before now would be the one of
+    // Alice's resources had the run crossed a month's end since they were made.
+    const org = await api<{ created_at: string }>(
+      state.aliceToken,
+      "GET",
+      `/v1/organizations/${state.orgId}`,
+    );
+    const created = new Date(org.created_at);
+    const previous = new Date(Date.UTC(created.getUTCFullYear(), created.getUTCMonth() - 1, 1))
       .toISOString()
       .slice(0, 7);
     await page.goto(

@@ -61,6 +61,8 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     formulaId: "",
     accountId: "",
     meteredId: "",
+    /** The month the resources above lived in (`2026-11`), whatever month the run reaches. */
+    month: "",
   };
 
   const api = apiCaller({ baseUrl: () => server.baseUrl });
@@ -146,7 +148,7 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
     ids.longId = long.id;
     let n = 0;
     const create = (project_id: string, resource_type: string, sku: string, name: string) =>
-      api<{ id: string; billing: { billing_account_id: string } }>(
+      api<{ id: string; created_at: string; billing: { billing_account_id: string } }>(
         ids.token,
         "POST",
         "/v1/resources",
@@ -179,6 +181,7 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
       ],
     });
     const gone = await create(ids.websiteId, "flow", "standard", "old-flow");
+    ids.month = gone.created_at.slice(0, 7);
     // Billed by the second: it must live at least one for its (deleted) row to exist.
     await new Promise((r) => setTimeout(r, 1_100));
     await api(ids.token, "DELETE", `/v1/resources/${gone.id}`);
@@ -373,7 +376,11 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
 
   it("costs: rows link, name their project, mark deleted resources; CSV cells cannot run formulas", async () => {
     const page = await newPage(desktop);
-    await page.goto(`${server.baseUrl}/organizations/${ids.orgId}/costs?group_by=resource`);
+    // The resources' month, not the current one: a run past a month's end would find old-flow's
+    // row in the month before.
+    await page.goto(
+      `${server.baseUrl}/organizations/${ids.orgId}/costs?month=${ids.month}&group_by=resource`,
+    );
     await settle(page);
     const table = page.getByTestId("costs-table");
     const deletedRow = table.locator("tr", { hasText: "old-flow" });
@@ -415,9 +422,9 @@ describe.skipIf(!chromiumPath)("console layout and accessibility", () => {
 
   it("costs: pages through the groups, compares each with its own previous figure, exports every page", async () => {
     const page = await newPage(desktop);
-    // Next month: its previous period is this month, which has costs to compare with.
-    const now = new Date();
-    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+    // The month after the resources' month: its previous period has costs to compare with.
+    const lived = new Date(`${ids.month}-01T00:00:00Z`);
+    const next = new Date(Date.UTC(lived.getUTCFullYear(), lived.getUTCMonth() + 1, 1));
     const month = next.toISOString().slice(0, 7);
     await page.goto(
       `${server.baseUrl}/organizations/${ids.orgId}/costs?month=${month}&group_by=resource`,
