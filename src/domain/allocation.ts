@@ -6,6 +6,7 @@ function internal(message: string): AppError {
 }
 
 type Weight = { key: string; weight: bigint };
+type ProjectWeight = Weight & { project_id: string };
 
 /**
  * Each weight's floor of its quota total·w / Σw and its remainder total·w − floor·Σw, in
@@ -190,8 +191,20 @@ export function splitByIntegerWeights(options: {
  */
 export function splitByProjectThenResource(options: {
   total: number;
-  weights: { key: string; project_id: string; weight: bigint }[];
+  weights: ProjectWeight[];
 }): Map<string, number> {
+  return partsByKey({ weights: options.weights, parts: projectThenResourceParts(options) });
+}
+
+/**
+ * {@link splitByProjectThenResource}'s parts in the weights' order, for a caller that holds its
+ * weights by position (a cost query's line of 10k resources: no map of their keys to build and
+ * read back). Keys only break ties; a key given twice is not refused here.
+ */
+export function projectThenResourceParts(options: {
+  total: number;
+  weights: readonly ProjectWeight[];
+}): Float64Array {
   const { total, weights } = options;
   // Projects in order of first appearance, each with its resources' indices and summed weight.
   const projectIndex = new Map<string, number>();
@@ -210,9 +223,7 @@ export function splitByProjectThenResource(options: {
     }
   }
   const projectParts = splitByIntegerWeights({ total, weights: projects });
-  if (projects.every(({ weight }) => weight === 0n)) {
-    return partsByKey({ weights, parts: new Float64Array(weights.length) });
-  }
+  if (projects.every(({ weight }) => weight === 0n)) return new Float64Array(weights.length);
   // Each resource's floor of its quota of the whole total; what its project's part holds beyond
   // its resources' floors goes one unit each to their largest remainders.
   const { floors, remainders } = quotas({ total, weights });
@@ -226,7 +237,7 @@ export function splitByProjectThenResource(options: {
     }
     addToLargestRemainders({ members, count: leftover, remainders, weights, parts: floors });
   }
-  return partsByKey({ weights, parts: floors });
+  return floors;
 }
 
 /** {@link splitByProjectThenResource} for exact rational weights (e.g. metered usage). */

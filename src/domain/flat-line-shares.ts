@@ -1,4 +1,5 @@
-import { splitByProjectThenResource } from "./allocation.js";
+import { projectThenResourceParts } from "./allocation.js";
+import { AppError } from "./errors.js";
 import { rational, roundHalfUp } from "./rational.js";
 
 /** A resource's seconds in one flat line (one account's month at one price version). */
@@ -20,7 +21,7 @@ export interface FlatLineShare {
 /**
  * A flat line's amount, accrued and projected, and each resource's share of it: the line is
  * round-half-up(unit amount × Σ seconds / month seconds), split over projects and then their
- * resources (`splitByProjectThenResource`), the same arithmetic as `computeCharges` and the
+ * resources (`projectThenResourceParts`), the same arithmetic as `computeCharges` and the
  * invoice, so a resource's cost equals its share of the invoice to the unit. A resource may come
  * in several weights (a rolled-up month and its open interval; two projects it moved between):
  * its seconds per project are summed first, as the invoice counts them, and a resource in two
@@ -31,39 +32,46 @@ export function flatLineShares(options: {
   monthSeconds: number;
   weights: FlatLineWeight[];
 }): FlatLineShare[] {
-  const held = new Map<string, FlatLineWeight>();
-  let accrued = 0n;
-  let projected = 0n;
+  // One entry per (resource, project), in order of first appearance. Resource ids lead the keys,
+  // so remainder ties within a project fall to the smallest resource_id, as on the invoice.
+  const indexOf = new Map<string, number>();
+  const held: FlatLineWeight[] = [];
+  let accrued = 0;
+  let projected = 0;
   for (const weight of options.weights) {
-    accrued += BigInt(weight.accrued);
-    projected += BigInt(weight.projected);
-    // Resource ids lead the keys, so remainder ties within a project fall to the smallest
-    // resource_id, as on the invoice.
+    accrued += weight.accrued;
+    projected += weight.projected;
     const key = `${weight.resource_id}\u0000${weight.project_id}`;
-    const same = held.get(key);
-    if (same) {
+    const index = indexOf.get(key);
+    if (index === undefined) {
+      indexOf.set(key, held.length);
+      held.push({ ...weight });
+    } else {
+      const same = held[index] as FlatLineWeight;
       same.accrued += weight.accrued;
       same.projected += weight.projected;
-    } else {
-      held.set(key, { ...weight });
     }
   }
-  const lineAmount = (seconds: bigint) =>
-    roundHalfUp(rational(BigInt(options.unitAmount) * seconds, options.monthSeconds));
-  const split = (mode: "accrued" | "projected", seconds: bigint) =>
-    splitByProjectThenResource({
-      total: lineAmount(seconds),
-      weights: [...held].map(([key, w]) => ({
-        key,
+  if (!Number.isSafeInteger(projected)) {
+    throw new AppError({ code: "internal", message: `a line of ${projected} seconds` });
+  }
+  const keys = [...indexOf.keys()];
+  const split = (mode: "accrued" | "projected", seconds: number) =>
+    projectThenResourceParts({
+      total: roundHalfUp(
+        rational(BigInt(options.unitAmount) * BigInt(seconds), options.monthSeconds),
+      ),
+      weights: held.map((w, i) => ({
+        key: keys[i] as string,
         project_id: w.project_id,
         weight: BigInt(w[mode]),
       })),
     });
   const amounts = split("accrued", accrued);
   const projectedAmounts = split("projected", projected);
-  return [...held].map(([key, w]) => ({
+  return held.map((w, i) => ({
     resource_id: w.resource_id,
-    amount: amounts.get(key) ?? 0,
-    projected_amount: projectedAmounts.get(key) ?? 0,
+    amount: amounts[i] as number,
+    projected_amount: projectedAmounts[i] as number,
   }));
 }
