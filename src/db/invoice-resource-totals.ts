@@ -45,9 +45,9 @@ export async function addInvoiceResourceTotals(options: {
 
 /**
  * The frozen shares per resource of the accounts' invoices within [from, to) that the settlement
- * marks cover — what summing the shares of those invoices gives, to the unit and group for group
- * (a resource whose shares sum to 0 included) — from one row per account, calendar year and
- * resource. Every invoice is one calendar month (migration 032 checks it), so the invoices a
+ * marks cover, in parts that add up to what summing the shares of those invoices gives, to the
+ * unit and group for group (a resource whose shares sum to 0 included): one part per account,
+ * calendar year and resource, read from one row of each. Every invoice is one calendar month (migration 032 checks it), so the invoices a
  * window covers are the months from the first starting at or after `from` to the last ending at
  * or before both `to` and the mark; a month cut by either edge is charged from the ledger.
  */
@@ -72,11 +72,13 @@ export async function invoiceResourceSums(options: {
   if (windows.length === 0) return [];
   // Per row, the window's months of its year are lo..hi (1-based); a row counts only when the
   // resource had shares in one of them (`months`), as with the shares a group exists only where
-  // some share does. The bounds on the year are a range of the primary key.
-  const query = sql<{ key: string; amount: number }>`
-    SELECT t.resource_id COLLATE "C" AS key,
-      sum(t.cumulative[least(w.hi, cardinality(t.cumulative))]
-        - coalesce(t.cumulative[least(w.lo - 1, cardinality(t.cumulative))], 0))::bigint AS amount
+  // some share does. The bounds on the year are a range of the primary key. The rows are not
+  // summed per resource here: the caller adds them up with the rest of the costs, and hashing
+  // 20k rows into 10k groups was a third of the statement; they leave as one text, which decodes
+  // several times faster than as rows (ids are a prefix and base64url: never a space).
+  const query = sql<{ sums: string | null }>`
+    SELECT string_agg(t.resource_id || ' ' || (t.cumulative[least(w.hi, cardinality(t.cumulative))]
+        - coalesce(t.cumulative[least(w.lo - 1, cardinality(t.cumulative))], 0)), ' ') AS sums
     FROM unnest(${windows.map((w) => w.id)}::text[], ${windows.map((w) => w.end)}::int[])
       AS m(billing_account_id, end_month)
     JOIN ktrlplane.invoice_resource_totals t
@@ -86,7 +88,12 @@ export async function invoiceResourceSums(options: {
       SELECT greatest(${first}::int - 12 * t.year, 0) + 1 AS lo, least(m.end_month - 12 * t.year, 12) AS hi
     ) w
     WHERE t.months & ((1 << w.hi) - (1 << (w.lo - 1))) <> 0
-    GROUP BY 1
   `;
-  return rows(db, query.compile(sqlb));
+  const [found] = await rows(db, query.compile(sqlb));
+  const fields = found?.sums?.split(" ") ?? [];
+  const sums: { key: string; amount: number }[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    sums.push({ key: fields[i] as string, amount: Number(fields[i + 1]) });
+  }
+  return sums;
 }

@@ -139,17 +139,21 @@ export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatL
       resource_type: string;
       sku: string;
       version: number;
+      whole_month: boolean;
       weights: string;
     }>`
       ${pieces.ctes}
       SELECT seg_no, resource_type, sku, version,
+        false AS whole_month,
         string_agg(resource_id || ' ' || project_id || ' ' || accrued || ' ' || projected, ' ')
           AS weights
       FROM piece WHERE projected > 0
       GROUP BY seg_no, resource_type, sku, version
       UNION ALL
       SELECT seg_no, resource_type, sku, version,
-        string_agg(resource_id || ' ' || project_id || ' ' || seconds || ' ' || seconds, ' ')
+        true,
+        -- A whole month's seconds are accrued and projected alike: sent once.
+        string_agg(resource_id || ' ' || project_id || ' ' || seconds, ' ')
       FROM month_piece
       GROUP BY seg_no, resource_type, sku, version`,
     hashJoins: true,
@@ -157,7 +161,7 @@ export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatL
   const unitAmounts = new Map(
     options.rates.map((r) => [lineKey({ ...r, seg_no: 0 }), r.unit_amount] as const),
   );
-  const lines = new Map<string, FlatLineWeights & { texts: string[] }>();
+  const lines = new Map<string, FlatLineWeights & { texts: (typeof found)[number][] }>();
   for (const row of found) {
     const key = lineKey(row);
     const unit = unitAmounts.get(lineKey({ ...row, seg_no: 0 }));
@@ -165,10 +169,10 @@ export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatL
     if (unit === undefined) continue;
     const line = lines.get(key);
     if (line) {
-      line.texts.push(row.weights);
+      line.texts.push(row);
       continue;
     }
-    const texts = [row.weights];
+    const texts = [row];
     lines.set(key, {
       unit_amount: unit,
       // Ordinality is a bigint, which arrives as text.
@@ -184,15 +188,17 @@ function lineKey(line: { seg_no: number; resource_type: string; sku: string; ver
   return `${line.seg_no} ${line.resource_type} ${line.sku} ${line.version}`;
 }
 
-function decodeWeights(text: string): FlatLineWeight[] {
-  const fields = text.split(" ");
+function decodeWeights(options: { whole_month: boolean; weights: string }): FlatLineWeight[] {
+  const fields = options.weights.split(" ");
   const weights: FlatLineWeight[] = [];
-  for (let i = 0; i + 3 < fields.length; i += 4) {
+  const stride = options.whole_month ? 3 : 4;
+  for (let i = 0; i + stride - 1 < fields.length; i += stride) {
+    const accrued = Number(fields[i + 2]);
     weights.push({
       resource_id: fields[i] as string,
       project_id: fields[i + 1] as string,
-      accrued: Number(fields[i + 2]),
-      projected: Number(fields[i + 3]),
+      accrued,
+      projected: options.whole_month ? accrued : Number(fields[i + 3]),
     });
   }
   return weights;
