@@ -220,9 +220,12 @@ export async function sumCosts(options: {
 
   // The reads below do not depend on each other: issued together, a pool runs them on as many
   // connections (the request waits for the slowest, not for their sum); one connection or PGlite
-  // runs them in turn as before. Their sums are added in a fixed order once all have arrived.
-  const [frozen, flatSums, tieredIntervals, meteredSegments] = await Promise.all([
-    invoiceShareSums({ db, settlements, from, to, column, resourceId }),
+  // runs them in turn as before. Each read's sums are added as they arrive, while the others are
+  // still read (sums of integers: the order does not change them).
+  const [, , tieredIntervals, meteredSegments] = await Promise.all([
+    invoiceShareSums({ db, settlements, from, to, column, resourceId }).then((sums) => {
+      for (const sum of sums) add(sum.key, sum.amount, sum.amount);
+    }),
     // A line is one account's: the accounts' parts are summed by statements of their own, which a
     // pool runs at once on as many connections.
     Promise.all(
@@ -230,7 +233,7 @@ export async function sumCosts(options: {
         segments,
         parts: resourceId === undefined && runsStatementsAtOnce(db) ? flatStatementsAtOnce : 1,
       }).map((part) =>
-        flatLedgerSums({
+        addFlatLedgerSums({
           db,
           segments: part,
           rates: flat.rates,
@@ -239,9 +242,10 @@ export async function sumCosts(options: {
           projectedUntil: epochSeconds(to),
           column,
           resourceId,
+          add,
         }),
       ),
-    ).then((parts) => parts.flat()),
+    ),
     billed.then((found) => {
       const swept = flat.swept.filter((p) => found.has(priceKey(p)));
       // One read for every segment: the rows of tiered prices, swept by the domain.
@@ -267,8 +271,6 @@ export async function sumCosts(options: {
       );
     }),
   ]);
-  for (const sum of frozen) add(sum.key, sum.amount, sum.amount);
-  for (const sum of flatSums) add(sum.key, sum.amount, sum.projected_amount);
   if (tieredIntervals) {
     for (const segment of segments) {
       const accounts = new Set(segment.billing_account_ids);
@@ -291,16 +293,23 @@ export async function sumCosts(options: {
 }
 
 /**
- * The ledger's charges at flat prices, by `column`. By project, type or account the database
+ * Adds the ledger's charges at flat prices by `column`. By project, type or account the database
  * sums them; by resource it reads each line's weights and the domain splits the lines one at a
  * time, the event loop free between them (a year of lines at 10k resources holds ~240k weights).
  */
-async function flatLedgerSums(
-  options: FlatLedgerOptions & { column: ShareColumn },
-): Promise<{ key: string; amount: number; projected_amount: number }[]> {
-  const { column, ...ledger } = options;
-  if (column !== "resource_id") return flatShareSums({ ...ledger, column });
-  const sums: { key: string; amount: number; projected_amount: number }[] = [];
+async function addFlatLedgerSums(
+  options: FlatLedgerOptions & {
+    column: ShareColumn;
+    add: (key: string, amount: number, projected: number) => void;
+  },
+): Promise<void> {
+  const { column, add, ...ledger } = options;
+  if (column !== "resource_id") {
+    for (const sum of await flatShareSums({ ...ledger, column })) {
+      add(sum.key, sum.amount, sum.projected_amount);
+    }
+    return;
+  }
   for (const line of await flatLineWeights(ledger)) {
     await setImmediate();
     const shares = flatLineShares({
@@ -308,15 +317,8 @@ async function flatLedgerSums(
       monthSeconds: line.month_seconds,
       weights: line.weights(),
     });
-    for (const share of shares) {
-      sums.push({
-        key: share.resource_id,
-        amount: share.amount,
-        projected_amount: share.projected_amount,
-      });
-    }
+    for (const share of shares) add(share.resource_id, share.amount, share.projected_amount);
   }
-  return sums;
 }
 
 /** The catalog's prices that bill usage in some version. */

@@ -157,6 +157,9 @@ export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatL
       FROM month_piece
       GROUP BY seg_no, resource_type, sku, version`,
     hashJoins: true,
+    // It only groups, by line: PostgreSQL, which cannot count the rows of its CTEs, takes them
+    // for a few and sorts 10k rows a line to group them, where hashing them is 10–20 % faster.
+    hashAggregates: true,
   });
   const unitAmounts = new Map(
     options.rates.map((r) => [lineKey({ ...r, seg_no: 0 }), r.unit_amount] as const),
@@ -236,8 +239,7 @@ function flatPieces(
       ? sql``
       : sql`SELECT billing_account_id, resource_type COLLATE "C" AS resource_type,
           sku COLLATE "C" AS sku, price_version, resource_id COLLATE "C" AS resource_id, project_id COLLATE "C" AS project_id,
-          floor(extract(epoch FROM started_at))::bigint AS start_s,
-          floor(extract(epoch FROM ended_at))::bigint AS end_s
+          ${epochSecond(sql`started_at`)} AS start_s, ${epochSecond(sql`ended_at`)} AS end_s
         FROM ktrlplane.billing_intervals
         WHERE billing_account_id = ANY(${[...new Set(raw.map((s) => s.id))]}::text[])
           AND ended_at > to_timestamp(${Math.min(...raw.map((s) => s.from))})
@@ -298,7 +300,7 @@ function flatPieces(
       ${closed}
       SELECT billing_account_id, resource_type COLLATE "C" AS resource_type,
         sku COLLATE "C" AS sku, price_version, resource_id COLLATE "C" AS resource_id, project_id COLLATE "C" AS project_id,
-        floor(extract(epoch FROM started_at))::bigint AS start_s, NULL::bigint AS end_s
+        ${epochSecond(sql`started_at`)} AS start_s, NULL::bigint AS end_s
       FROM ktrlplane.billing_intervals
       WHERE billing_account_id = ANY(${accountIds}::text[])
         AND ended_at IS NULL AND started_at < to_timestamp(${to}) ${onlyResource}
@@ -332,6 +334,18 @@ function flatPieces(
 }
 
 /**
+ * The whole epoch second an instant falls in, as `epochSeconds` counts it (the floor). Truncated
+ * to the second first, the epoch is a whole number in floating point, exact: `extract` would
+ * compute it in numeric arithmetic, which the ledger's rows paid for several times each (a fifth
+ * of the statement by resource). Below a day, date_trunc drops the fraction of the instant itself
+ * whatever the session's time zone (offsets are whole seconds, and it re-resolves the zone only
+ * for days and longer); naming the zone would cost as much as `extract` does.
+ */
+function epochSecond(instant: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`date_part('epoch', date_trunc('second', ${instant}))::bigint`;
+}
+
+/**
  * Runs a flat statement. Its sorts hold a row per resource and line: 20k at 10k resources on two
  * accounts, which spill to disk at the default work_mem (4 MB). And its best plan depends on its
  * arrays (how many segments, rates and epochs): after five runs PostgreSQL may cache a generic
@@ -348,6 +362,7 @@ async function runFlatStatement<Row>(options: {
   db: Queryable;
   query: RawBuilder<Row>;
   hashJoins: boolean;
+  hashAggregates?: boolean;
 }): Promise<Row[]> {
   const settings = [
     "set_config('work_mem', '64MB', true)",
@@ -359,6 +374,7 @@ async function runFlatStatement<Row>(options: {
           "set_config('enable_mergejoin', 'off', true)",
         ]
       : []),
+    ...(options.hashAggregates ? ["set_config('enable_sort', 'off', true)"] : []),
   ];
   const { db, query } = options;
   if (!("transaction" in db)) return rows(db, query.compile(sqlb));
