@@ -32,37 +32,44 @@ export function flatLineShares(options: {
   monthSeconds: number;
   weights: FlatLineWeight[];
 }): FlatLineShare[] {
-  // One entry per (resource, project), in order of first appearance. Resource ids lead the keys,
-  // so remainder ties within a project fall to the smallest resource_id, as on the invoice.
-  const indexOf = new Map<string, number>();
+  // One entry per (resource, project), in order of first appearance, found by the resource's id
+  // (a resource is in another project than its first entry's only if it moved during the month).
+  const first = new Map<string, number>();
+  const moved = new Map<string, number>();
   const held: FlatLineWeight[] = [];
   let accrued = 0;
   let projected = 0;
   for (const weight of options.weights) {
     accrued += weight.accrued;
     projected += weight.projected;
-    const key = `${weight.resource_id}\u0000${weight.project_id}`;
-    const index = indexOf.get(key);
-    if (index === undefined) {
-      indexOf.set(key, held.length);
-      held.push({ ...weight });
-    } else {
-      const same = held[index] as FlatLineWeight;
+    let index = first.get(weight.resource_id);
+    if (index !== undefined && (held[index] as FlatLineWeight).project_id !== weight.project_id) {
+      const key = `${weight.resource_id} ${weight.project_id}`;
+      index = moved.get(key);
+      if (index === undefined) moved.set(key, held.length);
+    } else if (index === undefined) {
+      first.set(weight.resource_id, held.length);
+    }
+    const same = index === undefined ? undefined : held[index];
+    if (same) {
       same.accrued += weight.accrued;
       same.projected += weight.projected;
+    } else {
+      held.push({ ...weight });
     }
   }
   if (!Number.isSafeInteger(projected)) {
     throw new AppError({ code: "internal", message: `a line of ${projected} seconds` });
   }
-  const keys = [...indexOf.keys()];
+  // A resource's id is its key: ties are broken among one project's entries, where each resource
+  // has one, by the smallest resource_id, as on the invoice.
   const split = (mode: "accrued" | "projected", seconds: number) =>
     projectThenResourceParts({
       total: roundHalfUp(
         rational(BigInt(options.unitAmount) * BigInt(seconds), options.monthSeconds),
       ),
-      weights: held.map((w, i) => ({
-        key: keys[i] as string,
+      weights: held.map((w) => ({
+        key: w.resource_id,
         project_id: w.project_id,
         weight: BigInt(w[mode]),
       })),
