@@ -74,7 +74,7 @@ const schema = z.object({
   KTRLPLANE_QUOTA_BILLING_ACCOUNTS: quota.default(100),
   KTRLPLANE_QUOTA_MEMBERS: quota.default(1_000),
   // Per process: year-long cost breakdowns in the database at once; more wait their turn.
-  KTRLPLANE_COST_QUERIES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(2),
+  KTRLPLANE_COST_QUERIES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(1),
   // Per caller (user or machine token, else client address): requests per window, 0 = off.
   KTRLPLANE_RATE_LIMIT: z.coerce.number().int().min(0).default(120_000),
   KTRLPLANE_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),

@@ -1,6 +1,10 @@
 import { type Selectable, sql } from "kysely";
 import type { Queryable } from "./database.js";
-import { addInvoiceResourceTotals, invoiceResourceSums } from "./invoice-resource-totals.js";
+import {
+  addInvoiceResourceTotals,
+  invoiceResourceSums,
+  type SumParts,
+} from "./invoice-resource-totals.js";
 import type { ShareColumn } from "./ledger-costs.js";
 import type { InvoiceLineShares, InvoiceLines, Invoices } from "./schema.js";
 import { execute, first, rows, sqlb, textArray } from "./typed.js";
@@ -286,7 +290,7 @@ export async function invoiceShareSums(options: {
   column: ShareColumn;
   /** Only this resource's shares (by its index, migration 020). */
   resourceId?: string | undefined;
-}): Promise<{ key: string; amount: number }[]> {
+}): Promise<SumParts> {
   const { db, settlements, from, to, resourceId } = options;
   if (settlements.size === 0) return [];
   if (options.column === "resource_id" && resourceId === undefined) {
@@ -315,7 +319,8 @@ export async function invoiceShareSums(options: {
     JOIN ${shares}
     GROUP BY 1
   `;
-  return rows(db, query.compile(sqlb));
+  const sums = await rows(db, query.compile(sqlb));
+  return [() => sums];
 }
 
 /**

@@ -18,7 +18,10 @@ export type CostQueryTurns = <T>(work: () => Promise<T>) => Promise<T>;
  * Each cost query keeps a few backends busy on a heavy aggregate, and on a small machine eight of
  * them at once took the CPU from everything else: /healthz p99 56 ms, max 294 ms (bench section
  * `healthz-under-load`). Queued, they cost the same in all and the rest of the API keeps answering
- * (p99 7.6 ms, max 41 ms with 2 turns).
+ * (p99 7.6 ms, max 41 ms with 2 turns). Since a query by resource splits its lines in this
+ * process (~20 ms of its CPU, most of a query's ~50 ms), two at a time kept the event loop busy
+ * enough for /healthz p99 to reach 26–28 ms; one at a time it is 9 ms, with 15 cost queries
+ * answered a second (4 when the database ranked the resources).
  */
 export function costQueryTurns(options: { atOnce: number }): CostQueryTurns {
   const limit = pLimit(options.atOnce);

@@ -128,7 +128,7 @@ describe.skipIf(!testDatabaseAvailable)("costs: pages of groups, one resource's 
       const path = `/v1/organizations/${large.org}/costs?group_by=resource`;
       const alone = await owner.api.get(path);
       expect(await waited()).toBe(before);
-      // Six at once against the default two turns: four of them find both turns taken.
+      // Six at once against the default one turn: five of them find it taken.
       const together = await Promise.all(Array.from({ length: 6 }, () => owner.api.get(path)));
       for (const answer of together) {
         expect(answer.status).toBe(200);
