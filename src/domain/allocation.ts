@@ -5,7 +5,11 @@ function internal(message: string): AppError {
   return new AppError({ code: "internal", message });
 }
 
-type Weight = { key: string; weight: bigint };
+/**
+ * A key's integer weight: a bigint, or a number when it is a safe integer (a cost query's seconds,
+ * which need no BigInt object each).
+ */
+type Weight = { key: string; weight: bigint | number };
 type ProjectWeight = Weight & { project_id: string };
 
 /**
@@ -50,10 +54,10 @@ function quotas(options: { total: number; weights: readonly Weight[] }): {
   }
   const t = BigInt(total);
   let bigSum = 0n;
-  for (const { weight } of weights) bigSum += weight;
+  for (const { weight } of weights) bigSum += BigInt(weight);
   const remainders = new Array<bigint>(n);
   for (let i = 0; i < n; i++) {
-    const product = t * (weights[i] as Weight).weight;
+    const product = t * BigInt((weights[i] as Weight).weight);
     const floor = floorDiv(product, bigSum);
     floors[i] = Number(floor);
     remainders[i] = product - floor * bigSum;
@@ -134,6 +138,15 @@ function addToLargestRemainders(options: {
   }
 }
 
+/** Refuses a negative weight, and a number weight that is not a safe integer. */
+function refuseInvalid(options: Weight): void {
+  const { key, weight } = options;
+  if (weight < 0) throw internal(`negative weight for ${key}`);
+  if (typeof weight === "number" && !Number.isSafeInteger(weight)) {
+    throw internal(`weight ${weight} for ${key} is not a safe integer`);
+  }
+}
+
 /** Each weight's part by its key, in the weights' order; refuses a key given twice. */
 function partsByKey(options: {
   weights: readonly Weight[];
@@ -163,8 +176,8 @@ export function splitByIntegerWeights(options: {
   if (!Number.isSafeInteger(total)) throw internal(`total must be a safe integer, got ${total}`);
   let positive = false;
   for (const { key, weight } of weights) {
-    if (weight < 0n) throw internal(`negative weight for ${key}`);
-    if (weight > 0n) positive = true;
+    refuseInvalid({ key, weight });
+    if (weight > 0) positive = true;
   }
   if (!positive) {
     if (total !== 0) throw internal(`cannot split ${total} over zero weight`);
@@ -206,16 +219,23 @@ export function projectThenResourceParts(options: {
   weights: readonly ProjectWeight[];
 }): Float64Array {
   const { total, weights } = options;
-  // Projects in order of first appearance, each with its resources' indices and summed weight.
+  // Projects in order of first appearance, each with its resources' indices and summed weight
+  // (a number while it is a safe integer).
   const projectIndex = new Map<string, number>();
-  const projects: { key: string; weight: bigint; members: number[] }[] = [];
+  const projects: { key: string; weight: bigint | number; members: number[] }[] = [];
   for (let i = 0; i < weights.length; i++) {
     const { key, project_id, weight } = weights[i] as (typeof weights)[number];
-    if (weight < 0n) throw internal(`negative weight for ${key}`);
+    refuseInvalid({ key, weight });
     const index = projectIndex.get(project_id);
     const project = index === undefined ? undefined : projects[index];
     if (project) {
-      project.weight += weight;
+      const held = project.weight;
+      project.weight =
+        typeof held === "number" &&
+        typeof weight === "number" &&
+        held + weight <= Number.MAX_SAFE_INTEGER
+          ? held + weight
+          : BigInt(held) + BigInt(weight);
       project.members.push(i);
     } else {
       projectIndex.set(project_id, projects.length);
@@ -223,7 +243,7 @@ export function projectThenResourceParts(options: {
     }
   }
   const projectParts = splitByIntegerWeights({ total, weights: projects });
-  if (projects.every(({ weight }) => weight === 0n)) return new Float64Array(weights.length);
+  if (projects.every(({ weight }) => weight <= 0)) return new Float64Array(weights.length);
   // Each resource's floor of its quota of the whole total; what its project's part holds beyond
   // its resources' floors goes one unit each to their largest remainders.
   const { floors, remainders } = quotas({ total, weights });

@@ -39,9 +39,11 @@ export function flatLineShares(options: {
   const held: FlatLineWeight[] = [];
   let accrued = 0;
   let projected = 0;
+  let runsOn = false;
   for (const weight of options.weights) {
     accrued += weight.accrued;
     projected += weight.projected;
+    if (weight.projected !== weight.accrued) runsOn = true;
     let index = first.get(weight.resource_id);
     if (index !== undefined && (held[index] as FlatLineWeight).project_id !== weight.project_id) {
       const key = `${weight.resource_id} ${weight.project_id}`;
@@ -71,11 +73,13 @@ export function flatLineShares(options: {
       weights: held.map((w) => ({
         key: w.resource_id,
         project_id: w.project_id,
-        weight: BigInt(w[mode]),
+        weight: w[mode],
       })),
     });
   const amounts = split("accrued", accrued);
-  const projectedAmounts = split("projected", projected);
+  // Without a resource running on past the instant costs accrue to (a closed month), the two
+  // splits are the same split.
+  const projectedAmounts = runsOn ? split("projected", projected) : amounts;
   return held.map((w, i) => ({
     resource_id: w.resource_id,
     amount: amounts[i] as number,

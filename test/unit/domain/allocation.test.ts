@@ -397,6 +397,41 @@ describe("the splits against the BigInt largest-remainder method", () => {
     );
   });
 
+  it("takes a weight given as a safe-integer number as its bigint, project sums past 2⁵³ too", () => {
+    fc.assert(
+      fc.property(
+        atTheBound,
+        fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+        (bound, asNumber) => {
+          const items = bound.weights.map((weight, i) => ({
+            key: `k${i}`,
+            project_id: `p${i % 2}`,
+            weight,
+          }));
+          const mixed = items.map((item, i) => ({
+            ...item,
+            weight: asNumber[i] ? Number(item.weight) : item.weight,
+          }));
+          expect([...splitByProjectThenResource({ total: bound.total, weights: mixed })]).toEqual(
+            referenceByProject({ total: bound.total, weights: items }),
+          );
+          expect([...splitByIntegerWeights({ total: bound.total, weights: mixed })]).toEqual(
+            referenceSplit({ total: bound.total, weights: items }),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("refuses a number weight that is not a safe integer", () => {
+    for (const weight of [0.5, 2 ** 53, Number.NaN]) {
+      expect(() =>
+        splitByProjectThenResource({ total: 1, weights: [{ key: "a", project_id: "p", weight }] }),
+      ).toThrow(/not a safe integer/);
+    }
+  });
+
   it("hands the leftover units of many equal remainders to the smallest keys", () => {
     fc.assert(
       fc.property(
