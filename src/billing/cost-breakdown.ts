@@ -149,9 +149,11 @@ export async function costBreakdown(options: {
  * finalized) is charged from the ledger. Lines are per (account, price, month) either way, so the
  * totals stay exact.
  *
- * The database does the sums: frozen shares and the ledger's lines at flat prices arrive summed
- * by group, so the work here grows with the groups, not with months or intervals. Only tiered
- * prices, whose rate depends on the quantity at each instant, are swept here by `computeCharges`.
+ * The database does the sums: frozen shares arrive summed per group (by resource, per account and
+ * year), and the ledger's lines at flat prices summed by group, or by resource as each line's
+ * seconds per resource, which the domain splits here; so the work here grows with the groups and
+ * the resources billed in the window, not with months or intervals. Tiered prices, whose rate
+ * depends on the quantity at each instant, are swept here by `computeCharges`.
  *
  * With `resourceId`, only what that resource can owe is read: its frozen shares, its own
  * intervals at flat prices (each line its own charge, rounded once: within one minor unit of its

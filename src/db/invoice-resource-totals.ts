@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { calendarMonthOf } from "../domain/billing-period.js";
 import type { Queryable } from "./database.js";
-import { rows, sqlb } from "./typed.js";
+import { rows, sqlb, textFields } from "./typed.js";
 
 /**
  * Sums by key in parts, each decoded when called: a caller that adds them up takes one part per
@@ -102,7 +102,7 @@ export async function invoiceResourceSums(options: {
 }
 
 function decodeSums(text: string): { key: string; amount: number }[] {
-  const fields = text.split(" ");
+  const fields = textFields({ text, perRow: 2 });
   const sums: { key: string; amount: number }[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     sums.push({ key: fields[i] as string, amount: Number(fields[i + 1]) });

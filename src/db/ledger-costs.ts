@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { FlatLineWeight } from "../domain/flat-line-shares.js";
 import type { PriceRef } from "../domain/flat-rates.js";
 import type { Database, Queryable } from "./database.js";
-import { rows, sqlb } from "./typed.js";
+import { rows, sqlb, textFields } from "./typed.js";
 
 /** What the ledger's shares and the invoices' frozen shares can be summed by. */
 export type ShareColumn = "project_id" | "resource_type" | "resource_id" | "billing_account_id";
@@ -125,8 +125,9 @@ export interface FlatLineWeights {
  * split by resource: the database finds and counts the seconds, the domain splits each line
  * (`flatLineShares`). Ranking every resource of every line in SQL (window functions over sorts
  * of 20k rows a month) took most of a year-long query by resource. The weights leave the
- * database as text, one per line and source (the intervals; the monthly rollup), which decodes
- * several times faster than as rows; the lines' rates and months are matched here.
+ * database as text, per line, source (the intervals; the monthly rollup) and eighth of the
+ * resources, which decodes several times faster than as rows; the lines' rates and months are
+ * matched here.
  */
 export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatLineWeights[]> {
   const pieces = flatPieces({ ...options, detail: "resource", column: "resource_id" });
@@ -135,7 +136,8 @@ export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatL
   const found = await runFlatStatement({
     db: options.db,
     query: sql<{
-      seg_no: number;
+      // Ordinality is a bigint, which arrives as text.
+      seg_no: string;
       resource_type: string;
       sku: string;
       version: number;
@@ -166,7 +168,8 @@ export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatL
   );
   const lines = new Map<string, FlatLineWeights>();
   for (const row of found) {
-    const key = lineKey(row);
+    const segNo = Number(row.seg_no);
+    const key = lineKey({ ...row, seg_no: segNo });
     const unit = unitAmounts.get(lineKey({ ...row, seg_no: 0 }));
     // A metered version has no rate: its stretches bill usage, not time.
     if (unit === undefined) continue;
@@ -178,8 +181,7 @@ export async function flatLineWeights(options: FlatLedgerOptions): Promise<FlatL
     }
     lines.set(key, {
       unit_amount: unit,
-      // Ordinality is a bigint, which arrives as text.
-      month_seconds: (pieces.seg[Number(row.seg_no) - 1] as LedgerMonthSegment).month_seconds,
+      month_seconds: (pieces.seg[segNo - 1] as LedgerMonthSegment).month_seconds,
       parts: [part],
     });
   }
@@ -191,9 +193,9 @@ function lineKey(line: { seg_no: number; resource_type: string; sku: string; ver
 }
 
 function decodeWeights(options: { whole_month: boolean; weights: string }): FlatLineWeight[] {
-  const fields = options.weights.split(" ");
-  const weights: FlatLineWeight[] = [];
   const stride = options.whole_month ? 3 : 4;
+  const fields = textFields({ text: options.weights, perRow: stride });
+  const weights: FlatLineWeight[] = [];
   for (let i = 0; i + stride - 1 < fields.length; i += stride) {
     const accrued = Number(fields[i + 2]);
     weights.push({
