@@ -351,7 +351,8 @@ async function inTurns<T>(options: { items: T[]; each: (item: T) => void }): Pro
   const { items, each } = options;
   for (let start = 0; start < items.length; start += addsPerTurn) {
     if (start > 0) await setImmediate();
-    for (const item of items.slice(start, start + addsPerTurn)) each(item);
+    const end = Math.min(start + addsPerTurn, items.length);
+    for (let i = start; i < end; i++) each(items[i] as T);
   }
 }
 

@@ -196,7 +196,7 @@ function decodeWeights(options: { whole_month: boolean; weights: string }): Flat
   const stride = options.whole_month ? 3 : 4;
   const fields = textFields({ text: options.weights, perRow: stride });
   const weights: FlatLineWeight[] = [];
-  for (let i = 0; i + stride - 1 < fields.length; i += stride) {
+  for (let i = 0; i < fields.length; i += stride) {
     const accrued = Number(fields[i + 2]);
     weights.push({
       resource_id: fields[i] as string,
